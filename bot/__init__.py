@@ -1,0 +1,1 @@
+"""年报助手: the report core (format, model, validation, import) and its channels."""

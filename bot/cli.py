@@ -1,0 +1,151 @@
+"""The `nianbao` command: check, import (and, as they land, render, chat, run)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from bot.findings import SECTION_ORDER, Finding, sort_findings
+from bot.importer import ImportResult, UnreadableError, import_path
+from bot.report import ReportError
+from bot.validate import validate
+
+LEVEL_WORD = {"error": "错误", "warning": "提醒"}
+
+
+def _out(text: str = "", stream=None) -> None:  # type: ignore[no-untyped-def]
+    print(text, file=stream or sys.stdout)
+
+
+def check_findings(result: ImportResult, previous: ImportResult | None, deadline: date | None) -> list[Finding]:
+    """Source findings first-hand from the importer, then every rule of the validator."""
+    findings = validate(
+        result.report,
+        previous.report if previous else None,
+        problems=result.problems,
+        today=date.today() if deadline else None,
+        deadline=deadline,
+    )
+    return sort_findings(result.findings + findings)
+
+
+def _plain_report(path: str, result: ImportResult, findings: list[Finding]) -> str:
+    report = result.report
+    errors = sum(1 for f in findings if f.level == "error")
+    warnings = len(findings) - errors
+    lines = [f"【{path}】{report.unit.get('name') or '（单位未识别）'} {report.year or '（年度未识别）'}年"]
+    if not findings:
+        lines.append("  未发现问题。")
+    else:
+        lines.append(f"  共{errors}个错误、{warnings}个提醒。")
+    for section in SECTION_ORDER:
+        group = [f for f in findings if f.section == section]
+        if not group:
+            continue
+        lines.append(f"  ■ {section}")
+        for f in group:
+            lines.append(f"    [{LEVEL_WORD[f.level]} {f.rule}] {f.message}")
+    return "\n".join(lines)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    previous = None
+    if args.previous:
+        try:
+            previous = import_path(args.previous)
+        except UnreadableError as exc:
+            _out(f"无法读取上年报告 {args.previous}：{exc}", sys.stderr)
+            return 2
+    deadline = args.deadline
+    results = []
+    status = 0
+    for path in args.files:
+        try:
+            result = import_path(path)
+        except UnreadableError as exc:
+            _out(f"无法读取 {path}：{exc}", sys.stderr)
+            results.append({"path": path, "unit": None, "year": None, "error": str(exc), "findings": []})
+            status = 2
+            continue
+        findings = check_findings(result, previous, deadline)
+        if any(f.level == "error" for f in findings) and status == 0:
+            status = 1
+        if args.json:
+            results.append(
+                {
+                    "path": path,
+                    "unit": result.report.unit.get("name") or None,
+                    "year": result.report.year,
+                    "findings": [f.to_dict() for f in findings],
+                }
+            )
+        else:
+            _out(_plain_report(path, result, findings))
+    if args.json:
+        _out(json.dumps({"files": results}, ensure_ascii=False, indent=2))
+    return status
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    try:
+        result = import_path(args.file)
+    except UnreadableError as exc:
+        _out(f"无法读取 {args.file}：{exc}", sys.stderr)
+        return 2
+    for note in result.notes:
+        _out(f"说明：{note}", sys.stderr)
+    for finding in result.findings:
+        _out(f"未能完整读取（{finding.rule}）：{finding.message}", sys.stderr)
+    try:
+        text = result.report.to_json()
+    except ReportError as exc:
+        _out(f"无法生成JSON：{exc}", sys.stderr)
+        return 2
+    if args.output == "-":
+        _out(text)
+    else:
+        Path(args.output).write_text(text + "\n", encoding="utf-8")
+        _out(f"已写入 {args.output}", sys.stderr)
+    return 0
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期应写成 YYYY-MM-DD，例如 2025-01-31，而不是“{text}”") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nianbao", description="年报助手：政府信息公开工作年度报告的填报与检查")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    check = sub.add_parser("check", help="检查已写好的年报（.docx / .txt / .json）")
+    check.add_argument("files", nargs="+", metavar="FILE")
+    check.add_argument("--previous", metavar="FILE", help="同一单位上一年度的报告，用于跨年度核对")
+    check.add_argument("--json", action="store_true", help="以JSON输出检查结果")
+    check.add_argument("--deadline", type=_date, metavar="YYYY-MM-DD", help="报送截止日期；已逾期时给出提醒")
+    check.set_defaults(func=cmd_check)
+
+    imp = sub.add_parser("import", help="把已发布的年报读成JSON数据")
+    imp.add_argument("file", metavar="FILE")
+    imp.add_argument("-o", "--output", required=True, metavar="REPORT.json", help="输出文件，- 表示标准输出")
+    imp.set_defaults(func=cmd_import)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

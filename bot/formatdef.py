@@ -1,0 +1,351 @@
+"""The report format as typed objects, read from a declarative definition in `bot/formats/`.
+
+Everything that knows the shape of the report (loader, importer, validator, renderer, interview)
+asks this module instead of hard-coding keys or labels.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, Iterator
+
+import yaml
+
+FORMATS_DIR = Path(__file__).parent / "formats"
+DEFAULT_FORMAT = "gov-2021"
+CN_ORDINALS = "一二三四五六七八九十"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    group: str | None = None
+    sum_of: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Row:
+    """A data row, or (with `children`) a label-only group row merged over its children in print."""
+
+    key: str | None
+    label: str
+    short: str = ""
+    help: str = ""
+    super: str | None = None
+    sum_of: str | None = None
+    kind: str = "count"
+    children: tuple["Row", ...] = ()
+    depth: int = 0
+
+    @property
+    def name(self) -> str:
+        """The row's name in messages: its short form, else its label without the ordinal."""
+        return self.short or strip_ordinal(self.label)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One number of a table, addressed by its dotted path (`table3.NEW.NP`)."""
+
+    path: str
+    table: str
+    row: str
+    col: str | None
+    kind: str  # "count" (integer ≥ 0) or "money" (万元, decimals allowed)
+    is_total: bool
+    name: str  # plain Chinese, e.g. 表三「本年新收」行「商业企业」列
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A matrix table (表三, 表四): rows × columns with total rows/columns."""
+
+    key: str
+    name: str
+    title: str
+    columns: tuple[Column, ...]
+    rows: tuple[Row, ...]  # top level, as printed (with groups)
+    corner: str = ""
+    super_header: str = ""
+
+    @property
+    def data_rows(self) -> list[Row]:
+        return [r for r in walk_rows(self.rows) if r.key]
+
+    @property
+    def row_keys(self) -> list[str]:
+        return [r.key for r in self.data_rows if r.key]
+
+    @property
+    def col_keys(self) -> list[str]:
+        return [c.key for c in self.columns]
+
+    def row(self, key: str) -> Row:
+        return next(r for r in self.data_rows if r.key == key)
+
+    def column(self, key: str) -> Column:
+        return next(c for c in self.columns if c.key == key)
+
+    def total_column(self) -> Column | None:
+        return next((c for c in self.columns if c.sum_of), None)
+
+    def total_row(self) -> Row | None:
+        return next((r for r in self.data_rows if r.sum_of), None)
+
+    def leaves(self) -> list[str]:
+        """Rows summed by the total row: the data rows inside the group that holds the total."""
+        total = self.total_row()
+        if total is None:
+            return []
+        for group in walk_rows(self.rows):
+            if total in group.children:
+                return [r.key for r in walk_rows(group.children) if r.key and r is not total]
+        return []
+
+    def col_ordinal(self, key: str) -> str:
+        return f"第{CN_ORDINALS[self.col_keys.index(key)]}列"
+
+
+@dataclass(frozen=True)
+class Block:
+    """A block of 表二: merged heading row, header row, data rows (with or without columns)."""
+
+    heading: str
+    header: tuple[str, ...]
+    rows: tuple[Row, ...]
+    columns: tuple[Column, ...] = ()
+
+
+@dataclass(frozen=True)
+class Table2:
+    key: str
+    name: str
+    title: str
+    blocks: tuple[Block, ...]
+    old_format_labels: tuple[str, ...]
+    old_row_labels: dict[str, tuple[str, ...]]
+
+    @property
+    def data_rows(self) -> list[Row]:
+        return [r for b in self.blocks for r in b.rows]
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    number: str
+    heading: str
+    keywords: tuple[str, ...]
+    text: str | None = None
+    table: str | None = None
+
+    @property
+    def full_heading(self) -> str:
+        return f"{self.number}、{self.heading}"
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    level: str
+    check: str
+    message: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Profile:
+    key: str
+    label: str
+    other_items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Aspect:
+    label: str
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class FormatDef:
+    id: str
+    name: str
+    title_pattern: str
+    first_year: int
+    sections: tuple[Section, ...]
+    texts: dict[str, dict[str, Any]]
+    aspects: tuple[Aspect, ...]
+    profiles: dict[str, Profile]
+    levels: dict[str, str]
+    table2: Table2
+    table3: Grid
+    table4: Grid
+    rules: tuple[Rule, ...]
+
+    def table(self, key: str) -> Table2 | Grid:
+        return {"table2": self.table2, "table3": self.table3, "table4": self.table4}[key]
+
+    def rule(self, rule_id: str) -> Rule:
+        return next(r for r in self.rules if r.id == rule_id)
+
+    def section(self, key: str) -> Section:
+        return next(s for s in self.sections if s.key == key)
+
+    @property
+    def grids(self) -> tuple[Grid, Grid]:
+        return (self.table3, self.table4)
+
+    def cells(self) -> list[Cell]:
+        return list(_cells(self))
+
+    def cell(self, path: str) -> Cell:
+        return _cell_index(self)[path]
+
+    def title(self, unit: str, year: int | str) -> str:
+        return self.title_pattern.format(unit=unit, year=year)
+
+
+def strip_ordinal(label: str) -> str:
+    """'（二）部分公开（…）' → '部分公开（…）'; '3.其他' → '其他'; '一、本年新收…' → '本年新收…'."""
+    return re.sub(r"^(（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、|\d+\.)", "", label)
+
+
+def walk_rows(rows: tuple[Row, ...]) -> Iterator[Row]:
+    for r in rows:
+        yield r
+        yield from walk_rows(r.children)
+
+
+def _row(d: dict[str, Any], depth: int = 0) -> Row:
+    children = tuple(_row(c, depth + 1) for c in d.get("rows", ()))
+    return Row(
+        key=d.get("key"),
+        label=d["label"],
+        short=d.get("short", ""),
+        help=d.get("help", ""),
+        super=d.get("super"),
+        sum_of=d.get("sum_of"),
+        kind=d.get("kind", "count"),
+        children=children,
+        depth=depth,
+    )
+
+
+def _column(d: dict[str, Any]) -> Column:
+    return Column(key=d["key"], label=d["label"], group=d.get("group"), sum_of=tuple(d.get("sum_of", ())))
+
+
+def _grid(key: str, d: dict[str, Any]) -> Grid:
+    return Grid(
+        key=key,
+        name=d["name"],
+        title=d["title"],
+        columns=tuple(_column(c) for c in d["columns"]),
+        rows=tuple(_row(r) for r in d["rows"]),
+        corner=d.get("corner", ""),
+        super_header=d.get("super_header", ""),
+    )
+
+
+def _cells(fmt: FormatDef) -> Iterator[Cell]:
+    t2 = fmt.table2
+    for block in t2.blocks:
+        for row in block.rows:
+            if block.columns:
+                for col in block.columns:
+                    yield Cell(
+                        path=f"table2.{row.key}.{col.key}",
+                        table="table2",
+                        row=row.key or "",
+                        col=col.key,
+                        kind=row.kind,
+                        is_total=False,
+                        name=f"{t2.name}「{row.label}」{col.label}",
+                    )
+            else:
+                yield Cell(
+                    path=f"table2.{row.key}",
+                    table="table2",
+                    row=row.key or "",
+                    col=None,
+                    kind=row.kind,
+                    is_total=False,
+                    name=f"{t2.name}「{row.label}」" + ("本年收费金额（万元）" if row.kind == "money" else "本年处理决定数量"),
+                )
+    for grid in fmt.grids:
+        total_row = grid.total_row()
+        for row in grid.data_rows:
+            for col in grid.columns:
+                row_name = f"{row.super}—{row.label}" if row.super else row.name
+                yield Cell(
+                    path=f"{grid.key}.{row.key}.{col.key}",
+                    table=grid.key,
+                    row=row.key or "",
+                    col=col.key,
+                    kind="count",
+                    is_total=bool(col.sum_of) or row is total_row,
+                    name=f"{grid.name}「{row_name}」{col.label}",
+                )
+
+
+@cache
+def _cell_index(fmt: FormatDef) -> dict[str, Cell]:
+    return {c.path: c for c in _cells(fmt)}
+
+
+@cache
+def load_format(name: str = DEFAULT_FORMAT) -> FormatDef:
+    """Read a format definition (`bot/formats/<name>.yaml`) once per process."""
+    raw = yaml.safe_load((FORMATS_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
+    t2 = raw["tables"]["table2"]
+    table2 = Table2(
+        key="table2",
+        name=t2["name"],
+        title=t2["title"],
+        blocks=tuple(
+            Block(
+                heading=b["heading"],
+                header=tuple(b["header"]),
+                rows=tuple(_row(r) for r in b["rows"]),
+                columns=tuple(_column(c) for c in b.get("columns", ())),
+            )
+            for b in t2["blocks"]
+        ),
+        old_format_labels=tuple(t2.get("old_format_labels", ())),
+        old_row_labels={k: tuple(v) for k, v in t2.get("old_row_labels", {}).items()},
+    )
+    rules = []
+    for r in raw["rules"]:
+        params = {k: v for k, v in r.items() if k not in ("id", "level", "check", "message")}
+        rules.append(Rule(id=r["id"], level=r["level"], check=r["check"], message=r.get("message", ""), params=params))
+    return FormatDef(
+        id=raw["id"],
+        name=raw["name"],
+        title_pattern=raw["title_pattern"],
+        first_year=raw["first_year"],
+        sections=tuple(
+            Section(
+                key=s["key"],
+                number=s["number"],
+                heading=s["heading"],
+                keywords=tuple(s["keywords"]),
+                text=s.get("text"),
+                table=s.get("table"),
+            )
+            for s in raw["sections"]
+        ),
+        texts=raw["texts"],
+        aspects=tuple(Aspect(a["label"], tuple(a["keywords"])) for a in raw["overview_aspects"]),
+        profiles={
+            k: Profile(key=k, label=v["label"], other_items=tuple(v["other_items"])) for k, v in raw["profiles"].items()
+        },
+        levels=raw["levels"],
+        table2=table2,
+        table3=_grid("table3", raw["tables"]["table3"]),
+        table4=_grid("table4", raw["tables"]["table4"]),
+        rules=tuple(rules),
+    )

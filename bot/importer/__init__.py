@@ -1,0 +1,101 @@
+"""Reading a report into the model from .txt, .docx or .json, reporting what could not be read."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.findings import Finding
+from bot.formatdef import FormatDef, load_format
+from bot.importer.sections import paragraphs, read_title, split_sections, table_lines
+from bot.importer.source import UnreadableError, read_source
+from bot.importer.tables import TableResult, parse_grid3, parse_table2, parse_table4, rows_from_lines
+from bot.report import CellProblem, Report, ReportError, load_report_json
+
+__all__ = ["ImportResult", "UnreadableError", "import_bytes", "import_path"]
+
+TOWNSHIP_NAME = re.compile(r"(镇|乡|街道)(人民政府|办事处)?$")
+PARSERS = {"table2": parse_table2, "table3": parse_grid3, "table4": parse_table4}
+
+
+@dataclass
+class ImportResult:
+    report: Report
+    findings: list[Finding] = field(default_factory=list)  # structure findings of the source
+    problems: list[CellProblem] = field(default_factory=list)  # cells that could not be used
+    notes: list[str] = field(default_factory=list)  # what the reader did or could not do, in Chinese
+
+
+def import_path(path: str | Path, fmt: FormatDef | None = None) -> ImportResult:
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise UnreadableError(f"无法读取文件：{exc.strerror or exc}") from None
+    return import_bytes(data, p.name, fmt)
+
+
+def import_bytes(data: bytes, name: str, fmt: FormatDef | None = None) -> ImportResult:
+    fmt = fmt or load_format()
+    if name.lower().endswith(".json") or data.lstrip()[:1] == b"{":
+        return _import_json(data, fmt)
+    source = read_source(data, name)
+    layout = split_sections(source.elements, fmt)
+    if not layout.sections:
+        raise UnreadableError("没有找到报告的任何部分（如“一、总体情况”“二、主动公开政府信息情况”），这不像是一份政府信息公开工作年度报告。")
+    unit, year = read_title(layout.title_lines)
+    report = Report.empty(year=year, unit_name=unit, fmt=fmt)
+    result = ImportResult(report=report, findings=list(layout.findings))
+    if not unit:
+        result.notes.append("未能从标题中读出单位名称。")
+    if year is None:
+        result.notes.append("未能从标题中读出报告年度。")
+    report.unit["level"] = "township" if TOWNSHIP_NAME.search(unit) else "other"
+    result.notes.append(f"单位层级按名称推断为：{fmt.levels[report.unit['level']]}。")
+    report.text["preamble"] = paragraphs(layout.preamble)
+    for section in fmt.sections:
+        body = layout.sections.get(section.key)
+        if section.text:
+            report.text[section.text] = paragraphs(body or [])
+        elif section.table:
+            tables, lines = table_lines(body or [])
+            rows = [row for t in tables for row in t.rows] if tables else rows_from_lines(lines)
+            parsed: TableResult = PARSERS[section.table](rows, fmt)
+            report.cells.update(parsed.values)
+            result.findings.extend(parsed.findings)
+            result.problems.extend(parsed.problems)
+            result.notes.extend(parsed.notes)
+    report.profile = _profile(report.text["other"], fmt)
+    if report.profile != "national":
+        result.notes.append(f"第六部分按“{fmt.profiles[report.profile].label}”格式识别。")
+    if source.images:
+        result.notes.append(f"原文中有{source.images}张图片，未导入。")
+    unread = sum(1 for v in report.cells.values() if v is None)
+    if unread:
+        result.notes.append(f"表格中有{unread}个格子是空的或无法读取，未填入任何数字。")
+    return result
+
+
+def _profile(other: str, fmt: FormatDef) -> str:
+    """A profile whose numbered items mostly appear in section 六."""
+    lines = {re.sub(r"\s+", "", ln)[:12] for ln in other.splitlines()}
+    for key, profile in fmt.profiles.items():
+        if profile.other_items:
+            hits = sum(1 for item in profile.other_items if any(item[:12] == ln for ln in lines))
+            if hits >= len(profile.other_items) - 2:
+                return key
+    return "national"
+
+
+def _import_json(data: bytes, fmt: FormatDef) -> ImportResult:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UnreadableError("JSON文件不是UTF-8编码。") from None
+    try:
+        report, problems = load_report_json(text, fmt, lenient=True)
+    except ReportError as exc:
+        where = f"（位置：{exc.path}）" if exc.path else ""
+        raise UnreadableError(f"JSON不符合年报数据格式{where}：{exc.message}") from None
+    return ImportResult(report=report, problems=problems)

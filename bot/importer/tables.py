@@ -1,0 +1,390 @@
+"""Reading tables 二, 三 and 四 of a published report from rows of cell texts.
+
+Sources differ wildly (Word tables with merged cells, text extractions with one cell per line or
+tab-separated rows, re-tabulated web pages), so rows are matched by their labels, never by position,
+and a number is taken only where its cell is certain. Whatever is uncertain stays empty and is
+reported with the rule that covers it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+from bot.findings import Finding
+from bot.formatdef import FormatDef, Grid, Row, strip_ordinal, walk_rows
+from bot.numbers import BLANK_MARKS, clean_number, parse_decimal
+from bot.report import CellProblem, Value
+
+BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
+ORDINAL = re.compile(r"^(（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、|\d+\.)")
+HALF_TO_FULL = str.maketrans({"(": "（", ")": "）", "．": ".", "，": "、", ",": "、"})
+
+
+@dataclass
+class TableResult:
+    values: dict[str, Value] = field(default_factory=dict)
+    problems: list[CellProblem] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def norm_label(text: str) -> str:
+    """A label as compared: no bookmarks or spaces, full-width brackets, '1、' → '1.'."""
+    t = BOOKMARK.sub("", text)
+    t = re.sub(r"[\s\u3000]+", "", t).translate(HALF_TO_FULL)
+    return re.sub(r"^(\d+)[、.]", r"\1.", t)
+
+
+def kind_of(cell: str) -> str:
+    """'empty', 'blank' (a mark meaning nothing: /, -, 无), 'number', or 'text'."""
+    clean = clean_number(BOOKMARK.sub("", cell))
+    if clean == "":
+        return "empty"
+    if clean in BLANK_MARKS:
+        return "blank"
+    if re.fullmatch(r"[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?", clean):
+        return "number"
+    return "text"
+
+
+def read_value(raw: str, path: str, money: bool) -> tuple[Value, CellProblem | None]:
+    """The value of one cell, or the reason it has none."""
+    kind = kind_of(raw)
+    shown = clean_number(raw)
+    if kind in ("empty", "blank"):
+        return None, CellProblem(path, shown, "blank")
+    number = parse_decimal(raw)
+    if money:
+        if number is None or number < 0:
+            return None, CellProblem(path, shown, "not_money")
+        return number, None
+    if number is None or number < 0 or number != number.to_integral_value() or "." in shown:
+        return None, CellProblem(path, shown, "not_integer")
+    return int(number), None
+
+
+# ---- rows from plain text ----------------------------------------------------------------------
+
+
+def rows_from_lines(lines: list[str]) -> list[list[str]]:
+    """Table rows from extracted text.
+
+    Two extraction styles occur: tab-separated rows (one row per line), and one cell per line,
+    each cell line starting with a tab, rows separated by blank lines, and a cell's text broken
+    over lines that do not start with a tab.
+    """
+    tabbed = [ln for ln in lines if "\t" in ln]
+    one_cell_per_line = bool(tabbed) and all(ln.startswith("\t") and ln.count("\t") == 1 for ln in tabbed)
+    rows: list[list[str]] = []
+    if not one_cell_per_line:
+        for ln in lines:
+            if ln.strip():
+                rows.append(ln.rstrip("\r\n").split("\t"))
+        return rows
+    row: list[str] = []
+    for ln in lines:
+        if not ln.strip():
+            if row:
+                rows.append(row)
+            row = []
+        elif ln.startswith("\t"):
+            row.append(ln[1:])
+        elif row:
+            row[-1] += ln.strip()
+        else:
+            row.append(ln.strip())
+    if row:
+        rows.append(row)
+    return rows
+
+
+# ---- label runs -------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    """Consecutive label cells and the value cells that follow them."""
+
+    labels: list[str]
+    values: list[str]
+
+    @property
+    def label(self) -> str:
+        return self.labels[-1]
+
+    def trimmed(self) -> list[str]:
+        values = list(self.values)
+        while values and kind_of(values[0]) == "empty":
+            values.pop(0)
+        while values and kind_of(values[-1]) == "empty":
+            values.pop()
+        return values
+
+
+class RowMatcher:
+    """Matches source labels to the data rows of a table, tolerating real-world variants."""
+
+    def __init__(self, rows: list[Row], groups: list[str], aliases: dict[str, tuple[str, ...]] | None = None):
+        self.rows = rows
+        self.groups = sorted((norm_label(g) for g in groups), key=len, reverse=True)
+        self.aliases = {k: {norm_label(a) for a in v} for k, v in (aliases or {}).items()}
+        self.canon = {r.key: norm_label(r.label) for r in rows}
+
+    def strip_groups(self, label: str) -> str:
+        changed = True
+        while changed:
+            changed = False
+            for g in self.groups:
+                if label.startswith(g) and len(label) > len(g):
+                    label = label[len(g) :]
+                    changed = True
+        return label
+
+    def match(self, raw: str, taken: set[str]) -> tuple[str | None, bool]:
+        """(row key, matched by an old-format alias)."""
+        label = self.strip_groups(norm_label(raw))
+        if not label:
+            return None, False
+        for key, canon in self.canon.items():
+            if label == canon:
+                return key, False
+        for key, names in self.aliases.items():
+            if label in names:
+                return key, True
+        ordinal = ORDINAL.match(label)
+        bare = strip_ordinal(label)
+        best: tuple[float, str | None] = (0.0, None)
+        for key, canon in self.canon.items():
+            canon_ordinal = ORDINAL.match(canon)
+            canon_bare = strip_ordinal(canon)
+            if ordinal and canon_ordinal and ordinal.group(0) != canon_ordinal.group(0):
+                continue
+            if len(canon_bare) <= 4 and not (ordinal and canon_ordinal):
+                if canon_ordinal or bare != canon_bare:
+                    continue  # short labels (其他, 总计) must carry their own ordinal
+            if bare == canon_bare:
+                return key, False
+            if key in taken or len(bare) < 6:
+                continue
+            ratio = difflib.SequenceMatcher(None, bare, canon_bare).ratio()
+            if ratio > best[0]:
+                best = (ratio, key)
+        return (best[1], False) if best[0] >= 0.8 else (None, False)
+
+
+def label_runs(rows: list[list[str]], matcher: RowMatcher) -> list[Run]:
+    runs: list[Run] = []
+    current = Run([], [])
+    taken: set[str] = set()
+    for row in rows:
+        for cell in row:
+            kind = kind_of(cell)
+            if kind == "text":
+                has_values = any(kind_of(v) != "empty" for v in current.values)
+                if current.labels and (has_values or matcher.match(current.label, taken)[0]):
+                    runs.append(current)
+                    current = Run([], [])
+                current.labels.append(cell)
+                current.values = []
+            elif current.labels:
+                current.values.append(cell)
+    if current.labels:
+        runs.append(current)
+    return runs
+
+
+def _assign_row(
+    result: TableResult, table: str, row_key: str, cols: list[str | None], values: list[str], money: bool = False
+) -> None:
+    for col, raw in zip(cols, values):
+        path = f"{table}.{row_key}" + (f".{col}" if col else "")
+        value, problem = read_value(raw, path, money)
+        result.values[path] = value
+        if problem and problem.kind != "blank" or (problem and problem.raw):
+            result.problems.append(problem)  # type: ignore[arg-type]
+
+
+def _shape_finding(fmt: FormatDef, rule_id: str, cells: list[str], message: str, result: TableResult) -> None:
+    rule = fmt.rule(rule_id)
+    result.findings.append(Finding(rule=rule.id, level=rule.level, cells=cells, message=message))
+    for path in cells:
+        result.values[path] = None
+        result.problems.append(CellProblem(path, "", "shape"))
+
+
+# ---- 表三 -------------------------------------------------------------------------------------
+
+
+def parse_grid3(rows: list[list[str]], fmt: FormatDef) -> TableResult:
+    grid = fmt.table3
+    result = TableResult()
+    groups = [r.label for r in walk_rows(grid.rows) if r.children]
+    matcher = RowMatcher(grid.data_rows, groups)
+    group_names = {norm_label(g) for g in groups}
+    ncols = len(grid.columns)
+    seen: set[str] = set()
+    for run in label_runs(rows, matcher):
+        key, _ = matcher.match(run.label, seen)
+        values = run.trimmed()
+        if key is None:
+            if values and any(kind_of(v) == "number" for v in values):
+                label = norm_label(run.label)
+                if matcher.strip_groups(label) in group_names or label in group_names:
+                    what = f"“{label}”一行直接填了数字（2019年试行格式），按现行格式应分列其下各小项"
+                else:
+                    what = f"无法识别的行“{label[:30]}”"
+                result.notes.append(f"{grid.name}：{what}，其数字未导入。")
+                rule = fmt.rule("E-T3-SHAPE")
+                result.findings.append(Finding(rule=rule.id, level=rule.level, cells=[], message=f"{grid.name}中{what}。"))
+            continue
+        if key in seen:
+            result.notes.append(f"{grid.name}：「{grid.row(key).label}」出现了两次，只取第一次。")
+            continue
+        seen.add(key)
+        paths = [f"table3.{key}.{c}" for c in grid.col_keys]
+        if not values:
+            for path in paths:
+                result.values[path] = None
+            continue
+        if len(values) != ncols:
+            _shape_finding(
+                fmt,
+                "E-T3-SHAPE",
+                paths,
+                f"{grid.name}「{grid.row(key).name}」行应有{ncols}个数，读到{len(values)}个，无法确定各数所在的列。",
+                result,
+            )
+            continue
+        _assign_row(result, "table3", key, list(grid.col_keys), values)
+    for row in grid.data_rows:
+        if row.key not in seen:
+            paths = [f"table3.{row.key}.{c}" for c in grid.col_keys]
+            _shape_finding(fmt, "E-T3-SHAPE", paths, f"{grid.name}缺少“{row.label}”一行。", result)
+    return result
+
+
+# ---- 表二 -------------------------------------------------------------------------------------
+
+
+def parse_table2(rows: list[list[str]], fmt: FormatDef) -> TableResult:
+    t2 = fmt.table2
+    result = TableResult()
+    matcher = RowMatcher(t2.data_rows, [b.heading for b in t2.blocks], t2.old_row_labels)
+    texts = [norm_label(c) for row in rows for c in row if kind_of(c) == "text"]
+    old = [lab for lab in t2.old_format_labels if any(norm_label(lab) in t for t in texts)]
+    if old:
+        rule = fmt.rule("E-T2-SHAPE")
+        result.findings.append(
+            Finding(
+                rule=rule.id,
+                level=rule.level,
+                cells=[],
+                actual="、".join(old),
+                message=f"{t2.name}使用了2019年试行格式的栏目（{'、'.join(old)}），应改用国办公开办函〔2021〕30号的现行格式。",
+            )
+        )
+    seen: set[str] = set()
+    for run in label_runs(rows, matcher):
+        key, by_alias = matcher.match(run.label, seen)
+        if key is None or key in seen:
+            continue
+        seen.add(key)
+        block = next(b for b in t2.blocks if any(r.key == key for r in b.rows))
+        row = next(r for r in block.rows if r.key == key)
+        cols: list[str | None] = [c.key for c in block.columns] or [None]
+        paths = [f"table2.{key}" + (f".{c}" if c else "") for c in cols]
+        if by_alias:
+            rule = fmt.rule("E-T2-SHAPE")
+            result.findings.append(
+                Finding(
+                    rule=rule.id,
+                    level=rule.level,
+                    cells=paths,
+                    actual=norm_label(run.label),
+                    message=f"{t2.name}的行名“{norm_label(run.label)}”是2019年试行格式的写法，现行格式为“{row.label}”。",
+                )
+            )
+        values = run.trimmed()
+        if not values:
+            for path in paths:
+                result.values[path] = None
+            continue
+        if len(values) != len(cols) or (old and block is t2.blocks[0] and _old_columns(texts)):
+            _shape_finding(
+                fmt,
+                "E-T2-SHAPE",
+                paths,
+                f"{t2.name}「{row.label}」应有{len(cols)}个数，读到{len(values)}个（或栏目为旧格式），未导入。",
+                result,
+            )
+            continue
+        _assign_row(result, "table2", key, cols, values, money=row.kind == "money")
+    for row in t2.data_rows:
+        if row.key not in seen:
+            block = next(b for b in t2.blocks if row in b.rows)
+            paths = [f"table2.{row.key}" + (f".{c.key}" if c else "") for c in (block.columns or [None])]  # type: ignore[union-attr]
+            _shape_finding(fmt, "E-T2-SHAPE", paths, f"{t2.name}缺少“{row.label}”一行。", result)
+    return result
+
+
+def _old_columns(texts: list[str]) -> bool:
+    return any(t in ("本年新制作数量", "本年新公开数量", "对外公开总数量") for t in texts)
+
+
+# ---- 表四 -------------------------------------------------------------------------------------
+
+
+def parse_table4(rows: list[list[str]], fmt: FormatDef) -> TableResult:
+    grid: Grid = fmt.table4
+    result = TableResult()
+    groups = grid.row_keys
+    width = len(grid.columns)
+    expected = width * len(groups)
+    data: list[tuple[int, list[str]]] = []
+    for i, row in enumerate(rows):
+        kinds = [kind_of(c) for c in row]
+        if "text" not in kinds and any(k != "empty" for k in kinds):
+            data.append((i, row))
+    if not data:
+        blank_rows = [(i, r) for i, r in enumerate(rows) if all(kind_of(c) == "empty" for c in r) and len(r) >= expected]
+        data = blank_rows[-1:]
+    cells = [c for _, r in data for c in r]
+    if len(cells) != expected:
+        cells = [c for _, r in data for c in _rstrip_empty(r)]
+    order = list(groups)
+    if len(data) == len(groups) and all(len(_rstrip_empty(r)) == width for _, r in data):
+        order = _group_order(rows, [i for i, _ in data]) or order
+        cells = [c for _, r in data for c in _rstrip_empty(r)]
+    if len(cells) != expected:
+        paths = [f"table4.{g}.{c}" for g in groups for c in grid.col_keys]
+        _shape_finding(fmt, "E-T4-SHAPE", paths, f"{grid.name}应有{expected}个数，读到{len(cells)}个，未导入。", result)
+        return result
+    for n, group in enumerate(order):
+        _assign_row(result, "table4", group, list(grid.col_keys), cells[n * width : (n + 1) * width])
+    return result
+
+
+def _rstrip_empty(row: list[str]) -> list[str]:
+    out = list(row)
+    while out and kind_of(out[-1]) == "empty":
+        out.pop()
+    return out
+
+
+def _group_order(rows: list[list[str]], data_rows: list[int]) -> list[str] | None:
+    """When each group's numbers stand under their own label ('行政诉讼—复议后起诉：…'), read the labels."""
+    order = []
+    for i in data_rows:
+        label = norm_label("".join(rows[i - 1])) if i > 0 else ""
+        if "复议后起诉" in label:
+            order.append("LR")
+        elif "直接起诉" in label or "未经复议" in label:
+            order.append("LD")
+        elif "复议" in label:
+            order.append("RV")
+        else:
+            return None
+    return order if sorted(order) == sorted(["RV", "LD", "LR"]) else None
+

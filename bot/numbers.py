@@ -1,0 +1,69 @@
+"""Numbers as clerks and published reports write them: full-width digits, Chinese numerals, spaces."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+FULLWIDTH = str.maketrans("０１２３４５６７８９．，－＋", "0123456789.,-+")
+CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
+CN_NUMERAL = "[零〇一二两三四五六七八九十百千万]+"
+NUMBER = rf"(?:\d+|{CN_NUMERAL})"
+BLANK_MARKS = {"", "/", "／", "-", "—", "——", "－", "无", "空", "\\"}
+
+
+def format_decimal(value: Decimal) -> str:
+    """Plain notation without exponent or trailing zeros: Decimal('1.50') → '1.5', Decimal('0E-8') → '0'."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def cn_to_int(text: str) -> int | None:
+    """'十二' → 12, '一百零五' → 105, '三' → 3, '二〇二三' → 2023 (digit by digit); None if not a numeral."""
+    if not text or any(ch not in CN_DIGITS and ch not in CN_UNITS for ch in text):
+        return None
+    if not any(ch in CN_UNITS for ch in text):
+        value = 0
+        for ch in text:
+            value = value * 10 + CN_DIGITS[ch]
+        return value
+    total, section, digit = 0, 0, None
+    for ch in text:
+        if ch in CN_DIGITS:
+            digit = CN_DIGITS[ch]
+        elif ch == "万":
+            section = (section + (digit or 0)) * 10000
+            total += section
+            section, digit = 0, None
+        else:
+            section += (1 if digit is None else digit) * CN_UNITS[ch]
+            digit = None
+    return total + section + (digit or 0)
+
+
+def to_int(text: str) -> int | None:
+    """A count written as digits (any width, with spaces or thousands commas) or a Chinese numeral."""
+    t = re.sub(r"[\s\u3000]", "", text.translate(FULLWIDTH))
+    if re.fullmatch(r"\d{1,3}(,\d{3})+", t):
+        t = t.replace(",", "")
+    if t.isdigit():
+        return int(t)
+    return cn_to_int(t)
+
+
+def clean_number(text: str) -> str:
+    """A table cell's text with widths folded and inner spaces removed ('1 2' → '12')."""
+    return re.sub(r"[\s\u3000]", "", text.translate(FULLWIDTH))
+
+
+def parse_decimal(text: str) -> Decimal | None:
+    t = clean_number(text).replace(",", "")
+    if not re.fullmatch(r"[+-]?\d+(\.\d+)?", t):
+        return None
+    try:
+        return Decimal(t)
+    except InvalidOperation:  # pragma: no cover - the pattern above admits only valid literals
+        return None

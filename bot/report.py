@@ -1,0 +1,270 @@
+"""The report model and its JSON form (`shared/spec/report.schema.json`).
+
+A report keeps its numbers in one flat mapping from dotted cell path (`table3.NEW.NP`) to value, so
+that every consumer addresses cells exactly as findings name them. The JSON reader walks the format
+definition, so the accepted shape is the definition's shape.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from bot.formatdef import FormatDef, load_format
+from bot.numbers import format_decimal
+
+SCHEMA_ID = "gov-info-annual-report/2021"
+UNIT_FIELDS = ("name", "level", "province", "city", "county", "address", "phone", "website")
+TEXT_KEYS = ("preamble", "overview", "problems", "other")
+
+Value = int | Decimal | None
+
+
+class ReportError(ValueError):
+    """A document that cannot be a report; `path` names where (e.g. `table3.NEW.NP`)."""
+
+    def __init__(self, path: str, message: str):
+        super().__init__(f"{path}: {message}" if path else message)
+        self.path = path
+        self.message = message
+
+
+@dataclass
+class CellProblem:
+    """A cell whose source value is unusable (kept out of the model, reported by the checker)."""
+
+    path: str
+    raw: str
+    kind: str  # "blank" | "not_integer" | "not_money"
+
+
+@dataclass
+class Report:
+    year: int | None
+    unit: dict[str, str]
+    text: dict[str, str]
+    cells: dict[str, Value]
+    profile: str = "national"
+    info_fee: dict[str, Any] | None = None
+    format: FormatDef = field(default_factory=load_format, repr=False, compare=False)
+
+    @classmethod
+    def empty(cls, year: int | None = None, unit_name: str = "", fmt: FormatDef | None = None) -> "Report":
+        fmt = fmt or load_format()
+        return cls(
+            year=year,
+            unit={"name": unit_name, "level": "township"},
+            text={k: "" for k in TEXT_KEYS},
+            cells={c.path: None for c in fmt.cells()},
+            format=fmt,
+        )
+
+    def get(self, path: str) -> Value:
+        return self.cells[path]
+
+    def is_township(self) -> bool:
+        return self.unit.get("level", "township") == "township"
+
+    def title(self) -> str:
+        return self.format.title(self.unit.get("name", ""), self.year if self.year is not None else "")
+
+    def copy(self) -> "Report":
+        return copy.deepcopy(self)
+
+    def compute_totals(self) -> None:
+        """Fill every total cell (SUM column, TOTAL row, T member) from its parts, where all parts are known."""
+        for grid in self.format.grids:
+            total_col = grid.total_column()
+            total_row = grid.total_row()
+            leaves = grid.leaves()
+            if total_row:
+                for col in grid.col_keys:
+                    if total_col and col == total_col.key:
+                        continue
+                    parts = [self.cells[f"{grid.key}.{r}.{col}"] for r in leaves]
+                    if None not in parts:
+                        self.cells[f"{grid.key}.{total_row.key}.{col}"] = sum(parts)  # type: ignore[arg-type]
+            if total_col:
+                for row in grid.row_keys:
+                    parts = [self.cells[f"{grid.key}.{row}.{c}"] for c in total_col.sum_of]
+                    if None not in parts:
+                        self.cells[f"{grid.key}.{row}.{total_col.key}"] = sum(parts)  # type: ignore[arg-type]
+
+    # ---- JSON -------------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """The schema-valid document. Raises ReportError when the report cannot be one yet."""
+        if self.year is None or not (self.format.first_year <= self.year <= 2100):
+            raise ReportError("year", f"报告年度应为{self.format.first_year}至2100之间的整数，现为{self.year}")
+        if not self.unit.get("name"):
+            raise ReportError("unit.name", "单位名称不能为空")
+        doc: dict[str, Any] = {
+            "schema": SCHEMA_ID,
+            "year": self.year,
+            "profile": self.profile,
+            "unit": {k: v for k, v in self.unit.items() if k in UNIT_FIELDS and v},
+            "text": {k: self.text.get(k, "") for k in TEXT_KEYS},
+        }
+        if self.info_fee:
+            doc["info_fee"] = dict(self.info_fee)
+        for cell in self.format.cells():
+            value = self.cells[cell.path]
+            out: Any = value
+            if isinstance(value, Decimal):
+                out = format_decimal(value)
+            node = doc.setdefault(cell.table, {})
+            if cell.col is None:
+                node[cell.row] = out
+            else:
+                node.setdefault(cell.row, {})[cell.col] = out
+        return doc
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
+
+
+def _expect(cond: bool, path: str, message: str) -> None:
+    if not cond:
+        raise ReportError(path, message)
+
+
+def _read_count(raw: Any) -> int | None | str:
+    """An integer ≥ 0, None for null, or the reason it is not one."""
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        if isinstance(raw, float) and raw.is_integer() and raw >= 0:
+            return int(raw)
+        return "not_integer"
+    return raw if raw >= 0 else "not_integer"
+
+
+def _read_money(raw: Any) -> Decimal | None | str:
+    if raw is None:
+        return None
+    if isinstance(raw, bool):
+        return "not_money"
+    try:
+        value = Decimal(str(raw).strip()) if isinstance(raw, (int, float, str)) else None
+    except InvalidOperation:
+        return "not_money"
+    if value is None or not value.is_finite() or value < 0:
+        return "not_money"
+    return value
+
+
+def report_from_dict(
+    doc: Any, fmt: FormatDef | None = None, *, lenient: bool = False
+) -> tuple[Report, list[CellProblem]]:
+    """Read a report document.
+
+    Structural faults always raise ReportError naming the path. A cell holding an unusable value
+    (negative, fractional, text) raises too, unless `lenient`: then the cell is left empty and the
+    problem returned, so that a checker can report it next to everything else.
+    """
+    fmt = fmt or load_format()
+    _expect(isinstance(doc, dict), "", "文档应为JSON对象")
+    _expect(doc.get("schema") == SCHEMA_ID, "schema", f"应为 \"{SCHEMA_ID}\"")
+    year = doc.get("year")
+    _expect(
+        isinstance(year, int) and not isinstance(year, bool) and fmt.first_year <= year <= 2100,
+        "year",
+        f"应为{fmt.first_year}至2100之间的整数",
+    )
+    profile = doc.get("profile", "national")
+    _expect(profile in fmt.profiles, "profile", f"应为 {' / '.join(fmt.profiles)} 之一")
+    unit = doc.get("unit")
+    _expect(isinstance(unit, dict), "unit", "应为对象")
+    _expect(isinstance(unit.get("name"), str) and unit["name"].strip() != "", "unit.name", "单位名称不能为空")
+    level = unit.get("level", "township")
+    _expect(level in fmt.levels, "unit.level", f"应为 {' / '.join(fmt.levels)} 之一")
+    for key in UNIT_FIELDS:
+        if key in unit:
+            _expect(isinstance(unit[key], str), f"unit.{key}", "应为文字")
+    text = doc.get("text")
+    _expect(isinstance(text, dict), "text", "应为对象")
+    for key in TEXT_KEYS:
+        required = fmt.texts[key]["required"]
+        if required:
+            _expect(key in text, f"text.{key}", "缺少此项")
+        if key in text:
+            _expect(isinstance(text[key], str), f"text.{key}", "应为文字")
+    info_fee = doc.get("info_fee")
+    if info_fee is not None:
+        _expect(isinstance(info_fee, dict), "info_fee", "应为对象")
+        if "cases" in info_fee:
+            _expect(_read_count(info_fee["cases"]) not in ("not_integer", None), "info_fee.cases", "应为不小于0的整数")
+        if "amount_yuan" in info_fee:
+            amount = info_fee["amount_yuan"]
+            _expect(
+                isinstance(amount, (int, float)) and not isinstance(amount, bool) and amount >= 0,
+                "info_fee.amount_yuan",
+                "应为不小于0的数",
+            )
+
+    cells: dict[str, Value] = {}
+    problems: list[CellProblem] = []
+    for table_key in ("table2", "table3", "table4"):
+        _expect(isinstance(doc.get(table_key), dict), table_key, "缺少此表或格式不对")
+    shape = _shape(fmt)
+    for table_key, rows in shape.items():
+        for key in doc[table_key]:
+            _expect(key in rows, f"{table_key}.{key}", "不是本格式的行")
+    for cell in fmt.cells():
+        node = doc[cell.table]
+        if cell.col is not None:
+            row = node.get(cell.row)
+            _expect(isinstance(row, dict), f"{cell.table}.{cell.row}", "缺少此行或格式不对")
+            for key in row:
+                _expect(key in shape[cell.table][cell.row], f"{cell.table}.{cell.row}.{key}", "不是本格式的列")
+            _expect(cell.col in row, cell.path, "缺少此格")
+            raw = row[cell.col]
+        else:
+            _expect(cell.row in node, cell.path, "缺少此格")
+            raw = node[cell.row]
+        value = _read_money(raw) if cell.kind == "money" else _read_count(raw)
+        if isinstance(value, str):
+            message = "应为不小于0的金额（万元）" if cell.kind == "money" else "应为不小于0的整数"
+            if not lenient:
+                raise ReportError(cell.path, f"{message}，实际为 {json.dumps(raw, ensure_ascii=False)}")
+            problems.append(CellProblem(cell.path, _display(raw), value))
+            value = None
+        cells[cell.path] = value
+
+    report = Report(
+        year=year,
+        unit={k: unit[k].strip() for k in UNIT_FIELDS if isinstance(unit.get(k), str)} | {"level": level},
+        text={k: text.get(k, "") for k in TEXT_KEYS},
+        cells=cells,
+        profile=profile,
+        info_fee=dict(info_fee) if info_fee else None,
+        format=fmt,
+    )
+    return report, problems
+
+
+def _display(raw: Any) -> str:
+    return raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False)
+
+
+@cache
+def _shape(fmt: FormatDef) -> dict[str, dict[str, set[str]]]:
+    """Per table, each row key and the column keys it allows (empty for single-value rows)."""
+    shape: dict[str, dict[str, set[str]]] = {"table2": {}, "table3": {}, "table4": {}}
+    for cell in fmt.cells():
+        cols = shape[cell.table].setdefault(cell.row, set())
+        if cell.col:
+            cols.add(cell.col)
+    return shape
+
+
+def load_report_json(text: str, fmt: FormatDef | None = None, *, lenient: bool = False) -> tuple[Report, list[CellProblem]]:
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ReportError("", f"不是有效的JSON（第{exc.lineno}行第{exc.colno}列：{exc.msg}）") from None
+    return report_from_dict(doc, fmt, lenient=lenient)

@@ -1,0 +1,545 @@
+"""Rules that read the narrative: text against tables, years, citations, leftovers, content.
+
+Real reports phrase things in many ways, and a false alarm costs a clerk as much as a missed error,
+so every pattern here is narrow: it fires only on phrasing whose meaning is unambiguous.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Iterator
+
+from bot.findings import Finding
+from bot.formatdef import Rule
+from bot.numbers import FULLWIDTH, NUMBER, to_int
+from bot.report import Report
+
+NARRATIVE = ("overview", "problems", "other")
+SECTION_NAMES = {
+    "preamble": "前言",
+    "overview": "一、总体情况",
+    "problems": "五、存在的主要问题及改进情况",
+    "other": "六、其他需要报告的事项",
+}
+HAN = re.compile(r"[\u4e00-\u9fff]")
+N = rf"({NUMBER})"
+SENTENCE_END = "。！？\n"
+
+
+def normalize(text: str) -> str:
+    """Fold widths and drop the spaces that text extraction puts inside numbers and words."""
+    return re.sub(r"[ \t\u3000\u00a0]+", "", text.translate(FULLWIDTH))
+
+
+def han_count(text: str) -> int:
+    return len(HAN.findall(text))
+
+
+def snippet(text: str, start: int, end: int, pad: int = 10) -> str:
+    lo = max(0, start - pad)
+    hi = min(len(text), end + pad)
+    return text[lo:hi].replace("\n", " ")
+
+
+def sentences(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, sentence) pairs, split at 。！？ and line ends."""
+    start = 0
+    for i, ch in enumerate(text):
+        if ch in SENTENCE_END:
+            if i > start:
+                yield start, text[start : i + 1]
+            start = i + 1
+    if start < len(text):
+        yield start, text[start:]
+
+
+def _texts(report: Report, keys: tuple[str, ...] = NARRATIVE) -> Iterator[tuple[str, str]]:
+    for key in keys:
+        text = normalize(report.text.get(key, ""))
+        if text:
+            yield key, text
+
+
+def _num(text: str) -> int | None:
+    return to_int(text)
+
+
+def _total(report: Report, table: str, row: str, col: str) -> int | None:
+    value = report.cells.get(f"{table}.{row}.{col}")
+    return value if isinstance(value, int) else None
+
+
+# ---- W-TXT-APPS ------------------------------------------------------------------------------
+
+NOT_APPLICATIONS = re.compile(r"复议|诉讼|建议|提案|投诉|举报|信访|咨询|留言|来电")
+APP_PATTERNS = {
+    # received this year (or received in all, counting carried-over ones)
+    "received": [
+        re.compile(rf"(?:新收|收到|受理)[^。；，,\d]{{0,20}}?申请[^。；，,\d]{{0,8}}?{N}件"),
+        re.compile(rf"(?:新收|收到|受理){N}件[^。；，,]{{0,8}}?申请"),
+    ],
+    "concluded": [re.compile(rf"办结(?:申请)?{N}件"), re.compile(rf"{N}件(?:申请)?(?:已|均已)?办结")],
+    "forwarded": [
+        re.compile(rf"结转(?:至|到)?下(?:一)?年度?(?:继续办理)?{N}件"),
+        re.compile(rf"{N}件(?:申请)?(?:结转|转入)(?:至|到)?下(?:一)?年"),
+    ],
+    "carried": [re.compile(rf"上一?年度?结转(?:的)?(?:申请)?{N}件")],
+}
+NONE_RECEIVED = re.compile(r"(?:未|没有)(?:收到|受理|发生)[^。；，,\d]{0,12}申请|(?:无|未发生)依申请公开")
+
+
+def text_applications(rule: Rule, report: Report) -> Iterator[Finding]:
+    new = _total(report, "table3", "NEW", "SUM")
+    carry = _total(report, "table3", "CARRY", "SUM")
+    expected = {
+        "received": [new, None if new is None or carry is None else new + carry],
+        "concluded": [_total(report, "table3", "TOTAL", "SUM")],
+        "forwarded": [_total(report, "table3", "FWD", "SUM")],
+        "carried": [carry],
+    }
+    cell_of = {
+        "received": "table3.NEW.SUM",
+        "concluded": "table3.TOTAL.SUM",
+        "forwarded": "table3.FWD.SUM",
+        "carried": "table3.CARRY.SUM",
+    }
+    label = {"received": "本年新收申请", "concluded": "办结申请", "forwarded": "结转下年度", "carried": "上年结转"}
+    for key, text in _texts(report):
+        for offset, sentence in sentences(text):
+            for kind, patterns in APP_PATTERNS.items():
+                for pattern in patterns:
+                    for m in pattern.finditer(sentence):
+                        if NOT_APPLICATIONS.search(m.group(0)):
+                            continue
+                        stated = _num(m.group(1))
+                        allowed = [v for v in expected[kind] if v is not None]
+                        if stated is None or not allowed or stated in allowed:
+                            continue
+                        yield Finding(
+                            rule=rule.id,
+                            level=rule.level,
+                            cells=[f"text.{key}", cell_of[kind]],
+                            expected=allowed[0],
+                            actual=stated,
+                            message=f"“{SECTION_NAMES[key]}”写“{m.group(0)}”，但表三{label[kind]}为{allowed[0]}件。"
+                            "请让文字与表三一致。",
+                        )
+            if new and NONE_RECEIVED.search(sentence) and not NOT_APPLICATIONS.search(sentence):
+                m = NONE_RECEIVED.search(sentence)
+                assert m
+                yield Finding(
+                    rule=rule.id,
+                    level=rule.level,
+                    cells=[f"text.{key}", "table3.NEW.SUM"],
+                    expected=new,
+                    actual=0,
+                    message=f"“{SECTION_NAMES[key]}”写“{snippet(sentence, m.start(), m.end(), 4)}”，"
+                    f"但表三本年新收申请为{new}件。",
+                )
+
+
+# ---- W-TXT-REVIEW ----------------------------------------------------------------------------
+
+REVIEW_COUNT = {
+    "RV": [re.compile(rf"行政复议(?:案件|申请)?(?:共)?{N}(?:件|起)"), re.compile(rf"{N}(?:件|起)行政复议")],
+    "LIT": [re.compile(rf"行政诉讼(?:案件)?(?:共)?{N}(?:件|起)"), re.compile(rf"{N}(?:件|起)行政诉讼")],
+}
+REVIEW_NONE = re.compile(
+    r"(?:未|没有|无)(?:发生|收到|出现|产生|涉及|被提起)?(?:因?政府信息公开(?:申请)?(?:而|引起|引发)?的?)?"
+    r"((?:行政)?复议(?:[、和及或与]行政诉讼|[、和及或与]诉讼)?|(?:行政)?诉讼(?:[、和及或与](?:行政)?复议)?)"
+)
+
+
+def text_review(rule: Rule, report: Report) -> Iterator[Finding]:
+    rv = _total(report, "table4", "RV", "T")
+    ld, lr = _total(report, "table4", "LD", "T"), _total(report, "table4", "LR", "T")
+    lit = None if ld is None or lr is None else ld + lr
+    totals = {"RV": rv, "LIT": lit}
+    cells = {"RV": ["table4.RV.T"], "LIT": ["table4.LD.T", "table4.LR.T"]}
+    names = {"RV": "行政复议", "LIT": "行政诉讼"}
+    for key, text in _texts(report):
+        for offset, sentence in sentences(text):
+            for kind, patterns in REVIEW_COUNT.items():
+                for pattern in patterns:
+                    for m in pattern.finditer(sentence):
+                        stated = _num(m.group(1))
+                        if stated is None or totals[kind] is None or stated == totals[kind]:
+                            continue
+                        yield Finding(
+                            rule=rule.id,
+                            level=rule.level,
+                            cells=[f"text.{key}", *cells[kind]],
+                            expected=totals[kind],
+                            actual=stated,
+                            message=f"“{SECTION_NAMES[key]}”写“{m.group(0)}”，但表四{names[kind]}总计为{totals[kind]}件。",
+                        )
+            for m in REVIEW_NONE.finditer(sentence):
+                said = m.group(1)
+                for kind in ("RV", "LIT"):
+                    word = "复议" if kind == "RV" else "诉讼"
+                    if word in said and totals[kind]:
+                        yield Finding(
+                            rule=rule.id,
+                            level=rule.level,
+                            cells=[f"text.{key}", *cells[kind]],
+                            expected=totals[kind],
+                            actual=0,
+                            message=f"“{SECTION_NAMES[key]}”写“{m.group(0)}”，但表四{names[kind]}总计为{totals[kind]}件。",
+                        )
+
+
+# ---- W-TXT-DOCS ------------------------------------------------------------------------------
+
+DOC_PATTERNS = {
+    "made": re.compile(rf"(?:制发|制定|印发)(?:的)?(?:行政)?规范性文件{N}件"),
+    "repealed": re.compile(rf"(?:废止(?:的)?(?:行政)?规范性文件{N}件|(?:行政)?规范性文件[^。；，,\d]{{0,6}}废止{N}件)"),
+    "valid": re.compile(rf"现行有效(?:的)?(?:行政)?规范性文件{N}件"),
+}
+DOC_LABEL = {"made": "本年制发件数", "repealed": "本年废止件数", "valid": "现行有效件数"}
+
+
+def text_documents(rule: Rule, report: Report) -> Iterator[Finding]:
+    for key, text in _texts(report):
+        for kind, pattern in DOC_PATTERNS.items():
+            table = report.cells.get(f"table2.NORM.{kind}")
+            if not isinstance(table, int):
+                continue
+            for m in pattern.finditer(text):
+                stated = _num(next(g for g in m.groups() if g))
+                if stated is None or stated == table:
+                    continue
+                yield Finding(
+                    rule=rule.id,
+                    level=rule.level,
+                    cells=[f"text.{key}", f"table2.NORM.{kind}"],
+                    expected=table,
+                    actual=stated,
+                    message=f"“{SECTION_NAMES[key]}”写“{m.group(0)}”，但表二行政规范性文件{DOC_LABEL[kind]}为{table}件。",
+                )
+
+
+# ---- W-TXT-BREAKDOWN -------------------------------------------------------------------------
+
+UNITS = "条|件|篇|个|次|期|项"
+COUNTED = re.compile(rf"(\d+)({UNITS})")
+MARKER = re.compile(r"其中|涉及|包括")
+PART = re.compile(rf"([^、，,；;：:。\d（）()]{{1,16}}?)(\d+)({UNITS})")
+NOT_A_PART = re.compile(r"均|已|累计|同比|较|占|超过|不少于|约|余|多")
+CATCH_ALL = re.compile(r"其他|其余|其它")
+
+
+def text_breakdown(rule: Rule, report: Report) -> Iterator[Finding]:
+    for key, text in _texts(report):
+        previous_total: tuple[int, str, str] | None = None
+        for offset, sentence in sentences(text):
+            plain = re.sub(r"（[^（）]*）|\([^()]*\)", "", sentence)
+            marker = MARKER.search(plain)
+            totals_before = list(COUNTED.finditer(plain[: marker.start()])) if marker else []
+            if marker and totals_before:
+                last = totals_before[-1]
+                total = (int(last.group(1)), last.group(2), plain[: marker.start()])
+            elif marker and marker.start() == 0 and previous_total:
+                total = previous_total
+            else:
+                total = None
+            counted = list(COUNTED.finditer(plain))
+            previous_total = (int(counted[-1].group(1)), counted[-1].group(2), plain) if counted else None
+            if not marker or total is None:
+                continue
+            parts = [p for p in PART.finditer(plain[marker.end() :]) if p.group(3) == total[1]]
+            if len(parts) < 2 or any(NOT_A_PART.search(p.group(1)) for p in parts):
+                continue
+            part_sum = sum(int(p.group(2)) for p in parts)
+            exhaustive = any(CATCH_ALL.search(p.group(1)) for p in parts)
+            if part_sum > total[0] or (exhaustive and part_sum != total[0]):
+                yield Finding(
+                    rule=rule.id,
+                    level=rule.level,
+                    cells=[f"text.{key}"],
+                    expected=total[0],
+                    actual=part_sum,
+                    message=rule.message.format(
+                        section=SECTION_NAMES[key], quote=sentence.strip()[:60], expected=total[0], actual=part_sum
+                    ),
+                )
+
+
+# ---- W-YEAR ----------------------------------------------------------------------------------
+
+YEAR = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
+RANGE_NEAR = re.compile(r"^[-—–~～至到]\d{4}|\d{4}[-—–~～至到]$")
+COMPARE_BEFORE = re.compile(r"较|比|同比|与|相比|上年|去年|以来|自|从")
+OPEN_CLOSE = {"《": "》", "〔": "〕", "[": "]", "［": "］", "【": "】"}
+
+
+def _inside_citation(text: str, pos: int) -> bool:
+    """True when pos sits in 《…》 or a document number's 〔…〕 / [...] / (…)."""
+    for opener, closer in OPEN_CLOSE.items():
+        left = text.rfind(opener, 0, pos)
+        if left != -1 and text.rfind(closer, left, pos) == -1:
+            right = text.find(closer, pos)
+            if right != -1 and right - pos < 60:
+                return True
+    before, after = text[pos - 1 : pos], text[pos + 4 : pos + 5]
+    return before in "(（" and after in ")）" and bool(re.match(r"\d+号", text[pos + 5 : pos + 12]))
+
+
+def text_years(rule: Rule, report: Report) -> Iterator[Finding]:
+    year = report.year
+    if year is None:
+        return
+    for key, text in _texts(report):
+        for m in YEAR.finditer(text):
+            y = int(m.group(1))
+            if y >= year or y < year - 5:
+                continue  # this year, next year's plans, or history too old to be a copy slip
+            if key == "problems" and y == year - 1:
+                continue  # last year's problems and how they were fixed
+            around = text[max(0, m.start() - 6) : m.start()]
+            after = text[m.end() : m.end() + 6]
+            if RANGE_NEAR.search(text[max(0, m.start() - 5) : m.start()]) or RANGE_NEAR.match(text[m.end() : m.end() + 5]):
+                continue
+            if COMPARE_BEFORE.search(around) or re.match(r"年?(以来|起|开始|版|底前)", after):
+                continue
+            if _inside_citation(text, m.start()):
+                continue
+            yield Finding(
+                rule=rule.id,
+                level=rule.level,
+                cells=[f"text.{key}"],
+                expected=year,
+                actual=y,
+                message=rule.message.format(
+                    section=SECTION_NAMES[key], quote=snippet(text, m.start(), m.end()), actual=y, expected=year
+                ),
+            )
+
+
+# ---- content ---------------------------------------------------------------------------------
+
+
+def overview_aspects(rule: Rule, report: Report) -> Iterator[Finding]:
+    text = normalize(report.text.get("overview", ""))
+    if not text:
+        return
+    missing = [a.label for a in report.format.aspects if not any(k in text for k in a.keywords)]
+    if missing:
+        yield Finding(
+            rule=rule.id,
+            level=rule.level,
+            cells=["text.overview"],
+            message=rule.message.format(missing="、".join(missing)),
+        )
+
+
+def overview_length(rule: Rule, report: Report) -> Iterator[Finding]:
+    limit = rule.params["limit"]
+    count = han_count(report.text.get("overview", ""))
+    if count > limit:
+        yield Finding(
+            rule=rule.id,
+            level=rule.level,
+            cells=["text.overview"],
+            expected=limit,
+            actual=count,
+            message=rule.message.format(actual=count, expected=limit),
+        )
+
+
+PROBLEM_WORDS = re.compile(r"问题|不足|差距|短板|薄弱|有待|不够|欠缺|滞后|不高|不强|不全|不到位|不规范")
+MEASURE_WORDS = re.compile(r"下一步|措施|改进|整改|将|加强|推进|完善|提升|强化")
+
+
+def problems_content(rule: Rule, report: Report) -> Iterator[Finding]:
+    text = normalize(report.text.get("problems", ""))
+    stripped = text.strip("。.；; \n")
+    if stripped in ("", "无", "暂无", "没有"):
+        reason = "是空的或只写了“无”"
+    elif han_count(text) < rule.params["min_chars"]:
+        reason = f"只有{han_count(text)}个字，过于简单"
+    elif not PROBLEM_WORDS.search(text):
+        reason = "没有写明存在的具体问题"
+    elif not MEASURE_WORDS.search(text):
+        reason = "没有写明具体的改进措施"
+    else:
+        return
+    yield Finding(
+        rule=rule.id,
+        level=rule.level,
+        cells=["text.problems"],
+        message=f"“五、存在的主要问题及改进情况”{reason}。请写出本年度至少两个具体问题和对应的改进措施，"
+        "并说明上年问题的整改情况。",
+    )
+
+
+def other_high(rule: Rule, report: Report) -> Iterator[Finding]:
+    total = _total(report, "table3", "TOTAL", "SUM")
+    others = [_total(report, "table3", k, "SUM") for k in ("OTH1", "OTH2", "OTH3")]
+    if total is None or None in others:
+        return
+    share_limit = rule.params["share"]
+    other_sum = sum(v for v in others if v is not None)
+    if total >= rule.params["min_total"] and other_sum > total * share_limit:
+        yield Finding(
+            rule=rule.id,
+            level=rule.level,
+            cells=["table3.OTH1.SUM", "table3.OTH2.SUM", "table3.OTH3.SUM", "table3.TOTAL.SUM"],
+            expected=int(total * share_limit),
+            actual=other_sum,
+            message=f"表三“（六）其他处理”共{other_sum}件，占办结总数{total}件的一半以上。请核对是否应归入前面的具体情形。",
+        )
+    oth3 = others[2]
+    explained = any(re.search(r"其他处理|其他情形", normalize(t)) for t in report.text.values())
+    if oth3 and not explained:
+        yield Finding(
+            rule=rule.id,
+            level=rule.level,
+            cells=["table3.OTH3.SUM"],
+            actual=oth3,
+            message=f"表三“（六）其他处理 3.其他”有{oth3}件，但报告中没有说明是哪些情形。"
+            "请在六“数据统计需要说明的事项”中说明。",
+        )
+
+
+def fee_unit(rule: Rule, report: Report) -> Iterator[Finding]:
+    fee = report.cells.get("table2.FEE")
+    if not isinstance(fee, Decimal):
+        return
+    exponent = fee.normalize().as_tuple().exponent
+    decimals = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    if report.is_township() and fee >= rule.params["township_max"]:
+        reason = f"乡镇全年收费{fee}万元（即{fee * 10000:f}元）明显偏高"
+    elif decimals > rule.params["max_decimals"]:
+        reason = f"金额有{decimals}位小数"
+    else:
+        return
+    yield Finding(
+        rule=rule.id,
+        level=rule.level,
+        cells=["table2.FEE"],
+        actual=fee,
+        message=f"表二“行政事业性收费”单位是万元，{reason}，可能是按“元”填的。请核对单位。",
+    )
+
+
+def wrong_level(rule: Rule, report: Report) -> Iterator[Finding]:
+    if report.unit.get("level", "township") not in rule.params["levels"]:
+        return
+    for key, text in _texts(report, ("preamble", *NARRATIVE)):
+        hits = [(text.find(w), w) for w in rule.params["words"] if w in text]
+        if hits:
+            pos, word = min(hits)
+            yield Finding(
+                rule=rule.id,
+                level=rule.level,
+                cells=[f"text.{key}"],
+                actual="、".join(w for _, w in sorted(hits)),
+                message=rule.message.format(
+                    section=SECTION_NAMES[key],
+                    words="、".join(f"“{w}”" for _, w in sorted(hits)),
+                    quote=snippet(text, pos, pos + len(word), 8),
+                ),
+            )
+
+
+BRACKETS = {"《": "》", "〈": "〉", "<": ">", "（": "）", "(": ")", "〔": "〕", "“": "”"}
+CITATION_BRACKETS = set("《》〈〉<>")
+
+
+def citations(rule: Rule, report: Report) -> Iterator[Finding]:
+    for key, text in _texts(report, ("preamble", *NARRATIVE)):
+        for wrong, right in rule.params["wrong"].items():
+            pos = text.find(wrong)
+            if pos != -1 and not text.startswith(right, pos) and right not in text[max(0, pos - 4) : pos + len(wrong) + 4]:
+                yield Finding(
+                    rule=rule.id,
+                    level=rule.level,
+                    cells=[f"text.{key}"],
+                    actual=wrong,
+                    expected=right,
+                    message=f"“{SECTION_NAMES[key]}”引用了“{wrong}”，应为“{right}”。",
+                )
+        yield from _bracket_mismatches(rule, key, text)
+
+
+def _bracket_mismatches(rule: Rule, key: str, text: str) -> Iterator[Finding]:
+    closers = {v: k for k, v in BRACKETS.items()}
+    stack: list[tuple[str, int]] = []
+    for i, ch in enumerate(text):
+        if ch == "\n":
+            stack.clear()
+        elif ch in BRACKETS:
+            stack.append((ch, i))
+        elif ch in closers:
+            if stack and stack[-1][0] == closers[ch]:
+                stack.pop()
+            elif stack and (ch in CITATION_BRACKETS or stack[-1][0] in CITATION_BRACKETS):
+                opener, at = stack.pop()
+                yield Finding(
+                    rule=rule.id,
+                    level=rule.level,
+                    cells=[f"text.{key}"],
+                    actual=f"{opener}…{ch}",
+                    message=f"“{SECTION_NAMES[key]}”中“{snippet(text, at, i + 1, 4)}”的书名号或括号不配对"
+                    f"（“{opener}”与“{ch}”），请改正引用格式。",
+                )
+
+
+ARTIFACTS = [
+    (re.compile(r"\[bookmark[^\]]*\]?"), "文档书签残留"),
+    (re.compile(r"\[image[^\]]*\]?"), "图片占位符残留"),
+    (re.compile(r"(?<![A-Za-z])(?:X{2,}|×{2,}|Ｘ{2,})(?![A-Za-z])"), "未替换的占位符"),
+    (re.compile(r"于组织|于召开|于月日|于年月"), "日期缺失"),
+]
+ORDINAL = re.compile(r"(?<![统唯])([一二三四五六七八九十])是")
+ORDINAL_VALUE = {ch: i + 1 for i, ch in enumerate("一二三四五六七八九十")}
+
+
+def artifacts(rule: Rule, report: Report) -> Iterator[Finding]:
+    for key, text in _texts(report, ("preamble", *NARRATIVE)):
+        for pattern, what in ARTIFACTS:
+            m = pattern.search(text)
+            if m:
+                yield Finding(
+                    rule=rule.id,
+                    level=rule.level,
+                    cells=[f"text.{key}"],
+                    actual=m.group(0),
+                    message=f"“{SECTION_NAMES[key]}”中有{what}：“{snippet(text, m.start(), m.end(), 6)}”，请删除或补全。",
+                )
+        last = 0
+        for m in ORDINAL.finditer(text):
+            value = ORDINAL_VALUE[m.group(1)]
+            if value != 1 and value <= last:
+                yield Finding(
+                    rule=rule.id,
+                    level=rule.level,
+                    cells=[f"text.{key}"],
+                    actual=m.group(0),
+                    message=f"“{SECTION_NAMES[key]}”中序号重复或颠倒：“{snippet(text, m.start(), m.end(), 8)}”，请重新编号。",
+                )
+                break
+            last = value
+
+
+FEE_WORD = re.compile(r"处理费")
+FEE_STATED = re.compile(r"未|没有|无|不|免|零|\d")
+
+
+def fee_statement(rule: Rule, report: Report) -> Iterator[Finding]:
+    lines = [line for line in normalize(report.text.get("other", "")).split("\n") if line.strip()]
+    for i, line in enumerate(lines):
+        for _, sentence in sentences(line):
+            if FEE_WORD.search(sentence) and FEE_STATED.search(re.sub(r"《[^》]*》|〔\d+〕\d+号", "", sentence)):
+                return
+        # an item heading about the fee, answered on the next line ("无。" in the Shandong practice)
+        answer = lines[i + 1] if i + 1 < len(lines) else ""
+        if FEE_WORD.search(line) and "情况" in line and answer and not answer.startswith(("（", "(")):
+            return
+    yield Finding(
+        rule=rule.id,
+        level=rule.level,
+        cells=["text.other"],
+        message=rule.message.format(year=report.year or ""),
+    )
