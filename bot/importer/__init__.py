@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.findings import Finding
 from bot.formatdef import FormatDef, load_format
 from bot.importer.sections import paragraphs, read_title, split_sections, table_lines
-from bot.importer.source import UnreadableError, read_source
+from bot.importer.source import MAX_BYTES, UnreadableError, read_source
 from bot.importer.tables import TableResult, parse_grid3, parse_table2, parse_table4, rows_from_lines
 from bot.report import CellProblem, Report, ReportError, load_report_json
 
@@ -30,6 +30,8 @@ class ImportResult:
 def import_path(path: str | Path, fmt: FormatDef | None = None) -> ImportResult:
     p = Path(path)
     try:
+        if p.stat().st_size > MAX_BYTES:
+            raise UnreadableError(f"文件过大（{p.stat().st_size / 1024 / 1024:.1f} MB），报告文件不应超过{MAX_BYTES // 1024 // 1024} MB。")
         data = p.read_bytes()
     except OSError as exc:
         raise UnreadableError(f"无法读取文件：{exc.strerror or exc}") from None

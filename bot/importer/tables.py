@@ -109,12 +109,20 @@ class Run:
 
     labels: list[str]
     values: list[str]
+    row: int = -1  # source row of the last label
+    in_row: int = 0  # how many of the values stand in that same row
 
     @property
     def label(self) -> str:
         return self.labels[-1]
 
-    def trimmed(self) -> list[str]:
+    def trimmed(self, width: int) -> list[str]:
+        """The value cells: exactly the label row's own cells when they are `width` (a Word table row),
+        else the values with the empty cells that merged labels leave in extracted text cut off."""
+        if self.in_row == width and len(self.values) >= width:
+            own = self.values[:width]
+            if not any(kind_of(v) != "empty" for v in self.values[width:]):
+                return own
         values = list(self.values)
         while values and kind_of(values[0]) == "empty":
             values.pop(0)
@@ -178,7 +186,7 @@ def label_runs(rows: list[list[str]], matcher: RowMatcher) -> list[Run]:
     runs: list[Run] = []
     current = Run([], [])
     taken: set[str] = set()
-    for row in rows:
+    for r, row in enumerate(rows):
         for cell in row:
             kind = kind_of(cell)
             if kind == "text":
@@ -188,8 +196,11 @@ def label_runs(rows: list[list[str]], matcher: RowMatcher) -> list[Run]:
                     current = Run([], [])
                 current.labels.append(cell)
                 current.values = []
+                current.row, current.in_row = r, 0
             elif current.labels:
                 current.values.append(cell)
+                if r == current.row:
+                    current.in_row += 1
     if current.labels:
         runs.append(current)
     return runs
@@ -227,7 +238,7 @@ def parse_grid3(rows: list[list[str]], fmt: FormatDef) -> TableResult:
     seen: set[str] = set()
     for run in label_runs(rows, matcher):
         key, _ = matcher.match(run.label, seen)
-        values = run.trimmed()
+        values = run.trimmed(ncols)
         if key is None:
             if values and any(kind_of(v) == "number" for v in values):
                 label = norm_label(run.label)
@@ -306,7 +317,7 @@ def parse_table2(rows: list[list[str]], fmt: FormatDef) -> TableResult:
                     message=f"{t2.name}的行名“{norm_label(run.label)}”是2019年试行格式的写法，现行格式为“{row.label}”。",
                 )
             )
-        values = run.trimmed()
+        values = run.trimmed(len(cols))
         if not values:
             for path in paths:
                 result.values[path] = None
