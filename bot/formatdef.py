@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -72,15 +72,15 @@ class Grid:
     corner: str = ""
     super_header: str = ""
 
-    @property
+    @cached_property
     def data_rows(self) -> list[Row]:
         return [r for r in walk_rows(self.rows) if r.key]
 
-    @property
+    @cached_property
     def row_keys(self) -> list[str]:
         return [r.key for r in self.data_rows if r.key]
 
-    @property
+    @cached_property
     def col_keys(self) -> list[str]:
         return [c.key for c in self.columns]
 
@@ -98,6 +98,10 @@ class Grid:
 
     def leaves(self) -> list[str]:
         """Rows summed by the total row: the data rows inside the group that holds the total."""
+        return self._leaves
+
+    @cached_property
+    def _leaves(self) -> list[str]:
         total = self.total_row()
         if total is None:
             return []
@@ -129,7 +133,7 @@ class Table2:
     old_format_labels: tuple[str, ...]
     old_row_labels: dict[str, tuple[str, ...]]
 
-    @property
+    @cached_property
     def data_rows(self) -> list[Row]:
         return [r for b in self.blocks for r in b.rows]
 
@@ -200,7 +204,7 @@ class FormatDef:
         return (self.table3, self.table4)
 
     def cells(self) -> list[Cell]:
-        return list(_cells(self))
+        return list(_cell_index(self).values())
 
     def cell(self, path: str) -> Cell:
         return _cell_index(self)[path]

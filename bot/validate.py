@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from bot import textcheck
 from bot.findings import Finding, sort_findings
@@ -31,7 +32,10 @@ Check = Callable[[Rule, Context], Iterable[Finding]]
 
 
 def _known(values: list[object]) -> bool:
-    return all(isinstance(v, int) and not isinstance(v, bool) for v in values)
+    for v in values:
+        if type(v) is not int:
+            return False
+    return True
 
 
 def _terms(names: list[str], values: list[int]) -> str:
@@ -267,9 +271,11 @@ def valid_continuity(rule: Rule, ctx: Context) -> Iterator[Finding]:
             )
 
 
-def _shingles(text: str) -> set[str]:
-    han = re.sub(r"\d{4}", "", "".join(textcheck.HAN.findall(text)))
-    return {han[i : i + 3] for i in range(len(han) - 2)}
+@lru_cache(maxsize=64)
+def _shingles(text: str) -> frozenset[str]:
+    """Three-character shingles of the Chinese text (years dropped), cached: last year's texts do not change."""
+    han = "".join(textcheck.HAN.findall(text))
+    return frozenset(han[i : i + 3] for i in range(len(han) - 2))
 
 
 def repeat_text(rule: Rule, ctx: Context) -> Iterator[Finding]:

@@ -192,6 +192,7 @@ class _Writer:
             tr = _el(tbl, "w:tr")
             tr_pr = _el(tr, "w:trPr")
             _el(tr_pr, "w:cantSplit")
+            _el(tr_pr, "w:trHeight", val=twips_mm(tables.row_min_height_mm), hRule="atLeast")
             if i < layout.header_rows:
                 _el(tr_pr, "w:tblHeader")
             col = 0

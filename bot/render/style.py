@@ -57,6 +57,7 @@ class Tables:
     cell_margin_mm: float
     group_label_col_mm: float
     data_col_mm: float
+    row_min_height_mm: float
     keep_together_max_rows: int
     orientation: dict[str, str]
 
@@ -106,6 +107,7 @@ def load_style(path: Path = STYLES_PATH) -> Style:
             cell_margin_mm=float(tables["cell_margin_mm"]),
             group_label_col_mm=float(tables["group_label_col_mm"]),
             data_col_mm=float(tables["data_col_mm"]),
+            row_min_height_mm=float(tables["row_min_height_mm"]),
             keep_together_max_rows=int(tables["keep_together_max_rows"]),
             orientation=dict(tables.get("orientation", {})),
         ),

@@ -1,0 +1,86 @@
+"""Benchmark: validate one report, import one .txt and one .docx. Prints median times.
+
+Targets (issue 2): ≤ 2 ms to validate, ≤ 100 ms to import, on the 2-core CI machine.
+Run: .venv/bin/python bench/check.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import docx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.importer import import_path  # noqa: E402
+from bot.validate import validate  # noqa: E402
+
+SHARED = ROOT.parent / "shared"
+REPORTS = SHARED / "data" / "reports"
+
+
+def median_ms(fn, runs: int) -> float:  # type: ignore[no-untyped-def]
+    fn()  # warm caches (format definition, regex compilation)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def filled_template(path: Path) -> Path:
+    """The official blank template with title, texts and every table cell filled, as a clerk's Word file."""
+    document = docx.Document(str(SHARED / "data" / "official-blank-format-2021.docx"))
+    document.paragraphs[0].text = "测试镇人民政府2024年政府信息公开工作年度报告"
+    for p in document.paragraphs:
+        if p.text.startswith("（文字描述"):
+            p.text = "本机关2024年度未收取政府信息公开信息处理费。一是加强领导；二是完善制度。"
+    for table in document.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                if not cell.text.strip():
+                    cell.text = "0"
+    document.save(str(path))
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=200)
+    args = parser.parse_args()
+    txt = REPORTS / "zone-2022-fujian-pingtan.txt"
+    previous = import_path(REPORTS / "zone-2021-fujian-pingtan.txt").report
+    with tempfile.TemporaryDirectory() as tmp:
+        docx_path = filled_template(Path(tmp) / "filled.docx")
+        result = import_path(txt)
+        fresh = iter(range(10**9))
+
+        def validate_new_texts() -> None:
+            """Texts never seen before, so no cached normalisation helps."""
+            report = result.report
+            n = next(fresh)
+            report.text = {k: f"{v}{n}" for k, v in base_texts.items()}
+            validate(report, problems=result.problems)
+
+        base_texts = dict(result.report.text)
+        rows = [
+            ("validate one report, texts unseen (平潭 2022)", median_ms(validate_new_texts, args.runs), 2),
+            ("validate one report again (平潭 2022)", median_ms(lambda: validate(result.report, problems=result.problems), args.runs), 2),
+            ("validate with last year's report", median_ms(lambda: validate(result.report, previous), args.runs), 2),
+            ("import one .txt (平潭 2022, 10.7 KB)", median_ms(lambda: import_path(txt), args.runs), 100),
+            ("import one .docx (filled official template)", median_ms(lambda: import_path(docx_path), max(20, args.runs // 4)), 100),
+        ]
+    print(f"{'what':48} {'median ms':>10} {'target ms':>10}")
+    for name, ms, target in rows:
+        print(f"{name:48} {ms:10.2f} {target:10}")
+
+
+if __name__ == "__main__":
+    main()
