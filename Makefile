@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench clean
+.PHONY: run test bench preview clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/check.py
+	$(BIN)/python bench/render.py
+
+# Renders a sample report to build/preview: .docx, and PDF and PNG pages when LibreOffice and pdftoppm exist.
+preview: $(STAMP)
+	$(BIN)/python -m bot.render.preview build/preview
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -113,6 +113,33 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_render(args: argparse.Namespace) -> int:
+    from bot.render import PdfError, convert_to_pdf, render_docx
+
+    try:
+        result = import_path(args.report)
+    except UnreadableError as exc:
+        _out(f"无法读取 {args.report}：{exc}", sys.stderr)
+        return 2
+    errors = [f for f in check_findings(result, None, None) if f.level == "error"]
+    if errors and not args.draft:
+        _out(f"报告还有{len(errors)}个错误，未生成文档（加 --draft 可生成草稿）：", sys.stderr)
+        for f in errors[:30]:
+            _out(f"  [{f.rule}] {f.message}", sys.stderr)
+        return 1
+    out = Path(args.output)
+    render_docx(result.report, out)
+    _out(f"已生成 {out}", sys.stderr)
+    if args.pdf:
+        try:
+            pdf = convert_to_pdf(out, out.parent)
+        except PdfError as exc:
+            _out(str(exc), sys.stderr)
+            return 2
+        _out(f"已生成 {pdf}", sys.stderr)
+    return 0
+
+
 def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -135,6 +162,13 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file", metavar="FILE")
     imp.add_argument("-o", "--output", required=True, metavar="REPORT.json", help="输出文件，- 表示标准输出")
     imp.set_defaults(func=cmd_import)
+
+    render = sub.add_parser("render", help="把年报数据生成为正式格式的Word文档")
+    render.add_argument("report", metavar="REPORT.json", help="年报JSON（也可以是.docx/.txt报告）")
+    render.add_argument("-o", "--output", required=True, metavar="OUT.docx")
+    render.add_argument("--pdf", action="store_true", help="同时用LibreOffice转换为PDF")
+    render.add_argument("--draft", action="store_true", help="有错误时也生成（草稿）")
+    render.set_defaults(func=cmd_render)
     return parser
 
 

@@ -55,11 +55,12 @@ def import_bytes(data: bytes, name: str, fmt: FormatDef | None = None) -> Import
         result.notes.append("未能从标题中读出报告年度。")
     report.unit["level"] = "township" if TOWNSHIP_NAME.search(unit) else "other"
     result.notes.append(f"单位层级按名称推断为：{fmt.levels[report.unit['level']]}。")
-    report.text["preamble"] = paragraphs(layout.preamble)
+    join = source.kind == "txt"
+    report.text["preamble"] = paragraphs(layout.preamble, join)
     for section in fmt.sections:
         body = layout.sections.get(section.key)
         if section.text:
-            report.text[section.text] = paragraphs(body or [])
+            report.text[section.text] = paragraphs(body or [], join)
         elif section.table:
             tables, lines = table_lines(body or [])
             rows = [row for t in tables for row in t.rows] if tables else rows_from_lines(lines)

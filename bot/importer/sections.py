@@ -11,7 +11,7 @@ from bot.importer.source import Element, Para, Table
 from bot.importer.tables import norm_label
 
 HEADING = re.compile(r"^([一二三四五六])[、.．]\s*(.{2,40})$")
-TITLE = re.compile(r"^(.*?)((?:19|20)\d{2})年度?政府信息公开工作年度报告$")
+TITLE = re.compile(r"^(.*?)((?:19|20)\d{2}|2100)年度?政府信息公开工作年度报告$")
 OPENS_ITEM = re.compile(r"^(（[一二三四五六七八九十]+）|\([一二三四五六七八九十]+\)|[一二三四五六七八九十]+[、是]|\d+[.、．]|[一二]方面|另一方面)")
 ENDS_SENTENCE = tuple("。！？；：…”」）)!?;:")
 
@@ -103,8 +103,12 @@ def read_title(lines: list[str]) -> tuple[str, int | None]:
     return "", None
 
 
-def paragraphs(elements: list[Element]) -> str:
-    """Narrative text with lines broken by extraction joined again; tables inside are skipped."""
+def paragraphs(elements: list[Element], join_lines: bool = True) -> str:
+    """Narrative text, one paragraph a line; tables inside are skipped.
+
+    With join_lines (text extractions), lines broken in the middle of a sentence are joined again;
+    a Word file's paragraphs are real and kept as they are.
+    """
     out: list[str] = []
     for el in elements:
         if isinstance(el, Table):
@@ -112,7 +116,7 @@ def paragraphs(elements: list[Element]) -> str:
         line = el.text.strip().replace("\t", " ")
         if not line:
             continue
-        if out and _continues(out[-1], line):
+        if join_lines and out and _continues(out[-1], line):
             out[-1] += line
         else:
             out.append(line)

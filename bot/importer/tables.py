@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from functools import cache
 
 from bot.findings import Finding
 from bot.formatdef import FormatDef, Grid, Row, strip_ordinal, walk_rows
@@ -228,12 +229,16 @@ def _shape_finding(fmt: FormatDef, rule_id: str, cells: list[str], message: str,
 # ---- 表三 -------------------------------------------------------------------------------------
 
 
+@cache
+def grid3_matcher(fmt: FormatDef) -> RowMatcher:
+    return RowMatcher(fmt.table3.data_rows, [r.label for r in walk_rows(fmt.table3.rows) if r.children])
+
+
 def parse_grid3(rows: list[list[str]], fmt: FormatDef) -> TableResult:
     grid = fmt.table3
     result = TableResult()
-    groups = [r.label for r in walk_rows(grid.rows) if r.children]
-    matcher = RowMatcher(grid.data_rows, groups)
-    group_names = {norm_label(g) for g in groups}
+    matcher = grid3_matcher(fmt)
+    group_names = {norm_label(r.label) for r in walk_rows(grid.rows) if r.children}
     ncols = len(grid.columns)
     seen: set[str] = set()
     for run in label_runs(rows, matcher):

@@ -104,12 +104,12 @@ def _depth(rows: tuple[Row, ...]) -> int:
     return max((1 + _depth(r.children) if r.children else 1) for r in rows)
 
 
-def _column_headers(grid: Grid, prefix: list[_Node]) -> list[list[_Node]]:
+def _column_headers(grid: Grid) -> list[list[_Node]]:
     """Per data column, its header nodes top-down: super header, column group, column label."""
     grouped = any(c.group for c in grid.columns)
     super_node = _Node(grid.super_header, "header") if grid.super_header else None
     paths: list[list[_Node]] = []
-    group_node: _Node | None = None
+    group_node = _Node("", "header")  # replaced at the first column of each group
     previous_group: str | None = None
     for col in grid.columns:
         label = _Node(col.label, "header")
@@ -117,10 +117,10 @@ def _column_headers(grid: Grid, prefix: list[_Node]) -> list[list[_Node]]:
         if grouped:
             if col.group and col.group != previous_group:
                 group_node = _Node(col.group, "header")
-            levels.append(group_node if col.group else label)
+            levels.append(group_node if col.group else label)  # an ungrouped label spans both levels
         previous_group = col.group
         levels.append(label)
-        paths.append(prefix + levels)  # type: ignore[arg-type]
+        paths.append(levels)
     return paths
 
 
@@ -128,7 +128,7 @@ def grid_rows_layout(grid: Grid, report: Report) -> TableLayout:
     """Rows under each other; group labels merged vertically to the left of their members (表三)."""
     label_cols = _depth(grid.rows)
     corner = _Node(grid.corner, "header")
-    columns = _column_headers(grid, [])
+    columns = _column_headers(grid)
     height = len(columns[0])
     matrix = [[corner] * label_cols + [path[i] for path in columns] for i in range(height)]
 
