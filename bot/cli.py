@@ -140,6 +140,28 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_chat(args: argparse.Namespace) -> int:
+    from bot.app import build_service
+    from bot.channels.terminal import Terminal
+    from bot.config import Config
+
+    config = Config.load()
+    service = build_service(config)
+    return Terminal(service, config.data_dir / "documents", user=args.user).run()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.config import Config
+
+    config = Config.load()
+    if not config.token:
+        _out("未设置 TELEGRAM_BOT_TOKEN，在终端中运行。", sys.stderr)
+        return cmd_chat(args)
+    from bot.channels.telegram import run_polling
+
+    return run_polling(config)
+
+
 def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -169,6 +191,14 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--pdf", action="store_true", help="同时用LibreOffice转换为PDF")
     render.add_argument("--draft", action="store_true", help="有错误时也生成（草稿）")
     render.set_defaults(func=cmd_render)
+
+    chat = sub.add_parser("chat", help="在终端中填写年报（与Telegram相同的问答）")
+    chat.add_argument("--user", help="终端用户名（默认为当前系统用户）")
+    chat.set_defaults(func=cmd_chat)
+
+    run = sub.add_parser("run", help="运行机器人：设置了TELEGRAM_BOT_TOKEN时连接Telegram，否则在终端中运行")
+    run.add_argument("--user", help="终端模式的用户名")
+    run.set_defaults(func=cmd_run)
     return parser
 
 

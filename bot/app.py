@@ -1,0 +1,38 @@
+"""Wiring: configuration → repository, interview engine and service, shared by every channel."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from bot.config import Config
+from bot.interview.engine import Engine
+from bot.report import Report
+from bot.service import Service
+from storage.repository import Repository
+
+
+def docx_bytes(report: Report) -> bytes:
+    from bot.render import render_docx
+
+    buffer = io.BytesIO()
+    render_docx(report, buffer)
+    return buffer.getvalue()
+
+
+def build_service(
+    config: Config,
+    invite_link: Callable[[str], str] = lambda token: f"/start {token}",
+    today: Callable[[], date] | None = None,
+) -> Service:
+    """The service for a configuration; 'today' is the date in the configured time zone."""
+    zone = ZoneInfo(config.tz)
+    repo = Repository(config.database_url or None, data_dir=config.data_dir)
+    engine = Engine(
+        today=today or (lambda: datetime.now(zone).date()),
+        render_docx=docx_bytes,
+        invite_link=invite_link,
+    )
+    return Service(repo, engine)

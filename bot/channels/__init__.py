@@ -1,0 +1,1 @@
+"""Channels translate between people and the interview: Telegram, and the terminal."""

@@ -1,0 +1,218 @@
+"""The interview in Telegram (python-telegram-bot 22): updates in, messages, buttons and documents out.
+
+This module only translates. The interview runs in a worker thread (database work is blocking); a
+person's updates are handled one at a time and in order, different people's concurrently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable
+from typing import Any
+
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import MessageLimit
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, TypeHandler
+
+from bot.app import build_service
+from bot.config import Config
+from bot.interview.types import Input, Outcome, Reply
+from bot.service import Service
+
+log = logging.getLogger(__name__)
+MAX_FILE = 10 * 1024 * 1024
+CHUNK = 4000
+COMMANDS = [
+    ("start", "开始或继续填写"),
+    ("menu", "跳到某一部分"),
+    ("back", "回到上一步"),
+    ("skip", "跳过这一项"),
+    ("status", "进度和需要改正的问题"),
+    ("preview", "查看表格"),
+    ("docx", "生成Word文档"),
+    ("export", "导出年报JSON"),
+    ("invite", "邀请同事一起填写"),
+    ("help", "帮助"),
+    ("cancel", "取消当前操作"),
+]
+
+
+class PerUserProcessor(BaseUpdateProcessor):
+    """Concurrent across people, strictly in order for each person (one lock per user)."""
+
+    def __init__(self, max_concurrent_updates: int = 256):
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._waiting: dict[int, int] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        user = update.effective_user if isinstance(update, Update) else None
+        if user is None:
+            await coroutine
+            return
+        key = user.id
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._waiting[key] = self._waiting.get(key, 0) + 1
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            self._waiting[key] -= 1
+            if self._waiting[key] == 0:
+                del self._waiting[key]
+                self._locks.pop(key, None)
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in reply.buttons])
+
+
+def chunks(text: str, size: int = CHUNK) -> list[str]:
+    """Split at line ends so that no message exceeds Telegram's limit."""
+    out: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > size:
+            if current:
+                out.append(current)
+                current = ""
+            out.append(line[:size])
+            line = line[size:]
+        if len(current) + len(line) + 1 > size:
+            out.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current:
+        out.append(current)
+    return out or [""]
+
+
+class TelegramChannel:
+    def __init__(self, service: Service):
+        self.service = service
+
+    async def to_input(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> Input | None:
+        message = update.effective_message
+        if update.callback_query is not None:
+            return Input(kind="button", text=update.callback_query.data or "")
+        if message is None:
+            return None
+        if message.document is not None:
+            doc = message.document
+            if doc.file_size and doc.file_size > MAX_FILE:
+                return Input(kind="file", size=doc.file_size, filename=doc.file_name or "")
+            telegram_file = await context.bot.get_file(doc.file_id)
+            data = bytes(await telegram_file.download_as_bytearray())
+            return Input(kind="file", data=data, filename=doc.file_name or "")
+        if message.text is not None:
+            return Input.parse_text(message.text)
+        return Input(kind="text", text="")
+
+    async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        user = update.effective_user
+        chat = update.effective_chat
+        if user is None or chat is None:
+            return
+        message = update.effective_message
+        if update.callback_query is None and message is not None and message.text is None and message.document is None:
+            await context.bot.send_message(chat.id, "请发送文字，或发送.docx、.txt、.json格式的文件。")
+            return
+        inp = await self.to_input(update, context)
+        if inp is None:
+            return
+        outcome: Outcome = await asyncio.to_thread(
+            self.service.handle, "telegram", str(user.id), inp, user.full_name or "", str(chat.id)
+        )
+        await self.deliver(update, context, chat.id, outcome)
+
+    async def deliver(self, update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id: int, outcome: Outcome) -> None:
+        query = update.callback_query
+        if query is not None:
+            await query.answer(outcome.ack or None, show_alert=False)
+            if not outcome.stale and query.message is not None:
+                await self._mark_chosen(query)
+        for reply in outcome.replies:
+            await self.send(context, chat_id, reply)
+
+    async def _mark_chosen(self, query: Any) -> None:
+        """Show the choice under the old prompt and take its buttons away, so it cannot be pressed twice."""
+        markup = query.message.reply_markup
+        label = ""
+        if markup is not None:
+            for row in markup.inline_keyboard:
+                for button in row:
+                    if button.callback_data == query.data:
+                        label = button.text
+        text = (query.message.text or "")[: MessageLimit.MAX_TEXT_LENGTH - 40]
+        try:
+            await query.edit_message_text(f"{text}\n\n✔ {label}" if label else text, reply_markup=None)
+        except BadRequest:
+            pass  # unchanged or too old to edit: the choice was still taken
+
+    async def send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply) -> None:
+        if reply.document is not None:
+            name, data = reply.document
+            caption = reply.text[:1000] if reply.text and len(reply.text) <= 1000 else None
+            await context.bot.send_document(chat_id, document=data, filename=name, caption=caption, reply_markup=keyboard(reply))
+            if caption is not None or not reply.text:
+                return
+        parts = chunks(reply.text) if reply.text else []
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            await context.bot.send_message(chat_id, part, reply_markup=keyboard(reply) if last and reply.document is None else None)
+
+
+async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    log.error("update failed: %s", context.error, exc_info=context.error)
+    if isinstance(context.error, Forbidden):
+        return
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await context.bot.send_message(update.effective_chat.id, "抱歉，处理这条消息时出错了。已保存的内容不受影响，请稍后再试或发送 /start 继续。")
+        except TelegramError:
+            pass
+
+
+def build_application(config: Config, service: Service | None = None) -> Application:
+    """The PTB application for a configuration (API URLs and proxy for self-hosted servers or relays)."""
+    builder = ApplicationBuilder().token(config.token).concurrent_updates(PerUserProcessor(256))
+    if config.api_base_url:
+        builder = builder.base_url(config.api_base_url)
+    if config.api_file_url:
+        builder = builder.base_file_url(config.api_file_url)
+    if config.proxy:
+        builder = builder.proxy(config.proxy).get_updates_proxy(config.proxy)
+
+    async def post_init(app: Application) -> None:
+        try:
+            await app.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
+        except TelegramError as exc:
+            log.warning("could not set the command list: %s", exc)
+
+    app = builder.post_init(post_init).build()
+    if service is None:
+        service = build_service(config, invite_link=lambda token: f"https://t.me/{app.bot.username}?start={token}")
+    channel = TelegramChannel(service)
+    app.add_handler(TypeHandler(Update, channel.on_update))
+    app.add_error_handler(_on_error)
+    app.bot_data["service"] = service
+    return app
+
+
+def run_polling(config: Config) -> int:
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    app = build_application(config)
+    app.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0

@@ -1,0 +1,62 @@
+"""Settings from the environment, or from a `.env` file in the working directory (environment wins)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+KEYS = (
+    "TELEGRAM_BOT_TOKEN",
+    "DATABASE_URL",
+    "TELEGRAM_API_BASE_URL",
+    "TELEGRAM_API_FILE_URL",
+    "TELEGRAM_PROXY",
+    "TZ",
+    "NIANBAO_DATA_DIR",
+    "ADMIN_IDS",
+)
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines; blank lines and # comments ignored; optional quotes stripped."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        key = key.strip().removeprefix("export ").strip()
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key] = value
+    return values
+
+
+@dataclass(frozen=True)
+class Config:
+    token: str = ""
+    database_url: str = ""
+    api_base_url: str = ""
+    api_file_url: str = ""
+    proxy: str = ""
+    tz: str = "Asia/Shanghai"
+    data_dir: Path = Path("data")
+    admin_ids: frozenset[str] = field(default_factory=frozenset)
+
+    @classmethod
+    def load(cls, env: dict[str, str] | None = None, env_file: Path = Path(".env")) -> "Config":
+        merged = read_env_file(env_file) | {k: v for k, v in (env if env is not None else os.environ).items() if k in KEYS}
+        return cls(
+            token=merged.get("TELEGRAM_BOT_TOKEN", "").strip(),
+            database_url=merged.get("DATABASE_URL", "").strip(),
+            api_base_url=merged.get("TELEGRAM_API_BASE_URL", "").strip(),
+            api_file_url=merged.get("TELEGRAM_API_FILE_URL", "").strip(),
+            proxy=merged.get("TELEGRAM_PROXY", "").strip(),
+            tz=merged.get("TZ", "").strip() or "Asia/Shanghai",
+            data_dir=Path(merged.get("NIANBAO_DATA_DIR", "").strip() or "data"),
+            admin_ids=frozenset(x.strip() for x in merged.get("ADMIN_IDS", "").split(",") if x.strip()),
+        )

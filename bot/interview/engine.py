@@ -1,0 +1,469 @@
+"""The interview engine: what to ask next, how to read an answer, what to store. No channel in sight.
+
+One call of `Engine.handle` serves one input of one person inside one database transaction: the
+answer and the new position are committed together by the caller before any reply goes out, so a
+crash at any moment loses nothing that was acknowledged.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from bot.findings import Finding
+from bot.formatdef import FormatDef, load_format
+from bot.interview import steps as step_kinds
+from bot.interview.script import Script, Step, load_script
+from bot.interview.types import Button, Input, Outcome, Reply
+from bot.interview.uploads import handle_upload
+from bot.report import Report
+from bot.validate import validate
+from storage.models import Conversation, ReportRecord, User
+from storage.repository import Store
+
+MAX_UPLOAD = 10 * 1024 * 1024
+WELCOME = (
+    "您好！我是年报助手，帮您按国办公开办函〔2021〕30号格式填写《政府信息公开工作年度报告》，"
+    "最后生成Word文档。每个回答都会立即保存，随时可以中断，下次接着填。\n"
+    "也可以直接发送去年的报告（.docx/.txt）或完整的年报JSON文件，我会自动读取。\n"
+    "常用命令：/menu 跳到某部分　/back 上一步　/status 进度　/preview 查看表格　/docx 生成文档　/help 帮助"
+)
+HELP = (
+    "使用说明：\n"
+    "· 按提示逐项回答，点按钮或直接发文字。数字可以用全角、中文数字，多个数用空格分开。\n"
+    "· 表格可以一键“全部为0”，可以一行一条消息，也可以把整张表粘贴过来。\n"
+    "· 随时可以发“行名 + 数字”修改表三某一行，例如：予以公开 1 0 0 0 0 0\n"
+    "· 可以上传去年的报告（.docx/.txt）预填今年的数据，或上传年报JSON一次填完。\n"
+    "命令：/menu 跳到某部分　/back 上一步　/skip 跳过　/status 进度和问题　/preview 查看表格\n"
+    "/docx 生成Word文档　/export 导出JSON　/invite 邀请同事　/cancel 取消当前操作"
+)
+
+
+def default_year(today: date) -> int:
+    """The year being reported: last year until June (the January rush), this year from July."""
+    return today.year if today.month >= 7 else today.year - 1
+
+
+@dataclass
+class Ctx:
+    """Everything one input needs: the transaction, the person, their conversation, and lazy report data."""
+
+    engine: "Engine"
+    store: Store
+    user: User
+    conv: Conversation
+    state: dict[str, Any]
+    outcome: Outcome = field(default_factory=Outcome)
+    _answers: dict[str, Any] | None = None
+
+    @property
+    def script(self) -> Script:
+        return self.engine.script
+
+    @property
+    def fmt(self) -> FormatDef:
+        return self.engine.fmt
+
+    @property
+    def record(self) -> ReportRecord | None:
+        return self.store.report_record(self.conv.report_id) if self.conv.report_id else None
+
+    def answers(self) -> dict[str, Any]:
+        if self._answers is None:
+            self._answers = self.store.answers(self.conv.report_id) if self.conv.report_id else {}
+        return self._answers
+
+    def report(self) -> Report:
+        assert self.conv.report_id
+        return self.store.load_report(self.conv.report_id)
+
+    def previous(self) -> Report | None:
+        record = self.record
+        if record is None:
+            return None
+        prev = self.store.report_for(record.unit_id, record.year - 1, create=False)
+        return self.store.load_report(prev.id) if prev else None  # type: ignore[arg-type]
+
+    def save(self, values: dict[str, Any], action: str = "answer") -> None:
+        assert self.conv.report_id
+        self.store.set_answers(self.conv.report_id, values, self.user, action)
+        if self._answers is not None:
+            self._answers.update(values)
+
+    def say(self, text: str, buttons: list[list[Button]] | None = None, document: tuple[str, bytes] | None = None) -> None:
+        self.outcome.replies.append(Reply(text=text, buttons=buttons or [], document=document))
+
+    def button(self, label: str, action: str) -> Button:
+        return Button(label, f"{self.conv.prompt_token}:{action}")
+
+
+class Engine:
+    def __init__(
+        self,
+        fmt: FormatDef | None = None,
+        script: Script | None = None,
+        *,
+        today: Callable[[], date] = date.today,
+        render_docx: Callable[[Report], bytes] | None = None,
+        invite_link: Callable[[str], str] = lambda token: f"/start {token}",
+    ):
+        self.fmt = fmt or load_format()
+        self.script = script or load_script()
+        self.today = today
+        self.render_docx = render_docx
+        self.invite_link = invite_link
+
+    # ---- entry point ------------------------------------------------------------------------
+
+    def handle(self, store: Store, user: User, inp: Input) -> Outcome:
+        conv = store.conversation(user)
+        ctx = Ctx(self, store, user, conv, json.loads(conv.state or "{}"))
+        if inp.kind == "button":
+            token, _, action = inp.text.partition(":")
+            if not conv.prompt_token or token != conv.prompt_token:
+                return Outcome(ack="这个按钮已过期，请使用最新一条消息中的按钮。", stale=True)
+            self._guarded(ctx, lambda: self.on_action(ctx, action))
+        elif inp.kind == "command":
+            self._guarded(ctx, lambda: self.on_command(ctx, inp.text, inp.args))
+        elif inp.kind == "file":
+            self._guarded(ctx, lambda: self.on_file(ctx, inp))
+        else:
+            self._guarded(ctx, lambda: self.on_text(ctx, inp.text))
+        conv.state = json.dumps(ctx.state, ensure_ascii=False)
+        store.save_conversation(conv)
+        return ctx.outcome
+
+    def _guarded(self, ctx: Ctx, action: Callable[[], None]) -> None:
+        """A person without the right to the report in their conversation is told so, and nothing changes."""
+        record = ctx.record
+        if record is not None and ctx.store.role(ctx.user, record.unit_id) is None:
+            ctx.conv.report_id = None
+            ctx.conv.step = ""
+            ctx.state = {}
+            ctx.say("您已不是该单位的成员，无法继续填写。发送 /start 重新开始。")
+            return
+        action()
+
+    # ---- navigation -------------------------------------------------------------------------
+
+    def current(self, ctx: Ctx) -> Step | None:
+        return self.script.step(ctx.conv.step) if ctx.conv.step else None
+
+    def ask(self, ctx: Ctx, step_id: str, preface: str = "") -> None:
+        """Make step_id the current question and send its prompt (new buttons, older ones go stale)."""
+        if ctx.conv.step and ctx.conv.step != step_id:
+            history = ctx.state.setdefault("history", [])
+            if not history or history[-1] != ctx.conv.step:
+                history.append(ctx.conv.step)
+            del history[:-50]
+        ctx.conv.step = step_id
+        ctx.state["sub"] = {}
+        self.prompt(ctx, preface)
+
+    def prompt(self, ctx: Ctx, preface: str = "") -> None:
+        ctx.conv.prompt_token = secrets.token_hex(4)
+        step = self.current(ctx)
+        if step is None:
+            return
+        step_kinds.ask(ctx, step, self._header(step), preface)
+
+    def _header(self, step: Step) -> str:
+        n = self.script.part_number(step.part)
+        return f"【第 {n}/{len(self.script.parts)} 部分 · {self.script.part(step.part).title}】"
+
+    def advance(self, ctx: Ctx, preface: str = "") -> None:
+        """Go to the next step that applies to this report."""
+        step = self.current(ctx)
+        i = self.script.index(step.id) + 1 if step else 0
+        while i < len(self.script.steps) and not step_kinds.applies(ctx, self.script.steps[i]):
+            i += 1
+        self.ask(ctx, self.script.steps[min(i, len(self.script.steps) - 1)].id, preface)
+
+    def resume(self, ctx: Ctx, preface: str = "") -> None:
+        if ctx.conv.step:
+            self.prompt(ctx, preface)
+        else:
+            self.ask(ctx, self.script.steps[0].id, preface)
+
+    # ---- inputs -----------------------------------------------------------------------------
+
+    def on_text(self, ctx: Ctx, text: str) -> None:
+        if not ctx.conv.step:
+            ctx.say(WELCOME)
+            self.ask(ctx, self.script.steps[0].id)
+            return
+        if len(text) > 20000:
+            ctx.say("这条消息太长了（超过2万字），请分几条发送或精简后再发。")
+            return
+        step_kinds.answer(ctx, self.current(ctx), text)  # type: ignore[arg-type]
+
+    def on_action(self, ctx: Ctx, action: str) -> None:
+        verb, _, arg = action.partition(":")
+        if verb == "help":
+            step = self.current(ctx)
+            ctx.outcome.ack = "说明"
+            ctx.say(step.help if step and step.help else "按提示回答即可；发送 /help 查看全部命令。")
+            return
+        if verb == "goto":
+            if arg in {p.key for p in self.script.parts} and (ctx.conv.report_id or arg == "unit"):
+                ctx.outcome.ack = "已跳转"
+                self.ask(ctx, self.script.first_step(arg).id)
+            return
+        if verb == "docx":
+            self.send_docx(ctx)
+            return
+        if verb == "final":
+            self.make_final(ctx)
+            return
+        if verb == "preview":
+            ctx.say(preview(ctx.report()) if ctx.conv.report_id else "还没有报告。")
+            return
+        step = self.current(ctx)
+        if step is None:
+            self.resume(ctx)
+            return
+        step_kinds.press(ctx, step, verb, arg)
+
+    def on_command(self, ctx: Ctx, name: str, args: str) -> None:
+        handlers: dict[str, Callable[[], None]] = {
+            "start": lambda: self.cmd_start(ctx, args),
+            "menu": lambda: self.cmd_menu(ctx),
+            "back": lambda: self.cmd_back(ctx),
+            "skip": lambda: step_kinds.skip(ctx, self.current(ctx)) if self.current(ctx) else self.resume(ctx),
+            "status": lambda: self.cmd_status(ctx),
+            "preview": lambda: ctx.say(preview(ctx.report())) if ctx.conv.report_id else ctx.say("还没有报告，请先回答单位信息。"),
+            "docx": lambda: self.send_docx(ctx),
+            "export": lambda: self.cmd_export(ctx),
+            "help": lambda: self.cmd_help(ctx),
+            "cancel": lambda: self.cmd_cancel(ctx),
+            "invite": lambda: self.cmd_invite(ctx, args),
+        }
+        handler = handlers.get(name)
+        if handler is None:
+            ctx.say(f"没有 /{name} 这个命令。发送 /help 查看可用的命令。")
+            return
+        handler()
+
+    def on_file(self, ctx: Ctx, inp: Input) -> None:
+        size = max(len(inp.data), inp.size)
+        if size > MAX_UPLOAD:
+            ctx.say(f"文件太大（{size / 1024 / 1024:.1f} MB），请上传不超过10 MB的.docx、.txt或.json文件。")
+            return
+        handle_upload(ctx, inp.filename, inp.data)
+
+    # ---- commands ---------------------------------------------------------------------------
+
+    def cmd_start(self, ctx: Ctx, token: str) -> None:
+        if token:
+            invite, reason = ctx.store.redeem_invite(token.strip(), ctx.user)
+            if invite is None:
+                ctx.say(reason)
+                if not ctx.conv.step:
+                    ctx.say(WELCOME)
+                    self.ask(ctx, self.script.steps[0].id)
+                return
+            unit = ctx.store.unit(invite.unit_id)
+            assert unit is not None
+            record = ctx.store.report_for(unit.id, default_year(self.today()))  # type: ignore[arg-type]
+            ctx.conv.report_id = record.id  # type: ignore[union-attr]
+            ctx._answers = None
+            ctx.conv.step = ""
+            ctx.state = {}
+            self.ask(ctx, self.script.first_step("table2").id, f"您已加入“{unit.name}”，一起填写{record.year}年度报告。")  # type: ignore[union-attr]
+            return
+        if ctx.conv.step:
+            self.prompt(ctx, "欢迎回来！从上次停下的地方继续：")
+            return
+        ctx.say(WELCOME)
+        self.ask(ctx, self.script.steps[0].id)
+
+    def cmd_menu(self, ctx: Ctx) -> None:
+        if not ctx.conv.report_id:
+            self.resume(ctx, "请先填写单位名称。")
+            return
+        ctx.conv.prompt_token = secrets.token_hex(4)
+        done = parts_done(ctx)
+        rows = [
+            [ctx.button(f"{'✔ ' if p.key in done else ''}{i}. {p.title}", f"goto:{p.key}")]
+            for i, p in enumerate(self.script.parts, start=1)
+        ]
+        ctx.say(f"请选择要填写或修改的部分（已完成 {len(done)}/{len(self.script.parts)}）：", rows)
+
+    def cmd_back(self, ctx: Ctx) -> None:
+        history = ctx.state.get("history", [])
+        if not history:
+            ctx.say("已经是第一步了。")
+            self.resume(ctx)
+            return
+        step_id = history.pop()
+        ctx.conv.step = step_id
+        ctx.state["sub"] = {}
+        self.prompt(ctx, "回到上一步：")
+
+    def cmd_status(self, ctx: Ctx) -> None:
+        if not ctx.conv.report_id:
+            ctx.say("还没有开始填写。发送 /start 开始。")
+            return
+        report = ctx.report()
+        done = parts_done(ctx)
+        findings = validate(report, ctx.previous(), today=self.today(), deadline=deadline_of(report))
+        errors = [f for f in findings if f.level == "error"]
+        lines = [
+            f"{report.unit.get('name', '')}{report.year}年度报告：已完成 {len(done)}/{len(self.script.parts)} 部分。",
+            "、".join(f"{'✔' if p.key in done else '○'}{p.title}" for p in self.script.parts),
+            f"检查：{len(errors)}个错误、{len(findings) - len(errors)}个提醒。",
+        ]
+        lines += [f"· {f.message}" for f in errors[:10]]
+        ctx.say("\n".join(lines))
+
+    def cmd_help(self, ctx: Ctx) -> None:
+        step = self.current(ctx)
+        ctx.say(HELP + (f"\n\n当前问题说明：{step.help}" if step and step.help else ""))
+
+    def cmd_cancel(self, ctx: Ctx) -> None:
+        ctx.state["sub"] = {}
+        if ctx.conv.step:
+            self.prompt(ctx, "已取消当前操作。")
+        else:
+            ctx.say("没有正在进行的操作。")
+
+    def cmd_invite(self, ctx: Ctx, args: str) -> None:
+        record = ctx.record
+        if record is None:
+            ctx.say("请先创建单位（回答单位名称）后再邀请同事。")
+            return
+        role = "reviewer" if args.strip() in ("审核", "审核人", "reviewer") else "clerk"
+        invite = ctx.store.create_invite(record.unit_id, ctx.user, role)
+        unit = ctx.store.unit(record.unit_id)
+        ctx.say(
+            f"请把下面的链接发给同事（{'审核人' if role == 'reviewer' else '填报人'}），7天内有效，只能使用一次：\n"
+            f"{self.invite_link(invite.token)}\n加入后即可一起填写“{unit.name if unit else ''}”的报告。"
+        )
+
+    def cmd_export(self, ctx: Ctx) -> None:
+        if not ctx.conv.report_id:
+            ctx.say("还没有报告可以导出。")
+            return
+        report = ctx.report()
+        try:
+            text = report.to_json()
+        except ValueError as exc:
+            ctx.say(f"暂时无法导出：{exc}")
+            return
+        ctx.say("报告数据（JSON）：", document=(f"{report.title()}.json", text.encode("utf-8")))
+
+    # ---- the document -----------------------------------------------------------------------
+
+    def send_docx(self, ctx: Ctx) -> None:
+        if not ctx.conv.report_id:
+            ctx.say("还没有报告。请先回答单位信息，或上传完整的年报JSON。")
+            return
+        report = ctx.report()
+        findings = validate(report, ctx.previous(), today=self.today(), deadline=deadline_of(report))
+        errors = [f for f in findings if f.level == "error"]
+        if errors:
+            ctx.say(findings_text("还有以下错误，改正后才能生成文档：", errors, limit=20))
+            return
+        if self.render_docx is None:
+            ctx.say("文档生成功能暂不可用。")
+            return
+        data = self.render_docx(report)
+        warnings = [f for f in findings if f.level == "warning"]
+        ctx.conv.prompt_token = secrets.token_hex(4)
+        text = "报告已生成。" + ("\n" + findings_text("请再核对以下提醒（不影响生成）：", warnings, 10) if warnings else "")
+        ctx.say(
+            text,
+            [[ctx.button("确认定稿", "final")]],
+            document=(f"{report.title()}.docx", data),
+        )
+        ctx.save({"meta.docx_at": self.today().isoformat()}, action="docx")
+
+    def make_final(self, ctx: Ctx) -> None:
+        record = ctx.record
+        if record is None:
+            return
+        report = ctx.report()
+        if any(f.level == "error" for f in validate(report, ctx.previous())):
+            ctx.say("报告还有错误，不能定稿。发送 /status 查看。")
+            return
+        record.status = "final"
+        ctx.store.save(record)
+        ctx.save({"meta.final": True}, action="final")
+        ctx.outcome.ack = "已定稿"
+        ctx.say(f"“{report.title()}”已定稿。如需修改，修改后会自动回到草稿状态。")
+
+
+def deadline_of(report: Report) -> date | None:
+    return date(report.year + 1, 1, 31) if report.year else None
+
+
+def findings_text(title: str, findings: list[Finding], limit: int) -> str:
+    lines = [title] + [f"{i}. {f.message}" for i, f in enumerate(findings[:limit], start=1)]
+    if len(findings) > limit:
+        lines.append(f"……另有{len(findings) - limit}条，发送 /status 查看。")
+    return "\n".join(lines)
+
+
+def parts_done(ctx: Ctx) -> set[str]:
+    answers = ctx.answers()
+    if not ctx.conv.report_id:
+        return set()
+    done = {"unit"} if answers.get("unit.name") and answers.get("unit.level") else set()
+    fmt = ctx.fmt
+    for table in ("table2", "table3", "table4"):
+        if all(answers.get(c.path) is not None for c in fmt.cells() if c.table == table):
+            done.add(table)
+    for part, key in (("overview", "text.overview"), ("problems", "text.problems"), ("other", "text.other"), ("preamble", "text.preamble")):
+        if (answers.get(key) or "").strip():
+            done.add(part)
+    if answers.get("meta.docx_at"):
+        done.add("finish")
+    return done
+
+
+def _fmt_value(value: Any) -> str:
+    if value is None:
+        return "空"
+    if isinstance(value, Decimal):
+        from bot.numbers import format_decimal
+
+        return format_decimal(value)
+    return str(value)
+
+
+def preview(report: Report) -> str:
+    """The tables as a readable message: 表二 in full, 表三's non-zero rows and totals, 表四 by group."""
+    fmt = report.format
+    c = report.cells
+    lines = [f"{report.title()}", "", "表二 主动公开"]
+    for block in fmt.table2.blocks:
+        for row in block.rows:
+            if block.columns:
+                values = " / ".join(f"{col.label}{_fmt_value(c[f'table2.{row.key}.{col.key}'])}" for col in block.columns)
+                lines.append(f"· {row.label}：{values}")
+            else:
+                unit = "万元" if row.kind == "money" else "件"
+                lines.append(f"· {row.label}：{_fmt_value(c[f'table2.{row.key}'])}{unit}")
+    lines += ["", "表三 依申请公开（自然人 商业企业 科研机构 社会公益组织 法律服务机构 其他 | 总计）"]
+    shown = 0
+    if all(c[p] is None for p in c if p.startswith("table3.")):
+        lines.append("（尚未填写）")
+        shown = -1
+    for row in fmt.table3.data_rows if shown == 0 else []:
+        values = [c[f"table3.{row.key}.{col}"] for col in fmt.table3.col_keys]
+        if row.key in ("NEW", "CARRY", "TOTAL", "FWD") or any(v not in (0, None) for v in values) or None in values:
+            shown += 1
+            lines.append(f"· {row.name}：{' '.join(_fmt_value(v) for v in values[:-1])} | {_fmt_value(values[-1])}")
+    if shown == 4:
+        lines.append("（其余各行均为0）")
+    lines += ["", "表四 复议诉讼（维持 纠正 其他 未审结 | 总计）"]
+    for row in fmt.table4.data_rows:
+        values = [c[f"table4.{row.key}.{col}"] for col in fmt.table4.col_keys]
+        name = f"{row.super}—{row.label}" if row.super else row.label
+        lines.append(f"· {name}：{' '.join(_fmt_value(v) for v in values[:-1])} | {_fmt_value(values[-1])}")
+    return "\n".join(lines)

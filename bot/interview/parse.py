@@ -1,0 +1,102 @@
+"""Parsing a clerk's answers: rows of counts, money, names, regions, phone numbers.
+
+Every parser returns the value or raises AnswerError with a message that tells the clerk what to send.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from bot.numbers import FULLWIDTH, cn_to_int, parse_decimal
+
+MAX_COUNT = 1_000_000
+MAX_FEE_WAN = Decimal("100000000")
+SEPARATORS = re.compile(r"[\s,，、；;|｜/]+")
+
+
+class AnswerError(ValueError):
+    """An answer that cannot be stored; the message is for the clerk."""
+
+
+def count(token: str) -> int:
+    """One count: digits (any width) or a Chinese numeral; never negative, fractional or absurd."""
+    t = token.strip().translate(FULLWIDTH)
+    if re.fullmatch(r"[+-]?\d+\.\d+", t):
+        raise AnswerError(f"“{token}”不是整数。件数只能是0或正整数。")
+    if re.fullmatch(r"-\d+", t):
+        raise AnswerError(f"“{token}”是负数。件数不能为负，没有请填0。")
+    if t.isdigit():
+        value = int(t)
+    else:
+        value_cn = cn_to_int(t)
+        if value_cn is None:
+            raise AnswerError(f"“{token}”不是数字。请只发数字，例如：0 1 2")
+        value = value_cn
+    if value > MAX_COUNT:
+        raise AnswerError(f"“{token}”太大了（超过{MAX_COUNT}），请核对。")
+    return value
+
+
+def counts(text: str, n: int, *, allow_total: bool = False, what: str = "") -> tuple[list[int], int | None]:
+    """n counts from one message ('1 0 0', '１，０，０', '一 零 零'); with allow_total, n+1 with the total last.
+
+    A single '0' means all zero. Returns (counts, total given or None).
+    """
+    tokens = [t for t in SEPARATORS.split(text.strip()) if t]
+    if len(tokens) == 1 and tokens[0].translate(FULLWIDTH) in ("0", "零"):
+        return [0] * n, None
+    values = [count(t) for t in tokens]
+    if len(values) == n:
+        return values, None
+    if allow_total and len(values) == n + 1:
+        return values[:n], values[n]
+    expected = f"{n}个数" + (f"（或{n + 1}个数，最后一个是总计）" if allow_total else "")
+    raise AnswerError(f"需要{expected}，您发了{len(values)}个。{what}".strip())
+
+
+def money(text: str) -> Decimal:
+    """An amount in 万元: decimals allowed, never negative."""
+    t = text.strip().translate(FULLWIDTH).replace("万元", "").replace("万", "").strip()
+    if t in ("零", "无", "没有"):
+        return Decimal("0")
+    value = parse_decimal(t)
+    if value is None:
+        raise AnswerError(f"“{text.strip()}”不是金额。请只发数字（单位万元），例如：0 或 1.25")
+    if value < 0:
+        raise AnswerError("金额不能为负数。没有收费请填0。")
+    if value > MAX_FEE_WAN:
+        raise AnswerError("金额过大，请核对单位是否为“万元”。")
+    return value
+
+
+def unit_name(text: str) -> str:
+    name = re.sub(r"\s+", "", text)
+    if not 2 <= len(name) <= 40:
+        raise AnswerError("单位名称应为2到40个字，请写全称，例如：次营镇人民政府。")
+    if not re.search(r"[\u4e00-\u9fff]", name) or re.search(r"[<>{}\[\]\\/@#$%^&*=+|~`]", name):
+        raise AnswerError("单位名称应为中文全称，例如：次营镇人民政府。")
+    return name
+
+
+def region(text: str) -> list[str]:
+    parts = [p for p in SEPARATORS.split(text.strip()) if p]
+    if not 2 <= len(parts) <= 3 or any(len(p) > 20 for p in parts):
+        raise AnswerError("请用空格分开省、市、县（区），例如：山西省 晋城市 阳城县")
+    if not re.search(r"(省|自治区|市)$", parts[0]):
+        raise AnswerError(f"“{parts[0]}”不像是省份名称，请写全称，例如：山西省。")
+    return parts + [""] * (3 - len(parts))
+
+
+def phone(text: str) -> str:
+    t = text.strip().translate(FULLWIDTH)
+    if not re.fullmatch(r"[\d\-—－ ()（）转]{7,30}", t):
+        raise AnswerError("电话号码格式不对，例如：0356-1234567")
+    return t
+
+
+def year(text: str, lo: int, hi: int) -> int:
+    t = text.strip().translate(FULLWIDTH).rstrip("年度").strip()
+    if not t.isdigit() or not lo <= int(t) <= hi:
+        raise AnswerError(f"年度应为{lo}到{hi}之间的年份，例如：{hi}")
+    return int(t)

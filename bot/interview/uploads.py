@@ -1,0 +1,164 @@
+"""Files a clerk sends: a report JSON fills everything; last year's report pre-fills this year's.
+
+After every upload the clerk is told what was filled and what could not be read; nothing already
+saved is changed by a file that cannot be read.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from bot.importer import ImportResult, UnreadableError, import_bytes
+from bot.report import Report, ReportError, load_report_json
+
+if TYPE_CHECKING:
+    from bot.interview.engine import Ctx
+
+ACCEPTED = (".docx", ".txt", ".json")
+
+
+def report_values(report: Report, *, skip_empty: bool) -> dict[str, Any]:
+    """A report as answers: cells, texts, unit fields (empty ones left out when skip_empty)."""
+    values: dict[str, Any] = {}
+    for path, value in report.cells.items():
+        if value is not None or not skip_empty:
+            values[path] = value
+    for key, text in report.text.items():
+        if text or not skip_empty:
+            values[f"text.{key}"] = text
+    for key, text in report.unit.items():
+        if text:
+            values[f"unit.{key}"] = text
+    values["meta.profile"] = report.profile
+    if report.info_fee:
+        values["info_fee"] = report.info_fee
+        values["fee.cases"] = report.info_fee.get("cases", 0)
+        values["fee.amount_yuan"] = report.info_fee.get("amount_yuan", 0)
+    return values
+
+
+def handle_upload(ctx: "Ctx", filename: str, data: bytes) -> None:
+    name = filename or "文件"
+    if not name.lower().endswith(ACCEPTED):
+        ctx.say(f"不支持“{name}”这种文件。请发送.docx、.txt格式的报告，或年报JSON文件（.json）。")
+        return
+    if name.lower().endswith(".json"):
+        _upload_json(ctx, data)
+        return
+    try:
+        result = import_bytes(data, name)
+    except UnreadableError as exc:
+        ctx.say(f"无法读取“{name}”：{exc}\n已保存的内容没有任何改动。")
+        return
+    _upload_report(ctx, name, result)
+
+
+def _ensure_report(ctx: "Ctx", report: Report, year: int) -> None:
+    """Before any unit exists: create it from the uploaded report (this person owns it)."""
+    if ctx.conv.report_id:
+        return
+    unit = ctx.store.create_unit(ctx.user, report.unit.get("name", "") or "未命名单位", report.unit.get("level", "township"))
+    record = ctx.store.report_for(unit.id, year)  # type: ignore[arg-type]
+    assert record is not None
+    ctx.conv.report_id = record.id
+    ctx._answers = None
+
+
+def _sync_unit(ctx: "Ctx", report: Report) -> None:
+    record = ctx.record
+    assert record is not None
+    unit = ctx.store.unit(record.unit_id)
+    assert unit is not None
+    for key in ("name", "level", "province", "city", "county"):
+        if report.unit.get(key):
+            setattr(unit, key, report.unit[key])
+    record.profile = report.profile
+    ctx.store.save(unit, record)
+
+
+def _upload_json(ctx: "Ctx", data: bytes) -> None:
+    try:
+        text = data.decode("utf-8-sig")
+        report, _ = load_report_json(text)
+    except UnicodeDecodeError:
+        ctx.say("JSON文件不是UTF-8编码，无法读取。已保存的内容没有任何改动。")
+        return
+    except ReportError as exc:
+        where = f"（位置：{exc.path}）" if exc.path else ""
+        ctx.say(f"JSON文件不符合年报数据格式{where}：{exc.message}\n已保存的内容没有任何改动。")
+        return
+    record = ctx.record
+    if record is not None and report.year != record.year:
+        if report.year == record.year - 1:
+            _store_previous(ctx, report, "JSON")
+            return
+        ctx.say(f"这份JSON是{report.year}年度的，而您正在填写{record.year}年度的报告。请发送本年度或上一年度的数据。")
+        return
+    _ensure_report(ctx, report, report.year)
+    values = report_values(report, skip_empty=False)
+    ctx.save(values, action="upload")
+    _sync_unit(ctx, report)
+    missing = [p for p, v in report.cells.items() if v is None]
+    summary = f"已从JSON填入：单位信息、三张表格（{len(report.cells) - len(missing)}个格子）和各部分文字。"
+    if missing:
+        summary += f"\n有{len(missing)}个格子为空，需要补填。"
+    ctx.engine.ask(ctx, "finish", summary)
+
+
+def _upload_report(ctx: "Ctx", name: str, result: ImportResult) -> None:
+    report = result.report
+    from bot.interview.engine import default_year
+
+    record = ctx.record
+    this_year = record.year if record else default_year(ctx.engine.today())
+    if report.year is None:
+        ctx.say(f"“{name}”中没有读出报告年度（标题应为“……××××年政府信息公开工作年度报告”）。已保存的内容没有任何改动。")
+        return
+    if report.year == this_year - 1:
+        _ensure_report(ctx, report, this_year)
+        _store_previous(ctx, report, name, result)
+        return
+    if report.year != this_year:
+        ctx.say(f"“{name}”是{report.year}年度的报告，而您正在填写{this_year}年度的报告。请发送本年度或上一年度的报告。")
+        return
+    _ensure_report(ctx, report, this_year)
+    values = report_values(report, skip_empty=True)
+    ctx.save(values, action="upload")
+    _sync_unit(ctx, report)
+    read = sum(1 for v in report.cells.values() if v is not None)
+    lines = [f"已从“{name}”填入{read}个表格数字和{sum(1 for t in report.text.values() if t)}段文字。"]
+    lines += [f"· {note}" for note in result.notes]
+    lines += [f"· {f.message}" for f in result.findings]
+    ctx.engine.ask(ctx, "finish", "\n".join(lines))
+
+
+def _store_previous(ctx: "Ctx", previous: Report, name: str, result: ImportResult | None = None) -> None:
+    """Keep last year's report (for cross-year checks and drafts) and pre-fill this year's from it."""
+    record = ctx.record
+    assert record is not None
+    prev_record = ctx.store.report_for(record.unit_id, record.year - 1, source="import")
+    assert prev_record is not None
+    ctx.store.set_answers(prev_record.id, report_values(previous, skip_empty=False), ctx.user, "upload")  # type: ignore[arg-type]
+    filled: dict[str, Any] = {}
+    for col in ctx.fmt.table3.col_keys:
+        fwd = previous.cells.get(f"table3.FWD.{col}")
+        if fwd is not None:
+            filled[f"table3.CARRY.{col}"] = fwd
+    answers = ctx.answers()
+    for key in ("name", "province", "city", "county", "address", "phone", "website"):
+        if previous.unit.get(key) and not answers.get(f"unit.{key}"):
+            filled[f"unit.{key}"] = previous.unit[key]
+    ctx.save(filled, action="prefill")
+    lines = [
+        f"已读取{previous.year}年度报告“{name}”，用于预填和跨年度核对：",
+        f"· 表三“上年结转”已按去年的“结转下年度继续办理”填好（{sum(v for k, v in filled.items() if k.startswith('table3.') and isinstance(v, int))}件）。",
+        "· 去年的行政规范性文件现行有效件数将用于核对今年的数字。",
+        "· 填写各部分文字时，可以选择以去年的文字为底稿。",
+    ]
+    if result is not None:
+        lines += [f"· {note}" for note in result.notes if "格子" in note]
+    if not ctx.conv.step:
+        ctx.conv.step = "unit_name"  # the unit was created from the file: continue with its level
+        ctx.engine.advance(ctx, "\n".join(lines))
+    else:
+        ctx.engine.prompt(ctx, "\n".join(lines))

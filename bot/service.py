@@ -1,0 +1,30 @@
+"""The bridge every channel uses: one input of one person → one transaction → the replies to send."""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy.exc import OperationalError
+
+from bot.interview.engine import Engine
+from bot.interview.types import Input, Outcome
+from storage.repository import Repository
+
+
+class Service:
+    def __init__(self, repo: Repository, engine: Engine):
+        self.repo = repo
+        self.engine = engine
+
+    def handle(self, channel: str, external_id: str, inp: Input, display_name: str = "", chat_id: str = "") -> Outcome:
+        """Run the interview for one input; commit before returning. A busy database is retried."""
+        for attempt in range(5):
+            try:
+                with self.repo.transaction() as store:
+                    user = store.user(channel, external_id, display_name, chat_id)
+                    return self.engine.handle(store, user, inp)
+            except OperationalError as exc:
+                if "locked" not in str(exc).lower() and "busy" not in str(exc).lower() or attempt == 4:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")

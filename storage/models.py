@@ -1,0 +1,125 @@
+"""Database tables (sqlmodel). Every answer is a row, so nothing a clerk typed is ever overwritten unseen."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class User(SQLModel, table=True):
+    """A person on a channel: a Telegram user, or a terminal user."""
+
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    external_id: str = Field(max_length=64)
+    display_name: str = Field(default="", max_length=128)
+    chat_id: str = Field(default="", max_length=64)
+    reminders_on: bool = True
+    blocked: bool = False  # the user blocked the bot (Telegram 403)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Unit(SQLModel, table=True):
+    """A 乡镇人民政府 or county department: the owner of reports."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=128)
+    level: str = Field(default="township", max_length=32)
+    province: str = Field(default="", max_length=32)
+    city: str = Field(default="", max_length=32)
+    county: str = Field(default="", max_length=32)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Member(SQLModel, table=True):
+    """A person's role in a unit: owner (created it), clerk (填报人) or reviewer (审核人)."""
+
+    __table_args__ = (UniqueConstraint("user_id", "unit_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    role: str = Field(default="clerk", max_length=16)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Invite(SQLModel, table=True):
+    """A single-use (by default), expiring token that lets one more person join a unit."""
+
+    token: str = Field(primary_key=True, max_length=64)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    role: str = Field(default="clerk", max_length=16)
+    created_by: int = Field(foreign_key="user.id")
+    expires_at: datetime
+    max_uses: int = 1
+    uses: int = 0
+    revoked: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ReportRecord(SQLModel, table=True):
+    """One report per unit and year. Its content lives in `answer` rows."""
+
+    __tablename__ = "report"
+    __table_args__ = (UniqueConstraint("unit_id", "year"),)
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    year: int
+    profile: str = Field(default="national", max_length=32)
+    status: str = Field(default="draft", max_length=16)  # draft | final
+    source: str = Field(default="interview", max_length=16)  # interview | import (last year's, uploaded)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Answer(SQLModel, table=True):
+    """The current value of one key of a report (a cell path, a text, a unit field or a fact), with its author."""
+
+    report_id: int = Field(foreign_key="report.id", primary_key=True)
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(sa_column=Column(Text, nullable=False))  # JSON
+    author_id: int | None = Field(default=None, foreign_key="user.id")
+    answered_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditLog(SQLModel, table=True):
+    """Every change of an answer: who, when, from what, to what."""
+
+    __tablename__ = "audit_log"
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    key: str = Field(max_length=64)
+    old: str | None = Field(default=None, sa_column=Column(Text))
+    new: str | None = Field(default=None, sa_column=Column(Text))
+    action: str = Field(default="answer", max_length=32)
+    at: datetime = Field(default_factory=utcnow)
+
+
+class Application(SQLModel, table=True):
+    """One 政府信息公开申请 entered by the clerk, from which table 三 is built."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True)
+    applicant: str = Field(max_length=16)  # a table-三 column key
+    arrival: str = Field(max_length=16)  # NEW | CARRY
+    result: str = Field(max_length=16)  # a leaf row key, or FWD (not concluded by 31 December)
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Conversation(SQLModel, table=True):
+    """Where a person stands in the interview. The only conversation state there is."""
+
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    report_id: int | None = Field(default=None, foreign_key="report.id")
+    step: str = Field(default="", max_length=64)
+    state: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON: sub-flow data
+    prompt_token: str = Field(default="", max_length=16)  # buttons of older prompts carry other tokens
+    updated_at: datetime = Field(default_factory=utcnow)

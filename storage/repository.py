@@ -1,0 +1,316 @@
+"""The repository: the only code that talks to the database.
+
+`Repository.transaction()` yields a `Store` bound to one transaction; the interview does all the
+work of one incoming message inside one transaction, so an answer and the conversation position
+are committed together, before any reply is sent.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, func
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel, create_engine, select
+
+from bot.numbers import format_decimal
+from bot.report import Report
+from storage.models import (
+    Answer,
+    Application,
+    AuditLog,
+    Conversation,
+    Invite,
+    Member,
+    ReportRecord,
+    Unit,
+    User,
+    utcnow,
+)
+
+
+def default_url(data_dir: Path) -> str:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{data_dir / 'nianbao.sqlite3'}"
+
+
+def encode(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return json.dumps(format_decimal(value))
+    return json.dumps(value, ensure_ascii=False)
+
+
+def decode(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    """WAL for concurrent readers, foreign keys on, and BEGIN IMMEDIATE so writers queue instead of failing."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # type: ignore[no-untyped-def]
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Repository:
+    def __init__(self, url: str | None = None, data_dir: Path | None = None):
+        data_dir = data_dir or Path(os.environ.get("NIANBAO_DATA_DIR", "data"))
+        self.url = url or default_url(data_dir)
+        is_sqlite = self.url.startswith("sqlite")
+        self.engine = create_engine(
+            self.url,
+            connect_args={"check_same_thread": False, "timeout": 30} if is_sqlite else {},
+            pool_pre_ping=not is_sqlite,
+        )
+        if is_sqlite:
+            _sqlite_pragmas(self.engine)
+        SQLModel.metadata.create_all(self.engine)
+
+    @contextmanager
+    def transaction(self) -> Iterator["Store"]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            store = Store(session)
+            try:
+                yield store
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+class Store:
+    """Operations inside one transaction."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    # ---- people and units -------------------------------------------------------------------
+
+    def user(self, channel: str, external_id: str, display_name: str = "", chat_id: str = "") -> User:
+        user = self.session.exec(
+            select(User).where(User.channel == channel, User.external_id == external_id)
+        ).first()
+        if user is None:
+            user = User(channel=channel, external_id=external_id, display_name=display_name, chat_id=chat_id)
+            self.session.add(user)
+            self.session.flush()
+        elif (display_name and user.display_name != display_name) or (chat_id and user.chat_id != chat_id):
+            user.display_name = display_name or user.display_name
+            user.chat_id = chat_id or user.chat_id
+            self.session.add(user)
+        return user
+
+    def get_user(self, user_id: int) -> User | None:
+        return self.session.get(User, user_id)
+
+    def create_unit(self, owner: User, name: str, level: str = "township") -> Unit:
+        unit = Unit(name=name, level=level)
+        self.session.add(unit)
+        self.session.flush()
+        self.session.add(Member(user_id=owner.id, unit_id=unit.id, role="owner"))  # type: ignore[arg-type]
+        self.session.flush()
+        return unit
+
+    def unit(self, unit_id: int) -> Unit | None:
+        return self.session.get(Unit, unit_id)
+
+    def save(self, *rows: Any) -> None:
+        for row in rows:
+            self.session.add(row)
+        self.session.flush()
+
+    def role(self, user: User, unit_id: int) -> str | None:
+        member = self.session.exec(
+            select(Member).where(Member.user_id == user.id, Member.unit_id == unit_id)
+        ).first()
+        return member.role if member else None
+
+    def add_member(self, user: User, unit_id: int, role: str) -> Member:
+        member = self.session.exec(
+            select(Member).where(Member.user_id == user.id, Member.unit_id == unit_id)
+        ).first()
+        if member is None:
+            member = Member(user_id=user.id, unit_id=unit_id, role=role)  # type: ignore[arg-type]
+            self.session.add(member)
+            self.session.flush()
+        return member
+
+    # ---- invites ----------------------------------------------------------------------------
+
+    def create_invite(self, unit_id: int, creator: User, role: str = "clerk", days: int = 7, max_uses: int = 1) -> Invite:
+        invite = Invite(
+            token=secrets.token_urlsafe(24),  # 192 bits
+            unit_id=unit_id,
+            role=role,
+            created_by=creator.id,  # type: ignore[arg-type]
+            expires_at=utcnow() + timedelta(days=days),
+            max_uses=max_uses,
+        )
+        self.session.add(invite)
+        self.session.flush()
+        return invite
+
+    def redeem_invite(self, token: str, user: User, now: datetime | None = None) -> tuple[Invite | None, str]:
+        """(invite, '') when the user joined; (None, reason in Chinese) otherwise."""
+        invite = self.session.get(Invite, token[:64]) if token else None
+        now = now or utcnow()
+        if invite is None:
+            return None, "邀请码无效，请向邀请人重新索取。"
+        if invite.revoked:
+            return None, "该邀请已被撤销。"
+        if invite.expires_at < now:
+            return None, "该邀请已过期，请向邀请人重新索取。"
+        if invite.uses >= invite.max_uses:
+            return None, "该邀请已被使用过。"
+        invite.uses += 1
+        self.session.add(invite)
+        self.add_member(user, invite.unit_id, invite.role)
+        return invite, ""
+
+    # ---- reports ----------------------------------------------------------------------------
+
+    def report_record(self, report_id: int) -> ReportRecord | None:
+        return self.session.get(ReportRecord, report_id)
+
+    def report_for(self, unit_id: int, year: int, create: bool = True, source: str = "interview") -> ReportRecord | None:
+        record = self.session.exec(
+            select(ReportRecord).where(ReportRecord.unit_id == unit_id, ReportRecord.year == year)
+        ).first()
+        if record is None and create:
+            record = ReportRecord(unit_id=unit_id, year=year, source=source)
+            self.session.add(record)
+            self.session.flush()
+        return record
+
+    def answers(self, report_id: int) -> dict[str, Any]:
+        rows = self.session.exec(select(Answer).where(Answer.report_id == report_id)).all()
+        return {row.key: decode(row.value) for row in rows}
+
+    def set_answers(self, report_id: int, values: dict[str, Any], author: User | None, action: str = "answer") -> list[str]:
+        """Upsert answers; audit each one that changed. Returns the keys that changed."""
+        if not values:
+            return []
+        existing = {
+            row.key: row
+            for row in self.session.exec(
+                select(Answer).where(Answer.report_id == report_id, Answer.key.in_(list(values)))  # type: ignore[attr-defined]
+            ).all()
+        }
+        changed = []
+        now = utcnow()
+        author_id = author.id if author else None
+        for key, value in values.items():
+            new = encode(value)
+            row = existing.get(key)
+            if row is not None and row.value == new:
+                continue
+            old = row.value if row is not None else None
+            if row is None:
+                row = Answer(report_id=report_id, key=key, value=new, author_id=author_id, answered_at=now)
+            else:
+                row.value, row.author_id, row.answered_at = new, author_id, now
+            self.session.add(row)
+            self.session.add(AuditLog(report_id=report_id, user_id=author_id, key=key, old=old, new=new, action=action, at=now))
+            changed.append(key)
+        if changed:
+            record = self.session.get(ReportRecord, report_id)
+            if record is not None:
+                record.updated_at = now
+                self.session.add(record)
+        self.session.flush()
+        return changed
+
+    def history(self, report_id: int, limit: int = 20) -> list[AuditLog]:
+        return list(
+            self.session.exec(
+                select(AuditLog).where(AuditLog.report_id == report_id).order_by(AuditLog.id.desc()).limit(limit)  # type: ignore[union-attr]
+            ).all()
+        )
+
+    def load_report(self, report_id: int) -> Report:
+        """The report model assembled from the answers."""
+        record = self.session.get(ReportRecord, report_id)
+        assert record is not None
+        unit = self.session.get(Unit, record.unit_id)
+        answers = self.answers(report_id)
+        return assemble_report(record, unit, answers)
+
+    # ---- applications -----------------------------------------------------------------------
+
+    def applications(self, report_id: int) -> list[Application]:
+        return list(
+            self.session.exec(select(Application).where(Application.report_id == report_id).order_by(Application.id)).all()  # type: ignore[arg-type]
+        )
+
+    def add_application(self, report_id: int, applicant: str, arrival: str, result: str, author: User) -> Application:
+        app = Application(report_id=report_id, applicant=applicant, arrival=arrival, result=result, created_by=author.id)
+        self.session.add(app)
+        self.session.flush()
+        return app
+
+    def delete_application(self, app: Application) -> None:
+        self.session.delete(app)
+        self.session.flush()
+
+    def count_applications(self, report_id: int) -> int:
+        return int(self.session.exec(select(func.count()).select_from(Application).where(Application.report_id == report_id)).one())
+
+    # ---- conversations ----------------------------------------------------------------------
+
+    def conversation(self, user: User) -> Conversation:
+        conv = self.session.get(Conversation, user.id)
+        if conv is None:
+            conv = Conversation(user_id=user.id)  # type: ignore[arg-type]
+            self.session.add(conv)
+            self.session.flush()
+        return conv
+
+    def save_conversation(self, conv: Conversation) -> None:
+        conv.updated_at = utcnow()
+        self.session.add(conv)
+        self.session.flush()
+
+
+def assemble_report(record: ReportRecord, unit: Unit | None, answers: dict[str, Any]) -> Report:
+    report = Report.empty(year=record.year, unit_name=unit.name if unit else "")
+    report.profile = record.profile
+    if unit:
+        report.unit.update({"level": unit.level, "province": unit.province, "city": unit.city, "county": unit.county})
+    for key, value in answers.items():
+        if key.startswith("unit.") and isinstance(value, str):
+            report.unit[key[5:]] = value
+        elif key.startswith("text.") and isinstance(value, str):
+            report.text[key[5:]] = value
+        elif key in report.cells:
+            if value is None:
+                report.cells[key] = None
+            elif report.format.cell(key).kind == "money":
+                report.cells[key] = Decimal(str(value))
+            else:
+                report.cells[key] = int(value)
+        elif key == "info_fee" and isinstance(value, dict):
+            report.info_fee = value
+    report.unit = {k: v for k, v in report.unit.items() if v}
+    report.unit.setdefault("level", "township")
+    return report

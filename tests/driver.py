@@ -1,0 +1,94 @@
+"""Driving the interview through the real service and a real SQLite file, as a channel would."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from bot.app import docx_bytes
+from bot.interview.engine import Engine
+from bot.interview.types import Input, Outcome
+from bot.service import Service
+from storage.repository import Repository
+
+
+def make_service(data_dir: Path, today: date = date(2026, 11, 23)) -> Service:
+    return Service(Repository(data_dir=data_dir), Engine(today=lambda: today, render_docx=docx_bytes))
+
+
+class Clerk:
+    """One person talking to the bot; counts every message and tap they make."""
+
+    def __init__(self, service: Service, external_id: str = "clerk1"):
+        self.service = service
+        self.id = external_id
+        self.last: Outcome = Outcome()
+        self.actions = 0
+
+    def _send(self, inp: Input) -> Outcome:
+        self.actions += 1
+        self.last = self.service.handle("test", self.id, inp, "测试")
+        return self.last
+
+    def say(self, text: str) -> Outcome:
+        return self._send(Input.parse_text(text))
+
+    def upload(self, name: str, data: bytes) -> Outcome:
+        return self._send(Input(kind="file", filename=name, data=data))
+
+    def button_data(self, label: str) -> str:
+        for reply in reversed(self.last.replies):
+            for row in reply.buttons:
+                for b in row:
+                    if b.label == label:
+                        return b.data
+        raise AssertionError(f"no button {label!r} in {self.texts()!r} {[[b.label for b in r] for x in self.last.replies for r in x.buttons]}")
+
+    def tap(self, label: str) -> Outcome:
+        return self._send(Input(kind="button", text=self.button_data(label)))
+
+    def press_data(self, data: str) -> Outcome:
+        return self._send(Input(kind="button", text=data))
+
+    def texts(self) -> str:
+        return "\n".join(r.text for r in self.last.replies)
+
+    def document(self) -> tuple[str, bytes] | None:
+        return next((r.document for r in self.last.replies if r.document), None)
+
+
+FACTS = {
+    "active": "县政府网站公开66条，“次营在线”微信公众号公开382条",
+    "manage": "严格执行“三审三校”和保密审查制度",
+    "platform": "便民服务中心设公开栏，县政府网站设专栏",
+    "supervise": "明确专人负责，组织培训2次，纳入年度考核",
+    "problems": "一是部分政府信息公开属性认定不够规范；二是信息公开人员业务能力有待提升",
+    "measures": "健全公开属性源头认定机制，加强人员培训，完善信息公开联络机制",
+}
+
+
+def onboard(clerk: Clerk, name: str = "次营镇人民政府", region: str = "山西省 晋城市 阳城县", year: str = "2026年度") -> None:
+    clerk.say("/start")
+    clerk.say(name)
+    clerk.tap("乡镇（街道）")
+    clerk.say(region)
+    clerk.tap(year)
+    clerk.tap("全国通用")
+
+
+def narratives(clerk: Clerk) -> None:
+    """From the first question of 一 to the finish step, answering as a township clerk does."""
+    for key in ("active", "manage", "platform", "supervise"):
+        clerk.say(FACTS[key])
+    clerk.tap("采用草稿")
+    clerk.tap("跳过")
+    clerk.say(FACTS["problems"])
+    clerk.say(FACTS["measures"])
+    clerk.tap("采用草稿")
+    clerk.tap("没有收取")
+    clerk.tap("无")
+    clerk.tap("采用草稿")
+    clerk.say("阳城县人民政府门户网站（www.yczf.gov.cn）")
+    clerk.say("阳城县次营镇府前街1号")
+    clerk.say("0356-4221234")
+    clerk.tap("采用草稿")
