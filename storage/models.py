@@ -122,4 +122,5 @@ class Conversation(SQLModel, table=True):
     step: str = Field(default="", max_length=64)
     state: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON: sub-flow data
     prompt_token: str = Field(default="", max_length=16)  # buttons of older prompts carry other tokens
+    last_seq: int = 0  # the channel's id of the last input handled (Telegram's update_id), to drop redeliveries
     updated_at: datetime = Field(default_factory=utcnow)

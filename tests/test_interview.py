@@ -341,3 +341,17 @@ def test_repository_uses_wal_and_foreign_keys(tmp_path):
     with repo.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_a_redelivered_input_is_not_applied_twice(service):
+    from bot.interview.types import Input
+
+    clerk = Clerk(service)
+    onboard(clerk)
+    clerk.tap("有，逐项填写")
+    first = service.handle("test", "clerk1", Input(kind="text", text="1 0 1", seq=100), "测试")
+    assert "已保存" in first.replies[0].text
+    again = service.handle("test", "clerk1", Input(kind="text", text="1 0 1", seq=100), "测试")
+    assert "上一条消息已处理" in again.replies[0].text and "行政许可" in again.replies[0].text
+    _, report = answers(service)
+    assert report.cells["table2.LIC"] is None  # the repeat was not taken as the answer to the next question

@@ -7,6 +7,7 @@ person's updates are handled one at a time and in order, different people's conc
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable
 from typing import Any
@@ -131,6 +132,7 @@ class TelegramChannel:
         inp = await self.to_input(update, context)
         if inp is None:
             return
+        inp = dataclasses.replace(inp, seq=update.update_id)
         outcome: Outcome = await asyncio.to_thread(
             self.service.handle, "telegram", str(user.id), inp, user.full_name or "", str(chat.id)
         )

@@ -123,6 +123,15 @@ class Engine:
     def handle(self, store: Store, user: User, inp: Input) -> Outcome:
         conv = store.conversation(user)
         ctx = Ctx(self, store, user, conv, json.loads(conv.state or "{}"))
+        if inp.seq and inp.seq <= conv.last_seq:
+            # Delivered again after a crash between commit and acknowledgement: answered already.
+            # Its replies may never have gone out, so the current question is asked again.
+            if conv.step:
+                self.prompt(ctx, "（上一条消息已处理）")
+                conv.state = json.dumps(ctx.state, ensure_ascii=False)
+                store.save_conversation(conv)
+            return ctx.outcome
+        conv.last_seq = max(conv.last_seq, inp.seq)
         if inp.kind == "button":
             token, _, action = inp.text.partition(":")
             if not conv.prompt_token or token != conv.prompt_token:

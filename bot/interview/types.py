@@ -15,6 +15,7 @@ class Input:
     data: bytes = b""
     filename: str = ""
     size: int = 0  # a file's announced size, when it was too big to fetch
+    seq: int = 0  # the channel's increasing id of this input (0: none); a repeat is not handled twice
 
 
     @classmethod

@@ -1,0 +1,227 @@
+"""End to end: the real PTB Application polling a fake Bot API on 127.0.0.1, clerks talking to it."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+
+import docx
+import pytest
+
+from bot.importer import import_bytes
+from bot.validate import validate
+from conftest import REPORTS
+from driver import FACTS
+from factories import zero_report
+from fakebotapi import FakeBotAPI
+from tgharness import BotProcess, BotThread, TgClerk, config_for, service_for
+
+
+@pytest.fixture
+def api():
+    with FakeBotAPI(token="123:ABC") as fake:
+        yield fake
+
+
+def onboard(clerk: TgClerk, name: str = "次营镇人民政府") -> None:
+    clerk.say("/start")
+    clerk.say(name)
+    clerk.tap("乡镇（街道）")
+    clerk.say("山西省 晋城市 阳城县")
+    clerk.tap("2026年度")
+    clerk.tap("全国通用")
+
+
+def narratives(clerk: TgClerk) -> None:
+    for key in ("active", "manage", "platform", "supervise"):
+        clerk.say(FACTS[key])
+    clerk.tap("采用草稿")
+    clerk.tap("跳过")
+    clerk.say(FACTS["problems"])
+    clerk.say(FACTS["measures"])
+    clerk.tap("采用草稿")
+    clerk.tap("没有收取")
+    clerk.tap("无")
+    clerk.tap("采用草稿")
+    clerk.say("阳城县人民政府门户网站（www.yczf.gov.cn）")
+    clerk.say("阳城县次营镇府前街1号")
+    clerk.say("0356-4221234")
+    clerk.tap("采用草稿")
+
+
+def read_docx(call) -> tuple:  # type: ignore[no-untyped-def]
+    result = import_bytes(call.data, call.filename)
+    return result.report, result
+
+
+def test_all_zero_township_in_30_actions(api, tmp_path):
+    with BotThread(config_for(api, tmp_path)):
+        clerk = TgClerk(api, 501)
+        onboard(clerk)
+        clerk.tap("全部为0")
+        clerk.tap("没有，全部为0")
+        clerk.tap("没有，全部为0")
+        narratives(clerk)
+        assert "0个错误" in clerk.last_text()
+        clerk.tap("生成Word文档")
+        doc = clerk.last_document()
+        assert doc is not None and doc.filename == "次营镇人民政府2026年政府信息公开工作年度报告.docx"
+        assert clerk.actions <= 30, clerk.actions
+        report, _ = read_docx(doc)
+        assert report.year == 2026 and report.unit["name"] == "次营镇人民政府"
+        assert all(v == 0 for k, v in report.cells.items())
+        assert not [f for f in validate(report) if f.level == "error"]
+        # the pressed prompt lost its buttons and shows the choice
+        edits = [c for c in api.sent if c.method == "editMessageText" and c.chat_id == 501]
+        assert edits and all(c.reply_markup is None for c in edits) and any("✔ 全部为0" in (c.text or "") for c in edits)
+        assert not api.errors
+
+
+def test_clerk_with_a_real_application_like_ciying(api, tmp_path):
+    """次营镇 2023: one application from a 自然人, received this year, carried into next year."""
+    with BotThread(config_for(api, tmp_path)):
+        clerk = TgClerk(api, 502)
+        onboard(clerk)
+        clerk.tap("全部为0")
+        clerk.tap("有，逐件录入")
+        clerk.tap("自然人")
+        clerk.tap("本年新收")
+        clerk.tap("尚未办结（结转下年度）")
+        clerk.tap("录完了")
+        assert "表三检查通过" in clerk.last_text()
+        clerk.tap("没有，全部为0")
+        narratives(clerk)
+        clerk.tap("生成Word文档")
+        report, _ = read_docx(clerk.last_document())
+        c = report.cells
+        assert (c["table3.NEW.NP"], c["table3.NEW.SUM"], c["table3.FWD.NP"], c["table3.TOTAL.SUM"]) == (1, 1, 1, 0)
+        assert "收到政府信息公开申请1件" in report.text["overview"]
+        assert "结转下年度继续办理1件" in report.text["overview"]
+        assert not [f for f in validate(report) if f.rule == "W-TXT-APPS"]
+
+
+def test_json_upload_then_docx_with_nothing_else_asked(api, tmp_path):
+    doc = zero_report(2026, "测试镇人民政府").to_dict()
+    with BotThread(config_for(api, tmp_path)):
+        clerk = TgClerk(api, 503)
+        clerk.say("/start")
+        clerk.upload("年报.json", json.dumps(doc, ensure_ascii=False).encode())
+        assert "已从JSON填入" in clerk.last_text()
+        clerk.say("/docx")
+        sent = clerk.last_document()
+        assert sent is not None and sent.filename == "测试镇人民政府2026年政府信息公开工作年度报告.docx"
+        docx.Document(io.BytesIO(sent.data))
+        clerk.say("/export")
+        exported = clerk.last_document()
+        assert exported is not None and json.loads(exported.data)["unit"]["name"] == "测试镇人民政府"
+
+
+def test_uploads_of_wrong_files_are_answered(api, tmp_path):
+    with BotThread(config_for(api, tmp_path)):
+        clerk = TgClerk(api, 504)
+        onboard(clerk)
+        clerk.upload("photo.jpg", b"\xff\xd8\xff garbage")
+        assert "不支持" in clerk.last_text()
+        clerk.upload("broken.docx", b"PK\x03\x04 not a zip")
+        assert "损坏" in clerk.last_text() and "没有任何改动" in clerk.last_text()
+        clerk.upload("bad.json", b'{"schema": "gov-info-annual-report/2021", "year": 2026, "unit": {"name": ""}}')
+        assert "unit.name" in clerk.last_text()
+
+
+def test_last_years_report_uploaded_prefills(api, tmp_path):
+    text = (REPORTS / "township-2023-shanxi-ciying.txt").read_text(encoding="utf-8").replace("2023", "2025")
+    with BotThread(config_for(api, tmp_path)):
+        clerk = TgClerk(api, 505)
+        onboard(clerk)
+        clerk.upload("次营镇2025年报.txt", text.encode("utf-8"))
+        assert "已读取2025年度报告" in clerk.last_text() and "上年结转" in clerk.last_text()
+        clerk.say("/preview")
+        assert "上年结转：1 0 0 0 0 0 | 1" in clerk.last_text()
+
+
+def test_stale_button_is_answered_not_obeyed(api, tmp_path):
+    with BotThread(config_for(api, tmp_path)):
+        clerk = TgClerk(api, 506)
+        onboard(clerk)
+        # the first prompt (unit name) was answered by typing, so its “说明” button is still shown
+        first = next(c for c in api.messages_to(506) if any(text == "说明" for text, _ in c.buttons))
+        data = next(d for text, d in first.buttons if text == "说明")
+        before = len(api.callback_answers)
+        sent_before = len([c for c in api.sent if c.chat_id == 506])
+        api.press_button(506, first.message_id, data)
+        answer = _wait_callback(api, before)
+        assert "过期" in (answer.text or "")
+        assert len([c for c in api.sent if c.chat_id == 506 and c.method == "sendMessage"]) <= sent_before
+
+
+def _wait_callback(api, before):  # type: ignore[no-untyped-def]
+    import time
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if len(api.callback_answers) > before:
+            return api.callback_answers[-1]
+        time.sleep(0.05)
+    raise AssertionError("no callback answer")
+
+
+def test_two_clerks_at_once_do_not_interfere(api, tmp_path):
+    with BotThread(config_for(api, tmp_path)):
+        a, b = TgClerk(api, 601, "李四"), TgClerk(api, 602, "王五")
+        errors: list[BaseException] = []
+
+        def run(clerk: TgClerk, name: str, row: str) -> None:
+            try:
+                onboard(clerk, name)
+                clerk.tap("有，逐项填写")
+                clerk.say(row)
+            except BaseException as exc:  # noqa: BLE001
+                errors.append(exc)
+
+        threads = [threading.Thread(target=run, args=(a, "东镇人民政府", "1 0 1")),
+                   threading.Thread(target=run, args=(b, "西镇人民政府", "2 0 2"))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(90)
+        assert not errors
+        a.say("/preview")
+        assert "东镇人民政府" in a.last_text() and "本年制发件数1" in a.last_text()
+        b.say("/preview")
+        assert "西镇人民政府" in b.last_text() and "本年制发件数2" in b.last_text()
+
+
+def test_sigkill_mid_interview_loses_nothing(api, tmp_path):
+    bot = BotProcess(api, tmp_path).start()
+    try:
+        clerk = TgClerk(api, 701)
+        onboard(clerk)
+        clerk.tap("有，逐项填写")
+        clerk.say("3 1 7")
+        assert "已保存" in clerk.last_text()
+        clerk.send_only("5 0 0")  # in flight when the process dies
+        bot.kill()
+        bot = BotProcess(api, tmp_path).start()
+        clerk.say("/start")
+        text = clerk.last_text()
+        service = service_for(tmp_path)
+        with service.repo.transaction() as store:
+            user = store.user("telegram", "701")
+            conv = store.conversation(user)
+            report = store.load_report(conv.report_id)
+        assert (report.cells["table2.NORM.made"], report.cells["table2.NORM.valid"]) == (3, 7)
+        if report.cells["table2.LIC"] is None:  # the in-flight answer was not committed: asked again
+            assert "行政许可、行政处罚、行政强制" in text
+            clerk.say("5 0 0")
+        else:  # it was committed before the kill: the next question
+            assert report.cells["table2.LIC"] == 5 and "行政事业性收费" in text
+        clerk.say("0")
+        clerk.tap("没有，全部为0")
+        clerk.tap("没有，全部为0")
+        narratives(clerk)
+        clerk.tap("生成Word文档")
+        final, _ = read_docx(clerk.last_document())
+        assert (final.cells["table2.NORM.made"], final.cells["table2.LIC"]) == (3, 5)
+    finally:
+        bot.stop()

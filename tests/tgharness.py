@@ -1,0 +1,176 @@
+"""The real bot (PTB Application, long polling) against the fake Bot API, and clerks who talk to it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from telegram import Update
+
+from bot.app import build_service
+from bot.channels.telegram import build_application
+from bot.config import Config
+from conftest import ROOT
+from fakebotapi import FakeBotAPI, SentCall
+
+TOKEN = "123:ABC"
+
+
+def config_for(api: FakeBotAPI, data_dir: Path) -> Config:
+    return Config(token=TOKEN, api_base_url=api.base_url, api_file_url=api.base_file_url, data_dir=data_dir)
+
+
+class BotThread:
+    """The PTB application polling in a thread of its own, with its own event loop."""
+
+    def __init__(self, config: Config):
+        self.config = config
+        self.ready = threading.Event()
+        self.stopping: asyncio.Event | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
+        self.error: BaseException | None = None
+
+    async def _main(self) -> None:
+        try:
+            app = build_application(self.config)
+            self.loop = asyncio.get_running_loop()
+            self.stopping = asyncio.Event()
+            async with app:
+                await app.start()
+                await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES)  # type: ignore[union-attr]
+                self.ready.set()
+                await self.stopping.wait()
+                await app.updater.stop()  # type: ignore[union-attr]
+                await app.stop()
+        except BaseException as exc:  # noqa: BLE001 - reported to the test
+            self.error = exc
+            self.ready.set()
+
+    def __enter__(self) -> "BotThread":
+        self.thread.start()
+        assert self.ready.wait(20), "the bot did not start"
+        if self.error:
+            raise self.error
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.loop and self.stopping:
+            self.loop.call_soon_threadsafe(self.stopping.set)
+        self.thread.join(20)
+
+
+class BotProcess:
+    """`python -m bot run` as a separate process, so that it can be killed with SIGKILL."""
+
+    def __init__(self, api: FakeBotAPI, data_dir: Path):
+        self.env = dict(
+            os.environ,
+            PYTHONPATH=str(ROOT),
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            TELEGRAM_API_BASE_URL=api.base_url,
+            TELEGRAM_API_FILE_URL=api.base_file_url,
+            NIANBAO_DATA_DIR=str(data_dir),
+        )
+        self.api = api
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> "BotProcess":
+        polls = self.api.calls["getUpdates"]
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"], env=self.env, cwd=str(ROOT),
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 30
+        while self.api.calls["getUpdates"] <= polls:
+            assert self.proc.poll() is None, self.proc.stderr.read().decode() if self.proc.stderr else "bot exited"
+            assert time.monotonic() < deadline, "the bot process did not start polling"
+            time.sleep(0.05)
+        return self
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.kill()  # SIGKILL: no cleanup, no flush
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+class TgClerk:
+    """A Telegram user: sends messages, taps buttons, uploads files; counts every action."""
+
+    def __init__(self, api: FakeBotAPI, user_id: int, name: str = "张三"):
+        self.api = api
+        self.user_id = user_id
+        self.name = name
+        self.actions = 0
+        self.mark = 0
+
+    def _wait(self, before: int, timeout: float = 20.0) -> list[SentCall]:
+        """Everything the bot sent to this chat after `before`, once it has gone quiet."""
+        self.api.wait_for(lambda c: c.chat_id == self.user_id, timeout=timeout, since=before)
+        quiet_since = time.monotonic()
+        seen = len(self.api.sent)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() - quiet_since < 0.2 and time.monotonic() < deadline:
+            time.sleep(0.03)
+            if len(self.api.sent) != seen:
+                seen = len(self.api.sent)
+                quiet_since = time.monotonic()
+        new = [c for c in self.api.sent[before:] if c.chat_id == self.user_id]
+        self.mark = before
+        return new
+
+    def say(self, text: str) -> list[SentCall]:
+        before = len(self.api.sent)
+        self.actions += 1
+        self.api.send_text(self.user_id, text, first_name=self.name)
+        return self._wait(before)
+
+    def send_only(self, text: str) -> None:
+        self.actions += 1
+        self.api.send_text(self.user_id, text, first_name=self.name)
+
+    def upload(self, filename: str, data: bytes) -> list[SentCall]:
+        before = len(self.api.sent)
+        self.actions += 1
+        self.api.send_document(self.user_id, filename, data, first_name=self.name)
+        return self._wait(before)
+
+    def find_button(self, label: str) -> tuple[int, str]:
+        for call in reversed(self.api.messages_to(self.user_id)):
+            for text, data in call.buttons:
+                if text == label and data:
+                    return call.message_id, data  # type: ignore[return-value]
+        raise AssertionError(f"no button {label!r}; last: {self.last_text()!r}")
+
+    def tap(self, label: str) -> list[SentCall]:
+        message_id, data = self.find_button(label)
+        before = len(self.api.sent)
+        self.actions += 1
+        self.api.press_button(self.user_id, message_id, data, first_name=self.name)
+        return self._wait(before)
+
+    def last_text(self) -> str:
+        msgs = [c for c in self.api.sent[self.mark:] if c.chat_id == self.user_id and c.method in ("sendMessage", "sendDocument")]
+        return "\n".join((c.text or c.caption or "") for c in msgs)
+
+    def last_document(self) -> SentCall | None:
+        docs = [c for c in self.api.sent[self.mark:] if c.chat_id == self.user_id and c.method == "sendDocument"]
+        return docs[-1] if docs else None
+
+
+def service_for(data_dir: Path):  # type: ignore[no-untyped-def]
+    """A second handle on the bot's database, for assertions."""
+    return build_service(Config(data_dir=data_dir))
