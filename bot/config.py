@@ -15,6 +15,7 @@ KEYS = (
     "TZ",
     "NIANBAO_DATA_DIR",
     "ADMIN_IDS",
+    "NIANBAO_WORKERS",
 )
 
 
@@ -46,6 +47,7 @@ class Config:
     tz: str = "Asia/Shanghai"
     data_dir: Path = Path("data")
     admin_ids: frozenset[str] = field(default_factory=frozenset)
+    workers: int = 1  # interview worker processes for Telegram; 0 runs it in a thread of the bot process
 
     @classmethod
     def load(cls, env: dict[str, str] | None = None, env_file: Path = Path(".env")) -> "Config":
@@ -59,4 +61,5 @@ class Config:
             tz=merged.get("TZ", "").strip() or "Asia/Shanghai",
             data_dir=Path(merged.get("NIANBAO_DATA_DIR", "").strip() or "data"),
             admin_ids=frozenset(x.strip() for x in merged.get("ADMIN_IDS", "").split(",") if x.strip()),
+            workers=int(merged.get("NIANBAO_WORKERS", "").strip() or 1),
         )

@@ -208,6 +208,8 @@ class FakeBotAPI:
         self._files: dict[str, _StoredFile] = {}
         self._next_file_no = 1
         self._sent: list[SentCall] = []
+        self._by_chat: dict[int, list[SentCall]] = {}  # new messages per chat, for cheap per-chat waits
+        self._chat_changed: dict[int, threading.Condition] = {}
         self._callback_answers: list[CallbackAnswer] = []
         self._calls: Counter[str] = Counter()
         self._failures: dict[str, deque[_ApiError]] = {}
@@ -414,9 +416,22 @@ class FakeBotAPI:
     def messages_to(self, chat_id: int) -> list[SentCall]:
         """New messages (not edits) the bot sent to the chat, in order."""
         with self._lock:
-            return [
-                c for c in self._sent if c.chat_id == chat_id and c.method in _NEW_MESSAGE_METHODS
-            ]
+            return list(self._by_chat.get(chat_id, ()))
+
+    def wait_message_count(self, chat_id: int, n: int, timeout: float) -> int:
+        """Block until the chat has at least ``n`` new messages or the timeout passes; return the count.
+
+        Wakes only on this chat's messages, so hundreds of simulated users can wait at once cheaply.
+        """
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            cond = self._chat_changed.setdefault(chat_id, threading.Condition(self._lock))
+            while len(self._by_chat.get(chat_id, ())) < n:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                cond.wait(remaining)
+            return len(self._by_chat.get(chat_id, ()))
 
     def last_buttons(self, chat_id: int) -> list[tuple[str, str | None]]:
         """Inline buttons of the bot's newest surviving message in the chat, edits applied."""
@@ -860,6 +875,11 @@ class FakeBotAPI:
 
     def _record(self, call: SentCall) -> None:
         self._sent.append(call)
+        if call.method in _NEW_MESSAGE_METHODS and call.chat_id is not None:
+            self._by_chat.setdefault(call.chat_id, []).append(call)
+            cond = self._chat_changed.get(call.chat_id)
+            if cond is not None:
+                cond.notify_all()
         self._changed.notify_all()
 
 
@@ -879,10 +899,14 @@ class _Server(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
-    """Routes /bot<token>/<method> and /file/bot<token>/<path>; one request per connection."""
+    """Routes /bot<token>/<method> and /file/bot<token>/<path>; keeps connections alive like Telegram."""
 
     server: _Server
-    timeout = 10  # a stuck client must not pin a thread forever
+    protocol_version = "HTTP/1.1"  # keep-alive: PTB's connection pool reuses connections, as with Telegram
+    # Headers and body are written separately; with Nagle's algorithm the body would wait for the
+    # client's delayed ACK (~40 ms per response on Linux), a delay the real Telegram does not have.
+    disable_nagle_algorithm = True
+    timeout = 10  # a stuck or idle client must not pin a thread forever
 
     def do_GET(self) -> None:
         self._route()

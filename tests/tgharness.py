@@ -48,6 +48,7 @@ class BotThread:
                 await self.stopping.wait()
                 await app.updater.stop()  # type: ignore[union-attr]
                 await app.stop()
+                await app.bot_data["shutdown_workers"](app)
         except BaseException as exc:  # noqa: BLE001 - reported to the test
             self.error = exc
             self.ready.set()

@@ -9,15 +9,18 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import MessageLimit
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, TypeHandler
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.app import build_service
+from bot.channels.aiohttp_request import AiohttpRequest
+from bot.channels.workers import WorkerPool
 from bot.config import Config
 from bot.interview.types import Input, Outcome, Reply
 from bot.service import Service
@@ -99,9 +102,30 @@ def chunks(text: str, size: int = CHUNK) -> list[str]:
     return out or [""]
 
 
+def merge(replies: list[Reply]) -> list[Reply]:
+    """Consecutive plain texts go out as one message: fewer notifications, fewer API calls."""
+    out: list[Reply] = []
+    for reply in replies:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and not prev.buttons
+            and prev.document is None
+            and reply.document is None
+            and len(prev.text) + len(reply.text) + 1 <= CHUNK
+        ):
+            out[-1] = Reply(text=f"{prev.text}\n{reply.text}", buttons=reply.buttons)
+        else:
+            out.append(reply)
+    return out
+
+
+Handler = Callable[[str, str, Input, str, str], Awaitable[Outcome]]
+
+
 class TelegramChannel:
-    def __init__(self, service: Service):
-        self.service = service
+    def __init__(self, handle: Handler):
+        self.handle = handle
 
     async def to_input(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> Input | None:
         message = update.effective_message
@@ -133,19 +157,26 @@ class TelegramChannel:
         if inp is None:
             return
         inp = dataclasses.replace(inp, seq=update.update_id)
-        outcome: Outcome = await asyncio.to_thread(
-            self.service.handle, "telegram", str(user.id), inp, user.full_name or "", str(chat.id)
-        )
+        outcome = await self.handle("telegram", str(user.id), inp, user.full_name or "", str(chat.id))
         await self.deliver(update, context, chat.id, outcome)
 
     async def deliver(self, update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id: int, outcome: Outcome) -> None:
+        """Replies in order; a pressed button's answer and the edit of its message go out alongside."""
+
+        async def replies() -> None:
+            for reply in merge(outcome.replies):
+                await self.send(context, chat_id, reply)
+
         query = update.callback_query
+        jobs = [replies()]
         if query is not None:
-            await query.answer(outcome.ack or None, show_alert=False)
+            jobs.append(query.answer(outcome.ack or None, show_alert=False))
             if not outcome.stale and query.message is not None:
-                await self._mark_chosen(query)
-        for reply in outcome.replies:
-            await self.send(context, chat_id, reply)
+                jobs.append(self._mark_chosen(query))
+        results = await asyncio.gather(*jobs, return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
 
     async def _mark_chosen(self, query: Any) -> None:
         """Show the choice under the old prompt and take its buttons away, so it cannot be pressed twice."""
@@ -166,7 +197,7 @@ class TelegramChannel:
         if reply.document is not None:
             name, data = reply.document
             caption = reply.text[:1000] if reply.text and len(reply.text) <= 1000 else None
-            await context.bot.send_document(chat_id, document=data, filename=name, caption=caption, reply_markup=keyboard(reply))
+            await context.bot.send_document(chat_id, document=data, filename=name.replace('"', "”"), caption=caption, reply_markup=keyboard(reply))
             if caption is not None or not reply.text:
                 return
         parts = chunks(reply.text) if reply.text else []
@@ -186,29 +217,58 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             pass
 
 
+def make_request(config: Config, pool: int) -> BaseRequest:
+    """aiohttp (five times less CPU per call than PTB's httpx default, see bench/bot_load.py);
+    PTB's httpx client only for a SOCKS proxy, which aiohttp cannot use."""
+    if config.proxy.lower().startswith("socks"):
+        return HTTPXRequest(connection_pool_size=pool, proxy=config.proxy, pool_timeout=10.0)
+    return AiohttpRequest(connection_pool_size=pool, proxy=config.proxy or None)
+
+
 def build_application(config: Config, service: Service | None = None) -> Application:
     """The PTB application for a configuration (API URLs and proxy for self-hosted servers or relays)."""
-    builder = ApplicationBuilder().token(config.token).concurrent_updates(PerUserProcessor(256))
+    builder = (
+        ApplicationBuilder()
+        .token(config.token)
+        .concurrent_updates(PerUserProcessor(256))
+        .request(make_request(config, 16))
+        .get_updates_request(make_request(config, 1))
+    )
     if config.api_base_url:
         builder = builder.base_url(config.api_base_url)
     if config.api_file_url:
         builder = builder.base_file_url(config.api_file_url)
-    if config.proxy:
-        builder = builder.proxy(config.proxy).get_updates_proxy(config.proxy)
+
+    workers: list[WorkerPool] = []
+
+    async def in_thread(*args: Any) -> Outcome:
+        assert service is not None
+        return await asyncio.to_thread(service.handle, *args)
+
+    async def in_worker(*args: Any) -> Outcome:
+        if not workers:  # post_init runs only under run_polling; an embedding caller starts it here
+            workers.append(WorkerPool(config, app.bot.username, config.workers))
+        return await workers[0].handle(*args)
 
     async def post_init(app: Application) -> None:
         try:
             await app.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
         except TelegramError as exc:
             log.warning("could not set the command list: %s", exc)
+        if service is None and config.workers > 0:
+            workers.append(WorkerPool(config, app.bot.username, config.workers))
 
-    app = builder.post_init(post_init).build()
-    if service is None:
+    async def post_shutdown(app: Application) -> None:
+        for pool in workers:
+            pool.shutdown()
+
+    app = builder.post_init(post_init).post_shutdown(post_shutdown).build()
+    if service is None and config.workers == 0:
         service = build_service(config, invite_link=lambda token: f"https://t.me/{app.bot.username}?start={token}")
-    channel = TelegramChannel(service)
+    channel = TelegramChannel(in_thread if service is not None else in_worker)
+    app.bot_data["shutdown_workers"] = post_shutdown  # for callers that drive the application themselves
     app.add_handler(TypeHandler(Update, channel.on_update))
     app.add_error_handler(_on_error)
-    app.bot_data["service"] = service
     return app
 
 

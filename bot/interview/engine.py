@@ -60,6 +60,7 @@ class Ctx:
     state: dict[str, Any]
     outcome: Outcome = field(default_factory=Outcome)
     _answers: dict[str, Any] | None = None
+    _pending: dict[tuple[int, str], tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def script(self) -> Script:
@@ -80,7 +81,7 @@ class Ctx:
 
     def report(self) -> Report:
         assert self.conv.report_id
-        return self.store.load_report(self.conv.report_id)
+        return self.store.load_report(self.conv.report_id, self.answers())
 
     def previous(self) -> Report | None:
         record = self.record
@@ -90,10 +91,20 @@ class Ctx:
         return self.store.load_report(prev.id) if prev else None  # type: ignore[arg-type]
 
     def save(self, values: dict[str, Any], action: str = "answer") -> None:
+        """Record answers; they are written together when the input has been handled (`flush`)."""
         assert self.conv.report_id
-        self.store.set_answers(self.conv.report_id, values, self.user, action)
-        if self._answers is not None:
-            self._answers.update(values)
+        answers = self.answers()
+        key = (self.conv.report_id, action)
+        if key not in self._pending:
+            self._pending[key] = ({}, dict(answers))
+        self._pending[key][0].update(values)
+        answers.update(values)
+
+    def flush(self) -> None:
+        """Write the recorded answers: one bulk statement per report and kind of change."""
+        for (report_id, action), (values, before) in self._pending.items():
+            self.store.set_answers(report_id, values, self.user, action, current=before)
+        self._pending.clear()
 
     def say(self, text: str, buttons: list[list[Button]] | None = None, document: tuple[str, bytes] | None = None) -> None:
         self.outcome.replies.append(Reply(text=text, buttons=buttons or [], document=document))
@@ -143,6 +154,7 @@ class Engine:
             self._guarded(ctx, lambda: self.on_file(ctx, inp))
         else:
             self._guarded(ctx, lambda: self.on_text(ctx, inp.text))
+        ctx.flush()
         conv.state = json.dumps(ctx.state, ensure_ascii=False)
         store.save_conversation(conv)
         return ctx.outcome
