@@ -42,8 +42,11 @@ def normalize(text: str) -> str:
     return SPACES.sub("", text)
 
 
+NOT_HAN = re.compile(r"[^\u4e00-\u9fff]+")
+
+
 def han_count(text: str) -> int:
-    return len(HAN.findall(text))
+    return len(NOT_HAN.sub("", text))
 
 
 def snippet(text: str, start: int, end: int, pad: int = 10) -> str:
@@ -58,6 +61,35 @@ SENTENCE = re.compile(r"[^。！？\n]+[。！？\n]?")
 def sentences(text: str) -> list[tuple[int, str]]:
     """(offset, sentence) pairs, split at 。！？ and line ends."""
     return [(m.start(), m.group(0)) for m in SENTENCE.finditer(text)]
+
+
+NUMBER_TAIL = re.compile(rf"({NUMBER})\Z")
+
+
+class CountBefore:
+    """A count written before a phrase ('69件已办结'): found by the phrase, then the number before it.
+
+    Scanning for the number first would try a match at every digit and Chinese numeral of the text.
+    """
+
+    def __init__(self, phrase: str):
+        self.phrase = re.compile(phrase)
+
+    def finditer(self, text: str) -> Iterator[re.Match[str] | "_Found"]:
+        for m in self.phrase.finditer(text):
+            n = NUMBER_TAIL.search(text, max(0, m.start() - 12), m.start())
+            if n:
+                yield _Found(text[n.start() : m.end()], n.group(1))
+
+
+class _Found:
+    """The two groups of a CountBefore match, shaped like a regex match for the callers."""
+
+    def __init__(self, whole: str, number: str):
+        self._groups = (whole, number)
+
+    def group(self, i: int = 0) -> str:
+        return self._groups[i]
 
 
 def sentence_at(text: str, pos: int) -> str:
@@ -94,10 +126,10 @@ APP_PATTERNS = {
         re.compile(rf"(?:新收|收到|受理)[^。；，,\d]{{0,20}}?申请[^。；，,\d]{{0,8}}?{N}件"),
         re.compile(rf"(?:新收|收到|受理){N}件[^。；，,]{{0,8}}?申请"),
     ],
-    "concluded": [re.compile(rf"办结(?:申请)?{N}件"), re.compile(rf"{N}件(?:申请)?(?:已|均已)?办结")],
+    "concluded": [re.compile(rf"办结(?:申请)?{N}件"), CountBefore(r"件(?:申请)?(?:已|均已)?办结")],
     "forwarded": [
         re.compile(rf"结转(?:至|到)?下(?:一)?年度?(?:继续办理)?{N}件"),
-        re.compile(rf"{N}件(?:申请)?(?:结转|转入)(?:至|到)?下(?:一)?年"),
+        CountBefore(r"件(?:申请)?(?:结转|转入)(?:至|到)?下(?:一)?年"),
     ],
     "carried": [re.compile(rf"上一?年度?结转(?:的)?(?:申请)?{N}件")],
 }
@@ -158,8 +190,8 @@ def text_applications(rule: Rule, report: Report) -> Iterator[Finding]:
 # ---- W-TXT-REVIEW ----------------------------------------------------------------------------
 
 REVIEW_COUNT = {
-    "RV": [re.compile(rf"行政复议(?:案件|申请)?(?:共)?{N}(?:件|起)"), re.compile(rf"{N}(?:件|起)行政复议")],
-    "LIT": [re.compile(rf"行政诉讼(?:案件)?(?:共)?{N}(?:件|起)"), re.compile(rf"{N}(?:件|起)行政诉讼")],
+    "RV": [re.compile(rf"行政复议(?:案件|申请)?(?:共)?{N}(?:件|起)"), CountBefore(r"(?:件|起)行政复议")],
+    "LIT": [re.compile(rf"行政诉讼(?:案件)?(?:共)?{N}(?:件|起)"), CountBefore(r"(?:件|起)行政诉讼")],
 }
 REVIEW_NONE = re.compile(
     r"(?:未|没有|无)(?:发生|收到|出现|产生|涉及|被提起)?(?:因?政府信息公开(?:申请)?(?:而|引起|引发)?的?)?"
@@ -517,9 +549,15 @@ def _bracket_mismatches(rule: Rule, key: str, text: str) -> Iterator[Finding]:
 ARTIFACTS = [
     (re.compile(r"\[bookmark[^\]]*\]?"), "文档书签残留"),
     (re.compile(r"\[image[^\]]*\]?"), "图片占位符残留"),
-    (re.compile(r"(?<![A-Za-z])(?:X{2,}|×{2,}|Ｘ{2,})(?![A-Za-z])"), "未替换的占位符"),
+    (re.compile(r"X{2,}|×{2,}|Ｘ{2,}"), "未替换的占位符"),
     (re.compile(r"于组织|于召开|于月日|于年月"), "日期缺失"),
 ]
+def _in_latin_word(text: str, m: re.Match[str]) -> bool:
+    """'XXL' or 'MAXX' are words, not placeholders."""
+    around = text[max(0, m.start() - 1) : m.start()] + text[m.end() : m.end() + 1]
+    return any("A" <= ch <= "Z" or "a" <= ch <= "z" for ch in around)
+
+
 ORDINAL = re.compile(r"(?<![统唯])([一二三四五六七八九十])是")
 ORDINAL_VALUE = {ch: i + 1 for i, ch in enumerate("一二三四五六七八九十")}
 
@@ -527,7 +565,7 @@ ORDINAL_VALUE = {ch: i + 1 for i, ch in enumerate("一二三四五六七八九�
 def artifacts(rule: Rule, report: Report) -> Iterator[Finding]:
     for key, text in _texts(report, ("preamble", *NARRATIVE)):
         for pattern, what in ARTIFACTS:
-            m = pattern.search(text)
+            m = next((m for m in pattern.finditer(text) if not _in_latin_word(text, m)), None)
             if m:
                 yield Finding(
                     rule=rule.id,

@@ -320,3 +320,9 @@ def test_late_only_past_the_deadline():
     assert "W-LATE" not in rules(r, today=date(2025, 1, 20), deadline=date(2025, 1, 31))
     f = rules(r, today=date(2025, 2, 3), deadline=date(2025, 1, 31))["W-LATE"][0]
     assert "2025-01-31" in f.message
+
+
+def test_placeholder_is_not_a_latin_word():
+    r = zero_report()
+    r.text["overview"] += "\n采购XXL号文件柜。"
+    assert "W-ARTIFACT" not in rules(r)
