@@ -234,3 +234,17 @@ def test_word_file_with_blank_and_slash_cells(tmp_path, fmt):
     assert ("E-BLANK", ("table2.PUN",)) in named
     assert ("E-BLANK", ("table3.NEW.NP",)) in named
     assert ("E-INT", ("table4.RV.P",)) in named
+
+
+def test_render_command(tmp_path):
+    doc = zero_report(2024).to_dict()
+    src = tmp_path / "r.json"
+    src.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    out = nianbao("render", str(src), "-o", str(tmp_path / "r.docx"))
+    assert out.returncode == 0 and (tmp_path / "r.docx").exists()
+    assert import_path(tmp_path / "r.docx").report.unit["name"] == "测试镇人民政府"
+    # a report with errors is refused unless --draft
+    blocked = nianbao("render", str(CIYING), "-o", str(tmp_path / "c.docx"))
+    assert blocked.returncode == 1 and "E-BLANK" in blocked.stderr and not (tmp_path / "c.docx").exists()
+    draft = nianbao("render", str(CIYING), "-o", str(tmp_path / "c.docx"), "--draft")
+    assert draft.returncode == 0 and (tmp_path / "c.docx").exists()
