@@ -34,5 +34,6 @@ def build_service(
         today=today or (lambda: datetime.now(zone).date()),
         render_docx=docx_bytes,
         invite_link=invite_link,
+        admin_ids=config.admin_ids,
     )
     return Service(repo, engine)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -162,6 +163,30 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_polling(config)
 
 
+def cmd_reminders_plan(args: argparse.Namespace) -> int:
+    from bot.config import Config
+    from bot.reminders.plan import plan
+    from bot.reminders.workcalendar import CalendarFileError, WorkCalendar
+
+    path = Path(args.holidays) if args.holidays else Config.load().holidays_file
+    try:
+        calendar = WorkCalendar.load(path)
+    except CalendarFileError as exc:
+        _out(f"节假日文件 {path} 有误：{exc}", sys.stderr)
+        return 2
+    planned = plan(args.deadline, calendar, start=args.start)
+    if args.json:
+        rows = [{"kind": p.kind, "send_at": p.send_at.isoformat(), "target": p.target.isoformat(), "reasons": list(p.reasons)} for p in planned]
+        _out(json.dumps({"deadline": args.deadline.isoformat(), "reminders": rows}, ensure_ascii=False, indent=2))
+        return 0
+    weekdays = "一二三四五六日"
+    _out(f"截止日 {args.deadline.isoformat()} 的提醒计划（北京时间）：")
+    for p in planned:
+        why = "；".join(p.reasons)
+        _out(f"  {p.send_at:%Y-%m-%d %H:%M} 周{weekdays[p.day.weekday()]}  {p.kind:10}" + (f"  {why}" if why else ""))
+    return 0
+
+
 def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -196,6 +221,15 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--user", help="终端用户名（默认为当前系统用户）")
     chat.set_defaults(func=cmd_chat)
 
+    reminders = sub.add_parser("reminders", help="截止日期提醒")
+    reminders_sub = reminders.add_subparsers(dest="reminders_command", required=True)
+    rplan = reminders_sub.add_parser("plan", help="显示某个截止日期的提醒计划及调整原因")
+    rplan.add_argument("--deadline", type=_date, required=True, metavar="YYYY-MM-DD")
+    rplan.add_argument("--from", dest="start", type=_date, metavar="YYYY-MM-DD", help="只显示此日及以后的提醒")
+    rplan.add_argument("--holidays", metavar="FILE", help="运维人员补充的节假日文件（YAML）")
+    rplan.add_argument("--json", action="store_true")
+    rplan.set_defaults(func=cmd_reminders_plan)
+
     run = sub.add_parser("run", help="运行机器人：设置了TELEGRAM_BOT_TOKEN时连接Telegram，否则在终端中运行")
     run.add_argument("--user", help="终端模式的用户名")
     run.set_defaults(func=cmd_run)
@@ -209,6 +243,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - stays open until exit, so that flushing does not fail
+        return 0
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ KEYS = (
     "NIANBAO_DATA_DIR",
     "ADMIN_IDS",
     "NIANBAO_WORKERS",
+    "NIANBAO_HOLIDAYS",
 )
 
 
@@ -48,6 +49,11 @@ class Config:
     data_dir: Path = Path("data")
     admin_ids: frozenset[str] = field(default_factory=frozenset)
     workers: int = 1  # interview worker processes for Telegram; 0 runs it in a thread of the bot process
+    holidays: Path | None = None  # the operator's holiday file (default: holidays.yaml in the data directory)
+
+    @property
+    def holidays_file(self) -> Path:
+        return self.holidays or self.data_dir / "holidays.yaml"
 
     @classmethod
     def load(cls, env: dict[str, str] | None = None, env_file: Path = Path(".env")) -> "Config":
@@ -62,4 +68,5 @@ class Config:
             data_dir=Path(merged.get("NIANBAO_DATA_DIR", "").strip() or "data"),
             admin_ids=frozenset(x.strip() for x in merged.get("ADMIN_IDS", "").split(",") if x.strip()),
             workers=int(merged.get("NIANBAO_WORKERS", "").strip() or 1),
+            holidays=Path(merged["NIANBAO_HOLIDAYS"].strip()) if merged.get("NIANBAO_HOLIDAYS", "").strip() else None,
         )

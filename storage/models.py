@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -124,3 +124,44 @@ class Conversation(SQLModel, table=True):
     prompt_token: str = Field(default="", max_length=16)  # buttons of older prompts carry other tokens
     last_seq: int = 0  # the channel's id of the last input handled (Telegram's update_id), to drop redeliveries
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Deadline(SQLModel, table=True):
+    """An earlier internal deadline: for a whole county (set by an operator) or for one unit (by its clerk)."""
+
+    __table_args__ = (UniqueConstraint("scope", "scope_key", "year"),)
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=16)  # county | unit
+    scope_key: str = Field(max_length=128)  # the county's name, or the unit's id
+    year: int  # the report year it applies to
+    due: date
+    set_by: int | None = Field(default=None, foreign_key="user.id")
+    set_at: datetime = Field(default_factory=utcnow)
+
+
+class Reminder(SQLModel, table=True):
+    """One planned reminder of one report; unique, so a plan can be rebuilt without repeating one."""
+
+    __table_args__ = (UniqueConstraint("report_id", "kind"),)
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True)
+    kind: str = Field(max_length=16)  # before-30 … before-0, late-1 … late-10
+    due_at: datetime = Field(index=True)
+    target: date  # the working day the clerk should finish by
+    state: str = Field(default="planned", max_length=16, index=True)  # planned | released | skipped
+    reason: str = Field(default="", max_length=255)
+
+
+class Delivery(SQLModel, table=True):
+    """A reminder to one person. pending → sending → sent; never back from sending (at most once)."""
+
+    __table_args__ = (UniqueConstraint("reminder_id", "user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    reminder_id: int = Field(foreign_key="reminder.id", index=True)
+    user_id: int = Field(foreign_key="user.id")
+    chat_id: str = Field(max_length=64)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    state: str = Field(default="pending", max_length=16, index=True)  # pending | sending | sent | blocked | failed | unknown
+    not_before: datetime = Field(default_factory=utcnow)
+    attempts: int = 0
+    sent_at: datetime | None = None

@@ -28,8 +28,9 @@ def config_for(api: FakeBotAPI, data_dir: Path) -> Config:
 class BotThread:
     """The PTB application polling in a thread of its own, with its own event loop."""
 
-    def __init__(self, config: Config):
+    def __init__(self, config: Config, **options: object):
         self.config = config
+        self.options = options
         self.ready = threading.Event()
         self.stopping: asyncio.Event | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -38,7 +39,7 @@ class BotThread:
 
     async def _main(self) -> None:
         try:
-            app = build_application(self.config)
+            app = build_application(self.config, **self.options)  # type: ignore[arg-type]
             self.loop = asyncio.get_running_loop()
             self.stopping = asyncio.Event()
             async with app:

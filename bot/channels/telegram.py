@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+from datetime import datetime, timezone
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -22,8 +23,12 @@ from bot.app import build_service
 from bot.channels.aiohttp_request import AiohttpRequest
 from bot.channels.workers import WorkerPool
 from bot.config import Config
+from bot.reminders.schedule import Reminders
+from bot.reminders.sender import ReminderSender
+from bot.reminders.workcalendar import WorkCalendar
 from bot.interview.types import Input, Outcome, Reply
 from bot.service import Service
+from storage.repository import Repository
 
 log = logging.getLogger(__name__)
 MAX_FILE = 10 * 1024 * 1024
@@ -225,8 +230,17 @@ def make_request(config: Config, pool: int) -> BaseRequest:
     return AiohttpRequest(connection_pool_size=pool, proxy=config.proxy or None)
 
 
-def build_application(config: Config, service: Service | None = None) -> Application:
-    """The PTB application for a configuration (API URLs and proxy for self-hosted servers or relays)."""
+def build_application(
+    config: Config,
+    service: Service | None = None,
+    *,
+    now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    reminder_interval: float = 5.0,
+) -> Application:
+    """The PTB application for a configuration (API URLs and proxy for self-hosted servers or relays).
+
+    Deadline reminders are sent by a repeating job; `now` is the clock they follow (tests inject one).
+    """
     builder = (
         ApplicationBuilder()
         .token(config.token)
@@ -269,6 +283,17 @@ def build_application(config: Config, service: Service | None = None) -> Applica
     app.bot_data["shutdown_workers"] = post_shutdown  # for callers that drive the application themselves
     app.add_handler(TypeHandler(Update, channel.on_update))
     app.add_error_handler(_on_error)
+    reminders = Reminders(
+        Repository(config.database_url or None, data_dir=config.data_dir), WorkCalendar.load(config.holidays_file), now
+    )
+    sender = ReminderSender(reminders)
+
+    async def remind(context: ContextTypes.DEFAULT_TYPE) -> None:
+        await sender.tick(context.bot)
+
+    assert app.job_queue is not None, "python-telegram-bot[job-queue] is required for reminders"
+    app.job_queue.run_repeating(remind, interval=reminder_interval, first=1.0, name="reminders")
+    app.bot_data["reminders"] = reminders
     return app
 
 

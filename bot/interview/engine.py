@@ -40,7 +40,8 @@ HELP = (
     "· 随时可以发“行名 + 数字”修改表三某一行，例如：予以公开 1 0 0 0 0 0\n"
     "· 可以上传去年的报告（.docx/.txt）预填今年的数据，或上传年报JSON一次填完。\n"
     "命令：/menu 跳到某部分　/back 上一步　/skip 跳过　/status 进度和问题　/preview 查看表格\n"
-    "/docx 生成Word文档　/export 导出JSON　/invite 邀请同事　/cancel 取消当前操作"
+    "/docx 生成Word文档　/export 导出JSON　/invite 邀请同事　/cancel 取消当前操作\n"
+    "/deadline 查看或设定截止日期　/remind off|on 关闭或开启提醒"
 )
 
 
@@ -122,12 +123,14 @@ class Engine:
         today: Callable[[], date] = date.today,
         render_docx: Callable[[Report], bytes] | None = None,
         invite_link: Callable[[str], str] = lambda token: f"/start {token}",
+        admin_ids: frozenset[str] = frozenset(),
     ):
         self.fmt = fmt or load_format()
         self.script = script or load_script()
         self.today = today
         self.render_docx = render_docx
         self.invite_link = invite_link
+        self.admin_ids = admin_ids
 
     # ---- entry point ------------------------------------------------------------------------
 
@@ -143,7 +146,9 @@ class Engine:
                 store.save_conversation(conv)
             return ctx.outcome
         conv.last_seq = max(conv.last_seq, inp.seq)
-        if inp.kind == "button":
+        if inp.kind == "button" and inp.text == "resume":  # a reminder's button: always valid, changes nothing
+            self._guarded(ctx, lambda: self.resume(ctx, "继续填写："))
+        elif inp.kind == "button":
             token, _, action = inp.text.partition(":")
             if not conv.prompt_token or token != conv.prompt_token:
                 return Outcome(ack="这个按钮已过期，请使用最新一条消息中的按钮。", stale=True)
@@ -263,6 +268,8 @@ class Engine:
             "help": lambda: self.cmd_help(ctx),
             "cancel": lambda: self.cmd_cancel(ctx),
             "invite": lambda: self.cmd_invite(ctx, args),
+            "remind": lambda: self.cmd_remind(ctx, args),
+            "deadline": lambda: self.cmd_deadline(ctx, args),
         }
         handler = handlers.get(name)
         if handler is None:
@@ -366,6 +373,49 @@ class Engine:
             f"{self.invite_link(invite.token)}\n加入后即可一起填写“{unit.name if unit else ''}”的报告。"
         )
 
+    def cmd_remind(self, ctx: Ctx, args: str) -> None:
+        arg = args.strip().lower()
+        if arg in ("off", "关", "关闭"):
+            ctx.user.reminders_on = False
+        elif arg in ("on", "开", "开启"):
+            ctx.user.reminders_on = True
+        elif arg:
+            ctx.say("用法：/remind off 关闭截止日期提醒，/remind on 重新开启。")
+            return
+        ctx.store.save(ctx.user)
+        ctx.say("截止日期提醒：" + ("已开启。" if ctx.user.reminders_on else "已关闭。发送 /remind on 可重新开启。"))
+
+    def cmd_deadline(self, ctx: Ctx, args: str) -> None:
+        """/deadline shows it; /deadline YYYY-MM-DD sets the unit's; an operator: /deadline 县名 YYYY-MM-DD."""
+        from bot.reminders.schedule import deadline_for, set_deadline
+
+        record = ctx.record
+        if record is None:
+            ctx.say("请先填写单位信息。")
+            return
+        unit = ctx.store.unit(record.unit_id)
+        assert unit is not None
+        parts = args.split()
+        if parts:
+            try:
+                due = date.fromisoformat(parts[-1])
+            except ValueError:
+                ctx.say("日期应写成 YYYY-MM-DD，例如：/deadline 2027-01-20")
+                return
+            if not (date(record.year, 12, 1) <= due <= date(record.year + 1, 12, 31)):
+                ctx.say(f"{record.year}年度报告的截止日期应在{record.year}年12月至{record.year + 1}年之间。")
+                return
+            if len(parts) == 2:
+                if ctx.user.external_id not in self.admin_ids or ctx.user.channel != "telegram":
+                    ctx.say("只有管理员可以设定全县的截止日期。")
+                    return
+                set_deadline(ctx.store, "county", parts[0], record.year, due, ctx.user)
+                ctx.say(f"已设定{parts[0]}{record.year}年度报告的截止日期：{due.isoformat()}。")
+            else:
+                set_deadline(ctx.store, "unit", str(unit.id), record.year, due, ctx.user)
+        deadline, whose = deadline_for(ctx.store, record, unit)
+        ctx.say(f"{record.year}年度报告的截止日期：{deadline.isoformat()}（{whose}）。将在截止前30、14、7、3、1天和当天的工作日上午9点提醒。")
+
     def cmd_export(self, ctx: Ctx) -> None:
         if not ctx.conv.report_id:
             ctx.say("还没有报告可以导出。")
@@ -431,11 +481,12 @@ def findings_text(title: str, findings: list[Finding], limit: int) -> str:
 
 
 def parts_done(ctx: Ctx) -> set[str]:
-    answers = ctx.answers()
-    if not ctx.conv.report_id:
-        return set()
+    return parts_done_from(ctx.answers(), ctx.fmt, ctx.script) if ctx.conv.report_id else set()
+
+
+def parts_done_from(answers: dict[str, Any], fmt: FormatDef, script: Script) -> set[str]:
+    """The interview parts whose answers are complete."""
     done = {"unit"} if answers.get("unit.name") and answers.get("unit.level") else set()
-    fmt = ctx.fmt
     for table in ("table2", "table3", "table4"):
         if all(answers.get(c.path) is not None for c in fmt.cells() if c.table == table):
             done.add(table)

@@ -1,0 +1,232 @@
+"""Reminders in the database: deadlines, plans, which reminders are due, and claiming them to send.
+
+A delivery goes pending → sending → sent. It is claimed (sending) in its own committed transaction just
+before the message is sent, and never goes back: a process killed between the claim and the answer
+leaves it "unknown", and it is not sent again. So a reminder is never sent twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from sqlalchemy import update
+from sqlmodel import select
+
+from bot.interview.engine import parts_done_from
+from bot.interview.script import load_script
+from bot.reminders.plan import ZONE, plan
+from bot.reminders.workcalendar import WorkCalendar
+from bot.validate import validate
+from storage.models import Deadline, Delivery, Member, ReportRecord, Reminder, Unit, User
+from storage.repository import Repository, Store
+
+USEFUL_FOR = timedelta(hours=20)  # a reminder missed while the bot was down is still sent within this
+
+
+def default_deadline(year: int) -> date:
+    """Townships and county departments: 31 January of the following year (条例第四十九条)."""
+    return date(year + 1, 1, 31)
+
+
+def deadline_for(store: Store, record: ReportRecord, unit: Unit) -> tuple[date, str]:
+    """The earliest of the default, the county's internal date and the unit's own date, and whose it is."""
+    options = [(default_deadline(record.year), "法定截止日")]
+    rows = store.session.exec(
+        select(Deadline).where(
+            Deadline.year == record.year,
+            ((Deadline.scope == "unit") & (Deadline.scope_key == str(unit.id)))
+            | ((Deadline.scope == "county") & (Deadline.scope_key == (unit.county or "\0"))),
+        )
+    ).all()
+    for row in rows:
+        options.append((row.due, "县里规定的截止日" if row.scope == "county" else "本单位设定的截止日"))
+    return min(options)
+
+
+def set_deadline(store: Store, scope: str, key: str, year: int, due: date, user: User) -> None:
+    row = store.session.exec(
+        select(Deadline).where(Deadline.scope == scope, Deadline.scope_key == key, Deadline.year == year)
+    ).first()
+    if row is None:
+        row = Deadline(scope=scope, scope_key=key, year=year, due=due, set_by=user.id)
+    else:
+        row.due, row.set_by = due, user.id
+    store.save(row)
+
+
+def _utc(dt: datetime) -> datetime:
+    return dt.astimezone(timezone.utc)
+
+
+@dataclass
+class Released:
+    deliveries: int = 0
+    skipped: int = 0
+
+
+class Reminders:
+    def __init__(self, repo: Repository, calendar: WorkCalendar, now: Callable[[], datetime]):
+        self.repo = repo
+        self.calendar = calendar
+        self.now = now
+        self.script = load_script()
+
+    # ---- plans --------------------------------------------------------------------------------
+
+    def refresh_plans(self, since: datetime | None = None) -> int:
+        """Make draft reports' planned reminders match their current deadlines. Returns rows changed.
+
+        With `since` (wall-clock time of the last refresh) only reports changed since then are looked
+        at, unless a deadline changed, which can move every report of a county.
+        """
+        changed = 0
+        with self.repo.transaction() as store:
+            query = select(ReportRecord).where(ReportRecord.status == "draft", ReportRecord.source == "interview")
+            if since is not None:
+                deadline_moved = store.session.exec(select(Deadline.id).where(Deadline.set_at >= since)).first()
+                if deadline_moved is None:
+                    query = query.where(ReportRecord.updated_at >= since)
+            records = store.session.exec(query).all()
+            for record in records:
+                unit = store.unit(record.unit_id)
+                if unit is None:
+                    continue
+                deadline, _ = deadline_for(store, record, unit)
+                wanted = {p.kind: p for p in plan(deadline, self.calendar)}
+                existing = {r.kind: r for r in store.session.exec(select(Reminder).where(Reminder.report_id == record.id)).all()}
+                for kind, row in existing.items():
+                    if row.state != "planned":
+                        continue
+                    if kind not in wanted:
+                        store.session.delete(row)
+                        changed += 1
+                    elif _utc(wanted[kind].send_at) != _aware(row.due_at) or row.target != wanted[kind].target:
+                        row.due_at, row.target = _utc(wanted[kind].send_at), wanted[kind].target
+                        row.reason = "；".join(wanted[kind].reasons)[:255]
+                        store.session.add(row)
+                        changed += 1
+                for kind, p in wanted.items():
+                    if kind not in existing:
+                        store.session.add(Reminder(report_id=record.id, kind=kind, due_at=_utc(p.send_at), target=p.target, reason="；".join(p.reasons)[:255]))  # type: ignore[arg-type]
+                        changed += 1
+        return changed
+
+    # ---- releasing due reminders --------------------------------------------------------------
+
+    def release_due(self) -> Released:
+        """Due reminders become deliveries, one per member who wants them; stale or useless ones are skipped."""
+        now = _utc(self.now())
+        out = Released()
+        with self.repo.transaction() as store:
+            due = store.session.exec(
+                select(Reminder).where(Reminder.state == "planned", Reminder.due_at <= now).order_by(Reminder.report_id, Reminder.due_at)  # type: ignore[arg-type]
+            ).all()
+            by_report: dict[int, list[Reminder]] = {}
+            for r in due:
+                by_report.setdefault(r.report_id, []).append(r)
+            for report_id, reminders in by_report.items():
+                latest = reminders[-1]
+                for older in reminders[:-1]:
+                    older.state, older.reason = "skipped", "已有更新的提醒"
+                    store.session.add(older)
+                    out.skipped += 1
+                record = store.report_record(report_id)
+                if record is None or record.status == "final":
+                    latest.state, latest.reason = "skipped", "报告已定稿"
+                elif now - _aware(latest.due_at) > USEFUL_FOR:
+                    latest.state, latest.reason = "skipped", "错过发送时间且已过时"
+                else:
+                    latest.state = "released"
+                    out.deliveries += self._deliveries(store, record, latest)
+                store.session.add(latest)
+                out.skipped += latest.state == "skipped"
+        return out
+
+    def _deliveries(self, store: Store, record: ReportRecord, reminder: Reminder) -> int:
+        members = store.session.exec(
+            select(User).join(Member, Member.user_id == User.id).where(
+                Member.unit_id == record.unit_id, Member.role.in_(["owner", "clerk"])  # type: ignore[attr-defined]
+            )
+        ).all()
+        text = self.text(store, record, reminder)
+        n = 0
+        for user in members:
+            if not user.reminders_on or user.blocked or not user.chat_id:
+                continue
+            store.session.add(
+                Delivery(reminder_id=reminder.id, user_id=user.id, chat_id=user.chat_id, text=text, not_before=_utc(self.now()))  # type: ignore[arg-type]
+            )
+            n += 1
+        return n
+
+    def text(self, store: Store, record: ReportRecord, reminder: Reminder) -> str:
+        answers = store.answers(record.id)  # type: ignore[arg-type]
+        report = store.load_report(record.id, answers)  # type: ignore[arg-type]
+        done = parts_done_from(answers, report.format, self.script)
+        # blank cells and unwritten sections are what "parts done" counts; errors are the rest
+        errors = sum(1 for f in validate(report) if f.level == "error" and f.rule not in ("E-BLANK", "E-SECTIONS"))
+        today = self.now().astimezone(ZONE).date()
+        unit = report.unit.get("name", "")
+        head = f"【年报提醒】{unit}{record.year}年度政府信息公开工作年度报告：已完成 {len(done)}/{len(self.script.parts)} 部分"
+        head += f"，还有{errors}个错误需要改正。" if errors else "。"
+        if reminder.kind.startswith("late"):
+            body = "报告已超过截止日期，请尽快完成并报送。"
+        else:
+            left = self.calendar.working_days_between(today, reminder.target)
+            when = "今天就是" if left == 0 else f"还有{left}个工作日"
+            body = f"{when}截止（请在{reminder.target.month}月{reminder.target.day}日前完成）。"
+            if reminder.reason and "按此前最后一个工作日" in reminder.reason:
+                body += "截止日在节假日内，请在假期前完成。"
+        return f"{head}\n{body}\n发送 /remind off 可关闭提醒。"
+
+    # ---- sending ------------------------------------------------------------------------------
+
+    def recover(self) -> int:
+        """After a restart: deliveries left in 'sending' may or may not have gone out. Never resend them."""
+        with self.repo.transaction() as store:
+            result = store.session.execute(update(Delivery).where(Delivery.state == "sending").values(state="unknown"))  # type: ignore[arg-type]
+            return int(result.rowcount or 0)
+
+    def pending(self, limit: int) -> list[tuple[int, str, str]]:
+        """(id, chat, text) of deliveries ready to send."""
+        now = _utc(self.now())
+        with self.repo.transaction() as store:
+            rows = store.session.exec(
+                select(Delivery.id, Delivery.chat_id, Delivery.text).where(Delivery.state == "pending", Delivery.not_before <= now).order_by(Delivery.id).limit(limit)  # type: ignore[arg-type]
+            ).all()
+            return [(int(i), c, t) for i, c, t in rows]
+
+    def claim(self, delivery_id: int) -> bool:
+        """Mark one delivery as being sent, committed before the message leaves. False if someone else has it."""
+        with self.repo.transaction() as store:
+            result = store.session.execute(
+                update(Delivery).where(Delivery.id == delivery_id, Delivery.state == "pending").values(state="sending", attempts=Delivery.attempts + 1)  # type: ignore[arg-type]
+            )
+            return bool(result.rowcount)
+
+    def finish(self, delivery_id: int, state: str, retry_after: float = 0.0) -> None:
+        """sent | retry (back to pending after retry_after seconds: Telegram did not take it) | blocked | failed | unknown."""
+        now = _utc(self.now())
+        with self.repo.transaction() as store:
+            row = store.session.get(Delivery, delivery_id)
+            if row is None:
+                return
+            if state == "retry":
+                row.state, row.not_before = "pending", now + timedelta(seconds=retry_after)
+            else:
+                row.state = state
+                if state == "sent":
+                    row.sent_at = now
+                if state == "blocked":
+                    user = store.session.get(User, row.user_id)
+                    if user is not None:
+                        user.blocked = True
+                        store.session.add(user)
+            store.session.add(row)
+
+
+def _aware(dt: datetime) -> datetime:
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+

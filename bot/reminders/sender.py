@@ -1,0 +1,111 @@
+"""Sending due reminders through Telegram within its limits, never twice.
+
+At most 25 messages a second overall and one a second per chat. Telegram's 429 (RetryAfter) means the
+message was not taken: it is retried after the time Telegram asks for, and all sending pauses that long.
+A user who blocked the bot (403) is marked and skipped from then on. A timeout leaves it unknown whether
+the message went out: it is not retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import datetime, timedelta, timezone
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+
+from bot.reminders.schedule import Reminders
+
+log = logging.getLogger(__name__)
+RESUME = InlineKeyboardMarkup([[InlineKeyboardButton("继续填写", callback_data="resume")]])
+
+
+class RateLimiter:
+    def __init__(self, per_second: float = 25.0, per_chat_interval: float = 1.0):
+        self.interval = 1.0 / per_second
+        self.per_chat = per_chat_interval
+        self.next_slot = 0.0
+        self.chat_next: dict[str, float] = {}
+        self.lock = asyncio.Lock()
+
+    async def acquire(self, chat_id: str) -> None:
+        async with self.lock:
+            now = time.monotonic()
+            start = max(now, self.next_slot, self.chat_next.get(chat_id, 0.0))
+            self.next_slot = start + self.interval
+            self.chat_next[chat_id] = start + self.per_chat
+            if len(self.chat_next) > 10000:
+                self.chat_next = {c: t for c, t in self.chat_next.items() if t > now}
+        await asyncio.sleep(max(0.0, start - time.monotonic()))
+
+    def pause(self, seconds: float) -> None:
+        self.next_slot = max(self.next_slot, time.monotonic() + seconds)
+
+
+class ReminderSender:
+    def __init__(self, reminders: Reminders, limiter: RateLimiter | None = None, concurrency: int = 8):
+        self.reminders = reminders
+        self.limiter = limiter or RateLimiter()
+        self.concurrency = concurrency
+        self.last_full_plan = 0.0
+        self.last_plan: datetime | None = None
+        self.recovered = False
+
+    async def tick(self, bot: Bot) -> int:
+        """Keep plans current (each minute), release what is due, send what is pending. Returns messages sent."""
+        if not self.recovered:
+            unknown = await asyncio.to_thread(self.reminders.recover)
+            if unknown:
+                log.warning("%d reminders were being sent when the bot stopped; not sent again", unknown)
+            self.recovered = True
+        # changed reports every tick, every report every ten minutes (wall clock: rows carry real times)
+        started = datetime.now(timezone.utc)
+        full = time.monotonic() - self.last_full_plan > 600
+        await asyncio.to_thread(self.reminders.refresh_plans, None if full else self.last_plan)
+        self.last_plan = started - timedelta(seconds=1)
+        if full:
+            self.last_full_plan = time.monotonic()
+        await asyncio.to_thread(self.reminders.release_due)
+        return await self.send_pending(bot)
+
+    async def send_pending(self, bot: Bot, batch: int = 500) -> int:
+        pending = await asyncio.to_thread(self.reminders.pending, batch)
+        queue: asyncio.Queue[tuple[int, str, str]] = asyncio.Queue()
+        for item in pending:
+            queue.put_nowait(item)
+        sent = 0
+
+        async def worker() -> None:
+            nonlocal sent
+            while not queue.empty():
+                delivery_id, chat_id, text = queue.get_nowait()
+                await self.limiter.acquire(chat_id)
+                if not await asyncio.to_thread(self.reminders.claim, delivery_id):
+                    continue
+                state, retry = await self._send(bot, chat_id, text)
+                await asyncio.to_thread(self.reminders.finish, delivery_id, state, retry)
+                sent += state == "sent"
+
+        await asyncio.gather(*(worker() for _ in range(self.concurrency)))
+        return sent
+
+    async def _send(self, bot: Bot, chat_id: str, text: str) -> tuple[str, float]:
+        try:
+            await bot.send_message(int(chat_id), text, reply_markup=RESUME)
+            return "sent", 0.0
+        except RetryAfter as exc:
+            seconds = exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds") else float(exc.retry_after)
+            self.limiter.pause(seconds)
+            return "retry", seconds
+        except Forbidden:
+            return "blocked", 0.0
+        except BadRequest as exc:  # before NetworkError, its base class: Telegram refused, nothing sent
+            log.warning("reminder to %s refused: %s", chat_id, exc)
+            return "failed", 0.0
+        except (TimedOut, NetworkError):
+            return "unknown", 0.0  # may have gone out: never risk sending it twice
+        except TelegramError as exc:
+            log.warning("reminder to %s failed: %s", chat_id, exc)
+            return "failed", 0.0
