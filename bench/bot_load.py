@@ -162,7 +162,7 @@ def main() -> None:
             own_cpu = time.process_time() - own_start
         finally:
             bot.stop()
-            log = bot.proc.stderr.read().decode(errors="replace") if bot.proc and bot.proc.stderr else ""
+            log = bot.log.read_text(errors="replace")
             problems = [ln for ln in log.splitlines() if " ERROR " in ln or "Traceback" in ln]
     updates = len(latencies)
     ms = sorted(x * 1000 for x in latencies)

@@ -81,16 +81,17 @@ class BotProcess:
         )
         self.api = api
         self.proc: subprocess.Popen[bytes] | None = None
+        self.log = data_dir / "bot.log"  # a file, not a pipe: a full pipe would block the bot
 
     def start(self) -> "BotProcess":
         polls = self.api.calls["getUpdates"]
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bot", "run"], env=self.env, cwd=str(ROOT),
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL, stderr=self.log.open("ab"),
         )
         deadline = time.monotonic() + 30
         while self.api.calls["getUpdates"] <= polls:
-            assert self.proc.poll() is None, self.proc.stderr.read().decode() if self.proc.stderr else "bot exited"
+            assert self.proc.poll() is None, self.log.read_text(errors="replace")
             assert time.monotonic() < deadline, "the bot process did not start polling"
             time.sleep(0.05)
         return self

@@ -300,6 +300,7 @@ def build_application(
 def run_polling(config: Config) -> int:
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per reminder tick otherwise
     app = build_application(config)
     app.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0

@@ -68,7 +68,15 @@ class ReminderSender:
         if full:
             self.last_full_plan = time.monotonic()
         await asyncio.to_thread(self.reminders.release_due)
-        return await self.send_pending(bot)
+        # keep sending while messages are ready (a big fan-out would otherwise wait a tick per batch),
+        # but give the plans a turn at least every minute
+        sent, started_sending = 0, time.monotonic()
+        while time.monotonic() - started_sending < 60:
+            batch = await self.send_pending(bot)
+            sent += batch
+            if batch == 0:
+                break
+        return sent
 
     async def send_pending(self, bot: Bot, batch: int = 500) -> int:
         pending = await asyncio.to_thread(self.reminders.pending, batch)
