@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from bot.app import docx_bytes
 from bot.interview.engine import Engine
@@ -67,7 +68,7 @@ FACTS = {
 }
 
 
-def onboard(clerk: Clerk, name: str = "次营镇人民政府", region: str = "山西省 晋城市 阳城县", year: str = "2026年度") -> None:
+def onboard(clerk: Any, name: str = "次营镇人民政府", region: str = "山西省 晋城市 阳城县", year: str = "2026年度") -> None:
     clerk.say("/start")
     clerk.say(name)
     clerk.tap("乡镇（街道）")
@@ -76,8 +77,11 @@ def onboard(clerk: Clerk, name: str = "次营镇人民政府", region: str = "�
     clerk.tap("全国通用")
 
 
-def narratives(clerk: Clerk) -> None:
-    """From the first question of 一 to the finish step, answering as a township clerk does."""
+def narratives(clerk: Any) -> None:
+    """From the first question of 一 to the finish step, answering as a township clerk does.
+
+    Any clerk with say() and tap() will do: the engine-level Clerk here, or the Telegram one.
+    """
     for key in ("active", "manage", "platform", "supervise"):
         clerk.say(FACTS[key])
     clerk.tap("采用草稿")

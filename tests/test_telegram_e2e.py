@@ -12,7 +12,7 @@ import pytest
 from bot.importer import import_bytes
 from bot.validate import validate
 from conftest import REPORTS
-from driver import FACTS
+from driver import narratives, onboard  # the same answers as the engine tests, through Telegram
 from factories import zero_report
 from fakebotapi import FakeBotAPI
 from tgharness import BotProcess, BotThread, TgClerk, config_for, service_for
@@ -22,32 +22,6 @@ from tgharness import BotProcess, BotThread, TgClerk, config_for, service_for
 def api():
     with FakeBotAPI(token="123:ABC") as fake:
         yield fake
-
-
-def onboard(clerk: TgClerk, name: str = "次营镇人民政府") -> None:
-    clerk.say("/start")
-    clerk.say(name)
-    clerk.tap("乡镇（街道）")
-    clerk.say("山西省 晋城市 阳城县")
-    clerk.tap("2026年度")
-    clerk.tap("全国通用")
-
-
-def narratives(clerk: TgClerk) -> None:
-    for key in ("active", "manage", "platform", "supervise"):
-        clerk.say(FACTS[key])
-    clerk.tap("采用草稿")
-    clerk.tap("跳过")
-    clerk.say(FACTS["problems"])
-    clerk.say(FACTS["measures"])
-    clerk.tap("采用草稿")
-    clerk.tap("没有收取")
-    clerk.tap("无")
-    clerk.tap("采用草稿")
-    clerk.say("阳城县人民政府门户网站（www.yczf.gov.cn）")
-    clerk.say("阳城县次营镇府前街1号")
-    clerk.say("0356-4221234")
-    clerk.tap("采用草稿")
 
 
 def read_docx(call) -> tuple:  # type: ignore[no-untyped-def]
