@@ -16,7 +16,7 @@ from bot.reminders.sender import RateLimiter, ReminderSender
 from bot.reminders.workcalendar import CalendarFileError, WorkCalendar, parse_calendar_file
 from driver import Clerk, make_service, onboard
 from fakebotapi import FakeBotAPI
-from storage.models import Delivery, ReportRecord, Reminder, Unit
+from storage.models import Delivery, ReportRecord, Reminder
 from test_cli import nianbao
 
 
