@@ -21,6 +21,7 @@ from bot.interview import steps as step_kinds
 from bot.interview.script import Script, Step, load_script
 from bot.interview.types import Button, Input, Outcome, Reply
 from bot.interview.uploads import handle_upload
+from bot.numbers import format_decimal
 from bot.report import Report
 from bot.validate import validate
 from storage.models import Conversation, ReportRecord, User
@@ -502,8 +503,6 @@ def _fmt_value(value: Any) -> str:
     if value is None:
         return "空"
     if isinstance(value, Decimal):
-        from bot.numbers import format_decimal
-
         return format_decimal(value)
     return str(value)
 
@@ -522,17 +521,16 @@ def preview(report: Report) -> str:
                 unit = "万元" if row.kind == "money" else "件"
                 lines.append(f"· {row.label}：{_fmt_value(c[f'table2.{row.key}'])}{unit}")
     lines += ["", "表三 依申请公开（自然人 商业企业 科研机构 社会公益组织 法律服务机构 其他 | 总计）"]
-    shown = 0
-    if all(c[p] is None for p in c if p.startswith("table3.")):
+    rows3 = [(row, [c[f"table3.{row.key}.{col}"] for col in fmt.table3.col_keys]) for row in fmt.table3.data_rows]
+    if all(v is None for _, values in rows3 for v in values):
         lines.append("（尚未填写）")
-        shown = -1
-    for row in fmt.table3.data_rows if shown == 0 else []:
-        values = [c[f"table3.{row.key}.{col}"] for col in fmt.table3.col_keys]
-        if row.key in ("NEW", "CARRY", "TOTAL", "FWD") or any(v not in (0, None) for v in values) or None in values:
-            shown += 1
+    else:
+        always = ("NEW", "CARRY", "TOTAL", "FWD")
+        shown = [(row, values) for row, values in rows3 if row.key in always or any(v != 0 for v in values)]
+        for row, values in shown:
             lines.append(f"· {row.name}：{' '.join(_fmt_value(v) for v in values[:-1])} | {_fmt_value(values[-1])}")
-    if shown == 4:
-        lines.append("（其余各行均为0）")
+        if len(shown) == len(always):
+            lines.append("（其余各行均为0）")
     lines += ["", "表四 复议诉讼（维持 纠正 其他 未审结 | 总计）"]
     for row in fmt.table4.data_rows:
         values = [c[f"table4.{row.key}.{col}"] for col in fmt.table4.col_keys]
