@@ -14,11 +14,12 @@ from bot.service import Service
 from storage.repository import Repository
 
 
-def docx_bytes(report: Report) -> bytes:
+def docx_bytes(report: Report, status: str = "草稿") -> bytes:
+    """The .docx of a report; `status` (草稿 or 定稿) is written into its properties."""
     from bot.render import render_docx
 
     buffer = io.BytesIO()
-    render_docx(report, buffer)
+    render_docx(report, buffer, status=status)
     return buffer.getvalue()
 
 
@@ -35,5 +36,6 @@ def build_service(
         render_docx=docx_bytes,
         invite_link=invite_link,
         admin_ids=config.admin_ids,
+        zone=zone,
     )
     return Service(repo, engine)

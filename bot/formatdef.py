@@ -174,6 +174,14 @@ class Aspect:
     keywords: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class SummaryColumn:
+    """A column of the county's summary sheet: the sum of some cells of one unit's report."""
+
+    label: str
+    cells: tuple[str, ...]
+
+
 @dataclass(frozen=True, eq=False)
 class FormatDef:
     id: str
@@ -189,6 +197,7 @@ class FormatDef:
     table3: Grid
     table4: Grid
     rules: tuple[Rule, ...]
+    summary: tuple[SummaryColumn, ...] = ()
 
     def table(self, key: str) -> Table2 | Grid:
         return {"table2": self.table2, "table3": self.table3, "table4": self.table4}[key]
@@ -326,7 +335,7 @@ def load_format(name: str = DEFAULT_FORMAT) -> FormatDef:
     for r in raw["rules"]:
         params = {k: v for k, v in r.items() if k not in ("id", "level", "check", "message")}
         rules.append(Rule(id=r["id"], level=r["level"], check=r["check"], message=r.get("message", ""), params=params))
-    return FormatDef(
+    fmt = FormatDef(
         id=raw["id"],
         name=raw["name"],
         title_pattern=raw["title_pattern"],
@@ -352,4 +361,9 @@ def load_format(name: str = DEFAULT_FORMAT) -> FormatDef:
         table3=_grid("table3", raw["tables"]["table3"]),
         table4=_grid("table4", raw["tables"]["table4"]),
         rules=tuple(rules),
+        summary=tuple(SummaryColumn(c["label"], tuple(c["cells"])) for c in raw.get("summary", ())),
     )
+    unknown = [path for column in fmt.summary for path in column.cells if path not in _cell_index(fmt)]
+    if unknown:
+        raise ValueError(f"{name}: summary names cells that do not exist: {unknown}")
+    return fmt

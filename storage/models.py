@@ -26,6 +26,27 @@ class User(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class County(SQLModel, table=True):
+    """A county (县、区): its 政务公开 office coordinates the units in it and may set an earlier deadline."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=32)
+    province: str = Field(default="", max_length=32)
+    city: str = Field(default="", max_length=32)
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Coordinator(SQLModel, table=True):
+    """A person's role in a county: 协调人 (the county 政务公开 office). Read-only on the units' reports."""
+
+    __table_args__ = (UniqueConstraint("user_id", "county_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    county_id: int = Field(foreign_key="county.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class Unit(SQLModel, table=True):
     """A 乡镇人民政府 or county department: the owner of reports."""
 
@@ -35,6 +56,7 @@ class Unit(SQLModel, table=True):
     province: str = Field(default="", max_length=32)
     city: str = Field(default="", max_length=32)
     county: str = Field(default="", max_length=32)
+    county_id: int | None = Field(default=None, foreign_key="county.id", index=True)  # None: a lone unit
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -50,11 +72,12 @@ class Member(SQLModel, table=True):
 
 
 class Invite(SQLModel, table=True):
-    """A single-use (by default), expiring token that lets one more person join a unit."""
+    """A single-use (by default), expiring token that lets one more person join a unit, or a county as coordinator."""
 
     token: str = Field(primary_key=True, max_length=64)
-    unit_id: int = Field(foreign_key="unit.id", index=True)
-    role: str = Field(default="clerk", max_length=16)
+    unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+    county_id: int | None = Field(default=None, foreign_key="county.id", index=True)
+    role: str = Field(default="clerk", max_length=16)  # owner | clerk | reviewer (a unit) | coordinator (a county)
     created_by: int = Field(foreign_key="user.id")
     expires_at: datetime
     max_uses: int = 1
@@ -72,7 +95,7 @@ class ReportRecord(SQLModel, table=True):
     unit_id: int = Field(foreign_key="unit.id", index=True)
     year: int
     profile: str = Field(default="national", max_length=32)
-    status: str = Field(default="draft", max_length=16)  # draft | final
+    status: str = Field(default="draft", max_length=16)  # draft | review (submitted) | final (approved)
     source: str = Field(default="interview", max_length=16)  # interview | import (last year's, uploaded)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -89,7 +112,7 @@ class Answer(SQLModel, table=True):
 
 
 class AuditLog(SQLModel, table=True):
-    """Every change of an answer: who, when, from what, to what."""
+    """Every change of an answer (and of the report's status): who, when, from what, to what."""
 
     __tablename__ = "audit_log"
     id: int | None = Field(default=None, primary_key=True)
@@ -153,11 +176,14 @@ class Reminder(SQLModel, table=True):
 
 
 class Delivery(SQLModel, table=True):
-    """A reminder to one person. pending → sending → sent; never back from sending (at most once)."""
+    """A message to one person sent by the bot on its own: a deadline reminder, a coordinator's nudge, or
+    news of a review. pending → sending → sent; never back from sending (at most once)."""
 
     __table_args__ = (UniqueConstraint("reminder_id", "user_id"),)
     id: int | None = Field(default=None, primary_key=True)
-    reminder_id: int = Field(foreign_key="reminder.id", index=True)
+    reminder_id: int | None = Field(default=None, foreign_key="reminder.id", index=True)  # None: not a planned reminder
+    kind: str = Field(default="reminder", max_length=16)  # reminder | nudge | review
+    report_id: int | None = Field(default=None, foreign_key="report.id", index=True)
     user_id: int = Field(foreign_key="user.id")
     chat_id: str = Field(max_length=64)
     text: str = Field(sa_column=Column(Text, nullable=False))
@@ -165,3 +191,35 @@ class Delivery(SQLModel, table=True):
     not_before: datetime = Field(default_factory=utcnow)
     attempts: int = 0
     sent_at: datetime | None = None
+
+
+class Comment(SQLModel, table=True):
+    """A reviewer's remark on a part (`table3`, `overview`) or a cell or row (`table3.GRANT.NP`) of a report."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True)
+    target: str = Field(max_length=64)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    author_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    resolved_at: datetime | None = None  # set when the clerk submits again
+
+
+class Document(SQLModel, table=True):
+    """The .docx as approved: what /collect hands to the county, byte for byte."""
+
+    report_id: int = Field(foreign_key="report.id", primary_key=True)
+    filename: str = Field(max_length=255)
+    data: bytes
+    made_at: datetime = Field(default_factory=utcnow)
+
+
+class Refusal(SQLModel, table=True):
+    """An attempt to touch what the person has no right to: kept for the operators to read."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    action: str = Field(max_length=32)
+    target: str = Field(default="", max_length=64)  # unit:7, report:12, county:3, invite
+    reason: str = Field(default="", max_length=255)
+    at: datetime = Field(default_factory=utcnow)

@@ -14,7 +14,7 @@ import threading
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -29,9 +29,15 @@ from storage.models import (
     Answer,
     Application,
     AuditLog,
+    Comment,
     Conversation,
+    Coordinator,
+    County,
+    Delivery,
+    Document,
     Invite,
     Member,
+    Refusal,
     ReportRecord,
     Unit,
     User,
@@ -131,12 +137,16 @@ class Store:
     def get_user(self, user_id: int) -> User | None:
         return self.session.get(User, user_id)
 
-    def create_unit(self, owner: User, name: str, level: str = "township") -> Unit:
+    def create_unit(self, owner: User | None, name: str, level: str = "township", county: County | None = None) -> Unit:
+        """A new unit; its creator (a lone clerk) becomes its owner. A coordinator's unit starts with nobody."""
         unit = Unit(name=name, level=level)
+        if county is not None:
+            unit.county_id, unit.county, unit.province, unit.city = county.id, county.name, county.province, county.city
         self.session.add(unit)
         self.session.flush()
-        self.session.add(Member(user_id=owner.id, unit_id=unit.id, role="owner"))  # type: ignore[arg-type]
-        self.session.flush()
+        if owner is not None:
+            self.session.add(Member(user_id=owner.id, unit_id=unit.id, role="owner"))  # type: ignore[arg-type]
+            self.session.flush()
         return unit
 
     def unit(self, unit_id: int) -> Unit | None:
@@ -147,28 +157,94 @@ class Store:
             self.session.add(row)
         self.session.flush()
 
+    def member(self, user: User, unit_id: int) -> Member | None:
+        return self.session.exec(select(Member).where(Member.user_id == user.id, Member.unit_id == unit_id)).first()
+
     def role(self, user: User, unit_id: int) -> str | None:
-        member = self.session.exec(
-            select(Member).where(Member.user_id == user.id, Member.unit_id == unit_id)
-        ).first()
+        member = self.member(user, unit_id)
         return member.role if member else None
 
     def add_member(self, user: User, unit_id: int, role: str) -> Member:
-        member = self.session.exec(
-            select(Member).where(Member.user_id == user.id, Member.unit_id == unit_id)
-        ).first()
+        """Join a unit; someone already in it keeps the stronger of the two roles (an owner stays owner)."""
+        member = self.member(user, unit_id)
         if member is None:
             member = Member(user_id=user.id, unit_id=unit_id, role=role)  # type: ignore[arg-type]
             self.session.add(member)
             self.session.flush()
+        elif member.role != "owner" and role in ("owner", "clerk") and member.role != role:
+            member.role = role
+            self.session.add(member)
+            self.session.flush()
         return member
+
+    def members(self, unit_id: int) -> list[tuple[Member, User]]:
+        rows = self.session.exec(
+            select(Member, User).join(User, User.id == Member.user_id).where(Member.unit_id == unit_id).order_by(Member.id)  # type: ignore[arg-type]
+        ).all()
+        return [(m, u) for m, u in rows]
+
+    def memberships(self, user: User) -> list[tuple[Member, Unit]]:
+        rows = self.session.exec(
+            select(Member, Unit).join(Unit, Unit.id == Member.unit_id).where(Member.user_id == user.id).order_by(Member.id)  # type: ignore[arg-type]
+        ).all()
+        return [(m, u) for m, u in rows]
+
+    def remove_member(self, member: Member) -> None:
+        self.session.delete(member)
+        self.session.flush()
+
+    # ---- counties -----------------------------------------------------------------------------
+
+    def create_county(self, name: str, province: str = "", city: str = "", creator: User | None = None) -> County:
+        county = County(name=name, province=province, city=city, created_by=creator.id if creator else None)
+        self.session.add(county)
+        self.session.flush()
+        return county
+
+    def county(self, county_id: int) -> County | None:
+        return self.session.get(County, county_id)
+
+    def counties_named(self, name: str) -> list[County]:
+        return list(self.session.exec(select(County).where(County.name == name).order_by(County.id)).all())  # type: ignore[arg-type]
+
+    def coordinates(self, user: User, county_id: int | None) -> bool:
+        if county_id is None:
+            return False
+        return self.session.exec(
+            select(Coordinator.id).where(Coordinator.user_id == user.id, Coordinator.county_id == county_id)
+        ).first() is not None
+
+    def coordinated_counties(self, user: User) -> list[County]:
+        return list(
+            self.session.exec(
+                select(County).join(Coordinator, Coordinator.county_id == County.id).where(Coordinator.user_id == user.id).order_by(County.id)  # type: ignore[arg-type]
+            ).all()
+        )
+
+    def add_coordinator(self, user: User, county_id: int) -> None:
+        if not self.coordinates(user, county_id):
+            self.session.add(Coordinator(user_id=user.id, county_id=county_id))  # type: ignore[arg-type]
+            self.session.flush()
+
+    def county_units(self, county_id: int) -> list[Unit]:
+        return list(self.session.exec(select(Unit).where(Unit.county_id == county_id).order_by(Unit.id)).all())  # type: ignore[arg-type]
 
     # ---- invites ----------------------------------------------------------------------------
 
-    def create_invite(self, unit_id: int, creator: User, role: str = "clerk", days: int = 7, max_uses: int = 1) -> Invite:
+    def create_invite(
+        self,
+        unit_id: int | None,
+        creator: User,
+        role: str = "clerk",
+        days: int = 7,
+        max_uses: int = 1,
+        county_id: int | None = None,
+    ) -> Invite:
+        """An invitation to a unit (owner, clerk, reviewer) or, with county_id, to a county (coordinator)."""
         invite = Invite(
-            token=secrets.token_urlsafe(24),  # 192 bits
+            token=secrets.token_urlsafe(24),  # 192 bits; fits a Telegram deep link (≤ 64 of [A-Za-z0-9_-])
             unit_id=unit_id,
+            county_id=county_id,
             role=role,
             created_by=creator.id,  # type: ignore[arg-type]
             expires_at=utcnow() + timedelta(days=days),
@@ -185,15 +261,27 @@ class Store:
         if invite is None:
             return None, "邀请码无效，请向邀请人重新索取。"
         if invite.revoked:
-            return None, "该邀请已被撤销。"
-        if invite.expires_at < now:
+            return None, "该邀请已被撤销，请向邀请人重新索取。"
+        if _aware(invite.expires_at) < now:
             return None, "该邀请已过期，请向邀请人重新索取。"
         if invite.uses >= invite.max_uses:
-            return None, "该邀请已被使用过。"
+            return None, "该邀请已被使用过，请向邀请人重新索取。"
         invite.uses += 1
         self.session.add(invite)
-        self.add_member(user, invite.unit_id, invite.role)
+        if invite.county_id is not None:
+            self.add_coordinator(user, invite.county_id)
+        elif invite.unit_id is not None:
+            self.add_member(user, invite.unit_id, invite.role)
         return invite, ""
+
+    def open_invites(self, unit_id: int | None = None, county_id: int | None = None) -> list[Invite]:
+        """Invites that can still be used."""
+        query = select(Invite).where(Invite.revoked == False, Invite.uses < Invite.max_uses, Invite.expires_at > utcnow())  # noqa: E712
+        query = query.where(Invite.unit_id == unit_id) if unit_id is not None else query.where(Invite.county_id == county_id)
+        return list(self.session.exec(query.order_by(Invite.created_at)).all())  # type: ignore[arg-type]
+
+    def invite(self, token: str) -> Invite | None:
+        return self.session.get(Invite, token[:64])
 
     # ---- reports ----------------------------------------------------------------------------
 
@@ -275,6 +363,26 @@ class Store:
             ).all()
         )
 
+    def transition(self, record: ReportRecord, allowed_from: tuple[str, ...], to: str, user: User | None, action: str) -> bool:
+        """Move a report to another status, if it is still in one of `allowed_from`; audited.
+
+        A conditional UPDATE: of two reviewers pressing at once, only the first changes anything.
+        """
+        table = ReportRecord.__table__  # type: ignore[attr-defined]
+        now = utcnow()
+        current = self.session.exec(select(ReportRecord.status).where(ReportRecord.id == record.id)).one()
+        if current not in allowed_from:
+            return False
+        result = self.session.connection().execute(
+            update(table).where(table.c.id == record.id, table.c.status == current).values(status=to, updated_at=now)
+        )
+        if not result.rowcount:
+            return False
+        self.session.add(AuditLog(report_id=record.id, user_id=user.id if user else None, key="status", old=encode(current), new=encode(to), action=action, at=now))  # type: ignore[arg-type]
+        self.session.flush()
+        self.session.expire(record)
+        return True
+
     def load_report(self, report_id: int, answers: dict[str, Any] | None = None) -> Report:
         """The report model assembled from the answers (passed in when the caller has them already)."""
         record = self.session.get(ReportRecord, report_id)
@@ -316,6 +424,63 @@ class Store:
         conv.updated_at = utcnow()
         self.session.add(conv)
         self.session.flush()
+
+    # ---- review -------------------------------------------------------------------------------
+
+    def add_comment(self, report_id: int, target: str, text: str, author: User) -> Comment:
+        comment = Comment(report_id=report_id, target=target, text=text, author_id=author.id)
+        self.session.add(comment)
+        self.session.flush()
+        return comment
+
+    def comments(self, report_id: int, open_only: bool = True) -> list[Comment]:
+        query = select(Comment).where(Comment.report_id == report_id)
+        if open_only:
+            query = query.where(Comment.resolved_at == None)  # noqa: E711
+        return list(self.session.exec(query.order_by(Comment.id)).all())  # type: ignore[arg-type]
+
+    def resolve_comments(self, report_id: int) -> None:
+        table = Comment.__table__  # type: ignore[attr-defined]
+        self.session.connection().execute(
+            update(table).where(table.c.report_id == report_id, table.c.resolved_at.is_(None)).values(resolved_at=utcnow())
+        )
+
+    def save_document(self, report_id: int, filename: str, data: bytes) -> None:
+        row = self.session.get(Document, report_id) or Document(report_id=report_id, filename=filename, data=data)
+        row.filename, row.data, row.made_at = filename, data, utcnow()
+        self.session.add(row)
+        self.session.flush()
+
+    def document(self, report_id: int) -> Document | None:
+        return self.session.get(Document, report_id)
+
+    # ---- messages the bot sends on its own, and refusals ---------------------------------------
+
+    def notify(self, users: list[User], text: str, kind: str, report_id: int | None = None) -> int:
+        """Queue a message to each person who can get one; the reminder sender delivers it, once."""
+        n = 0
+        for user in users:
+            if user.blocked or not user.chat_id or user.channel != "telegram":
+                continue
+            self.session.add(Delivery(user_id=user.id, chat_id=user.chat_id, text=text, kind=kind, report_id=report_id))  # type: ignore[arg-type]
+            n += 1
+        self.session.flush()
+        return n
+
+    def refuse(self, user: User | None, action: str, target: str, reason: str) -> None:
+        self.session.add(Refusal(user_id=user.id if user else None, action=action[:32], target=target[:64], reason=reason[:255]))
+        self.session.flush()
+
+    def refusals(self, user: User | None = None) -> list[Refusal]:
+        query = select(Refusal)
+        if user is not None:
+            query = query.where(Refusal.user_id == user.id)
+        return list(self.session.exec(query.order_by(Refusal.id)).all())  # type: ignore[arg-type]
+
+
+def _aware(dt: datetime) -> datetime:
+    """SQLite gives back naive datetimes; they were written in UTC."""
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
 def assemble_report(record: ReportRecord, unit: Unit | None, answers: dict[str, Any]) -> Report:

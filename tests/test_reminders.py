@@ -152,7 +152,7 @@ def test_clerk_sets_own_deadline_through_the_bot(setup):
     clerk.say("/deadline 2025-01-15")
     assert "2025-01-15（本单位设定的截止日）" in clerk.texts()
     clerk.say("/deadline 阳城县 2025-01-10")
-    assert "只有管理员" in clerk.texts()
+    assert "只有该县的协调人或管理员" in clerk.texts()
     clerk.say("/deadline 15/01/2025")
     assert "YYYY-MM-DD" in clerk.texts()
 

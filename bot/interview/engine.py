@@ -14,17 +14,21 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from bot.access import PERMISSIONS, REFUSED, role_for
 from bot.findings import Finding
 from bot.formatdef import FormatDef, load_format
+from bot.interview import coordinate, people, review
 from bot.interview import steps as step_kinds
+from bot.interview.progress import default_year, parts_done_from
 from bot.interview.script import Script, Step, load_script
 from bot.interview.types import Button, Input, Outcome, Reply
 from bot.interview.uploads import handle_upload
 from bot.numbers import format_decimal
 from bot.report import Report
 from bot.validate import validate
-from storage.models import Conversation, ReportRecord, User
+from storage.models import Conversation, ReportRecord, Unit, User
 from storage.repository import Store
 
 MAX_UPLOAD = 10 * 1024 * 1024
@@ -41,14 +45,36 @@ HELP = (
     "· 随时可以发“行名 + 数字”修改表三某一行，例如：予以公开 1 0 0 0 0 0\n"
     "· 可以上传去年的报告（.docx/.txt）预填今年的数据，或上传年报JSON一次填完。\n"
     "命令：/menu 跳到某部分　/back 上一步　/skip 跳过　/status 进度和问题　/preview 查看表格\n"
-    "/docx 生成Word文档　/export 导出JSON　/invite 邀请同事　/cancel 取消当前操作\n"
+    "/docx 生成Word文档　/export 导出JSON　/submit 提交审核　/cancel 取消当前操作\n"
+    "/invite 填报人|审核人 邀请同事　/members 成员和邀请　/history 修改记录　/units 切换单位　/leave 退出单位\n"
     "/deadline 查看或设定截止日期　/remind off|on 关闭或开启提醒"
 )
-
-
-def default_year(today: date) -> int:
-    """The year being reported: last year until June (the January rush), this year from July."""
-    return today.year if today.month >= 7 else today.year - 1
+# Commands on the report in the conversation, and the right each needs (bot/access.py).
+REPORT_COMMANDS = {
+    "menu": "edit", "back": "edit", "skip": "edit", "status": "read", "preview": "read", "docx": "read",
+    "export": "read", "submit": "submit", "review": "read", "members": "read", "history": "read",
+}
+# Buttons that do not belong to the question being asked; each checks the right to what it names.
+ACTIONS: dict[str, Callable[["Ctx", str], None]] = {
+    "submit": lambda ctx, arg: review.submit(ctx),
+    "final": lambda ctx, arg: review.finalize_directly(ctx, int(arg)) if arg.isdigit() else review.submit(ctx),
+    "approve": lambda ctx, arg: review.approve(ctx, int(arg)) if arg.isdigit() else ctx.refused_button(arg),
+    "return": lambda ctx, arg: review.return_for_changes(ctx, int(arg)) if arg.isdigit() else ctx.refused_button(arg),
+    "comment": lambda ctx, arg: review.start_comment(ctx, int(arg)) if arg.isdigit() else ctx.refused_button(arg),
+    "cpart": review.choose_part,
+    "rview": lambda ctx, arg: coordinate.view_unit(ctx, str(ctx.unit_of_report(arg))),
+    "rdocx": lambda ctx, arg: coordinate.docx_of_unit(ctx, str(ctx.unit_of_report(arg))),
+    "open": coordinate.open_unit,
+    "cview": coordinate.view_unit,
+    "cdocx": coordinate.docx_of_unit,
+    "chist": coordinate.history_of_unit,
+    "cmembers": coordinate.members_of_unit,
+    "cinv": coordinate.invite_for_unit,
+    "mremove": people.remove_member,
+    "mowner": people.make_owner,
+    "revoke": people.revoke,
+    "switch": people.switch,
+}
 
 
 @dataclass
@@ -103,16 +129,52 @@ class Ctx:
         answers.update(values)
 
     def flush(self) -> None:
-        """Write the recorded answers: one bulk statement per report and kind of change."""
+        """Write the recorded answers: one bulk statement per report and kind of change. A change to a
+        submitted or final report puts it back to draft (logged)."""
+        changed: dict[int, list[str]] = {}
         for (report_id, action), (values, before) in self._pending.items():
-            self.store.set_answers(report_id, values, self.user, action, current=before)
+            changed.setdefault(report_id, []).extend(self.store.set_answers(report_id, values, self.user, action, current=before))
         self._pending.clear()
+        for report_id, keys in changed.items():
+            record = self.store.report_record(report_id)
+            if record is not None and keys:
+                review.reopen_if_changed(self, record, keys)
 
     def say(self, text: str, buttons: list[list[Button]] | None = None, document: tuple[str, bytes] | None = None) -> None:
         self.outcome.replies.append(Reply(text=text, buttons=buttons or [], document=document))
 
     def button(self, label: str, action: str) -> Button:
         return Button(label, f"{self.conv.prompt_token}:{action}")
+
+    def reset_answers(self) -> None:
+        self._answers = None
+
+    def unit(self) -> Unit | None:
+        record = self.record
+        return self.store.unit(record.unit_id) if record else None
+
+    def role_in(self, unit: Unit | None) -> str | None:
+        return role_for(self.store, self.user, unit)
+
+    def role(self) -> str | None:
+        """The person's role for the report in the conversation."""
+        return self.role_in(self.unit())
+
+    def may(self, action: str) -> bool:
+        return self.role() in PERMISSIONS[action]
+
+    def refuse(self, action: str, message: str = "") -> None:
+        """Say no, and log it."""
+        self.store.refuse(self.user, action, f"report:{self.conv.report_id}", message or REFUSED.get(action, ""))
+        self.say(message or REFUSED.get(action, "您无权进行此操作。"))
+
+    def refused_button(self, arg: str) -> None:
+        self.store.refuse(self.user, "button", arg[:60], "malformed button")
+        self.say("按钮无效。")
+
+    def unit_of_report(self, arg: str) -> int | str:
+        record = self.store.report_record(int(arg)) if arg.isdigit() and len(arg) < 12 else None
+        return record.unit_id if record else "?"
 
 
 class Engine:
@@ -122,9 +184,10 @@ class Engine:
         script: Script | None = None,
         *,
         today: Callable[[], date] = date.today,
-        render_docx: Callable[[Report], bytes] | None = None,
+        render_docx: Callable[[Report, str], bytes] | None = None,  # (report, 草稿|定稿)
         invite_link: Callable[[str], str] = lambda token: f"/start {token}",
         admin_ids: frozenset[str] = frozenset(),
+        zone: ZoneInfo = ZoneInfo("Asia/Shanghai"),
     ):
         self.fmt = fmt or load_format()
         self.script = script or load_script()
@@ -132,6 +195,12 @@ class Engine:
         self.render_docx = render_docx
         self.invite_link = invite_link
         self.admin_ids = admin_ids
+        self.zone = zone
+
+    @staticmethod
+    def new_token() -> str:
+        """A new prompt token: the buttons of older prompts stop working."""
+        return secrets.token_hex(4)
 
     # ---- entry point ------------------------------------------------------------------------
 
@@ -148,7 +217,7 @@ class Engine:
             return ctx.outcome
         conv.last_seq = max(conv.last_seq, inp.seq)
         if inp.kind == "button" and inp.text == "resume":  # a reminder's button: always valid, changes nothing
-            self._guarded(ctx, lambda: self.resume(ctx, "继续填写："))
+            self._guarded(ctx, lambda: self.home(ctx, "继续填写："))
         elif inp.kind == "button":
             token, _, action = inp.text.partition(":")
             if not conv.prompt_token or token != conv.prompt_token:
@@ -168,7 +237,7 @@ class Engine:
     def _guarded(self, ctx: Ctx, action: Callable[[], None]) -> None:
         """A person without the right to the report in their conversation is told so, and nothing changes."""
         record = ctx.record
-        if record is not None and ctx.store.role(ctx.user, record.unit_id) is None:
+        if record is not None and ctx.role() is None:
             ctx.conv.report_id = None
             ctx.conv.step = ""
             ctx.state = {}
@@ -193,10 +262,13 @@ class Engine:
         self.prompt(ctx, preface)
 
     def prompt(self, ctx: Ctx, preface: str = "") -> None:
-        ctx.conv.prompt_token = secrets.token_hex(4)
+        ctx.conv.prompt_token = self.new_token()
         step = self.current(ctx)
         if step is None:
             return
+        notes = review.comment_lines(ctx, review.comments_for_step(ctx, step))
+        if notes:
+            preface = "\n".join(([preface] if preface else []) + notes)
         step_kinds.ask(ctx, step, self._header(step), preface)
 
     def _header(self, step: Step) -> str:
@@ -214,12 +286,33 @@ class Engine:
     def resume(self, ctx: Ctx, preface: str = "") -> None:
         if ctx.conv.step:
             self.prompt(ctx, preface)
+        elif ctx.conv.report_id:
+            self.ask(ctx, self.script.first_step("table2").id, preface)
         else:
             self.ask(ctx, self.script.steps[0].id, preface)
+
+    def home(self, ctx: Ctx, preface: str = "") -> None:
+        """Where a person goes back to: a filler to their question, a reviewer to the report to review,
+        a coordinator with no report of their own to the county's commands."""
+        if ctx.conv.report_id and not ctx.may("edit"):
+            review.home(ctx)
+        elif not ctx.conv.report_id and not ctx.conv.step and coordinate.current_county(ctx, quiet=True):
+            ctx.say(coordinate.HELP)
+        else:
+            self.resume(ctx, preface)
 
     # ---- inputs -----------------------------------------------------------------------------
 
     def on_text(self, ctx: Ctx, text: str) -> None:
+        waiting = ctx.state.get("await")
+        if waiting and waiting.get("kind") == "comment":
+            review.on_comment_text(ctx, text)
+            return
+        if (ctx.conv.report_id and not ctx.may("edit")) or (
+            not ctx.conv.report_id and not ctx.conv.step and coordinate.current_county(ctx, quiet=True)
+        ):
+            self.home(ctx)
+            return
         if not ctx.conv.step:
             ctx.say(WELCOME)
             self.ask(ctx, self.script.steps[0].id)
@@ -231,6 +324,14 @@ class Engine:
 
     def on_action(self, ctx: Ctx, action: str) -> None:
         verb, _, arg = action.partition(":")
+        if verb in ACTIONS:
+            ACTIONS[verb](ctx, arg)
+            return
+        if verb in ("goto", "docx", "preview") or (verb != "help" and ctx.conv.report_id):
+            needed = "read" if verb in ("docx", "preview") else "edit"
+            if ctx.conv.report_id and not ctx.may(needed):
+                ctx.refuse(needed)
+                return
         if verb == "help":
             step = self.current(ctx)
             ctx.outcome.ack = "说明"
@@ -243,9 +344,6 @@ class Engine:
             return
         if verb == "docx":
             self.send_docx(ctx)
-            return
-        if verb == "final":
-            self.make_final(ctx)
             return
         if verb == "preview":
             ctx.say(preview(ctx.report()) if ctx.conv.report_id else "还没有报告。")
@@ -268,13 +366,32 @@ class Engine:
             "export": lambda: self.cmd_export(ctx),
             "help": lambda: self.cmd_help(ctx),
             "cancel": lambda: self.cmd_cancel(ctx),
-            "invite": lambda: self.cmd_invite(ctx, args),
+            "invite": lambda: people.cmd_invite(ctx, args),
             "remind": lambda: self.cmd_remind(ctx, args),
             "deadline": lambda: self.cmd_deadline(ctx, args),
+            "submit": lambda: review.submit(ctx),
+            "review": lambda: review.home(ctx),
+            "members": lambda: people.cmd_members(ctx),
+            "leave": lambda: people.cmd_leave(ctx, args),
+            "units": lambda: people.cmd_units(ctx),
+            "newunit": lambda: people.cmd_newunit(ctx),
+            "history": lambda: people.cmd_history(ctx, args),
+            "county": lambda: coordinate.cmd_county(ctx, args),
+            "addunit": lambda: coordinate.cmd_addunit(ctx, args),
+            "dashboard": lambda: coordinate.cmd_dashboard(ctx, args),
+            "nudge": lambda: coordinate.cmd_nudge(ctx),
+            "collect": lambda: coordinate.cmd_collect(ctx),
+            "open": lambda: coordinate.open_unit(ctx, args),
+            "check": lambda: coordinate.open_unit(ctx, args),
         }
         handler = handlers.get(name)
         if handler is None:
             ctx.say(f"没有 /{name} 这个命令。发送 /help 查看可用的命令。")
+            return
+        ctx.state.pop("await", None)  # a command ends any typed input that was awaited
+        needed = REPORT_COMMANDS.get(name)
+        if needed and ctx.conv.report_id and not ctx.may(needed) and not (name == "history" and args.strip()):
+            ctx.refuse(needed)
             return
         handler()
 
@@ -288,25 +405,13 @@ class Engine:
     # ---- commands ---------------------------------------------------------------------------
 
     def cmd_start(self, ctx: Ctx, token: str) -> None:
-        if token:
-            invite, reason = ctx.store.redeem_invite(token.strip(), ctx.user)
-            if invite is None:
-                ctx.say(reason)
-                if not ctx.conv.step:
-                    ctx.say(WELCOME)
-                    self.ask(ctx, self.script.steps[0].id)
-                return
-            unit = ctx.store.unit(invite.unit_id)
-            assert unit is not None
-            record = ctx.store.report_for(unit.id, default_year(self.today()))  # type: ignore[arg-type]
-            ctx.conv.report_id = record.id  # type: ignore[union-attr]
-            ctx._answers = None
-            ctx.conv.step = ""
-            ctx.state = {}
-            self.ask(ctx, self.script.first_step("table2").id, f"您已加入“{unit.name}”，一起填写{record.year}年度报告。")  # type: ignore[union-attr]
+        if token and people.join(ctx, token):
             return
         if ctx.conv.step:
             self.prompt(ctx, "欢迎回来！从上次停下的地方继续：")
+            return
+        if ctx.conv.report_id or coordinate.current_county(ctx, quiet=True):
+            self.home(ctx, "欢迎回来！")
             return
         ctx.say(WELCOME)
         self.ask(ctx, self.script.steps[0].id)
@@ -315,10 +420,11 @@ class Engine:
         if not ctx.conv.report_id:
             self.resume(ctx, "请先填写单位名称。")
             return
-        ctx.conv.prompt_token = secrets.token_hex(4)
+        ctx.conv.prompt_token = self.new_token()
         done = parts_done(ctx)
+        remarks = {c.target.split(".")[0] for c in ctx.store.comments(ctx.conv.report_id)}
         rows = [
-            [ctx.button(f"{'✔ ' if p.key in done else ''}{i}. {p.title}", f"goto:{p.key}")]
+            [ctx.button(f"{'✔ ' if p.key in done else ''}{i}. {p.title}{' 💬' if p.key in remarks else ''}", f"goto:{p.key}")]
             for i, p in enumerate(self.script.parts, start=1)
         ]
         ctx.say(f"请选择要填写或修改的部分（已完成 {len(done)}/{len(self.script.parts)}）：", rows)
@@ -342,12 +448,15 @@ class Engine:
         done = parts_done(ctx)
         findings = validate(report, ctx.previous(), today=self.today(), deadline=deadline_of(report))
         errors = [f for f in findings if f.level == "error"]
+        record = ctx.record
         lines = [
-            f"{report.unit.get('name', '')}{report.year}年度报告：已完成 {len(done)}/{len(self.script.parts)} 部分。",
+            f"{report.unit.get('name', '')}{report.year}年度报告（{review.STATUS_TEXT[record.status] if record else ''}）："
+            f"已完成 {len(done)}/{len(self.script.parts)} 部分。",
             "、".join(f"{'✔' if p.key in done else '○'}{p.title}" for p in self.script.parts),
             f"检查：{len(errors)}个错误、{len(findings) - len(errors)}个提醒。",
         ]
         lines += [f"· {f.message}" for f in errors[:10]]
+        lines += review.comment_lines(ctx, ctx.store.comments(ctx.conv.report_id))
         ctx.say("\n".join(lines))
 
     def cmd_help(self, ctx: Ctx) -> None:
@@ -360,19 +469,6 @@ class Engine:
             self.prompt(ctx, "已取消当前操作。")
         else:
             ctx.say("没有正在进行的操作。")
-
-    def cmd_invite(self, ctx: Ctx, args: str) -> None:
-        record = ctx.record
-        if record is None:
-            ctx.say("请先创建单位（回答单位名称）后再邀请同事。")
-            return
-        role = "reviewer" if args.strip() in ("审核", "审核人", "reviewer") else "clerk"
-        invite = ctx.store.create_invite(record.unit_id, ctx.user, role)
-        unit = ctx.store.unit(record.unit_id)
-        ctx.say(
-            f"请把下面的链接发给同事（{'审核人' if role == 'reviewer' else '填报人'}），7天内有效，只能使用一次：\n"
-            f"{self.invite_link(invite.token)}\n加入后即可一起填写“{unit.name if unit else ''}”的报告。"
-        )
 
     def cmd_remind(self, ctx: Ctx, args: str) -> None:
         arg = args.strip().lower()
@@ -387,33 +483,42 @@ class Engine:
         ctx.say("截止日期提醒：" + ("已开启。" if ctx.user.reminders_on else "已关闭。发送 /remind on 可重新开启。"))
 
     def cmd_deadline(self, ctx: Ctx, args: str) -> None:
-        """/deadline shows it; /deadline YYYY-MM-DD sets the unit's; an operator: /deadline 县名 YYYY-MM-DD."""
+        """/deadline shows it; /deadline YYYY-MM-DD sets the unit's; a coordinator or operator sets a
+        county's: /deadline 县名 YYYY-MM-DD."""
         from bot.reminders.schedule import deadline_for, set_deadline
 
-        record = ctx.record
-        if record is None:
-            ctx.say("请先填写单位信息。")
-            return
-        unit = ctx.store.unit(record.unit_id)
-        assert unit is not None
         parts = args.split()
+        record = ctx.record
+        year = record.year if record else default_year(self.today())
+        due = None
         if parts:
             try:
                 due = date.fromisoformat(parts[-1])
             except ValueError:
                 ctx.say("日期应写成 YYYY-MM-DD，例如：/deadline 2027-01-20")
                 return
-            if not (date(record.year, 12, 1) <= due <= date(record.year + 1, 12, 31)):
-                ctx.say(f"{record.year}年度报告的截止日期应在{record.year}年12月至{record.year + 1}年之间。")
+            if not (date(year, 12, 1) <= due <= date(year + 1, 12, 31)):
+                ctx.say(f"{year}年度报告的截止日期应在{year}年12月至{year + 1}年之间。")
                 return
-            if len(parts) == 2:
-                if ctx.user.external_id not in self.admin_ids or ctx.user.channel != "telegram":
-                    ctx.say("只有管理员可以设定全县的截止日期。")
-                    return
-                set_deadline(ctx.store, "county", parts[0], record.year, due, ctx.user)
-                ctx.say(f"已设定{parts[0]}{record.year}年度报告的截止日期：{due.isoformat()}。")
-            else:
-                set_deadline(ctx.store, "unit", str(unit.id), record.year, due, ctx.user)
+        if len(parts) == 2:
+            county = coordinate.set_county_deadline(ctx, parts[0])
+            if county is None:
+                ctx.say("只有该县的协调人或管理员可以设定全县的截止日期。")
+                return
+            key = county if isinstance(county, str) else str(county.id)
+            set_deadline(ctx.store, "county", key, year, due, ctx.user)  # type: ignore[arg-type]
+            ctx.say(f"已设定{parts[0]}{year}年度报告的截止日期：{due.isoformat()}。")  # type: ignore[union-attr]
+            return
+        if record is None:
+            ctx.say("请先填写单位信息。" if not coordinate.current_county(ctx, quiet=True) else "设定全县截止日期：/deadline 县名 YYYY-MM-DD")
+            return
+        unit = ctx.store.unit(record.unit_id)
+        assert unit is not None
+        if due is not None:
+            if not ctx.may("edit"):
+                ctx.refuse("edit")
+                return
+            set_deadline(ctx.store, "unit", str(unit.id), record.year, due, ctx.user)
         deadline, whose = deadline_for(ctx.store, record, unit)
         ctx.say(f"{record.year}年度报告的截止日期：{deadline.isoformat()}（{whose}）。将在截止前30、14、7、3、1天和当天的工作日上午9点提醒。")
 
@@ -432,8 +537,14 @@ class Engine:
     # ---- the document -----------------------------------------------------------------------
 
     def send_docx(self, ctx: Ctx) -> None:
+        """The report as .docx: the stored document of a final report, else rendered now as a draft."""
         if not ctx.conv.report_id:
             ctx.say("还没有报告。请先回答单位信息，或上传完整的年报JSON。")
+            return
+        record = ctx.record
+        stored = ctx.store.document(ctx.conv.report_id) if record and record.status == "final" else None
+        if stored is not None:
+            ctx.say("定稿文档（已审核通过）：", document=(stored.filename, stored.data))
             return
         report = ctx.report()
         findings = validate(report, ctx.previous(), today=self.today(), deadline=deadline_of(report))
@@ -444,30 +555,17 @@ class Engine:
         if self.render_docx is None:
             ctx.say("文档生成功能暂不可用。")
             return
-        data = self.render_docx(report)
+        data = self.render_docx(report, "草稿")
         warnings = [f for f in findings if f.level == "warning"]
-        ctx.conv.prompt_token = secrets.token_hex(4)
-        text = "报告已生成。" + ("\n" + findings_text("请再核对以下提醒（不影响生成）：", warnings, 10) if warnings else "")
-        ctx.say(
-            text,
-            [[ctx.button("确认定稿", "final")]],
-            document=(f"{report.title()}.docx", data),
-        )
-        ctx.save({"meta.docx_at": self.today().isoformat()}, action="docx")
-
-    def make_final(self, ctx: Ctx) -> None:
-        record = ctx.record
-        if record is None:
-            return
-        report = ctx.report()
-        if any(f.level == "error" for f in validate(report, ctx.previous())):
-            ctx.say("报告还有错误，不能定稿。发送 /status 查看。")
-            return
-        record.status = "final"
-        ctx.store.save(record)
-        ctx.save({"meta.final": True}, action="final")
-        ctx.outcome.ack = "已定稿"
-        ctx.say(f"“{report.title()}”已定稿。如需修改，修改后会自动回到草稿状态。")
+        ctx.conv.prompt_token = self.new_token()
+        text = "报告已生成（草稿）。" + ("\n" + findings_text("请再核对以下提醒（不影响生成）：", warnings, 10) if warnings else "")
+        buttons = []
+        if ctx.may("submit") and record is not None and record.status == "draft":
+            text += "\n确认无误后请提交审核，审核通过即定稿。"
+            buttons = [[ctx.button("提交审核", "submit")]]
+        ctx.say(text, buttons, document=(f"{report.title()}.docx", data))
+        if ctx.may("edit"):
+            ctx.save({"meta.docx_at": self.today().isoformat()}, action="docx")
 
 
 def deadline_of(report: Report) -> date | None:
@@ -483,20 +581,6 @@ def findings_text(title: str, findings: list[Finding], limit: int) -> str:
 
 def parts_done(ctx: Ctx) -> set[str]:
     return parts_done_from(ctx.answers(), ctx.fmt, ctx.script) if ctx.conv.report_id else set()
-
-
-def parts_done_from(answers: dict[str, Any], fmt: FormatDef, script: Script) -> set[str]:
-    """The interview parts whose answers are complete."""
-    done = {"unit"} if answers.get("unit.name") and answers.get("unit.level") else set()
-    for table in ("table2", "table3", "table4"):
-        if all(answers.get(c.path) is not None for c in fmt.cells() if c.table == table):
-            done.add(table)
-    for part, key in (("overview", "text.overview"), ("problems", "text.problems"), ("other", "text.other"), ("preamble", "text.preamble")):
-        if (answers.get(key) or "").strip():
-            done.add(part)
-    if answers.get("meta.docx_at"):
-        done.add("finish")
-    return done
 
 
 def _fmt_value(value: Any) -> str:

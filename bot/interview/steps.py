@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.interview import drafts, parse, table3
 from bot.interview.parse import AnswerError
+from bot.interview.progress import default_year
 from bot.interview.script import Step
 from bot.interview.types import Button
 
@@ -57,10 +58,7 @@ def ask(ctx: "Ctx", step: Step, header: str, preface: str) -> None:
     if kind in ("choice", "table_mode"):
         ctx.say(head + step.prompt, _option_rows(ctx, step) + [_extras(ctx, step)])
     elif kind == "year":
-        this = ctx.engine.today()
-        from bot.interview.engine import default_year
-
-        y = default_year(this)
+        y = default_year(ctx.engine.today())
         ctx.say(head + step.prompt, [[ctx.button(f"{y}年度", f"opt:{y}"), ctx.button(f"{y - 1}年度", f"opt:{y - 1}")], _extras(ctx, step)])
     elif kind == "fact":
         current = ctx.answers().get(step.key)
@@ -247,7 +245,6 @@ def skip(ctx: "Ctx", step: Step | None) -> None:
 
 def set_unit_name(ctx: "Ctx", name: str) -> None:
     """The first answer: creates the unit (owned by this person) and this year's report."""
-    from bot.interview.engine import default_year
 
     record = ctx.record
     if record is None:
@@ -468,4 +465,7 @@ def ask_finish(ctx: "Ctx", head: str) -> None:
     if warnings:
         lines.append(findings_text("提醒（可以确认后生成）：", warnings, 10))
     buttons = [[ctx.button("生成Word文档", "docx"), ctx.button("查看表格", "preview")], [ctx.button("重新检查", "recheck")]]
+    record = ctx.record
+    if not errors and record is not None and record.status == "draft":
+        buttons[1].append(ctx.button("提交审核", "submit"))
     ctx.say("\n".join(lines), buttons)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bot.importer import ImportResult, UnreadableError, import_bytes
+from bot.interview.progress import default_year
 from bot.report import Report, ReportError, load_report_json
 
 if TYPE_CHECKING:
@@ -107,7 +108,6 @@ def _upload_json(ctx: "Ctx", data: bytes) -> None:
 
 def _upload_report(ctx: "Ctx", name: str, result: ImportResult) -> None:
     report = result.report
-    from bot.interview.engine import default_year
 
     record = ctx.record
     this_year = record.year if record else default_year(ctx.engine.today())

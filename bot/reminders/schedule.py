@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import update
 from sqlmodel import select
 
-from bot.interview.engine import parts_done_from
+from bot.interview.progress import parts_done_from
 from bot.interview.script import load_script
 from bot.reminders.plan import ZONE, plan
 from bot.reminders.workcalendar import WorkCalendar
@@ -30,19 +30,29 @@ def default_deadline(year: int) -> date:
     return date(year + 1, 1, 31)
 
 
+def county_keys(unit: Unit) -> list[str]:
+    """The keys a county deadline of this unit may be stored under: its county's id, or (a lone unit) the
+    county's name as the clerk gave it."""
+    return [str(unit.county_id)] if unit.county_id is not None else [unit.county or "\0"]
+
+
+def earliest(year: int, rows: list[Deadline]) -> tuple[date, str]:
+    options = [(default_deadline(year), "法定截止日")]
+    for row in rows:
+        options.append((row.due, "县里规定的截止日" if row.scope == "county" else "本单位设定的截止日"))
+    return min(options)
+
+
 def deadline_for(store: Store, record: ReportRecord, unit: Unit) -> tuple[date, str]:
     """The earliest of the default, the county's internal date and the unit's own date, and whose it is."""
-    options = [(default_deadline(record.year), "法定截止日")]
     rows = store.session.exec(
         select(Deadline).where(
             Deadline.year == record.year,
             ((Deadline.scope == "unit") & (Deadline.scope_key == str(unit.id)))
-            | ((Deadline.scope == "county") & (Deadline.scope_key == (unit.county or "\0"))),
+            | ((Deadline.scope == "county") & Deadline.scope_key.in_(county_keys(unit))),  # type: ignore[attr-defined]
         )
     ).all()
-    for row in rows:
-        options.append((row.due, "县里规定的截止日" if row.scope == "county" else "本单位设定的截止日"))
-    return min(options)
+    return earliest(record.year, list(rows))
 
 
 def set_deadline(store: Store, scope: str, key: str, year: int, due: date, user: User) -> None:
@@ -83,7 +93,7 @@ class Reminders:
         """
         changed = 0
         with self.repo.transaction() as store:
-            query = select(ReportRecord).where(ReportRecord.status == "draft", ReportRecord.source == "interview")
+            query = select(ReportRecord).where(ReportRecord.status.in_(["draft", "review"]), ReportRecord.source == "interview")  # type: ignore[attr-defined]
             if since is not None:
                 deadline_moved = store.session.exec(select(Deadline.id).where(Deadline.set_at >= since)).first()
                 if deadline_moved is None:

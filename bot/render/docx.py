@@ -33,6 +33,7 @@ W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 DC_TITLE = "{http://purl.org/dc/elements/1.1/}title"
 DC_STAMPS = ("{http://purl.org/dc/terms/}created", "{http://purl.org/dc/terms/}modified")
+CP_STATUS = "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}contentStatus"
 THUMBNAIL_REL = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/thumbnail"
 STYLES_WITH_EFFECTS_REL = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
 DOCUMENT_PART = "word/document.xml"
@@ -361,9 +362,14 @@ def _document_xml(report: Report, style: Style, base: bytes) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def _core_xml(report: Report, base: bytes) -> bytes:
-    """Document properties: the report's title, created and modified now."""
+def _core_xml(report: Report, base: bytes, status: str) -> bytes:
+    """Document properties: the report's title, its status (草稿/定稿), created and modified now."""
     root = etree.fromstring(base)
+    if status:
+        element = root.find(CP_STATUS)
+        if element is None:
+            element = etree.SubElement(root, CP_STATUS)
+        element.text = status
     title = root.find(DC_TITLE)
     if title is None:
         title = etree.SubElement(root, DC_TITLE)
@@ -376,8 +382,11 @@ def _core_xml(report: Report, base: bytes) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def render_docx(report: Report, out: Path | BinaryIO, style: Style | None = None) -> None:
-    """Write the report in the official layout; an unknown cell prints empty, an empty text as nothing."""
+def render_docx(report: Report, out: Path | BinaryIO, style: Style | None = None, status: str = "") -> None:
+    """Write the report in the official layout; an unknown cell prints empty, an empty text as nothing.
+
+    `status` goes into the document's properties (Word: 文件 › 信息 › 状态): 定稿 for an approved report.
+    """
     style = style or load_style()
     parts = _base_package(style)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
@@ -385,5 +394,5 @@ def render_docx(report: Report, out: Path | BinaryIO, style: Style | None = None
             if name == DOCUMENT_PART:
                 data = _document_xml(report, style, data)
             elif name == CORE_PART:
-                data = _core_xml(report, data)
+                data = _core_xml(report, data, status)
             package.writestr(name, data)

@@ -1,0 +1,150 @@
+"""A county's units at a glance: status, progress, open errors, last activity and days to the deadline.
+
+Read in a few bulk queries (units, reports, answers, members, deadlines), not per unit: a county has up to
+some hundreds of units and the coordinator waits for the answer in a chat.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from bot.formatdef import FormatDef
+from bot.interview.progress import parts_done_from
+from bot.interview.script import Script
+from bot.reminders.schedule import county_keys, earliest
+from bot.report import Report
+from bot.validate import validate
+from storage.models import Answer, Comment, County, Deadline, Member, ReportRecord, Unit
+from storage.repository import Store, _aware, assemble_report, decode
+
+STATUS_LABELS = {"none": "未开始", "draft": "填报中", "returned": "已退回", "review": "待审核", "final": "已定稿"}
+STATUS_ORDER = {"none": 0, "draft": 1, "returned": 1, "review": 2, "final": 3}
+UNFINISHED = ("E-BLANK", "E-SECTIONS")  # blank cells and unwritten sections are progress, not errors
+
+
+@dataclass
+class UnitStatus:
+    unit: Unit
+    record: ReportRecord | None
+    status: str  # none | draft | returned | review | final
+    done: int
+    parts: int
+    errors: int
+    last_activity: datetime | None
+    deadline: date
+    days_left: int
+    members: int
+    report: Report | None
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    @property
+    def behind(self) -> bool:
+        """Still to be filled in (a returned report too); waiting for review or final is not behind."""
+        return self.status in ("none", "draft", "returned")
+
+
+def county_status(store: Store, county: County, year: int, fmt: FormatDef, script: Script, today: date) -> list[UnitStatus]:
+    """Every unit of the county with its report of `year`, most behind first, then by name."""
+    units = store.county_units(county.id)  # type: ignore[arg-type]
+    if not units:
+        return []
+    unit_ids = [u.id for u in units]
+    session = store.session
+    records = {
+        r.unit_id: r
+        for r in session.exec(select(ReportRecord).where(ReportRecord.unit_id.in_(unit_ids), ReportRecord.year == year)).all()  # type: ignore[attr-defined]
+    }
+    report_ids = [r.id for r in records.values()]
+    answers: dict[int, dict[str, Any]] = defaultdict(dict)
+    if report_ids:
+        for report_id, key, value in session.exec(
+            select(Answer.report_id, Answer.key, Answer.value).where(Answer.report_id.in_(report_ids))  # type: ignore[attr-defined]
+        ).all():
+            answers[report_id][key] = decode(value)
+    returned = set(
+        session.exec(
+            select(Comment.report_id).where(Comment.report_id.in_(report_ids), Comment.resolved_at == None).distinct()  # type: ignore[attr-defined]  # noqa: E711
+        ).all()
+    ) if report_ids else set()
+    members = dict(
+        session.exec(select(Member.unit_id, func.count()).where(Member.unit_id.in_(unit_ids)).group_by(Member.unit_id)).all()  # type: ignore[attr-defined]
+    )
+    deadlines = session.exec(
+        select(Deadline).where(
+            Deadline.year == year,
+            ((Deadline.scope == "unit") & Deadline.scope_key.in_([str(i) for i in unit_ids]))  # type: ignore[attr-defined]
+            | ((Deadline.scope == "county") & Deadline.scope_key.in_(county_keys(units[0]))),  # type: ignore[attr-defined]
+        )
+    ).all()
+    county_rows = [d for d in deadlines if d.scope == "county"]
+    unit_rows: dict[str, list[Deadline]] = defaultdict(list)
+    for d in deadlines:
+        if d.scope == "unit":
+            unit_rows[d.scope_key].append(d)
+
+    out = []
+    for unit in units:
+        record = records.get(unit.id)  # type: ignore[arg-type]
+        due, _ = earliest(year, county_rows + unit_rows.get(str(unit.id), []))
+        mine = answers.get(record.id, {}) if record else {}  # type: ignore[arg-type]
+        report = assemble_report(record, unit, mine) if record and mine else None
+        if record is None or not mine:
+            status = "none"
+        elif record.status == "draft" and record.id in returned:
+            status = "returned"
+        else:
+            status = record.status
+        errors = 0
+        if report is not None:
+            errors = sum(1 for f in validate(report) if f.level == "error" and f.rule not in UNFINISHED)
+        out.append(
+            UnitStatus(
+                unit=unit,
+                record=record,
+                status=status,
+                done=len(parts_done_from(mine, fmt, script)) if mine else 0,
+                parts=len(script.parts),
+                errors=errors,
+                last_activity=_aware(record.updated_at) if record and mine else None,
+                deadline=due,
+                days_left=(due - today).days,
+                members=members.get(unit.id, 0),
+                report=report,
+            )
+        )
+    out.sort(key=lambda s: (STATUS_ORDER[s.status], s.done, s.unit.name))
+    return out
+
+
+def dashboard_text(county: County, year: int, rows: list[UnitStatus], today: date, zone: Any) -> str:
+    """The coordinator's /dashboard message."""
+    counts = defaultdict(int)
+    for row in rows:
+        counts[row.status] += 1
+    head = (
+        f"{county.name}{year}年度政府信息公开工作年度报告进度（截至{today.month}月{today.day}日）\n"
+        f"共{len(rows)}个单位：已定稿{counts['final']}，待审核{counts['review']}，"
+        f"填报中{counts['draft'] + counts['returned']}（其中已退回{counts['returned']}），未开始{counts['none']}。"
+    )
+    if not rows:
+        return head + "\n还没有单位。发送 /addunit 单位名称 添加。"
+    lines = [head, "编号｜单位｜状态｜进度｜错误｜最后填报｜截止"]
+    for row in rows:
+        last = row.last_activity.astimezone(zone).strftime("%m-%d") if row.last_activity else "—"
+        days = f"剩{row.days_left}天" if row.days_left >= 0 else f"逾期{-row.days_left}天"
+        who = "" if row.members else "（无人加入）"
+        lines.append(
+            f"#{row.unit.id} {row.unit.name}{who}｜{row.label}｜{row.done}/{row.parts}｜"
+            f"{row.errors if row.report else '—'}｜{last}｜{days}"
+        )
+    lines.append("发送 /open 编号 查看某单位的报告（只读），/nudge 提醒落后单位，/collect 汇总下载。")
+    return "\n".join(lines)

@@ -1,0 +1,314 @@
+"""The county coordinator (县政务公开办) in the chat: counties, units, invites, /dashboard, /nudge,
+/collect, and a read-only look at any unit's report of the county with the checker run on it.
+
+Operators (ADMIN_IDS) create counties and invite their first coordinator. A coordinator reads, never
+edits; every unit named by a command or a button is checked to be in one of their counties.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timezone
+from typing import TYPE_CHECKING
+
+from sqlmodel import select
+
+from bot.access import access, check
+from bot.county.collect import collect_zip
+from bot.county.overview import county_status, dashboard_text
+from bot.interview.progress import default_year
+from bot.interview.review import comment_lines
+from bot.validate import validate
+from storage.models import County, Delivery, Unit
+
+if TYPE_CHECKING:
+    from bot.interview.engine import Ctx
+
+HELP = (
+    "协调人命令：\n"
+    "/addunit 单位名称 — 添加本县的单位（县级部门加“部门”：/addunit 县教育局 部门），得到填报人和审核人的邀请链接\n"
+    "/dashboard — 各单位进度、错误和截止日期\n"
+    "/open 编号 — 只读查看某单位的报告并运行检查\n"
+    "/nudge — 提醒落后的单位\n"
+    "/collect — 下载全部定稿报告（zip）和汇总表（xlsx）\n"
+    "/deadline 县名 YYYY-MM-DD — 设定全县的截止日期\n"
+    "/invite 协调人 — 邀请本县另一位协调人"
+)
+MAX_UNIT_BUTTONS = 30
+
+
+def is_operator(ctx: "Ctx") -> bool:
+    return ctx.user.channel == "telegram" and ctx.user.external_id in ctx.engine.admin_ids
+
+
+def current_county(ctx: "Ctx", quiet: bool = False) -> County | None:
+    """The county the coordinator acts for: the one chosen with /county, or their only one."""
+    counties = ctx.store.coordinated_counties(ctx.user)
+    chosen = next((c for c in counties if c.id == ctx.state.get("county")), None)
+    if chosen is None and len(counties) == 1:
+        chosen = counties[0]
+    if chosen is None and not quiet:
+        if counties:
+            ctx.say("您是多个县的协调人，请先选择：" + "、".join(f"/county {c.name}" for c in counties))
+        else:
+            ctx.store.refuse(ctx.user, "county", "", "not a coordinator")
+            ctx.say("此命令仅供县级协调人使用。协调人需由管理员或其他协调人邀请。")
+    return chosen
+
+
+def cmd_county(ctx: "Ctx", args: str) -> None:
+    """Operator: /county 县名 [省 市] creates a county and a coordinator invite. Coordinator: switch county."""
+    parts = args.split()
+    mine = ctx.store.coordinated_counties(ctx.user)
+    if parts and any(c.name == parts[0] for c in mine) and len(parts) == 1:
+        county = next(c for c in mine if c.name == parts[0])
+        ctx.state["county"] = county.id
+        ctx.say(f"已切换到{county.name}。\n{HELP}")
+        return
+    if not is_operator(ctx):
+        if mine and not parts:
+            ctx.say("您协调的县：" + "、".join(c.name for c in mine) + "。切换请发送 /county 县名。")
+            return
+        ctx.store.refuse(ctx.user, "county", args[:40], "not an operator")
+        ctx.say("只有管理员可以创建县。")
+        return
+    if not parts or len(parts[0]) > 32 or len(parts) > 3:
+        ctx.say("用法：/county 县名 [省 市]，例如：/county 阳城县 山西省 晋城市")
+        return
+    name, province, city = (parts + ["", ""])[:3]
+    county = next(
+        (c for c in ctx.store.counties_named(name) if c.province == province and c.city == city), None
+    ) or ctx.store.create_county(name, province, city, ctx.user)
+    invite = ctx.store.create_invite(None, ctx.user, "coordinator", county_id=county.id)
+    ctx.say(
+        f"{county.name}（编号{county.id}）。请把下面的链接发给县政务公开办的协调人，7天内有效，只能使用一次：\n"
+        f"{ctx.engine.invite_link(invite.token)}"
+    )
+
+
+def cmd_addunit(ctx: "Ctx", args: str) -> None:
+    county = current_county(ctx)
+    if county is None:
+        return
+    parts = args.split()
+    level = "township"
+    if parts and parts[-1] in ("部门", "县级部门"):
+        level = "county_department"
+        parts = parts[:-1]
+    name = "".join(parts)
+    if not name or len(name) > 64:
+        ctx.say("用法：/addunit 单位全称，例如：/addunit 次营镇人民政府；县级部门：/addunit 阳城县教育局 部门")
+        return
+    if any(u.name == name for u in ctx.store.county_units(county.id)):  # type: ignore[arg-type]
+        ctx.say(f"{county.name}已有“{name}”。发送 /dashboard 查看编号，/open 编号 可重新生成邀请链接。")
+        return
+    unit = ctx.store.create_unit(None, name, level, county)
+    clerk = ctx.store.create_invite(unit.id, ctx.user, "clerk")
+    reviewer = ctx.store.create_invite(unit.id, ctx.user, "reviewer")
+    ctx.say(
+        f"已添加“{name}”（编号{unit.id}）。请把链接分别发给该单位的填报人和审核人（7天内有效，各用一次）：\n"
+        f"填报人：{ctx.engine.invite_link(clerk.token)}\n审核人：{ctx.engine.invite_link(reviewer.token)}"
+    )
+
+
+def cmd_dashboard(ctx: "Ctx", args: str) -> None:
+    county = current_county(ctx)
+    if county is None:
+        return
+    today = ctx.engine.today()
+    year = int(args) if args.strip().isdigit() and len(args.strip()) == 4 else default_year(today)
+    rows = county_status(ctx.store, county, year, ctx.fmt, ctx.script, today)
+    ctx.conv.prompt_token = ctx.engine.new_token()
+    buttons = []
+    if len(rows) <= MAX_UNIT_BUTTONS:
+        pairs = [ctx.button(f"查看 {r.unit.name[:10]}", f"open:{r.unit.id}") for r in rows]
+        buttons = [pairs[i : i + 2] for i in range(0, len(pairs), 2)]
+    ctx.say(dashboard_text(county, year, rows, today, ctx.engine.zone), buttons)
+
+
+def cmd_nudge(ctx: "Ctx") -> None:
+    """Remind the units that are behind, through the reminder delivery; a unit at most once a day."""
+    county = current_county(ctx)
+    if county is None:
+        return
+    today = ctx.engine.today()
+    year = default_year(today)
+    rows = [r for r in county_status(ctx.store, county, year, ctx.fmt, ctx.script, today) if r.behind]
+    midnight = datetime.combine(today, time(0), ctx.engine.zone).astimezone(timezone.utc)
+    report_ids = [r.record.id for r in rows if r.record is not None]
+    already = set(
+        ctx.store.session.exec(
+            select(Delivery.report_id).where(Delivery.kind == "nudge", Delivery.report_id.in_(report_ids), Delivery.not_before >= midnight)  # type: ignore[union-attr, attr-defined]
+        ).all()
+    ) if report_ids else set()
+    nudged = people = 0
+    skipped, empty = [], []
+    for row in rows:
+        fillers = [u for m, u in ctx.store.members(row.unit.id) if m.role in ("owner", "clerk")]  # type: ignore[arg-type]
+        if not fillers or row.record is None:
+            empty.append(f"#{row.unit.id} {row.unit.name}")
+            continue
+        if row.record.id in already:
+            skipped.append(row.unit.name)
+            continue
+        days = f"还有{row.days_left}天截止（{row.deadline.month}月{row.deadline.day}日）" if row.days_left >= 0 else f"已逾期{-row.days_left}天"
+        text = (
+            f"【{county.name}政务公开办提醒】{row.unit.name}{year}年度政府信息公开工作年度报告"
+            f"目前{row.label}，已完成{row.done}/{row.parts}部分，{days}。请尽快完成并提交审核。"
+        )
+        sent = ctx.store.notify(fillers, text, "nudge", row.record.id)
+        if sent:
+            nudged += 1
+            people += sent
+        else:
+            empty.append(f"#{row.unit.id} {row.unit.name}（成员已关闭消息）")
+    lines = [f"已提醒{nudged}个落后单位（{people}人），消息将在一分钟内陆续发出。"]
+    if skipped:
+        lines.append(f"今天已提醒过、不再重复：{'、'.join(skipped[:20])}{'等' if len(skipped) > 20 else ''}。")
+    if empty:
+        lines.append(f"无法提醒（还没有人加入）：{'、'.join(empty[:20])}。发送 /open 编号 可重新生成邀请链接。")
+    if not rows:
+        lines = ["没有落后的单位：各单位都已提交审核或定稿。"]
+    ctx.say("\n".join(lines))
+
+
+def cmd_collect(ctx: "Ctx") -> None:
+    county = current_county(ctx)
+    if county is None:
+        return
+    today = ctx.engine.today()
+    year = default_year(today)
+    rows = county_status(ctx.store, county, year, ctx.fmt, ctx.script, today)
+    render = ctx.engine.render_docx
+    if render is None:
+        ctx.say("文档生成功能暂不可用。")
+        return
+    filename, data, count = collect_zip(ctx.store, county, year, rows, ctx.fmt, ctx.engine.zone, lambda r: render(r, "定稿"), today)
+    pending = len(rows) - count
+    ctx.say(
+        f"{county.name}{year}年度：{count}份定稿报告和汇总表。"
+        + (f"另有{pending}个单位尚未定稿，只列在汇总表中。" if pending else "全部单位均已定稿。"),
+        document=(filename, data),
+    )
+
+
+# ---- one unit, read-only ----------------------------------------------------------------------------
+
+
+def _unit(ctx: "Ctx", arg: str, action: str) -> Unit | None:
+    """The unit a command or button names, if the person may read it; otherwise refused and logged."""
+    unit_id = int(arg) if arg.strip().lstrip("#").isdigit() and len(arg) < 12 else None
+    if unit_id is None:
+        if not arg.strip():
+            ctx.say("请写出单位编号，例如：/open 12（编号见 /dashboard）。")
+            return None
+        unit = None
+    else:
+        unit = ctx.store.unit(unit_id)
+    reason = check(ctx.store, ctx.user, unit, "read")
+    if reason:
+        ctx.say(reason)
+        return None
+    return unit
+
+
+def open_unit(ctx: "Ctx", arg: str) -> None:
+    """A unit's report, read-only: status, progress, the checker's findings, open comments."""
+    unit = _unit(ctx, arg.strip().lstrip("#"), "open")
+    if unit is None:
+        return
+    year = default_year(ctx.engine.today())
+    record = ctx.store.report_for(unit.id, year, create=False)  # type: ignore[arg-type]
+    ctx.conv.prompt_token = ctx.engine.new_token()
+    buttons = []
+    if access(ctx.store, ctx.user, unit).may("invite:clerk") and access(ctx.store, ctx.user, unit).role == "coordinator":
+        buttons.append([ctx.button("邀请填报人", f"cinv:{unit.id}:clerk"), ctx.button("邀请审核人", f"cinv:{unit.id}:reviewer")])
+    if record is None:
+        ctx.say(f"#{unit.id} {unit.name}：{year}年度报告还没有开始（{len(ctx.store.members(unit.id))}人已加入）。", buttons)  # type: ignore[arg-type]
+        return
+    from bot.interview.engine import findings_text
+    from bot.interview.review import STATUS_TEXT
+
+    report = ctx.store.load_report(record.id)  # type: ignore[arg-type]
+    previous = ctx.store.report_for(unit.id, year - 1, create=False)  # type: ignore[arg-type]
+    findings = validate(report, ctx.store.load_report(previous.id) if previous else None)  # type: ignore[arg-type]
+    errors = [f for f in findings if f.level == "error"]
+    warnings = [f for f in findings if f.level == "warning"]
+    lines = [f"#{unit.id} {report.title()}（只读）", f"状态：{STATUS_TEXT[record.status]}。检查：{len(errors)}个错误、{len(warnings)}个提醒。"]
+    if errors:
+        lines.append(findings_text("错误：", errors, 15))
+    if warnings:
+        lines.append(findings_text("提醒：", warnings, 10))
+    lines += comment_lines(ctx, ctx.store.comments(record.id))  # type: ignore[arg-type]
+    buttons.insert(0, [ctx.button("查看表格", f"cview:{unit.id}"), ctx.button("下载Word", f"cdocx:{unit.id}")])
+    buttons.insert(1, [ctx.button("修改记录", f"chist:{unit.id}"), ctx.button("成员", f"cmembers:{unit.id}")])
+    ctx.say("\n".join(lines), buttons)
+
+
+def view_unit(ctx: "Ctx", arg: str) -> None:
+    from bot.interview.engine import preview
+
+    unit = _unit(ctx, arg, "view")
+    if unit is None:
+        return
+    record = ctx.store.report_for(unit.id, default_year(ctx.engine.today()), create=False)  # type: ignore[arg-type]
+    ctx.say(preview(ctx.store.load_report(record.id)) if record else "该单位还没有报告。")  # type: ignore[arg-type]
+
+
+def docx_of_unit(ctx: "Ctx", arg: str) -> None:
+    """The stored final document if there is one; otherwise a draft rendered now (marked 草稿)."""
+    unit = _unit(ctx, arg, "docx")
+    if unit is None:
+        return
+    record = ctx.store.report_for(unit.id, default_year(ctx.engine.today()), create=False)  # type: ignore[arg-type]
+    if record is None:
+        ctx.say("该单位还没有报告。")
+        return
+    stored = ctx.store.document(record.id) if record.status == "final" else None  # type: ignore[arg-type]
+    if stored is not None:
+        ctx.say("定稿文档：", document=(stored.filename, stored.data))
+        return
+    if ctx.engine.render_docx is None:
+        ctx.say("文档生成功能暂不可用。")
+        return
+    report = ctx.store.load_report(record.id)  # type: ignore[arg-type]
+    ctx.say("草稿（未定稿，仅供查看）：", document=(f"{report.title()}（草稿）.docx", ctx.engine.render_docx(report, "草稿")))
+
+
+def history_of_unit(ctx: "Ctx", arg: str) -> None:
+    from bot.interview.people import cmd_history
+
+    cmd_history(ctx, arg)
+
+
+def members_of_unit(ctx: "Ctx", arg: str) -> None:
+    from bot.interview.people import cmd_members
+
+    unit = _unit(ctx, arg, "members")
+    if unit is not None:
+        cmd_members(ctx, unit.id)
+
+
+def invite_for_unit(ctx: "Ctx", arg: str) -> None:
+    from bot.interview.people import invite_to
+
+    unit_arg, _, role = arg.partition(":")
+    if role not in ("clerk", "reviewer"):
+        ctx.store.refuse(ctx.user, "cinv", arg[:60], "malformed button")
+        ctx.say("按钮无效。")
+        return
+    unit = _unit(ctx, unit_arg, "invite")
+    if unit is not None:
+        invite_to(ctx, unit, role)
+
+
+def set_county_deadline(ctx: "Ctx", name: str) -> County | str | None:
+    """The county a '/deadline 县名 日期' names, if this person may set its date: a coordinator of it, or an
+    operator (who may also name a county known only from lone units' answers: returned as the name)."""
+    mine = [c for c in ctx.store.coordinated_counties(ctx.user) if c.name == name]
+    if mine:
+        return mine[0]
+    if is_operator(ctx):
+        named = ctx.store.counties_named(name)
+        return named[0] if len(named) == 1 else name
+    ctx.store.refuse(ctx.user, "deadline", f"county:{name[:40]}", "not a coordinator of this county")
+    return None

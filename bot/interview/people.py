@@ -1,0 +1,356 @@
+"""People and units in the chat: joining by invitation, inviting, members, leaving, switching units,
+and a unit's change history.
+
+Only an invitation lets someone into a unit or a county; there is no joining by name. Every button that
+names a member, an invite or a unit is checked against the presser's role when pressed.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timezone
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from bot.access import ROLE_NAMES, access, check
+from bot.interview.progress import default_year
+from bot.interview.review import home as review_home
+from storage.models import Invite, Unit
+
+if TYPE_CHECKING:
+    from bot.interview.engine import Ctx
+
+INVITE_ROLES = {"填报人": "clerk", "clerk": "clerk", "审核": "reviewer", "审核人": "reviewer", "reviewer": "reviewer",
+                "负责人": "owner", "owner": "owner", "协调人": "coordinator", "coordinator": "coordinator"}
+ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def _id(arg: str) -> int | None:
+    return int(arg) if arg.isdigit() and len(arg) < 12 else None
+
+
+# ---- joining --------------------------------------------------------------------------------------
+
+
+def join(ctx: "Ctx", token: str) -> bool:
+    """/start TOKEN. False when the token was no good (the caller goes on as with a plain /start)."""
+    invite, reason = ctx.store.redeem_invite(token.strip(), ctx.user)
+    if invite is None:
+        ctx.store.refuse(ctx.user, "join", "invite", reason)
+        ctx.say(reason)
+        return False
+    if invite.county_id is not None:
+        county = ctx.store.county(invite.county_id)
+        ctx.state["county"] = invite.county_id
+        from bot.interview.coordinate import HELP as COORDINATOR_HELP
+
+        ctx.say(f"您已成为{county.name if county else ''}的协调人（县政务公开办）。\n{COORDINATOR_HELP}")
+        return True
+    unit = ctx.store.unit(invite.unit_id)  # type: ignore[arg-type]
+    assert unit is not None
+    role = ctx.store.role(ctx.user, unit.id)  # type: ignore[arg-type]  # may be stronger than the invite's
+    switch_to(ctx, unit)
+    if role == "reviewer":
+        review_home(ctx, preface=f"您已加入“{unit.name}”，担任审核人。报告提交审核后会通知您。")
+    elif ctx.conv.step:
+        ctx.engine.prompt(ctx, f"您已加入“{unit.name}”（{ROLE_NAMES.get(role or '', '')}），继续填写：")
+    else:
+        record = ctx.record
+        ctx.engine.ask(ctx, ctx.script.first_step("table2").id, f"您已加入“{unit.name}”（{ROLE_NAMES.get(role or '', '')}），一起填写{record.year if record else ''}年度报告。")
+    return True
+
+
+def switch_to(ctx: "Ctx", unit: Unit) -> None:
+    """Make this unit's current report the one in the conversation, keeping each report's place."""
+    positions: dict[str, Any] = ctx.state.setdefault("positions", {})
+    if ctx.conv.report_id and ctx.conv.step:
+        positions[str(ctx.conv.report_id)] = ctx.conv.step
+    record = ctx.store.report_for(unit.id, default_year(ctx.engine.today()))  # type: ignore[arg-type]
+    assert record is not None
+    ctx.conv.report_id = record.id
+    ctx.reset_answers()
+    ctx.conv.step = positions.pop(str(record.id), "")
+    ctx.state["sub"] = {}
+    ctx.state["history"] = []
+    while len(positions) > 20:
+        positions.pop(next(iter(positions)))
+
+
+# ---- inviting -------------------------------------------------------------------------------------
+
+
+def cmd_invite(ctx: "Ctx", args: str) -> None:
+    """/invite [填报人|审核人|负责人|协调人]: a link for the current unit (or, 协调人, the current county)."""
+    role = INVITE_ROLES.get(args.strip() or "填报人")
+    if role is None:
+        ctx.say("用法：/invite 填报人、/invite 审核人 或 /invite 负责人（协调人可用 /invite 协调人）。")
+        return
+    if role == "coordinator":
+        from bot.interview.coordinate import current_county
+
+        county = current_county(ctx)
+        if county is None:
+            return
+        invite = ctx.store.create_invite(None, ctx.user, "coordinator", county_id=county.id)
+        ctx.say(_invite_text(ctx, invite, f"{county.name}协调人"))
+        return
+    record = ctx.record
+    if record is None:
+        ctx.say("请先创建单位（回答单位名称）后再邀请同事。")
+        return
+    invite_to(ctx, ctx.store.unit(record.unit_id), role)
+
+
+def invite_to(ctx: "Ctx", unit: Unit | None, role: str) -> None:
+    reason = check(ctx.store, ctx.user, unit, f"invite:{role}")
+    if reason:
+        ctx.say("您无权邀请" + ROLE_NAMES[role] + "。" if reason.startswith("您无权进行") else reason)
+        return
+    assert unit is not None
+    invite = ctx.store.create_invite(unit.id, ctx.user, role)
+    ctx.say(_invite_text(ctx, invite, f"“{unit.name}”的{ROLE_NAMES[role]}"))
+
+
+def _invite_text(ctx: "Ctx", invite: Invite, what: str) -> str:
+    return (
+        f"请把下面的链接发给{what}，7天内有效，只能使用一次：\n{ctx.engine.invite_link(invite.token)}\n"
+        "对方点开链接（或在对话中发送上面的 /start 命令）即可加入。发送 /members 可查看和撤销未使用的邀请。"
+    )
+
+
+# ---- members --------------------------------------------------------------------------------------
+
+
+def cmd_members(ctx: "Ctx", unit_id: int | None = None) -> None:
+    """The unit's members and open invites; a manager gets buttons to change roles, remove and revoke."""
+    record = ctx.record
+    unit = ctx.store.unit(unit_id) if unit_id else (ctx.store.unit(record.unit_id) if record else None)
+    if unit is None:
+        ctx.say("还没有单位。")
+        return
+    reason = check(ctx.store, ctx.user, unit, "read")
+    if reason:
+        ctx.say(reason)
+        return
+    manager = access(ctx.store, ctx.user, unit).may("manage")
+    ctx.conv.prompt_token = ctx.engine.new_token()
+    lines = [f"“{unit.name}”的成员："]
+    buttons = []
+    for member, user in ctx.store.members(unit.id):  # type: ignore[arg-type]
+        lines.append(f"· {user.display_name or '（未命名）'}：{ROLE_NAMES.get(member.role, member.role)}")
+        if manager and user.id != ctx.user.id:
+            row = [ctx.button(f"移出 {user.display_name[:8]}", f"mremove:{member.id}")]
+            if member.role != "owner":
+                row.append(ctx.button(f"设为负责人 {user.display_name[:8]}", f"mowner:{member.id}"))
+            buttons.append(row)
+    invites = ctx.store.open_invites(unit_id=unit.id)
+    if invites:
+        lines.append("未使用的邀请：")
+        for invite in invites:
+            expires = invite.expires_at.replace(tzinfo=invite.expires_at.tzinfo or timezone.utc).astimezone(ZONE)
+            lines.append(f"· {ROLE_NAMES.get(invite.role, invite.role)}，{expires:%m-%d %H:%M}前有效")
+            if manager:
+                buttons.append([ctx.button(f"撤销{ROLE_NAMES.get(invite.role, '')}邀请（{expires:%m-%d %H:%M}）", f"revoke:{invite.token[:12]}")])
+    lines.append("发送 /invite 填报人 或 /invite 审核人 邀请同事；发送 /leave 退出本单位。")
+    ctx.say("\n".join(lines), buttons)
+
+
+def _member_for_manager(ctx: "Ctx", arg: str):  # type: ignore[no-untyped-def]
+    from storage.models import Member
+
+    member_id = _id(arg)
+    member = ctx.store.session.get(Member, member_id) if member_id else None
+    unit = ctx.store.unit(member.unit_id) if member else None
+    reason = check(ctx.store, ctx.user, unit, "manage")
+    if reason:
+        ctx.say(reason)
+        return None, None
+    return member, unit
+
+
+def _owners(ctx: "Ctx", unit_id: int) -> int:
+    return sum(1 for m, _ in ctx.store.members(unit_id) if m.role == "owner")
+
+
+def remove_member(ctx: "Ctx", arg: str) -> None:
+    member, unit = _member_for_manager(ctx, arg)
+    if member is None:
+        return
+    if member.role == "owner" and _owners(ctx, unit.id) <= 1:
+        ctx.say("不能移出唯一的负责人。请先把其他成员设为负责人。")
+        return
+    ctx.store.remove_member(member)
+    ctx.store.session.add(_audit(ctx, unit, "member.remove", {"user": member.user_id, "role": member.role}, None))
+    ctx.say("已移出该成员。")
+    cmd_members(ctx, unit.id)
+
+
+def make_owner(ctx: "Ctx", arg: str) -> None:
+    member, unit = _member_for_manager(ctx, arg)
+    if member is None:
+        return
+    old = member.role
+    member.role = "owner"
+    ctx.store.save(member, _audit(ctx, unit, "member.role", {"user": member.user_id, "role": old}, {"user": member.user_id, "role": "owner"}))
+    ctx.say("已设为负责人。")
+    cmd_members(ctx, unit.id)
+
+
+def revoke(ctx: "Ctx", arg: str) -> None:
+    from sqlmodel import select
+
+    invite = ctx.store.session.exec(select(Invite).where(Invite.token.startswith(arg))).first() if len(arg) == 12 else None  # type: ignore[attr-defined]
+    unit = ctx.store.unit(invite.unit_id) if invite and invite.unit_id else None
+    reason = check(ctx.store, ctx.user, unit, "manage")
+    if reason:
+        ctx.say(reason)
+        return
+    assert invite is not None
+    invite.revoked = True
+    ctx.store.save(invite)
+    ctx.say("已撤销该邀请，链接不能再使用。")
+
+
+def _audit(ctx: "Ctx", unit: Unit, key: str, old: Any, new: Any):  # type: ignore[no-untyped-def]
+    """Membership changes go into the unit's current report's audit log."""
+    from storage.models import AuditLog
+
+    record = ctx.store.report_for(unit.id, default_year(ctx.engine.today()))  # type: ignore[arg-type]
+    dump = (lambda v: None if v is None else json.dumps(v, ensure_ascii=False))
+    return AuditLog(report_id=record.id, user_id=ctx.user.id, key=key, old=dump(old), new=dump(new), action="member")  # type: ignore[union-attr]
+
+
+def cmd_leave(ctx: "Ctx", args: str) -> None:
+    """/leave: leave the current unit; the last owner cannot leave it ownerless."""
+    record = ctx.record
+    member = ctx.store.member(ctx.user, record.unit_id) if record else None
+    if member is None:
+        ctx.say("您目前不在任何单位中。")
+        return
+    unit = ctx.store.unit(member.unit_id)
+    assert unit is not None
+    if member.role == "owner" and _owners(ctx, unit.id) <= 1:  # type: ignore[arg-type]
+        others = len(ctx.store.members(unit.id)) - 1  # type: ignore[arg-type]
+        ctx.say(
+            f"您是“{unit.name}”唯一的负责人，不能退出。"
+            + ("请先发送 /members 把其他成员设为负责人。" if others else "单位里没有其他成员，请先邀请同事并设为负责人。")
+        )
+        return
+    if args.strip() != "确认":
+        ctx.say(f"确定要退出“{unit.name}”吗？退出后不能再查看和填写该单位的报告。确认请发送：/leave 确认")
+        return
+    ctx.store.session.add(_audit(ctx, unit, "member.leave", {"user": member.user_id, "role": member.role}, None))
+    ctx.store.remove_member(member)
+    ctx.conv.report_id = None
+    ctx.conv.step = ""
+    ctx.state = {k: v for k, v in ctx.state.items() if k in ("positions", "county")}
+    ctx.reset_answers()
+    ctx.say(f"已退出“{unit.name}”。发送 /units 查看您所在的其他单位。")
+
+
+# ---- several units --------------------------------------------------------------------------------
+
+
+def cmd_units(ctx: "Ctx") -> None:
+    ctx.conv.prompt_token = ctx.engine.new_token()
+    rows = []
+    lines = ["您所在的单位："]
+    for member, unit in ctx.store.memberships(ctx.user):
+        current = ctx.record is not None and ctx.record.unit_id == unit.id
+        lines.append(f"· {unit.name}（{ROLE_NAMES.get(member.role, member.role)}）{'←当前' if current else ''}")
+        if not current:
+            rows.append([ctx.button(f"切换到 {unit.name}", f"switch:{unit.id}")])
+    for county in ctx.store.coordinated_counties(ctx.user):
+        lines.append(f"· {county.name}（协调人）：/dashboard")
+    if len(lines) == 1:
+        lines = ["您还没有加入任何单位。发送 /start 创建本单位，或点同事发来的邀请链接加入。"]
+    lines.append("发送 /newunit 可以再建一个单位。")
+    ctx.say("\n".join(lines), rows)
+
+
+def switch(ctx: "Ctx", arg: str) -> None:
+    unit_id = _id(arg)
+    unit = ctx.store.unit(unit_id) if unit_id else None
+    if unit is None or ctx.store.role(ctx.user, unit.id) is None:  # type: ignore[arg-type]
+        ctx.store.refuse(ctx.user, "switch", f"unit:{arg[:20]}", "not a member")
+        ctx.say("您不是该单位的成员。")
+        return
+    switch_to(ctx, unit)
+    if ctx.store.role(ctx.user, unit.id) == "reviewer":  # type: ignore[arg-type]
+        review_home(ctx, preface=f"已切换到“{unit.name}”。")
+    else:
+        ctx.engine.resume(ctx, f"已切换到“{unit.name}”：")
+
+
+def cmd_newunit(ctx: "Ctx") -> None:
+    positions: dict[str, Any] = ctx.state.setdefault("positions", {})
+    if ctx.conv.report_id and ctx.conv.step:
+        positions[str(ctx.conv.report_id)] = ctx.conv.step
+    ctx.conv.report_id = None
+    ctx.conv.step = ""
+    ctx.reset_answers()
+    ctx.engine.ask(ctx, ctx.script.steps[0].id, "新建一个单位。已有单位的进度都已保存，发送 /units 可切换回去。")
+
+
+# ---- history --------------------------------------------------------------------------------------
+
+
+def _value(v: str | None) -> str:
+    if v is None:
+        return "空"
+    value = json.loads(v)
+    if isinstance(value, str):
+        return (value[:20] + "…") if len(value) > 20 else (value or "空")
+    if isinstance(value, dict):
+        return "…"
+    return str(value)
+
+
+def key_label(ctx: "Ctx", key: str) -> str:
+    if key in {c.path for c in ctx.fmt.cells()}:
+        return ctx.fmt.cell(key).name
+    names = {"status": "报告状态", "unit.name": "单位名称", "unit.level": "单位层级", "meta.profile": "第六部分格式",
+             "member.remove": "移出成员", "member.role": "成员角色", "member.leave": "成员退出"}
+    if key.startswith("text."):
+        section = next((s for s in ctx.fmt.sections if s.text == key[5:] or s.key == key[5:]), None)
+        return f"正文“{section.heading}”" if section else f"正文（{key[5:]}）"
+    return names.get(key, key)
+
+
+def history_text(ctx: "Ctx", report_id: int, limit: int = 30) -> str:
+    from bot.interview.review import STATUS_TEXT
+
+    record = ctx.store.report_record(report_id)
+    rows = ctx.store.history(report_id, limit)
+    if record is None or not rows:
+        return "还没有修改记录。"
+    names = {u.id: u.display_name for _, u in ctx.store.members(record.unit_id)}
+    lines = [f"最近{len(rows)}条修改记录（新的在前）："]
+    for row in rows:
+        when = row.at.replace(tzinfo=row.at.tzinfo or timezone.utc).astimezone(ZONE).strftime("%m-%d %H:%M")
+        who = names.get(row.user_id) or (ctx.store.get_user(row.user_id).display_name if row.user_id and ctx.store.get_user(row.user_id) else "") or "系统"  # type: ignore[union-attr]
+        if row.key == "status":
+            old, new = STATUS_TEXT.get(json.loads(row.old or '""'), "—"), STATUS_TEXT.get(json.loads(row.new or '""'), "—")
+        else:
+            old, new = _value(row.old), _value(row.new)
+        lines.append(f"{when} {who}：{key_label(ctx, row.key)} {old} → {new}")
+    return "\n".join(lines)
+
+
+def cmd_history(ctx: "Ctx", args: str) -> None:
+    """/history: the current unit's recent changes; a coordinator: /history 编号 for a unit of the county."""
+    unit_id = _id(args.strip().lstrip("#"))
+    if unit_id is None:
+        record = ctx.record
+        if record is None:
+            ctx.say("还没有报告。")
+            return
+        unit = ctx.store.unit(record.unit_id)
+    else:
+        unit = ctx.store.unit(unit_id)
+        record = ctx.store.report_for(unit_id, default_year(ctx.engine.today()), create=False) if unit else None
+    reason = check(ctx.store, ctx.user, unit, "read")
+    if reason:
+        ctx.say(reason)
+        return
+    ctx.say(history_text(ctx, record.id) if record else "该单位还没有报告。")  # type: ignore[arg-type]

@@ -1,0 +1,32 @@
+"""How far a report has come: the year being reported and which interview parts are complete.
+
+Apart from the engine so that the steps, the reminders and the county overview can use it without
+importing the engine (which imports them).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from bot.formatdef import FormatDef
+from bot.interview.script import Script
+
+
+def default_year(today: date) -> int:
+    """The year being reported: last year until June (the January rush), this year from July."""
+    return today.year if today.month >= 7 else today.year - 1
+
+
+def parts_done_from(answers: dict[str, Any], fmt: FormatDef, script: Script) -> set[str]:
+    """The interview parts whose answers are complete."""
+    done = {"unit"} if answers.get("unit.name") and answers.get("unit.level") else set()
+    for table in ("table2", "table3", "table4"):
+        if all(answers.get(c.path) is not None for c in fmt.cells() if c.table == table):
+            done.add(table)
+    for part, key in (("overview", "text.overview"), ("problems", "text.problems"), ("other", "text.other"), ("preamble", "text.preamble")):
+        if (answers.get(key) or "").strip():
+            done.add(part)
+    if answers.get("meta.docx_at"):
+        done.add("finish")
+    return done
