@@ -187,6 +187,27 @@ def cmd_reminders_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_county_create(args: argparse.Namespace) -> int:
+    """An operator at the server creates a county and gets its first coordinator's invitation."""
+    from bot.config import Config
+    from storage.repository import Repository
+
+    config = Config.load()
+    repo = Repository(config.database_url or None, data_dir=config.data_dir)
+    with repo.transaction() as store:
+        operator = store.user("terminal", "operator", "管理员")
+        county = next(
+            (c for c in store.counties_named(args.name) if c.province == args.province and c.city == args.city), None
+        ) or store.create_county(args.name, args.province, args.city, operator)
+        invite = store.create_invite(None, operator, "coordinator", days=args.days, county_id=county.id)
+    repo.dispose()
+    _out(f"{county.name}（编号{county.id}）协调人邀请，{args.days}天内有效，只能使用一次：")
+    if config.token and args.bot:
+        _out(f"https://t.me/{args.bot}?start={invite.token}")
+    _out(f"/start {invite.token}")
+    return 0
+
+
 def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -229,6 +250,16 @@ def build_parser() -> argparse.ArgumentParser:
     rplan.add_argument("--holidays", metavar="FILE", help="运维人员补充的节假日文件（YAML）")
     rplan.add_argument("--json", action="store_true")
     rplan.set_defaults(func=cmd_reminders_plan)
+
+    county = sub.add_parser("county", help="县（运维人员）")
+    county_sub = county.add_subparsers(dest="county_command", required=True)
+    ccreate = county_sub.add_parser("create", help="创建县并生成协调人邀请")
+    ccreate.add_argument("name", metavar="县名")
+    ccreate.add_argument("--province", default="", metavar="省")
+    ccreate.add_argument("--city", default="", metavar="市")
+    ccreate.add_argument("--days", type=int, default=7, help="邀请有效天数（默认7）")
+    ccreate.add_argument("--bot", metavar="BOT_USERNAME", help="机器人的用户名，用于生成 t.me 链接")
+    ccreate.set_defaults(func=cmd_county_create)
 
     run = sub.add_parser("run", help="运行机器人：设置了TELEGRAM_BOT_TOKEN时连接Telegram，否则在终端中运行")
     run.add_argument("--user", help="终端模式的用户名")

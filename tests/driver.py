@@ -13,22 +13,29 @@ from bot.service import Service
 from storage.repository import Repository
 
 
-def make_service(data_dir: Path, today: date = date(2026, 11, 23)) -> Service:
-    return Service(Repository(data_dir=data_dir), Engine(today=lambda: today, render_docx=docx_bytes))
+def make_service(data_dir: Path, today: date = date(2026, 11, 23), admin_ids: frozenset[str] = frozenset()) -> Service:
+    return Service(Repository(data_dir=data_dir), Engine(today=lambda: today, render_docx=docx_bytes, admin_ids=admin_ids))
 
 
 class Clerk:
-    """One person talking to the bot; counts every message and tap they make."""
+    """One person talking to the bot; counts every message and tap they make.
 
-    def __init__(self, service: Service, external_id: str = "clerk1"):
+    With channel="telegram" the person has a chat id (their id), so the bot's own messages (review news,
+    nudges) are queued for them.
+    """
+
+    def __init__(self, service: Service, external_id: str = "clerk1", channel: str = "test", name: str = "测试"):
         self.service = service
         self.id = external_id
+        self.channel = channel
+        self.name = name
         self.last: Outcome = Outcome()
         self.actions = 0
 
     def _send(self, inp: Input) -> Outcome:
         self.actions += 1
-        self.last = self.service.handle("test", self.id, inp, "测试")
+        chat = self.id if self.channel == "telegram" else ""
+        self.last = self.service.handle(self.channel, self.id, inp, self.name, chat)
         return self.last
 
     def say(self, text: str) -> Outcome:

@@ -16,6 +16,7 @@ from sqlmodel import select
 
 from bot.formatdef import FormatDef
 from bot.interview.progress import parts_done_from
+from bot.interview.review import UNFINISHED
 from bot.interview.script import Script
 from bot.reminders.schedule import county_keys, earliest
 from bot.report import Report
@@ -25,7 +26,6 @@ from storage.repository import Store, _aware, assemble_report, decode
 
 STATUS_LABELS = {"none": "未开始", "draft": "填报中", "returned": "已退回", "review": "待审核", "final": "已定稿"}
 STATUS_ORDER = {"none": 0, "draft": 1, "returned": 1, "review": 2, "final": 3}
-UNFINISHED = ("E-BLANK", "E-SECTIONS")  # blank cells and unwritten sections are progress, not errors
 
 
 @dataclass

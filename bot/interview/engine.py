@@ -221,6 +221,8 @@ class Engine:
         elif inp.kind == "button":
             token, _, action = inp.text.partition(":")
             if not conv.prompt_token or token != conv.prompt_token:
+                if action.partition(":")[0] in ACTIONS:  # it names a unit, a report or a person: worth a record
+                    store.refuse(user, "stale button", action[:64], "button of an older prompt or of someone else")
                 return Outcome(ack="这个按钮已过期，请使用最新一条消息中的按钮。", stale=True)
             self._guarded(ctx, lambda: self.on_action(ctx, action))
         elif inp.kind == "command":
@@ -396,6 +398,9 @@ class Engine:
         handler()
 
     def on_file(self, ctx: Ctx, inp: Input) -> None:
+        if ctx.conv.report_id and not ctx.may("edit"):
+            ctx.refuse("edit")
+            return
         size = max(len(inp.data), inp.size)
         if size > MAX_UPLOAD:
             ctx.say(f"文件太大（{size / 1024 / 1024:.1f} MB），请上传不超过10 MB的.docx、.txt或.json文件。")

@@ -310,6 +310,7 @@ def key_label(ctx: "Ctx", key: str) -> str:
     if key in {c.path for c in ctx.fmt.cells()}:
         return ctx.fmt.cell(key).name
     names = {"status": "报告状态", "unit.name": "单位名称", "unit.level": "单位层级", "meta.profile": "第六部分格式",
+             "text.preamble": "前言", "unit.province": "所在省", "unit.city": "所在市", "unit.county": "所在县",
              "member.remove": "移出成员", "member.role": "成员角色", "member.leave": "成员退出"}
     if key.startswith("text."):
         section = next((s for s in ctx.fmt.sections if s.text == key[5:] or s.key == key[5:]), None)
@@ -317,24 +318,46 @@ def key_label(ctx: "Ctx", key: str) -> str:
     return names.get(key, key)
 
 
+ACTION_NAMES = {"answer": "填写", "upload": "上传文件填入", "docx": "生成文档", "submit": "提交审核", "approve": "审核通过",
+                "return": "退回修改", "reopen": "定稿后修改", "withdraw": "审核中修改", "final": "直接定稿", "member": "成员变动"}
+
+
 def history_text(ctx: "Ctx", report_id: int, limit: int = 30) -> str:
+    """Recent changes, newest first; a bulk change (an upload, an all-zero table) as one line."""
+    from itertools import groupby
+
     from bot.interview.review import STATUS_TEXT
 
     record = ctx.store.report_record(report_id)
-    rows = ctx.store.history(report_id, limit)
+    from bot.interview.review import is_content
+
+    rows = [r for r in ctx.store.history(report_id, 500) if r.key == "status" or r.key.startswith("member.") or is_content(r.key)]
     if record is None or not rows:
         return "还没有修改记录。"
-    names = {u.id: u.display_name for _, u in ctx.store.members(record.unit_id)}
-    lines = [f"最近{len(rows)}条修改记录（新的在前）："]
-    for row in rows:
-        when = row.at.replace(tzinfo=row.at.tzinfo or timezone.utc).astimezone(ZONE).strftime("%m-%d %H:%M")
-        who = names.get(row.user_id) or (ctx.store.get_user(row.user_id).display_name if row.user_id and ctx.store.get_user(row.user_id) else "") or "系统"  # type: ignore[union-attr]
-        if row.key == "status":
-            old, new = STATUS_TEXT.get(json.loads(row.old or '""'), "—"), STATUS_TEXT.get(json.loads(row.new or '""'), "—")
-        else:
-            old, new = _value(row.old), _value(row.new)
-        lines.append(f"{when} {who}：{key_label(ctx, row.key)} {old} → {new}")
-    return "\n".join(lines)
+    names: dict[int | None, str] = {}
+    lines: list[str] = []
+    for (user_id, action, at), group in groupby(rows, key=lambda r: (r.user_id, r.action, r.at.replace(microsecond=0))):
+        if len(lines) >= limit:
+            break
+        if user_id not in names:
+            user = ctx.store.get_user(user_id) if user_id else None
+            names[user_id] = (user.display_name if user else "") or "系统"
+        when = at.replace(tzinfo=at.tzinfo or timezone.utc).astimezone(ZONE).strftime("%m-%d %H:%M")
+        items = list(group)
+        head = f"{when} {names[user_id]}"
+        if len(items) > 3:
+            cells = sum(1 for r in items if r.key.startswith("table"))
+            texts = sum(1 for r in items if r.key.startswith("text."))
+            what = "、".join(x for x in (f"{cells}个格子" if cells else "", f"{texts}段正文" if texts else "") if x) or f"{len(items)}项"
+            lines.append(f"{head}：{ACTION_NAMES.get(action, action)}，改动{what}")
+            continue
+        for row in items:
+            if row.key == "status":
+                old, new = STATUS_TEXT.get(json.loads(row.old or '""'), "—"), STATUS_TEXT.get(json.loads(row.new or '""'), "—")
+                lines.append(f"{head}：{ACTION_NAMES.get(action, action)}（{old} → {new}）")
+            else:
+                lines.append(f"{head}：{key_label(ctx, row.key)} {_value(row.old)} → {_value(row.new)}")
+    return "\n".join([f"最近的修改记录（新的在前，共{len(lines)}条）："] + lines[:limit])
 
 
 def cmd_history(ctx: "Ctx", args: str) -> None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from bot.access import access, check
 from bot.formatdef import FormatDef, strip_ordinal
+from bot.interview.progress import parts_done_from
 from bot.interview.script import Script, Step
 from bot.validate import validate
 from storage.models import Comment, ReportRecord, User
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from bot.interview.engine import Ctx
 
 STATUS_TEXT = {"draft": "填报中", "review": "待审核", "final": "已定稿"}
+UNFINISHED = ("E-BLANK", "E-SECTIONS")  # what an unfinished report lacks; not errors while it is being filled
 MAX_COMMENT = 1000
 
 
@@ -68,16 +70,25 @@ def locate(fmt: FormatDef, part: str, text: str) -> tuple[str, str]:
     return part, body
 
 
+def step_paths(step: Step) -> set[str]:
+    """The keys a question fills (cells, texts), as far as the step says."""
+    paths = set(step.keys) | ({step.key} if step.key else set())
+    if step.row:
+        table = step.table or step.part
+        paths |= {f"{table}.{step.row}.{c}" for c in step.columns} or {f"{table}.{step.row}"}
+    return paths
+
+
 def applies_to_step(comment: Comment, step: Step, first_of_part: bool) -> bool:
-    """A part's comment shows at the part's first question; a row's or cell's where that row is asked
-    (or at the first question of a table asked as a whole)."""
-    part, _, rest = comment.target.partition(".")
+    """Every comment on a part shows at the part's first question; a row's or cell's comment also
+    where that row or cell is asked."""
+    part = comment.target.split(".")[0]
     if part != step.part:
         return False
-    if not rest:
-        return first_of_part
-    row = rest.split(".")[0]
-    return step.row == row if step.row else first_of_part
+    if first_of_part:
+        return True
+    target = comment.target
+    return any(p == target or p.startswith(target + ".") or target.startswith(p + ".") for p in step_paths(step))
 
 
 def comments_for_step(ctx: "Ctx", step: Step) -> list[Comment]:
@@ -191,12 +202,17 @@ def home(ctx: "Ctx", report_id: int | None = None, preface: str = "") -> None:
     if reason:
         ctx.say(reason)
         return
-    report = ctx.store.load_report(record.id)  # type: ignore[arg-type]
-    findings = validate(report)
+    answers = ctx.store.answers(record.id)  # type: ignore[arg-type]
+    report = ctx.store.load_report(record.id, answers)  # type: ignore[arg-type]
+    done = parts_done_from(answers, ctx.fmt, ctx.script)
+    findings = [f for f in validate(report) if f.rule not in UNFINISHED]  # blanks are progress, not errors
     errors = [f for f in findings if f.level == "error"]
     open_comments = ctx.store.comments(record.id)  # type: ignore[arg-type]
     lines = [preface] if preface else []
-    lines.append(f"{report.title()}：{STATUS_TEXT[record.status]}。检查：{len(errors)}个错误、{len(findings) - len(errors)}个提醒。")
+    lines.append(
+        f"{report.title()}：{STATUS_TEXT[record.status]}，已完成{len(done)}/{len(ctx.script.parts)}部分。"
+        f"检查：{len(errors)}个错误、{len(findings) - len(errors)}个提醒。"
+    )
     lines += [f"· {f.message}" for f in errors[:10]]
     if open_comments:
         lines.append(f"已有{len(open_comments)}条意见：")

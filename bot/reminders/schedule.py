@@ -199,14 +199,14 @@ class Reminders:
             result = store.session.execute(update(Delivery).where(Delivery.state == "sending").values(state="unknown"))  # type: ignore[arg-type]
             return int(result.rowcount or 0)
 
-    def pending(self, limit: int) -> list[tuple[int, str, str]]:
-        """(id, chat, text) of deliveries ready to send."""
+    def pending(self, limit: int) -> list[tuple[int, str, str, str]]:
+        """(id, chat, text, kind) of deliveries ready to send: reminders, nudges and review news alike."""
         now = _utc(self.now())
         with self.repo.transaction() as store:
             rows = store.session.exec(
-                select(Delivery.id, Delivery.chat_id, Delivery.text).where(Delivery.state == "pending", Delivery.not_before <= now).order_by(Delivery.id).limit(limit)  # type: ignore[arg-type]
+                select(Delivery.id, Delivery.chat_id, Delivery.text, Delivery.kind).where(Delivery.state == "pending", Delivery.not_before <= now).order_by(Delivery.id).limit(limit)  # type: ignore[arg-type]
             ).all()
-            return [(int(i), c, t) for i, c, t in rows]
+            return [(int(i), c, t, k) for i, c, t, k in rows]
 
     def claim(self, delivery_id: int) -> bool:
         """Mark one delivery as being sent, committed before the message leaves. False if someone else has it."""

@@ -19,7 +19,10 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot.reminders.schedule import Reminders
 
 log = logging.getLogger(__name__)
+# The one button of a message the bot sends on its own: back to where the person stands (for a reviewer,
+# the report to review). Its payload names nothing, so there is nothing in it to forge.
 RESUME = InlineKeyboardMarkup([[InlineKeyboardButton("继续填写", callback_data="resume")]])
+OPEN = InlineKeyboardMarkup([[InlineKeyboardButton("查看", callback_data="resume")]])
 
 
 class RateLimiter:
@@ -80,7 +83,7 @@ class ReminderSender:
 
     async def send_pending(self, bot: Bot, batch: int = 500) -> int:
         pending = await asyncio.to_thread(self.reminders.pending, batch)
-        queue: asyncio.Queue[tuple[int, str, str]] = asyncio.Queue()
+        queue: asyncio.Queue[tuple[int, str, str, str]] = asyncio.Queue()
         for item in pending:
             queue.put_nowait(item)
         sent = 0
@@ -88,20 +91,20 @@ class ReminderSender:
         async def worker() -> None:
             nonlocal sent
             while not queue.empty():
-                delivery_id, chat_id, text = queue.get_nowait()
+                delivery_id, chat_id, text, kind = queue.get_nowait()
                 await self.limiter.acquire(chat_id)
                 if not await asyncio.to_thread(self.reminders.claim, delivery_id):
                     continue
-                state, retry = await self._send(bot, chat_id, text)
+                state, retry = await self._send(bot, chat_id, text, OPEN if kind == "review" else RESUME)
                 await asyncio.to_thread(self.reminders.finish, delivery_id, state, retry)
                 sent += state == "sent"
 
         await asyncio.gather(*(worker() for _ in range(self.concurrency)))
         return sent
 
-    async def _send(self, bot: Bot, chat_id: str, text: str) -> tuple[str, float]:
+    async def _send(self, bot: Bot, chat_id: str, text: str, markup: InlineKeyboardMarkup) -> tuple[str, float]:
         try:
-            await bot.send_message(int(chat_id), text, reply_markup=RESUME)
+            await bot.send_message(int(chat_id), text, reply_markup=markup)
             return "sent", 0.0
         except RetryAfter as exc:
             seconds = exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds") else float(exc.retry_after)
