@@ -16,11 +16,10 @@ from sqlmodel import select
 
 from bot.formatdef import FormatDef
 from bot.interview.progress import parts_done_from
-from bot.interview.review import UNFINISHED
 from bot.interview.script import Script
 from bot.reminders.schedule import county_keys, earliest
 from bot.report import Report
-from bot.validate import validate
+from bot.validate import open_errors
 from storage.models import Answer, Comment, County, Deadline, Member, ReportRecord, Unit
 from storage.repository import Store, _aware, assemble_report, decode
 
@@ -103,9 +102,7 @@ def county_status(store: Store, county: County, year: int, fmt: FormatDef, scrip
             status = "returned"
         else:
             status = record.status
-        errors = 0
-        if report is not None:
-            errors = sum(1 for f in validate(report) if f.level == "error" and f.rule not in UNFINISHED)
+        errors = open_errors(report) if report is not None else 0
         out.append(
             UnitStatus(
                 unit=unit,

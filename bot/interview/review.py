@@ -14,14 +14,13 @@ from bot.access import access, check
 from bot.formatdef import FormatDef, strip_ordinal
 from bot.interview.progress import parts_done_from
 from bot.interview.script import Script, Step
-from bot.validate import validate
+from bot.validate import UNFINISHED, validate
 from storage.models import Comment, ReportRecord, User
 
 if TYPE_CHECKING:
     from bot.interview.engine import Ctx
 
 STATUS_TEXT = {"draft": "填报中", "review": "待审核", "final": "已定稿"}
-UNFINISHED = ("E-BLANK", "E-SECTIONS")  # what an unfinished report lacks; not errors while it is being filled
 MAX_COMMENT = 1000
 
 

@@ -18,7 +18,7 @@ from bot.interview.progress import parts_done_from
 from bot.interview.script import load_script
 from bot.reminders.plan import ZONE, plan
 from bot.reminders.workcalendar import WorkCalendar
-from bot.validate import validate
+from bot.validate import open_errors
 from storage.models import Deadline, Delivery, Member, ReportRecord, Reminder, Unit, User
 from storage.repository import Repository, Store
 
@@ -175,8 +175,7 @@ class Reminders:
         answers = store.answers(record.id)  # type: ignore[arg-type]
         report = store.load_report(record.id, answers)  # type: ignore[arg-type]
         done = parts_done_from(answers, report.format, self.script)
-        # blank cells and unwritten sections are what "parts done" counts; errors are the rest
-        errors = sum(1 for f in validate(report) if f.level == "error" and f.rule not in ("E-BLANK", "E-SECTIONS"))
+        errors = open_errors(report)  # blank cells and unwritten sections are what "parts done" counts
         today = self.now().astimezone(ZONE).date()
         unit = report.unit.get("name", "")
         head = f"【年报提醒】{unit}{record.year}年度政府信息公开工作年度报告：已完成 {len(done)}/{len(self.script.parts)} 部分"
