@@ -19,8 +19,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, event, func, insert, update
+from sqlalchemy import bindparam, event, func, insert, inspect, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlmodel import Session, SQLModel, create_engine, select
 
 from bot.numbers import format_decimal
@@ -80,6 +81,71 @@ def _sqlite_pragmas(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def upgrade_sqlite(engine: Engine) -> list[str]:
+    """Bring a database made by an earlier release up to the current tables, keeping every row.
+
+    New columns are added; a table whose column became optional (NOT NULL → NULL) is rebuilt and its
+    rows copied, since SQLite cannot alter a column. Runs on the raw connection: foreign-key checks
+    can only be switched off outside a transaction. Returns what was done.
+    """
+    inspector = inspect(engine)
+    plans = []
+    for table in SQLModel.metadata.sorted_tables:
+        if not inspector.has_table(table.name):
+            continue
+        existing = {c["name"]: c for c in inspector.get_columns(table.name)}
+        missing = [c for c in table.columns if c.name not in existing]
+        loosened = [c for c in table.columns if c.name in existing and c.nullable and not existing[c.name]["nullable"]]
+        if missing or loosened:
+            plans.append((table, list(existing), missing, loosened))
+    if not plans:
+        return []
+    done: list[str] = []
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA foreign_keys=OFF")
+        cursor.execute("BEGIN IMMEDIATE")
+        for table, kept_names, missing, loosened in plans:
+            if loosened:
+                old = f"{table.name}__old"
+                cursor.execute(f'ALTER TABLE "{table.name}" RENAME TO "{old}"')
+                for index in table.indexes:
+                    cursor.execute(f'DROP INDEX IF EXISTS "{index.name}"')
+                cursor.execute(str(CreateTable(table).compile(engine)))
+                for index in table.indexes:
+                    cursor.execute(str(CreateIndex(index).compile(engine)))
+                kept = ", ".join(f'"{c}"' for c in kept_names)
+                cursor.execute(f'INSERT INTO "{table.name}" ({kept}) SELECT {kept} FROM "{old}"')
+                cursor.execute(f'DROP TABLE "{old}"')
+                done.append(f"{table.name}: rebuilt, {', '.join(c.name for c in loosened)} now optional")
+                continue
+            for column in missing:
+                default = column.default.arg if column.default is not None and not callable(column.default.arg) else None
+                clause = f" DEFAULT {_sql_literal(default)}" if default is not None else ""
+                cursor.execute(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {column.type.compile(engine.dialect)}{clause}')
+            for index in table.indexes:
+                if any(c in missing for c in index.columns):
+                    cursor.execute(str(CreateIndex(index).compile(engine)))
+            done.append(f"{table.name}: added {', '.join(c.name for c in missing)}")
+        cursor.execute("COMMIT")
+        cursor.execute("PRAGMA foreign_keys=ON")
+    except BaseException:
+        raw.rollback()
+        raise
+    finally:
+        raw.close()
+    return done
+
+
+def _sql_literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 class Repository:
     def __init__(self, url: str | None = None, data_dir: Path | None = None):
         data_dir = data_dir or Path(os.environ.get("NIANBAO_DATA_DIR", "data"))
@@ -92,6 +158,7 @@ class Repository:
         )
         if is_sqlite:
             _sqlite_pragmas(self.engine)
+            upgrade_sqlite(self.engine)
         # SQLite has one writer at a time: queue our own transactions here rather than in SQLite's
         # sleeping busy handler (other processes still wait through busy_timeout).
         self._write_lock = threading.Lock() if is_sqlite else contextlib.nullcontext()
