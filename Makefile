@@ -23,6 +23,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/check.py
 	$(BIN)/python bench/render.py
+	$(BIN)/python bench/dashboard.py
 
 # Renders a sample report to build/preview: .docx, and PDF and PNG pages when LibreOffice and pdftoppm exist.
 preview: $(STAMP)

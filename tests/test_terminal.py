@@ -63,3 +63,24 @@ def test_terminal_bad_input_and_missing_file(tmp_path):
     assert "单位名称应为2到40个字" in out
     assert "找不到文件" in out
     assert "没有 /frobnicate 这个命令" in out
+
+
+def test_terminal_county_flow_with_pasted_tokens(tmp_path):
+    """An operator at the server creates a county; its coordinator and a clerk join by pasting tokens."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), NIANBAO_DATA_DIR=str(tmp_path))
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    created = subprocess.run(
+        [sys.executable, "-m", "bot", "county", "create", "阳城县", "--province", "山西省", "--city", "晋城市"],
+        capture_output=True, text=True, env=env, timeout=60, cwd=str(tmp_path),
+    )
+    assert created.returncode == 0, created.stderr
+    token_line = next(line for line in created.stdout.splitlines() if line.startswith("/start "))
+    out = chat(tmp_path, [token_line, "/addunit 次营镇人民政府"], user="coordinator")
+    assert "您已成为阳城县的协调人" in out and "已添加“次营镇人民政府”" in out
+    clerk_token = next(line.split("：", 1)[1] for line in out.splitlines() if line.startswith("填报人："))
+    out = chat(tmp_path, [clerk_token, "/status"], user="clerk")
+    assert "您已加入“次营镇人民政府”（填报人）" in out and "填报中" in out
+    out = chat(tmp_path, [clerk_token], user="second")
+    assert "已被使用过" in out
+    out = chat(tmp_path, ["/dashboard"], user="coordinator")
+    assert "共1个单位" in out and "次营镇人民政府" in out
