@@ -259,3 +259,23 @@ def test_rate_limiter_spacing():
     stamps = run(go())
     assert stamps[1] - stamps[0] >= 0.035 and stamps[2] - stamps[1] >= 0.035
     assert stamps[3] - stamps[0] >= 0.95  # the same chat again only after a second
+
+
+def test_a_submitted_report_reminds_its_reviewer_too(setup):
+    service, clerk, reminders, clock = setup
+    clerk.say("/invite 审核人")
+    token = clerk.texts().split("/start ")[1].split()[0]
+    reviewer = Clerk(service, "43")
+    reviewer.say(f"/start {token}")
+    with service.repo.transaction() as store:
+        user = store.user("test", "43")
+        user.chat_id = "43"
+        store.save(user)
+        record = store.session.exec(select(ReportRecord)).first()
+        assert store.transition(record, ("draft",), "review", user, "submit")
+    reminders.refresh_plans()
+    clock.t = at(date(2024, 12, 27))
+    assert reminders.release_due().deliveries == 2
+    sent = deliveries(service)
+    assert sorted(d.chat_id for d in sent) == ["42", "43"]
+    assert all("已提交审核，等待审核人审核通过" in d.text for d in sent)

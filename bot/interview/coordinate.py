@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import select
 
-from bot.access import access, check
+from bot.access import access
 from bot.county.collect import collect_zip
 from bot.county.overview import county_status, dashboard_text
 from bot.interview.progress import default_year
@@ -204,9 +204,7 @@ def _unit(ctx: "Ctx", arg: str, action: str) -> Unit | None:
         unit = None
     else:
         unit = ctx.store.unit(unit_id)
-    reason = check(ctx.store, ctx.user, unit, "read")
-    if reason:
-        ctx.say(reason)
+    if not ctx.allowed(unit, "read"):
         return None
     return unit
 

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.access import PERMISSIONS, REFUSED, role_for
+from bot.access import PERMISSIONS, REFUSED, check, role_for
 from bot.findings import Finding
 from bot.formatdef import FormatDef, load_format
 from bot.interview import coordinate, people, review
@@ -162,6 +162,13 @@ class Ctx:
 
     def may(self, action: str) -> bool:
         return self.role() in PERMISSIONS[action]
+
+    def allowed(self, unit: Unit | None, action: str) -> bool:
+        """True if the person may do `action` with the unit; otherwise they are told why, and it is logged."""
+        reason = check(self.store, self.user, unit, action)
+        if reason:
+            self.say(reason)
+        return not reason
 
     def refuse(self, action: str, message: str = "") -> None:
         """Say no, and log it."""

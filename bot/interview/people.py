@@ -12,7 +12,7 @@ from datetime import timezone
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot.access import ROLE_NAMES, access, check
+from bot.access import ROLE_NAMES, access
 from bot.interview.progress import default_year
 from bot.interview.review import home as review_home
 from storage.models import Invite, Unit
@@ -102,9 +102,7 @@ def cmd_invite(ctx: "Ctx", args: str) -> None:
 
 
 def invite_to(ctx: "Ctx", unit: Unit | None, role: str) -> None:
-    reason = check(ctx.store, ctx.user, unit, f"invite:{role}")
-    if reason:
-        ctx.say("您无权邀请" + ROLE_NAMES[role] + "。" if reason.startswith("您无权进行") else reason)
+    if not ctx.allowed(unit, f"invite:{role}"):
         return
     assert unit is not None
     invite = ctx.store.create_invite(unit.id, ctx.user, role)
@@ -128,9 +126,7 @@ def cmd_members(ctx: "Ctx", unit_id: int | None = None) -> None:
     if unit is None:
         ctx.say("还没有单位。")
         return
-    reason = check(ctx.store, ctx.user, unit, "read")
-    if reason:
-        ctx.say(reason)
+    if not ctx.allowed(unit, "read"):
         return
     manager = access(ctx.store, ctx.user, unit).may("manage")
     ctx.conv.prompt_token = ctx.engine.new_token()
@@ -161,9 +157,7 @@ def _member_for_manager(ctx: "Ctx", arg: str):  # type: ignore[no-untyped-def]
     member_id = _id(arg)
     member = ctx.store.session.get(Member, member_id) if member_id else None
     unit = ctx.store.unit(member.unit_id) if member else None
-    reason = check(ctx.store, ctx.user, unit, "manage")
-    if reason:
-        ctx.say(reason)
+    if not ctx.allowed(unit, "manage"):
         return None, None
     return member, unit
 
@@ -201,9 +195,7 @@ def revoke(ctx: "Ctx", arg: str) -> None:
 
     invite = ctx.store.session.exec(select(Invite).where(Invite.token.startswith(arg))).first() if len(arg) == 12 else None  # type: ignore[attr-defined]
     unit = ctx.store.unit(invite.unit_id) if invite and invite.unit_id else None
-    reason = check(ctx.store, ctx.user, unit, "manage")
-    if reason:
-        ctx.say(reason)
+    if not ctx.allowed(unit, "manage"):
         return
     assert invite is not None
     invite.revoked = True
@@ -372,8 +364,6 @@ def cmd_history(ctx: "Ctx", args: str) -> None:
     else:
         unit = ctx.store.unit(unit_id)
         record = ctx.store.report_for(unit_id, default_year(ctx.engine.today()), create=False) if unit else None
-    reason = check(ctx.store, ctx.user, unit, "read")
-    if reason:
-        ctx.say(reason)
+    if not ctx.allowed(unit, "read"):
         return
     ctx.say(history_text(ctx, record.id) if record else "该单位还没有报告。")  # type: ignore[arg-type]

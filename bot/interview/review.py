@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.access import access, check
+from bot.access import access
 from bot.formatdef import FormatDef, strip_ordinal
 from bot.interview.progress import parts_done_from
 from bot.interview.script import Script, Step
@@ -119,9 +119,7 @@ def submit(ctx: "Ctx") -> None:
         ctx.say("还没有报告。请先回答单位信息。")
         return
     unit = ctx.store.unit(record.unit_id)
-    reason = check(ctx.store, ctx.user, unit, "submit")
-    if reason:
-        ctx.say(reason)
+    if not ctx.allowed(unit, "submit"):
         return
     if record.status != "draft":
         ctx.say(f"报告当前状态为“{STATUS_TEXT[record.status]}”，无需再次提交。")
@@ -197,9 +195,7 @@ def home(ctx: "Ctx", report_id: int | None = None, preface: str = "") -> None:
         ctx.say("没有需要审核的报告。")
         return
     unit = ctx.store.unit(record.unit_id)
-    reason = check(ctx.store, ctx.user, unit, "read")
-    if reason:
-        ctx.say(reason)
+    if not ctx.allowed(unit, "read"):
         return
     answers = ctx.store.answers(record.id)  # type: ignore[arg-type]
     report = ctx.store.load_report(record.id, answers)  # type: ignore[arg-type]
@@ -232,9 +228,7 @@ def home(ctx: "Ctx", report_id: int | None = None, preface: str = "") -> None:
 def _reviewable(ctx: "Ctx", report_id: int) -> ReportRecord | None:
     record = ctx.store.report_record(report_id)
     unit = ctx.store.unit(record.unit_id) if record else None
-    reason = check(ctx.store, ctx.user, unit, "review")
-    if reason:
-        ctx.say(reason)
+    if not ctx.allowed(unit, "review"):
         return None
     return record
 

@@ -157,7 +157,8 @@ class Reminders:
     def _deliveries(self, store: Store, record: ReportRecord, reminder: Reminder) -> int:
         members = store.session.exec(
             select(User).join(Member, Member.user_id == User.id).where(
-                Member.unit_id == record.unit_id, Member.role.in_(["owner", "clerk"])  # type: ignore[attr-defined]
+                # a submitted report waits for its reviewers: they are reminded too
+                Member.unit_id == record.unit_id, Member.role.in_(["owner", "clerk"] + (["reviewer"] if record.status == "review" else []))  # type: ignore[attr-defined]
             )
         ).all()
         text = self.text(store, record, reminder)
@@ -180,6 +181,8 @@ class Reminders:
         unit = report.unit.get("name", "")
         head = f"【年报提醒】{unit}{record.year}年度政府信息公开工作年度报告：已完成 {len(done)}/{len(self.script.parts)} 部分"
         head += f"，还有{errors}个错误需要改正。" if errors else "。"
+        if record.status == "review":
+            head += "报告已提交审核，等待审核人审核通过。"
         if reminder.kind.startswith("late"):
             body = "报告已超过截止日期，请尽快完成并报送。"
         else:
