@@ -194,16 +194,13 @@ def cmd_collect(ctx: "Ctx") -> None:
 # ---- one unit, read-only ----------------------------------------------------------------------------
 
 
-def _unit(ctx: "Ctx", arg: str, action: str) -> Unit | None:
+def _unit(ctx: "Ctx", arg: str) -> Unit | None:
     """The unit a command or button names, if the person may read it; otherwise refused and logged."""
-    unit_id = int(arg) if arg.strip().lstrip("#").isdigit() and len(arg) < 12 else None
-    if unit_id is None:
-        if not arg.strip():
-            ctx.say("请写出单位编号，例如：/open 12（编号见 /dashboard）。")
-            return None
-        unit = None
-    else:
-        unit = ctx.store.unit(unit_id)
+    number = arg.strip().lstrip("#")
+    if not (number.isascii() and number.isdigit() and len(number) < 12):
+        ctx.say("请写出单位编号（数字），例如：/open 12（编号见 /dashboard）。")
+        return None
+    unit = ctx.store.unit(int(number))
     if not ctx.allowed(unit, "read"):
         return None
     return unit
@@ -211,7 +208,7 @@ def _unit(ctx: "Ctx", arg: str, action: str) -> Unit | None:
 
 def open_unit(ctx: "Ctx", arg: str) -> None:
     """A unit's report, read-only: status, progress, the checker's findings, open comments."""
-    unit = _unit(ctx, arg.strip().lstrip("#"), "open")
+    unit = _unit(ctx, arg)
     if unit is None:
         return
     year = default_year(ctx.engine.today())
@@ -245,7 +242,7 @@ def open_unit(ctx: "Ctx", arg: str) -> None:
 def view_unit(ctx: "Ctx", arg: str) -> None:
     from bot.interview.engine import preview
 
-    unit = _unit(ctx, arg, "view")
+    unit = _unit(ctx, arg)
     if unit is None:
         return
     record = ctx.store.report_for(unit.id, default_year(ctx.engine.today()), create=False)  # type: ignore[arg-type]
@@ -254,7 +251,7 @@ def view_unit(ctx: "Ctx", arg: str) -> None:
 
 def docx_of_unit(ctx: "Ctx", arg: str) -> None:
     """The stored final document if there is one; otherwise a draft rendered now (marked 草稿)."""
-    unit = _unit(ctx, arg, "docx")
+    unit = _unit(ctx, arg)
     if unit is None:
         return
     record = ctx.store.report_for(unit.id, default_year(ctx.engine.today()), create=False)  # type: ignore[arg-type]
@@ -281,7 +278,7 @@ def history_of_unit(ctx: "Ctx", arg: str) -> None:
 def members_of_unit(ctx: "Ctx", arg: str) -> None:
     from bot.interview.people import cmd_members
 
-    unit = _unit(ctx, arg, "members")
+    unit = _unit(ctx, arg)
     if unit is not None:
         cmd_members(ctx, unit.id)
 
@@ -294,7 +291,7 @@ def invite_for_unit(ctx: "Ctx", arg: str) -> None:
         ctx.store.refuse(ctx.user, "cinv", arg[:60], "malformed button")
         ctx.say("按钮无效。")
         return
-    unit = _unit(ctx, unit_arg, "invite")
+    unit = _unit(ctx, unit_arg)
     if unit is not None:
         invite_to(ctx, unit, role)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from datetime import timezone
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from bot.access import ROLE_NAMES, access
 from bot.interview.progress import default_year
@@ -22,7 +21,6 @@ if TYPE_CHECKING:
 
 INVITE_ROLES = {"填报人": "clerk", "clerk": "clerk", "审核": "reviewer", "审核人": "reviewer", "reviewer": "reviewer",
                 "负责人": "owner", "owner": "owner", "协调人": "coordinator", "coordinator": "coordinator"}
-ZONE = ZoneInfo("Asia/Shanghai")
 
 
 def _id(arg: str) -> int | None:
@@ -143,7 +141,7 @@ def cmd_members(ctx: "Ctx", unit_id: int | None = None) -> None:
     if invites:
         lines.append("未使用的邀请：")
         for invite in invites:
-            expires = invite.expires_at.replace(tzinfo=invite.expires_at.tzinfo or timezone.utc).astimezone(ZONE)
+            expires = invite.expires_at.replace(tzinfo=invite.expires_at.tzinfo or timezone.utc).astimezone(ctx.engine.zone)
             lines.append(f"· {ROLE_NAMES.get(invite.role, invite.role)}，{expires:%m-%d %H:%M}前有效")
             if manager:
                 buttons.append([ctx.button(f"撤销{ROLE_NAMES.get(invite.role, '')}邀请（{expires:%m-%d %H:%M}）", f"revoke:{invite.token[:12]}")])
@@ -334,7 +332,7 @@ def history_text(ctx: "Ctx", report_id: int, limit: int = 30) -> str:
         if user_id not in names:
             user = ctx.store.get_user(user_id) if user_id else None
             names[user_id] = (user.display_name if user else "") or "系统"
-        when = at.replace(tzinfo=at.tzinfo or timezone.utc).astimezone(ZONE).strftime("%m-%d %H:%M")
+        when = at.replace(tzinfo=at.tzinfo or timezone.utc).astimezone(ctx.engine.zone).strftime("%m-%d %H:%M")
         items = list(group)
         head = f"{when} {names[user_id]}"
         if len(items) > 3:
