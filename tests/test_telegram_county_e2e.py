@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from bot.importer import import_bytes
 from factories import zero_report
 from fakebotapi import FakeBotAPI
-from tgharness import BotThread, TgClerk, config_for
+from tgharness import BotThread, TgClerk, config_for, service_for
 
 ADMIN, COORDINATOR, CLERK, REVIEWER, OTHER_CLERK = 7000, 7001, 7101, 7102, 7201
 DEEP_LINK = re.compile(r"https://t\.me/nianbao_test_bot\?start=([A-Za-z0-9_-]+)")
@@ -127,3 +127,21 @@ def test_county_review_and_collection_through_telegram(api, tmp_path):
         assert units["北留镇人民政府"]["状态"] == "未开始" and units["北留镇人民政府"]["行政许可"] is None
         assert units["合计（已定稿1个单位）"]["行政许可"] == 3
         assert not api.errors
+
+
+def test_a_group_chat_gets_no_report_and_does_not_become_the_persons_chat(api, tmp_path):
+    with BotThread(config_for(api, tmp_path)):
+        clerk = TgClerk(api, 7301, "李填报")
+        clerk.say("/start")
+        clerk.say("次营镇人民政府")
+        before = len(api.sent)
+        api.send_text(7301, "/preview", chat_id=-1001)
+        reply = api.wait_for(lambda c: c.chat_id == -1001, timeout=10, since=before)
+        assert "只在私聊中使用" in reply.text and "次营镇" not in reply.text
+        api.send_text(7301, "随便说说", chat_id=-1001)  # plain talk in the group: silence
+        clerk.say("/status")  # the person's own chat still works
+        assert "次营镇人民政府" in clerk.last_text()
+        assert [c for c in api.sent[before:] if c.chat_id == -1001] == [reply]
+    service = service_for(tmp_path)
+    with service.repo.transaction() as store:
+        assert store.user("telegram", "7301").chat_id == "7301"

@@ -161,6 +161,12 @@ class TelegramChannel:
         chat = update.effective_chat
         if user is None or chat is None:
             return
+        if chat.type != "private":
+            # A report is the unit's business: never shown in a group, and the bot's own messages (reviews,
+            # nudges) must keep going to the person, not to the group they last wrote in.
+            if update.effective_message is not None and (update.effective_message.text or "").startswith("/"):
+                await context.bot.send_message(chat.id, "年报助手只在私聊中使用，请点我的头像，在私聊窗口中发送 /start。")
+            return
         message = update.effective_message
         if update.callback_query is None and message is not None and message.text is None and message.document is None:
             await context.bot.send_message(chat.id, "请发送文字，或发送.docx、.txt、.json格式的文件。")
