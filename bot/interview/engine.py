@@ -89,6 +89,10 @@ class Ctx:
     outcome: Outcome = field(default_factory=Outcome)
     _answers: dict[str, Any] | None = None
     _pending: dict[tuple[int, str], tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=dict)
+    # Rows read during this input, held so that the session (whose identity map holds them weakly)
+    # does not read them again; the role is looked up once per report.
+    _rows: dict[tuple[type, int], Any] = field(default_factory=dict)
+    _roles: dict[int, str | None] = field(default_factory=dict)
 
     @property
     def script(self) -> Script:
@@ -100,7 +104,13 @@ class Ctx:
 
     @property
     def record(self) -> ReportRecord | None:
-        return self.store.report_record(self.conv.report_id) if self.conv.report_id else None
+        return self.record_of(self.conv.report_id) if self.conv.report_id else None
+
+    def record_of(self, report_id: int) -> ReportRecord | None:
+        key = (ReportRecord, report_id)
+        if key not in self._rows:
+            self._rows[key] = self.store.report_record(report_id)
+        return self._rows[key]
 
     def answers(self) -> dict[str, Any]:
         if self._answers is None:
@@ -136,7 +146,7 @@ class Ctx:
             changed.setdefault(report_id, []).extend(self.store.set_answers(report_id, values, self.user, action, current=before))
         self._pending.clear()
         for report_id, keys in changed.items():
-            record = self.store.report_record(report_id)
+            record = self.record_of(report_id)
             if record is not None and keys:
                 review.reopen_if_changed(self, record, keys)
 
@@ -151,14 +161,24 @@ class Ctx:
 
     def unit(self) -> Unit | None:
         record = self.record
-        return self.store.unit(record.unit_id) if record else None
+        if record is None:
+            return None
+        key = (Unit, record.unit_id)
+        if key not in self._rows:
+            self._rows[key] = self.store.unit(record.unit_id)
+        return self._rows[key]
 
     def role_in(self, unit: Unit | None) -> str | None:
         return role_for(self.store, self.user, unit)
 
     def role(self) -> str | None:
-        """The person's role for the report in the conversation."""
-        return self.role_in(self.unit())
+        """The person's role for the report in the conversation (looked up once per input)."""
+        report_id = self.conv.report_id or 0
+        if report_id not in self._roles:
+            record = self.record
+            member = self.store.role(self.user, record.unit_id) if record else None  # the common case, one query
+            self._roles[report_id] = member or self.role_in(self.unit())
+        return self._roles[report_id]
 
     def may(self, action: str) -> bool:
         return self.role() in PERMISSIONS[action]
