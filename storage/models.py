@@ -97,6 +97,7 @@ class ReportRecord(SQLModel, table=True):
     profile: str = Field(default="national", max_length=32)
     status: str = Field(default="draft", max_length=16)  # draft | review (submitted) | final (approved)
     source: str = Field(default="interview", max_length=16)  # interview | import (last year's, uploaded)
+    open_comments: int = 0  # reviewer's comments not yet answered: the interview looks them up only when > 0
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

@@ -501,7 +501,12 @@ class Store:
     def add_comment(self, report_id: int, target: str, text: str, author: User) -> Comment:
         comment = Comment(report_id=report_id, target=target, text=text, author_id=author.id)
         self.session.add(comment)
+        records = ReportRecord.__table__  # type: ignore[attr-defined]
+        self.session.connection().execute(
+            update(records).where(records.c.id == report_id).values(open_comments=records.c.open_comments + 1)
+        )
         self.session.flush()
+        self._expire(ReportRecord, report_id)
         return comment
 
     def comments(self, report_id: int, open_only: bool = True) -> list[Comment]:
@@ -512,9 +517,17 @@ class Store:
 
     def resolve_comments(self, report_id: int) -> None:
         table = Comment.__table__  # type: ignore[attr-defined]
-        self.session.connection().execute(
-            update(table).where(table.c.report_id == report_id, table.c.resolved_at.is_(None)).values(resolved_at=utcnow())
-        )
+        conn = self.session.connection()
+        conn.execute(update(table).where(table.c.report_id == report_id, table.c.resolved_at.is_(None)).values(resolved_at=utcnow()))
+        records = ReportRecord.__table__  # type: ignore[attr-defined]
+        conn.execute(update(records).where(records.c.id == report_id).values(open_comments=0))
+        self._expire(ReportRecord, report_id)
+
+    def _expire(self, model: type, key: Any) -> None:
+        """A row changed by a Core statement: its loaded object, if any, is read again when next used."""
+        loaded = self.session.identity_map.get(self.session.identity_key(model, key))  # type: ignore[arg-type]
+        if loaded is not None:
+            self.session.expire(loaded)
 
     def save_document(self, report_id: int, filename: str, data: bytes) -> None:
         row = self.session.get(Document, report_id) or Document(report_id=report_id, filename=filename, data=data)

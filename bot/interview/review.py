@@ -91,10 +91,11 @@ def applies_to_step(comment: Comment, step: Step, first_of_part: bool) -> bool:
 
 
 def comments_for_step(ctx: "Ctx", step: Step) -> list[Comment]:
-    if not ctx.conv.report_id:
+    record = ctx.record
+    if record is None or not record.open_comments:
         return []
     first = ctx.script.first_step(step.part).id == step.id
-    return [c for c in ctx.store.comments(ctx.conv.report_id) if applies_to_step(c, step, first)]
+    return [c for c in ctx.store.comments(record.id) if applies_to_step(c, step, first)]  # type: ignore[arg-type]
 
 
 def comment_lines(ctx: "Ctx", comments: list[Comment]) -> list[str]:
