@@ -109,7 +109,7 @@ def test_county_review_and_collection_through_telegram(api, tmp_path):
         coordinator.say("/dashboard")
         dashboard = coordinator.last_text()
         assert "共2个单位：已定稿1，待审核0，填报中0（其中已退回0），未开始1。" in dashboard
-        assert re.search(r"#\d+ 次营镇人民政府｜已定稿｜\d/9｜0｜\d\d-\d\d｜剩69天", dashboard), dashboard
+        assert re.search(r"#\d+ 次营镇人民政府｜已定稿｜9/9｜0｜\d\d-\d\d｜剩69天", dashboard), dashboard
         assert re.search(r"#\d+ 北留镇人民政府｜未开始｜0/9｜—｜—｜剩69天", dashboard), dashboard
         coordinator.say("/collect")
         package = coordinator.last_document()
