@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from storage.models import ReportRecord, Unit, User
+from storage.models import Unit, User
 from storage.repository import Store
 
 ROLE_NAMES = {"owner": "负责人", "clerk": "填报人", "reviewer": "审核人", "coordinator": "协调人"}
@@ -57,10 +57,6 @@ def role_for(store: Store, user: User, unit: Unit | None) -> str | None:
 
 def access(store: Store, user: User, unit: Unit | None) -> Access:
     return Access(role_for(store, user, unit))
-
-
-def unit_of(store: Store, record: ReportRecord | None) -> Unit | None:
-    return store.unit(record.unit_id) if record is not None else None
 
 
 def check(store: Store, user: User, unit: Unit | None, action: str) -> str:

@@ -493,7 +493,10 @@ class Engine:
 
     def cmd_help(self, ctx: Ctx) -> None:
         step = self.current(ctx)
-        ctx.say(HELP + (f"\n\n当前问题说明：{step.help}" if step and step.help else ""))
+        text = HELP + (f"\n\n当前问题说明：{step.help}" if step and step.help else "")
+        if coordinate.current_county(ctx, quiet=True):
+            text += "\n\n" + coordinate.HELP
+        ctx.say(text)
 
     def cmd_cancel(self, ctx: Ctx) -> None:
         ctx.state["sub"] = {}
