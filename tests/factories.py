@@ -29,13 +29,23 @@ def zero_report(year: int = 2024, name: str = "测试镇人民政府") -> Report
 
 
 @st.composite
-def consistent_reports(draw, max_count: int = 30) -> Report:
+def consistent_reports(
+    draw,
+    max_count: int = 30,
+    *,
+    max_year: int = 2030,
+    unit: st.SearchStrategy[str] | None = None,
+    texts: st.SearchStrategy[str] | None = None,
+    fee: st.SearchStrategy[Decimal] | None = None,
+) -> Report:
     """A report whose tables satisfy every arithmetic rule: leaves and FWD random, totals derived.
 
-    CARRY is drawn too; NEW is then chosen per column so that NEW + CARRY = TOTAL + FWD holds.
+    CARRY is drawn too; NEW is then chosen per column so that NEW + CARRY = TOTAL + FWD holds. The unit's
+    name, the four texts and the fee are drawn from the given strategies (default: fixed name and
+    texts, a fee in cents).
     """
-    year = draw(st.integers(min_value=2021, max_value=2030))
-    report = zero_report(year)
+    year = draw(st.integers(min_value=2021, max_value=max_year))
+    report = zero_report(year, draw(unit) if unit is not None else "测试镇人民政府")
     grid = FMT.table3
     parts = [c for c in grid.col_keys if c != "SUM"]
     for col in parts:
@@ -55,6 +65,9 @@ def consistent_reports(draw, max_count: int = 30) -> Report:
             report.cells[f"table2.{row}.{col}"] = draw(st.integers(0, max_count))
     for key in ("LIC", "PUN", "COE"):
         report.cells[f"table2.{key}"] = draw(st.integers(0, 5000))
-    report.cells["table2.FEE"] = Decimal(draw(st.integers(0, 9999))) / 100
+    report.cells["table2.FEE"] = draw(fee) if fee is not None else Decimal(draw(st.integers(0, 9999))) / 100
     report.compute_totals()
+    if texts is not None:
+        for key in ("preamble", "overview", "problems", "other"):
+            report.text[key] = draw(texts)
     return report

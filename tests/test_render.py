@@ -28,6 +28,7 @@ from bot.render import render_docx
 from bot.render.docx import is_subheading
 from bot.render.layout import display
 from bot.report import Report
+from factories import consistent_reports
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 TEMPLATE = SHARED / "official-blank-format-2021.docx"
@@ -369,36 +370,8 @@ UNIT = st.one_of(
 FEE = st.integers(0, 6).flatmap(lambda places: st.decimals(min_value=0, max_value=10**6, places=places))
 
 
-@st.composite
-def consistent_reports(draw: st.DrawFn) -> Report:
-    report = Report.empty(year=draw(st.integers(FMT.first_year, 2100)), unit_name=draw(UNIT))
-    count = st.integers(0, 60)
-    t3 = FMT.table3
-    total_col = t3.total_column()
-    for col in t3.col_keys:
-        if total_col and col == total_col.key:
-            continue
-        for row in t3.leaves():
-            report.cells[f"table3.{row}.{col}"] = draw(count)
-        total = sum(report.cells[f"table3.{row}.{col}"] for row in t3.leaves())  # type: ignore[misc]
-        forward = draw(count)
-        carry = draw(st.integers(0, total + forward))
-        report.cells[f"table3.FWD.{col}"] = forward
-        report.cells[f"table3.CARRY.{col}"] = carry
-        report.cells[f"table3.NEW.{col}"] = total + forward - carry
-    for cell in FMT.cells():
-        if cell.table == "table2":
-            report.cells[cell.path] = draw(FEE) if cell.kind == "money" else draw(count)
-        elif cell.table == "table4" and not cell.is_total:
-            report.cells[cell.path] = draw(count)
-    report.compute_totals()
-    for key in ("preamble", "overview", "problems", "other"):
-        report.text[key] = draw(TEXT)
-    return report
-
-
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(consistent_reports())
+@given(consistent_reports(60, max_year=2100, unit=UNIT, texts=TEXT, fee=FEE))
 def test_round_trip_of_random_consistent_reports(report: Report) -> None:
     assert None not in report.cells.values()
     assert_round_trip(report)
