@@ -45,18 +45,26 @@ class Access:
         return self.role is not None and self.role in PERMISSIONS[action]
 
 
-def role_for(store: Store, user: User, unit: Unit | None) -> str | None:
-    """A member's own role wins; otherwise a coordinator of the unit's county reads it."""
-    if unit is None or unit.id is None:
+def entity_id(text: str) -> int | None:
+    """The id a command's argument or a button's payload names ('12', '#12'); None for anything else."""
+    number = text.strip().lstrip("#")
+    return int(number) if number.isascii() and number.isdigit() and len(number) < 12 else None
+
+
+def role_for(store: Store, user: User, unit_id: int | None) -> str | None:
+    """A member's own role wins (one query, the common case); otherwise a coordinator of the unit's
+    county reads it."""
+    if unit_id is None:
         return None
-    role = store.role(user, unit.id)
+    role = store.role(user, unit_id)
     if role is not None:
         return role
-    return "coordinator" if store.coordinates(user, unit.county_id) else None
+    unit = store.unit(unit_id)
+    return "coordinator" if unit is not None and store.coordinates(user, unit.county_id) else None
 
 
 def access(store: Store, user: User, unit: Unit | None) -> Access:
-    return Access(role_for(store, user, unit))
+    return Access(role_for(store, user, unit.id if unit else None))
 
 
 def check(store: Store, user: User, unit: Unit | None, action: str) -> str:

@@ -13,6 +13,15 @@ NUMBER = rf"(?:\d+|{CN_NUMERAL})"
 BLANK_MARKS = {"", "/", "／", "-", "—", "——", "－", "无", "空", "\\"}
 
 
+def display(value: int | Decimal | None) -> str:
+    """A cell as printed: 0 is printed, an unknown value (None) is left empty, money exactly as given."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format_decimal(value)
+    return str(value)
+
+
 def format_decimal(value: Decimal) -> str:
     """Plain notation without exponent or trailing zeros: Decimal('1.50') → '1.5', Decimal('0E-8') → '0'."""
     text = format(value, "f")

@@ -440,19 +440,29 @@ class Store:
         A conditional UPDATE: of two reviewers pressing at once, only the first changes anything.
         """
         table = ReportRecord.__table__  # type: ignore[attr-defined]
-        now = utcnow()
         current = self.session.exec(select(ReportRecord.status).where(ReportRecord.id == record.id)).one()
-        if current not in allowed_from:
-            return False
-        result = self.session.connection().execute(
-            update(table).where(table.c.id == record.id, table.c.status == current).values(status=to, updated_at=now)
+        changed = current in allowed_from and bool(
+            self.session.connection().execute(
+                update(table).where(table.c.id == record.id, table.c.status == current).values(status=to, updated_at=utcnow())
+            ).rowcount
         )
-        if not result.rowcount:
-            return False
-        self.session.add(AuditLog(report_id=record.id, user_id=user.id if user else None, key="status", old=encode(current), new=encode(to), action=action, at=now))  # type: ignore[arg-type]
+        if changed:
+            self.log_change(record.id, user, "status", current, to, action)  # type: ignore[arg-type]
+        self.session.expire(record)  # its status is read again when next used, whoever changed it
+        return changed
+
+    def log_change(self, report_id: int, user: User | None, key: str, old: Any, new: Any, action: str) -> None:
+        """An audit row for a change that is not an answer (a status, a membership); None stays NULL."""
+        self.session.add(
+            AuditLog(report_id=report_id, user_id=user.id if user else None, key=key, action=action,
+                     old=None if old is None else encode(old), new=None if new is None else encode(new))
+        )
         self.session.flush()
-        self.session.expire(record)
-        return True
+
+    def previous_report(self, record: ReportRecord) -> Report | None:
+        """The same unit's report of the year before, for the cross-year checks."""
+        prev = self.report_for(record.unit_id, record.year - 1, create=False)
+        return self.load_report(prev.id) if prev else None  # type: ignore[arg-type]
 
     def load_report(self, report_id: int, answers: dict[str, Any] | None = None) -> Report:
         """The report model assembled from the answers (passed in when the caller has them already)."""
@@ -540,13 +550,26 @@ class Store:
 
     # ---- messages the bot sends on its own, and refusals ---------------------------------------
 
-    def notify(self, users: list[User], text: str, kind: str, report_id: int | None = None) -> int:
-        """Queue a message to each person who can get one; the reminder sender delivers it, once."""
+    def notify(
+        self,
+        users: list[User],
+        text: str,
+        kind: str,
+        report_id: int | None = None,
+        *,
+        reminder_id: int | None = None,
+        not_before: datetime | None = None,
+    ) -> int:
+        """Queue a message to each person who has a chat and has not blocked the bot; the reminder sender
+        delivers it, once. Returns how many were queued."""
         n = 0
         for user in users:
-            if user.blocked or not user.chat_id or user.channel != "telegram":
+            if user.blocked or not user.chat_id:
                 continue
-            self.session.add(Delivery(user_id=user.id, chat_id=user.chat_id, text=text, kind=kind, report_id=report_id))  # type: ignore[arg-type]
+            self.session.add(
+                Delivery(user_id=user.id, chat_id=user.chat_id, text=text, kind=kind, report_id=report_id,  # type: ignore[arg-type]
+                         reminder_id=reminder_id, not_before=not_before or utcnow())
+            )
             n += 1
         self.session.flush()
         return n

@@ -23,10 +23,9 @@ from bot.formatdef import load_format
 from bot.importer import import_bytes, import_path
 from bot.importer.sections import paragraphs
 from bot.importer.source import Para
-from bot.numbers import format_decimal
+from bot.numbers import display, format_decimal
 from bot.render import render_docx
 from bot.render.docx import is_subheading
-from bot.render.layout import display
 from bot.report import Report
 from factories import consistent_reports
 

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import select
 
-from bot.access import access
+from bot.access import access, entity_id
 from bot.county.collect import collect_zip
 from bot.county.overview import county_status, dashboard_text
 from bot.interview.progress import default_year
-from bot.interview.review import comment_lines
+from bot.interview.review import comment_lines, fillers, open_comments
 from bot.validate import validate
-from storage.models import County, Delivery, Unit
+from storage.models import County, Delivery, ReportRecord, Unit
 
 if TYPE_CHECKING:
     from bot.interview.engine import Ctx
@@ -143,9 +143,9 @@ def cmd_nudge(ctx: "Ctx") -> None:
     nudged = people = 0
     skipped, empty = [], []
     for row in rows:
-        fillers = [u for m, u in ctx.store.members(row.unit.id) if m.role in ("owner", "clerk")]  # type: ignore[arg-type]
-        if not fillers or row.record is None:
-            empty.append(f"#{row.unit.id} {row.unit.name}")
+        people_of_unit = fillers(ctx, row.unit.id)  # type: ignore[arg-type]
+        if not people_of_unit or row.record is None:
+            empty.append(f"#{row.unit.id} {row.unit.name}（还没有人加入）")
             continue
         if row.record.id in already:
             skipped.append(row.unit.name)
@@ -155,17 +155,17 @@ def cmd_nudge(ctx: "Ctx") -> None:
             f"【{county.name}政务公开办提醒】{row.unit.name}{year}年度政府信息公开工作年度报告"
             f"目前{row.label}，已完成{row.done}/{row.parts}部分，{days}。请尽快完成并提交审核。"
         )
-        sent = ctx.store.notify(fillers, text, "nudge", row.record.id)
+        sent = ctx.store.notify(people_of_unit, text, "nudge", row.record.id)
         if sent:
             nudged += 1
             people += sent
         else:
-            empty.append(f"#{row.unit.id} {row.unit.name}（成员已关闭消息）")
+            empty.append(f"#{row.unit.id} {row.unit.name}（成员已屏蔽机器人或不在Telegram上）")
     lines = [f"已提醒{nudged}个落后单位（{people}人），消息将在一分钟内陆续发出。"]
     if skipped:
         lines.append(f"今天已提醒过、不再重复：{'、'.join(skipped[:20])}{'等' if len(skipped) > 20 else ''}。")
     if empty:
-        lines.append(f"无法提醒（还没有人加入）：{'、'.join(empty[:20])}。发送 /open 编号 可重新生成邀请链接。")
+        lines.append(f"无法提醒：{'、'.join(empty[:20])}。发送 /open 编号 可重新生成邀请链接。")
     if not rows:
         lines = ["没有落后的单位：各单位都已提交审核或定稿。"]
     ctx.say("\n".join(lines))
@@ -196,14 +196,19 @@ def cmd_collect(ctx: "Ctx") -> None:
 
 def _unit(ctx: "Ctx", arg: str) -> Unit | None:
     """The unit a command or button names, if the person may read it; otherwise refused and logged."""
-    number = arg.strip().lstrip("#")
-    if not (number.isascii() and number.isdigit() and len(number) < 12):
+    unit_id = entity_id(arg)
+    if unit_id is None:
         ctx.say("请写出单位编号（数字），例如：/open 12（编号见 /dashboard）。")
         return None
-    unit = ctx.store.unit(int(number))
+    unit = ctx.store.unit(unit_id)
     if not ctx.allowed(unit, "read"):
         return None
     return unit
+
+
+def _this_year(ctx: "Ctx", unit: Unit) -> ReportRecord | None:
+    """The unit's report of the year being reported, if one has been started."""
+    return ctx.store.report_for(unit.id, default_year(ctx.engine.today()), create=False)  # type: ignore[arg-type]
 
 
 def open_unit(ctx: "Ctx", arg: str) -> None:
@@ -211,21 +216,19 @@ def open_unit(ctx: "Ctx", arg: str) -> None:
     unit = _unit(ctx, arg)
     if unit is None:
         return
-    year = default_year(ctx.engine.today())
-    record = ctx.store.report_for(unit.id, year, create=False)  # type: ignore[arg-type]
+    record = _this_year(ctx, unit)
     ctx.conv.prompt_token = ctx.engine.new_token()
     buttons = []
-    if access(ctx.store, ctx.user, unit).may("invite:clerk") and access(ctx.store, ctx.user, unit).role == "coordinator":
+    if access(ctx.store, ctx.user, unit).role == "coordinator":  # may invite both roles (bot/access.py)
         buttons.append([ctx.button("邀请填报人", f"cinv:{unit.id}:clerk"), ctx.button("邀请审核人", f"cinv:{unit.id}:reviewer")])
     if record is None:
-        ctx.say(f"#{unit.id} {unit.name}：{year}年度报告还没有开始（{len(ctx.store.members(unit.id))}人已加入）。", buttons)  # type: ignore[arg-type]
+        ctx.say(f"#{unit.id} {unit.name}：{default_year(ctx.engine.today())}年度报告还没有开始（{len(ctx.store.members(unit.id))}人已加入）。", buttons)  # type: ignore[arg-type]
         return
     from bot.interview.engine import findings_text
     from bot.interview.review import STATUS_TEXT
 
     report = ctx.store.load_report(record.id)  # type: ignore[arg-type]
-    previous = ctx.store.report_for(unit.id, year - 1, create=False)  # type: ignore[arg-type]
-    findings = validate(report, ctx.store.load_report(previous.id) if previous else None)  # type: ignore[arg-type]
+    findings = validate(report, ctx.store.previous_report(record))
     errors = [f for f in findings if f.level == "error"]
     warnings = [f for f in findings if f.level == "warning"]
     lines = [f"#{unit.id} {report.title()}（只读）", f"状态：{STATUS_TEXT[record.status]}。检查：{len(errors)}个错误、{len(warnings)}个提醒。"]
@@ -233,7 +236,7 @@ def open_unit(ctx: "Ctx", arg: str) -> None:
         lines.append(findings_text("错误：", errors, 15))
     if warnings:
         lines.append(findings_text("提醒：", warnings, 10))
-    lines += comment_lines(ctx, ctx.store.comments(record.id))  # type: ignore[arg-type]
+    lines += comment_lines(ctx, open_comments(ctx, record))
     buttons.insert(0, [ctx.button("查看表格", f"cview:{unit.id}"), ctx.button("下载Word", f"cdocx:{unit.id}")])
     buttons.insert(1, [ctx.button("修改记录", f"chist:{unit.id}"), ctx.button("成员", f"cmembers:{unit.id}")])
     ctx.say("\n".join(lines), buttons)
@@ -245,7 +248,7 @@ def view_unit(ctx: "Ctx", arg: str) -> None:
     unit = _unit(ctx, arg)
     if unit is None:
         return
-    record = ctx.store.report_for(unit.id, default_year(ctx.engine.today()), create=False)  # type: ignore[arg-type]
+    record = _this_year(ctx, unit)
     ctx.say(preview(ctx.store.load_report(record.id)) if record else "该单位还没有报告。")  # type: ignore[arg-type]
 
 
@@ -254,7 +257,7 @@ def docx_of_unit(ctx: "Ctx", arg: str) -> None:
     unit = _unit(ctx, arg)
     if unit is None:
         return
-    record = ctx.store.report_for(unit.id, default_year(ctx.engine.today()), create=False)  # type: ignore[arg-type]
+    record = _this_year(ctx, unit)
     if record is None:
         ctx.say("该单位还没有报告。")
         return
@@ -288,15 +291,14 @@ def invite_for_unit(ctx: "Ctx", arg: str) -> None:
 
     unit_arg, _, role = arg.partition(":")
     if role not in ("clerk", "reviewer"):
-        ctx.store.refuse(ctx.user, "cinv", arg[:60], "malformed button")
-        ctx.say("按钮无效。")
+        ctx.refused_button(arg)
         return
     unit = _unit(ctx, unit_arg)
     if unit is not None:
         invite_to(ctx, unit, role)
 
 
-def set_county_deadline(ctx: "Ctx", name: str) -> County | str | None:
+def county_for_deadline(ctx: "Ctx", name: str) -> County | str | None:
     """The county a '/deadline 县名 日期' names, if this person may set its date: a coordinator of it, or an
     operator (who may also name a county known only from lone units' answers: returned as the name)."""
     mine = [c for c in ctx.store.coordinated_counties(ctx.user) if c.name == name]

@@ -12,11 +12,10 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.access import PERMISSIONS, REFUSED, check, role_for
+from bot.access import PERMISSIONS, REFUSED, check, entity_id, role_for
 from bot.findings import Finding
 from bot.formatdef import FormatDef, load_format
 from bot.interview import coordinate, people, review
@@ -25,7 +24,7 @@ from bot.interview.progress import default_year, parts_done_from
 from bot.interview.script import Script, Step, load_script
 from bot.interview.types import Button, Input, Outcome, Reply
 from bot.interview.uploads import handle_upload
-from bot.numbers import format_decimal
+from bot.numbers import display
 from bot.report import Report
 from bot.validate import validate
 from storage.models import Conversation, ReportRecord, Unit, User
@@ -57,13 +56,13 @@ REPORT_COMMANDS = {
 # Buttons that do not belong to the question being asked; each checks the right to what it names.
 ACTIONS: dict[str, Callable[["Ctx", str], None]] = {
     "submit": lambda ctx, arg: review.submit(ctx),
-    "final": lambda ctx, arg: review.finalize_directly(ctx, int(arg)) if arg.isdigit() else review.submit(ctx),
-    "approve": lambda ctx, arg: review.approve(ctx, int(arg)) if arg.isdigit() else ctx.refused_button(arg),
-    "return": lambda ctx, arg: review.return_for_changes(ctx, int(arg)) if arg.isdigit() else ctx.refused_button(arg),
-    "comment": lambda ctx, arg: review.start_comment(ctx, int(arg)) if arg.isdigit() else ctx.refused_button(arg),
+    "final": lambda ctx, arg: review.finalize_directly(ctx),
+    "approve": lambda ctx, arg: ctx.with_report(arg, review.approve),
+    "return": lambda ctx, arg: ctx.with_report(arg, review.return_for_changes),
+    "comment": lambda ctx, arg: ctx.with_report(arg, review.start_comment),
     "cpart": review.choose_part,
-    "rview": lambda ctx, arg: coordinate.view_unit(ctx, str(ctx.unit_of_report(arg))),
-    "rdocx": lambda ctx, arg: coordinate.docx_of_unit(ctx, str(ctx.unit_of_report(arg))),
+    "rview": lambda ctx, arg: ctx.with_report(arg, lambda c, report_id: coordinate.view_unit(c, str(c.record_of(report_id).unit_id))),
+    "rdocx": lambda ctx, arg: ctx.with_report(arg, lambda c, report_id: coordinate.docx_of_unit(c, str(c.record_of(report_id).unit_id))),
     "open": coordinate.open_unit,
     "cview": coordinate.view_unit,
     "cdocx": coordinate.docx_of_unit,
@@ -123,10 +122,7 @@ class Ctx:
 
     def previous(self) -> Report | None:
         record = self.record
-        if record is None:
-            return None
-        prev = self.store.report_for(record.unit_id, record.year - 1, create=False)
-        return self.store.load_report(prev.id) if prev else None  # type: ignore[arg-type]
+        return self.store.previous_report(record) if record else None
 
     def save(self, values: dict[str, Any], action: str = "answer") -> None:
         """Record answers; they are written together when the input has been handled (`flush`)."""
@@ -168,16 +164,12 @@ class Ctx:
             self._rows[key] = self.store.unit(record.unit_id)
         return self._rows[key]
 
-    def role_in(self, unit: Unit | None) -> str | None:
-        return role_for(self.store, self.user, unit)
-
     def role(self) -> str | None:
         """The person's role for the report in the conversation (looked up once per input)."""
         report_id = self.conv.report_id or 0
         if report_id not in self._roles:
             record = self.record
-            member = self.store.role(self.user, record.unit_id) if record else None  # the common case, one query
-            self._roles[report_id] = member or self.role_in(self.unit())
+            self._roles[report_id] = role_for(self.store, self.user, record.unit_id if record else None)
         return self._roles[report_id]
 
     def may(self, action: str) -> bool:
@@ -199,9 +191,13 @@ class Ctx:
         self.store.refuse(self.user, "button", arg[:60], "malformed button")
         self.say("按钮无效。")
 
-    def unit_of_report(self, arg: str) -> int | str:
-        record = self.store.report_record(int(arg)) if arg.isdigit() and len(arg) < 12 else None
-        return record.unit_id if record else "?"
+    def with_report(self, arg: str, action: Callable[["Ctx", int], None]) -> None:
+        """Run a button's action on the report it names; a payload naming no report is refused."""
+        report_id = entity_id(arg)
+        if report_id is None or self.record_of(report_id) is None:
+            self.refused_button(arg)
+            return
+        action(self, report_id)
 
 
 class Engine:
@@ -356,11 +352,10 @@ class Engine:
         if verb in ACTIONS:
             ACTIONS[verb](ctx, arg)
             return
-        if verb in ("goto", "docx", "preview") or (verb != "help" and ctx.conv.report_id):
-            needed = "read" if verb in ("docx", "preview") else "edit"
-            if ctx.conv.report_id and not ctx.may(needed):
-                ctx.refuse(needed)
-                return
+        needed = "read" if verb in ("docx", "preview") else "edit"
+        if verb != "help" and ctx.conv.report_id and not ctx.may(needed):
+            ctx.refuse(needed)
+            return
         if verb == "help":
             step = self.current(ctx)
             ctx.outcome.ack = "说明"
@@ -454,7 +449,7 @@ class Engine:
             return
         ctx.conv.prompt_token = self.new_token()
         done = parts_done(ctx)
-        remarks = {c.target.split(".")[0] for c in ctx.store.comments(ctx.conv.report_id)}
+        remarks = {c.target.split(".")[0] for c in review.open_comments(ctx, ctx.record)}
         rows = [
             [ctx.button(f"{'✔ ' if p.key in done else ''}{i}. {p.title}{' 💬' if p.key in remarks else ''}", f"goto:{p.key}")]
             for i, p in enumerate(self.script.parts, start=1)
@@ -488,7 +483,7 @@ class Engine:
             f"检查：{len(errors)}个错误、{len(findings) - len(errors)}个提醒。",
         ]
         lines += [f"· {f.message}" for f in errors[:10]]
-        lines += review.comment_lines(ctx, ctx.store.comments(ctx.conv.report_id))
+        lines += review.comment_lines(ctx, review.open_comments(ctx, record))
         ctx.say("\n".join(lines))
 
     def cmd_help(self, ctx: Ctx) -> None:
@@ -536,7 +531,7 @@ class Engine:
                 ctx.say(f"{year}年度报告的截止日期应在{year}年12月至{year + 1}年之间。")
                 return
         if len(parts) == 2:
-            county = coordinate.set_county_deadline(ctx, parts[0])
+            county = coordinate.county_for_deadline(ctx, parts[0])
             if county is None:
                 ctx.say("只有该县的协调人或管理员可以设定全县的截止日期。")
                 return
@@ -619,11 +614,8 @@ def parts_done(ctx: Ctx) -> set[str]:
 
 
 def _fmt_value(value: Any) -> str:
-    if value is None:
-        return "空"
-    if isinstance(value, Decimal):
-        return format_decimal(value)
-    return str(value)
+    """A cell in a chat message: as printed in the document, and an unknown one as “空”."""
+    return "空" if value is None else display(value)
 
 
 def preview(report: Report) -> str:

@@ -11,7 +11,7 @@ import json
 from datetime import timezone
 from typing import TYPE_CHECKING, Any
 
-from bot.access import ROLE_NAMES, access
+from bot.access import ROLE_NAMES, access, entity_id
 from bot.interview.progress import default_year
 from bot.interview.review import home as review_home
 from storage.models import Invite, Unit
@@ -21,10 +21,6 @@ if TYPE_CHECKING:
 
 INVITE_ROLES = {"填报人": "clerk", "clerk": "clerk", "审核": "reviewer", "审核人": "reviewer", "reviewer": "reviewer",
                 "负责人": "owner", "owner": "owner", "协调人": "coordinator", "coordinator": "coordinator"}
-
-
-def _id(arg: str) -> int | None:
-    return int(arg) if arg.isdigit() and len(arg) < 12 else None
 
 
 # ---- joining --------------------------------------------------------------------------------------
@@ -58,11 +54,19 @@ def join(ctx: "Ctx", token: str) -> bool:
     return True
 
 
-def switch_to(ctx: "Ctx", unit: Unit) -> None:
-    """Make this unit's current report the one in the conversation, keeping each report's place."""
+def _remember_place(ctx: "Ctx") -> dict[str, Any]:
+    """Keep the question the conversation's report stands at, for coming back to it; the places kept."""
     positions: dict[str, Any] = ctx.state.setdefault("positions", {})
     if ctx.conv.report_id and ctx.conv.step:
         positions[str(ctx.conv.report_id)] = ctx.conv.step
+    while len(positions) > 20:
+        positions.pop(next(iter(positions)))
+    return positions
+
+
+def switch_to(ctx: "Ctx", unit: Unit) -> None:
+    """Make this unit's current report the one in the conversation, keeping each report's place."""
+    positions = _remember_place(ctx)
     record = ctx.store.report_for(unit.id, default_year(ctx.engine.today()))  # type: ignore[arg-type]
     assert record is not None
     ctx.conv.report_id = record.id
@@ -70,8 +74,6 @@ def switch_to(ctx: "Ctx", unit: Unit) -> None:
     ctx.conv.step = positions.pop(str(record.id), "")
     ctx.state["sub"] = {}
     ctx.state["history"] = []
-    while len(positions) > 20:
-        positions.pop(next(iter(positions)))
 
 
 # ---- inviting -------------------------------------------------------------------------------------
@@ -152,7 +154,7 @@ def cmd_members(ctx: "Ctx", unit_id: int | None = None) -> None:
 def _member_for_manager(ctx: "Ctx", arg: str):  # type: ignore[no-untyped-def]
     from storage.models import Member
 
-    member_id = _id(arg)
+    member_id = entity_id(arg)
     member = ctx.store.session.get(Member, member_id) if member_id else None
     unit = ctx.store.unit(member.unit_id) if member else None
     if not ctx.allowed(unit, "manage"):
@@ -172,7 +174,7 @@ def remove_member(ctx: "Ctx", arg: str) -> None:
         ctx.say("不能移出唯一的负责人。请先把其他成员设为负责人。")
         return
     ctx.store.remove_member(member)
-    ctx.store.session.add(_audit(ctx, unit, "member.remove", {"user": member.user_id, "role": member.role}, None))
+    _log_member(ctx, unit, "member.remove", {"user": member.user_id, "role": member.role}, None)
     ctx.say("已移出该成员。")
     cmd_members(ctx, unit.id)
 
@@ -183,7 +185,8 @@ def make_owner(ctx: "Ctx", arg: str) -> None:
         return
     old = member.role
     member.role = "owner"
-    ctx.store.save(member, _audit(ctx, unit, "member.role", {"user": member.user_id, "role": old}, {"user": member.user_id, "role": "owner"}))
+    ctx.store.save(member)
+    _log_member(ctx, unit, "member.role", {"user": member.user_id, "role": old}, {"user": member.user_id, "role": "owner"})
     ctx.say("已设为负责人。")
     cmd_members(ctx, unit.id)
 
@@ -201,13 +204,10 @@ def revoke(ctx: "Ctx", arg: str) -> None:
     ctx.say("已撤销该邀请，链接不能再使用。")
 
 
-def _audit(ctx: "Ctx", unit: Unit, key: str, old: Any, new: Any):  # type: ignore[no-untyped-def]
+def _log_member(ctx: "Ctx", unit: Unit, key: str, old: Any, new: Any) -> None:
     """Membership changes go into the unit's current report's audit log."""
-    from storage.models import AuditLog
-
     record = ctx.store.report_for(unit.id, default_year(ctx.engine.today()))  # type: ignore[arg-type]
-    dump = (lambda v: None if v is None else json.dumps(v, ensure_ascii=False))
-    return AuditLog(report_id=record.id, user_id=ctx.user.id, key=key, old=dump(old), new=dump(new), action="member")  # type: ignore[union-attr]
+    ctx.store.log_change(record.id, ctx.user, key, old, new, "member")  # type: ignore[arg-type, union-attr]
 
 
 def cmd_leave(ctx: "Ctx", args: str) -> None:
@@ -229,7 +229,7 @@ def cmd_leave(ctx: "Ctx", args: str) -> None:
     if args.strip() != "确认":
         ctx.say(f"确定要退出“{unit.name}”吗？退出后不能再查看和填写该单位的报告。确认请发送：/leave 确认")
         return
-    ctx.store.session.add(_audit(ctx, unit, "member.leave", {"user": member.user_id, "role": member.role}, None))
+    _log_member(ctx, unit, "member.leave", {"user": member.user_id, "role": member.role}, None)
     ctx.store.remove_member(member)
     ctx.conv.report_id = None
     ctx.conv.step = ""
@@ -259,7 +259,7 @@ def cmd_units(ctx: "Ctx") -> None:
 
 
 def switch(ctx: "Ctx", arg: str) -> None:
-    unit_id = _id(arg)
+    unit_id = entity_id(arg)
     unit = ctx.store.unit(unit_id) if unit_id else None
     if unit is None or ctx.store.role(ctx.user, unit.id) is None:  # type: ignore[arg-type]
         ctx.store.refuse(ctx.user, "switch", f"unit:{arg[:20]}", "not a member")
@@ -273,9 +273,7 @@ def switch(ctx: "Ctx", arg: str) -> None:
 
 
 def cmd_newunit(ctx: "Ctx") -> None:
-    positions: dict[str, Any] = ctx.state.setdefault("positions", {})
-    if ctx.conv.report_id and ctx.conv.step:
-        positions[str(ctx.conv.report_id)] = ctx.conv.step
+    _remember_place(ctx)
     ctx.conv.report_id = None
     ctx.conv.step = ""
     ctx.reset_answers()
@@ -352,7 +350,7 @@ def history_text(ctx: "Ctx", report_id: int, limit: int = 30) -> str:
 
 def cmd_history(ctx: "Ctx", args: str) -> None:
     """/history: the current unit's recent changes; a coordinator: /history 编号 for a unit of the county."""
-    unit_id = _id(args.strip().lstrip("#"))
+    unit_id = entity_id(args)
     if unit_id is None:
         record = ctx.record
         if record is None:

@@ -90,12 +90,16 @@ def applies_to_step(comment: Comment, step: Step, first_of_part: bool) -> bool:
     return any(p == target or p.startswith(target + ".") or target.startswith(p + ".") for p in step_paths(step))
 
 
-def comments_for_step(ctx: "Ctx", step: Step) -> list[Comment]:
-    record = ctx.record
+def open_comments(ctx: "Ctx", record: ReportRecord | None) -> list[Comment]:
+    """The report's unanswered comments; read only when its row counts some (most reports have none)."""
     if record is None or not record.open_comments:
         return []
+    return ctx.store.comments(record.id)  # type: ignore[arg-type]
+
+
+def comments_for_step(ctx: "Ctx", step: Step) -> list[Comment]:
     first = ctx.script.first_step(step.part).id == step.id
-    return [c for c in ctx.store.comments(record.id) if applies_to_step(c, step, first)]  # type: ignore[arg-type]
+    return [c for c in open_comments(ctx, ctx.record) if applies_to_step(c, step, first)]
 
 
 def comment_lines(ctx: "Ctx", comments: list[Comment]) -> list[str]:
@@ -135,7 +139,7 @@ def submit(ctx: "Ctx") -> None:
     people = reviewers(ctx, record.unit_id)
     if not people:
         ctx.conv.prompt_token = ctx.engine.new_token()
-        buttons = [[ctx.button("不经审核直接定稿", f"final:{record.id}")]] if ctx.role() == "owner" else []
+        buttons = [[ctx.button("不经审核直接定稿", "final")]] if ctx.role() == "owner" else []
         ctx.say(
             "本单位还没有审核人。请发送 /invite 审核人 生成邀请链接，发给负责审核的领导。"
             + ("\n如本单位不设审核环节，负责人也可以直接定稿。" if buttons else "\n或请本单位负责人直接定稿。"),
@@ -156,20 +160,18 @@ def submit(ctx: "Ctx") -> None:
     ctx.say(f"已提交审核，已通知审核人（{'、'.join(u.display_name or '审核人' for u in people)}）。审核期间如再修改，需要重新提交。")
 
 
-def finalize_directly(ctx: "Ctx", report_id: int) -> None:
+def finalize_directly(ctx: "Ctx") -> None:
     """The owner of a unit without reviewers finalises their own report (logged as such)."""
-    record = ctx.store.report_record(report_id)
-    unit = ctx.store.unit(record.unit_id) if record else None
-    if record is None or ctx.role_in(unit) != "owner" or reviewers(ctx, record.unit_id):
-        ctx.store.refuse(ctx.user, "final", f"report:{report_id}", "not the owner of a unit without reviewers")
-        ctx.say("只有未设审核人的单位的负责人可以直接定稿。")
+    record = ctx.record
+    if record is None or ctx.role() != "owner" or reviewers(ctx, record.unit_id):
+        ctx.refuse("final", "只有未设审核人的单位的负责人可以直接定稿。")
         return
-    report = ctx.store.load_report(record.id)  # type: ignore[arg-type]
+    report = ctx.report()
     if any(f.level == "error" for f in validate(report, ctx.previous())):
         ctx.say("报告还有错误，不能定稿。发送 /status 查看。")
         return
     if not ctx.store.transition(record, ("draft",), "final", ctx.user, "final"):
-        ctx.say(f"报告当前状态为“{STATUS_TEXT[ctx.store.report_record(report_id).status]}”，未作改变。")  # type: ignore[union-attr]
+        ctx.say(f"报告当前状态为“{STATUS_TEXT[record.status]}”，未作改变。")
         return
     _store_final(ctx, record, report)
     ctx.outcome.ack = "已定稿"
@@ -191,7 +193,7 @@ def _store_final(ctx: "Ctx", record: ReportRecord, report) -> bytes | None:  # t
 def home(ctx: "Ctx", report_id: int | None = None, preface: str = "") -> None:
     """What a reviewer sees: the report's state, its check, and what they can do with it."""
     report_id = report_id or ctx.conv.report_id
-    record = ctx.store.report_record(report_id) if report_id else None
+    record = ctx.record_of(report_id) if report_id else None
     if record is None:
         ctx.say("没有需要审核的报告。")
         return
@@ -203,16 +205,16 @@ def home(ctx: "Ctx", report_id: int | None = None, preface: str = "") -> None:
     done = parts_done_from(answers, ctx.fmt, ctx.script)
     findings = [f for f in validate(report) if f.rule not in UNFINISHED]  # blanks are progress, not errors
     errors = [f for f in findings if f.level == "error"]
-    open_comments = ctx.store.comments(record.id)  # type: ignore[arg-type]
+    remarks = open_comments(ctx, record)
     lines = [preface] if preface else []
     lines.append(
         f"{report.title()}：{STATUS_TEXT[record.status]}，已完成{len(done)}/{len(ctx.script.parts)}部分。"
         f"检查：{len(errors)}个错误、{len(findings) - len(errors)}个提醒。"
     )
     lines += [f"· {f.message}" for f in errors[:10]]
-    if open_comments:
-        lines.append(f"已有{len(open_comments)}条意见：")
-        lines += comment_lines(ctx, open_comments)
+    if remarks:
+        lines.append(f"已有{len(remarks)}条意见：")
+        lines += comment_lines(ctx, remarks)
     ctx.conv.prompt_token = ctx.engine.new_token()
     rid = record.id
     buttons = [[ctx.button("查看表格", f"rview:{rid}"), ctx.button("下载Word", f"rdocx:{rid}")]]
@@ -227,7 +229,7 @@ def home(ctx: "Ctx", report_id: int | None = None, preface: str = "") -> None:
 
 
 def _reviewable(ctx: "Ctx", report_id: int) -> ReportRecord | None:
-    record = ctx.store.report_record(report_id)
+    record = ctx.record_of(report_id)
     unit = ctx.store.unit(record.unit_id) if record else None
     if not ctx.allowed(unit, "review"):
         return None
@@ -239,8 +241,7 @@ def approve(ctx: "Ctx", report_id: int) -> None:
     if record is None:
         return
     if not ctx.store.transition(record, ("review",), "final", ctx.user, "approve"):
-        now = ctx.store.report_record(report_id)
-        ctx.say(f"该报告当前为“{STATUS_TEXT[now.status]}”，已由他人处理或尚未提交，未作改变。")  # type: ignore[union-attr]
+        ctx.say(f"该报告当前为“{STATUS_TEXT[record.status]}”，已由他人处理或尚未提交，未作改变。")
         return
     report = ctx.store.load_report(report_id)
     data = _store_final(ctx, record, report)
@@ -256,14 +257,13 @@ def return_for_changes(ctx: "Ctx", report_id: int) -> None:
     record = _reviewable(ctx, report_id)
     if record is None:
         return
-    comments = ctx.store.comments(report_id)
+    comments = open_comments(ctx, record)
     if not comments:
         ctx.say("退回前请先添加至少一条意见，说明需要修改的地方。")
         start_comment(ctx, report_id)
         return
     if not ctx.store.transition(record, ("review",), "draft", ctx.user, "return"):
-        now = ctx.store.report_record(report_id)
-        ctx.say(f"该报告当前为“{STATUS_TEXT[now.status]}”，已由他人处理或尚未提交，未作改变。")  # type: ignore[union-attr]
+        ctx.say(f"该报告当前为“{STATUS_TEXT[record.status]}”，已由他人处理或尚未提交，未作改变。")
         return
     title = ctx.store.load_report(report_id).title()
     text = "\n".join([f"【退回修改】{title}被审核人退回，请按以下意见修改后重新提交（/submit）："] + comment_lines(ctx, comments))

@@ -161,16 +161,8 @@ class Reminders:
                 Member.unit_id == record.unit_id, Member.role.in_(["owner", "clerk"] + (["reviewer"] if record.status == "review" else []))  # type: ignore[attr-defined]
             )
         ).all()
-        text = self.text(store, record, reminder)
-        n = 0
-        for user in members:
-            if not user.reminders_on or user.blocked or not user.chat_id:
-                continue
-            store.session.add(
-                Delivery(reminder_id=reminder.id, user_id=user.id, chat_id=user.chat_id, text=text, not_before=_utc(self.now()))  # type: ignore[arg-type]
-            )
-            n += 1
-        return n
+        wanted = [user for user in members if user.reminders_on]
+        return store.notify(wanted, self.text(store, record, reminder), "reminder", record.id, reminder_id=reminder.id, not_before=_utc(self.now()))
 
     def text(self, store: Store, record: ReportRecord, reminder: Reminder) -> str:
         answers = store.answers(record.id)  # type: ignore[arg-type]

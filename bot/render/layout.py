@@ -9,11 +9,10 @@ own merged cells without code changes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from bot.formatdef import Grid, Row, Table2
-from bot.numbers import format_decimal
-from bot.report import Report, Value
+from bot.numbers import display
+from bot.report import Report
 
 
 @dataclass(frozen=True)
@@ -43,15 +42,6 @@ class _Node:
     text: str
     kind: str
     path: str | None = None
-
-
-def display(value: Value) -> str:
-    """A cell as printed: 0 is printed, an unknown value (None) is left empty, money exactly as given."""
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return format_decimal(value)
-    return str(value)
 
 
 def _value(report: Report, path: str) -> _Node:
