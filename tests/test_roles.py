@@ -282,3 +282,39 @@ def test_coordinator_opens_a_unit_read_only_and_runs_the_checker(county):
     assert "上传文件填入" in county.coordinator.texts()
     county.coordinator.say("3 0 0")  # typing does not edit anything
     assert county.answers() == before
+
+
+def test_bad_input_to_the_new_commands_gets_a_clear_message_and_changes_nothing(county):
+    fill_complete(county.clerk)
+    county.clerk.say("/submit")
+    saved = (county.answers(), county.record().status)
+    coordinator, reviewer, clerk = county.coordinator, county.reviewer, county.clerk
+    for person, text, message in [
+        (coordinator, "/open abc", "请写出单位编号（数字）"),
+        (coordinator, "/open 123456789012345", "请写出单位编号（数字）"),
+        (coordinator, "/addunit", "用法：/addunit 单位全称"),
+        (coordinator, "/addunit " + "镇" * 100, "用法：/addunit 单位全称"),
+        (coordinator, "/addunit 次营镇人民政府", "已有“次营镇人民政府”"),
+        (coordinator, "/deadline 阳城县 2027-13-01", "日期应写成 YYYY-MM-DD"),
+        (coordinator, "/deadline 阳城县 2030-01-01", "截止日期应在2026年12月至2027年之间"),
+        (clerk, "/invite 局长", "用法：/invite 填报人"),
+        (clerk, "/submit", "无需再次提交"),
+        (clerk, "/leave", "确认请发送：/leave 确认"),
+    ]:
+        person.say(text)
+        assert message in person.texts(), (text, person.texts())
+    reviewer.say("/review")
+    reviewer.tap("添加意见")
+    reviewer.tap("表三 依申请公开")
+    reviewer.say("意" * 1001)
+    assert "意见太长（1001字）" in reviewer.texts()
+    reviewer.say("   ")
+    assert "意见不能为空" in reviewer.texts()
+    reviewer.say("/cancel")  # a command ends the awaited comment
+    reviewer.say("予以公开 自然人 请核对")
+    assert "审核" in reviewer.texts()
+    report_id = county.record().id
+    with county.service.repo.transaction() as store:
+        assert store.comments(report_id) == []
+        assert [u.name for u in store.county_units(1)] == ["次营镇人民政府", "北留镇人民政府"]
+    assert (county.answers(), county.record().status) == saved
