@@ -56,10 +56,8 @@ def _plain_report(path: str, result: ImportResult, findings: list[Finding]) -> s
 def cmd_check(args: argparse.Namespace) -> int:
     previous = None
     if args.previous:
-        try:
-            previous = import_path(args.previous)
-        except UnreadableError as exc:
-            _out(f"无法读取上年报告 {args.previous}：{exc}", sys.stderr)
+        previous = _read(args.previous, "上年报告")
+        if previous is None:
             return 2
     deadline = args.deadline
     results = []
@@ -91,11 +89,18 @@ def cmd_check(args: argparse.Namespace) -> int:
     return status
 
 
-def cmd_import(args: argparse.Namespace) -> int:
+def _read(path: str, what: str = "") -> ImportResult | None:
+    """A report file read into the model, or None after saying on stderr why it could not be."""
     try:
-        result = import_path(args.file)
+        return import_path(path)
     except UnreadableError as exc:
-        _out(f"无法读取 {args.file}：{exc}", sys.stderr)
+        _out(f"无法读取{what} {path}：{exc}", sys.stderr)
+        return None
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    result = _read(args.file)
+    if result is None:
         return 2
     for note in result.notes:
         _out(f"说明：{note}", sys.stderr)
@@ -117,10 +122,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_render(args: argparse.Namespace) -> int:
     from bot.render import PdfError, convert_to_pdf, render_docx
 
-    try:
-        result = import_path(args.report)
-    except UnreadableError as exc:
-        _out(f"无法读取 {args.report}：{exc}", sys.stderr)
+    result = _read(args.report)
+    if result is None:
         return 2
     errors = [f for f in check_findings(result, None, None) if f.level == "error"]
     if errors and not args.draft:
