@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import delete  # noqa: E402
 
 from bot.app import docx_bytes  # noqa: E402
+from bot.clock import FixedClock  # noqa: E402
 from bot.importer import import_path  # noqa: E402
 from bot.interview.engine import Engine  # noqa: E402
 from bot.interview.types import Input  # noqa: E402
@@ -65,7 +66,7 @@ def build(data_dir: Path, units: int) -> tuple[Service, str]:
     """A county with `units` units, each with a final report and its stored .docx. Returns the
     service and the coordinator's id."""
     repo = Repository(data_dir=data_dir)
-    service = Service(repo, Engine(today=lambda: TODAY, render_docx=docx_bytes))
+    service = Service(repo, Engine(clock=FixedClock(TODAY), render_docx=docx_bytes))
     base = import_path(SAMPLE).report
     rng = random.Random(6)
     with repo.transaction() as store:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
+from bot.clock import Clock
 from bot.config import Config
 from bot.interview.engine import Engine
 from bot.report import Report
@@ -26,16 +25,15 @@ def docx_bytes(report: Report, status: str = "草稿") -> bytes:
 def build_service(
     config: Config,
     invite_link: Callable[[str], str] = lambda token: f"/start {token}",
-    today: Callable[[], date] | None = None,
+    clock: Clock | None = None,
 ) -> Service:
-    """The service for a configuration; 'today' is the date in the configured time zone."""
-    zone = ZoneInfo(config.tz)
-    repo = Repository(config.database_url or None, data_dir=config.data_dir)
+    """The service for a configuration; its clock is the configuration's unless one is given."""
+    clock = clock or config.clock()
+    repo = Repository(config.database_url or None, data_dir=config.data_dir, now=clock.now)
     engine = Engine(
-        today=today or (lambda: datetime.now(zone).date()),
+        clock=clock,
         render_docx=docx_bytes,
         invite_link=invite_link,
         admin_ids=config.admin_ids,
-        zone=zone,
     )
     return Service(repo, engine)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from bot.config import Config
 from bot.findings import SECTION_ORDER, Finding, sort_findings
 from bot.importer import ImportResult, UnreadableError, import_path
 from bot.report import ReportError
@@ -28,7 +29,7 @@ def check_findings(result: ImportResult, previous: ImportResult | None, deadline
         result.report,
         previous.report if previous else None,
         problems=result.problems,
-        today=date.today() if deadline else None,
+        today=Config.load().clock().today() if deadline else None,
         deadline=deadline,
     )
     return sort_findings(result.findings + findings)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+
+from bot.clock import Clock, RunningClock, SystemClock, parse_instant
 
 KEYS = (
     "TELEGRAM_BOT_TOKEN",
@@ -17,6 +20,7 @@ KEYS = (
     "ADMIN_IDS",
     "NIANBAO_WORKERS",
     "NIANBAO_HOLIDAYS",
+    "NIANBAO_CLOCK",
 )
 
 
@@ -50,6 +54,11 @@ class Config:
     admin_ids: frozenset[str] = field(default_factory=frozenset)
     workers: int = 1  # interview worker processes for Telegram; 0 runs it in a thread of the bot process
     holidays: Path | None = None  # the operator's holiday file (default: holidays.yaml in the data directory)
+    clock_start: datetime | None = None  # rehearsals and tests: the clock starts at this instant and runs on
+
+    def clock(self) -> Clock:
+        """The product's clock: the machine's in the configured zone, or one started at `clock_start`."""
+        return RunningClock(self.clock_start, self.tz) if self.clock_start else SystemClock(self.tz)
 
     @property
     def holidays_file(self) -> Path:
@@ -69,4 +78,5 @@ class Config:
             admin_ids=frozenset(x.strip() for x in merged.get("ADMIN_IDS", "").split(",") if x.strip()),
             workers=int(merged.get("NIANBAO_WORKERS", "").strip() or 1),
             holidays=Path(merged["NIANBAO_HOLIDAYS"].strip()) if merged.get("NIANBAO_HOLIDAYS", "").strip() else None,
+            clock_start=parse_instant(merged["NIANBAO_CLOCK"]) if merged.get("NIANBAO_CLOCK", "").strip() else None,
         )

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from collections.abc import Callable
+from contextvars import ContextVar
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
+# The clock of the transaction in progress (set by `Repository.transaction`), so that every row's
+# time follows the product's injected clock; outside a transaction, the machine's.
+CLOCK: ContextVar[Callable[[], datetime]] = ContextVar("clock", default=lambda: datetime.now(UTC))
+
+
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return CLOCK.get()()
 
 
 class User(SQLModel, table=True):

@@ -12,9 +12,9 @@ import json
 import os
 import threading
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from sqlmodel import Session, SQLModel, create_engine, select
 from bot.numbers import format_decimal
 from bot.report import Report
 from storage.models import (
+    CLOCK,
     Answer,
     Application,
     AuditLog,
@@ -151,7 +152,9 @@ def _sql_literal(value: Any) -> str:
 
 
 class Repository:
-    def __init__(self, url: str | None = None, data_dir: Path | None = None):
+    def __init__(self, url: str | None = None, data_dir: Path | None = None, now: Callable[[], datetime] | None = None):
+        """`now` is the product's clock (aware UTC): every time written in a transaction comes from it."""
+        self.now = now or (lambda: datetime.now(UTC))
         data_dir = data_dir or Path(os.environ.get("NIANBAO_DATA_DIR", "data"))
         self.url = url or default_url(data_dir)
         is_sqlite = self.url.startswith("sqlite")
@@ -172,12 +175,15 @@ class Repository:
     def transaction(self) -> Iterator["Store"]:
         with self._write_lock, Session(self.engine, expire_on_commit=False) as session:
             store = Store(session)
+            clock = CLOCK.set(self.now)
             try:
                 yield store
                 session.commit()
             except BaseException:
                 session.rollback()
                 raise
+            finally:
+                CLOCK.reset(clock)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import docx_bytes
+from bot.clock import FixedClock
 from bot.interview.engine import Engine
 from bot.interview.types import Input, Outcome
 from bot.service import Service
@@ -14,7 +15,9 @@ from storage.repository import Repository
 
 
 def make_service(data_dir: Path, today: date = date(2026, 11, 23), admin_ids: frozenset[str] = frozenset()) -> Service:
-    return Service(Repository(data_dir=data_dir), Engine(today=lambda: today, render_docx=docx_bytes, admin_ids=admin_ids))
+    """The service on a clock standing at 09:00 of `today` (Asia/Shanghai)."""
+    clock = FixedClock(today)
+    return Service(Repository(data_dir=data_dir, now=clock.now), Engine(clock=clock, render_docx=docx_bytes, admin_ids=admin_ids))
 
 
 class Clerk:

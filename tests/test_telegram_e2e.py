@@ -202,17 +202,17 @@ def test_sigkill_mid_interview_loses_nothing(api, tmp_path):
 
 
 def test_reminder_arrives_and_its_button_continues_the_interview(api, tmp_path):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    from bot.reminders.plan import ZONE
+    from bot.clock import FixedClock
 
-    clock = {"now": datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)}
-    with BotThread(config_for(api, tmp_path), now=lambda: clock["now"], reminder_interval=0.2):
+    clock = FixedClock(datetime(2026, 11, 23, 10, 0))
+    with BotThread(config_for(api, tmp_path), clock=clock, reminder_interval=0.2):
         clerk = TgClerk(api, 801)
         onboard(clerk)
         clerk.tap("有，逐项填写")
         # 31 Jan 2027 is a Sunday: the plan counts to Friday 29 Jan; 30 days before is 30 Dec 2026
-        clock["now"] = datetime(2026, 12, 30, 9, 5, tzinfo=ZONE)
+        clock.set(datetime(2026, 12, 30, 9, 5))
         reminder = api.wait_for(lambda c: c.chat_id == 801 and "年报提醒" in (c.text or ""), timeout=20)
         assert "次营镇人民政府2026年度" in reminder.text and "1月29日前" in reminder.text
         assert reminder.buttons == [("继续填写", "resume")]

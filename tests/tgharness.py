@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 
 from telegram import Update
@@ -19,10 +20,11 @@ from conftest import ROOT
 from fakebotapi import FakeBotAPI, SentCall
 
 TOKEN = "123:ABC"
+START = datetime(2026, 11, 23, 9, 0)  # the bot's clock starts here in every end-to-end test, whatever today is
 
 
 def config_for(api: FakeBotAPI, data_dir: Path) -> Config:
-    return Config(token=TOKEN, api_base_url=api.base_url, api_file_url=api.base_file_url, data_dir=data_dir)
+    return Config(token=TOKEN, api_base_url=api.base_url, api_file_url=api.base_file_url, data_dir=data_dir, clock_start=START)
 
 
 class BotThread:
@@ -78,6 +80,7 @@ class BotProcess:
             TELEGRAM_API_BASE_URL=api.base_url,
             TELEGRAM_API_FILE_URL=api.base_file_url,
             NIANBAO_DATA_DIR=str(data_dir),
+            NIANBAO_CLOCK=START.isoformat(),
         )
         self.api = api
         self.proc: subprocess.Popen[bytes] | None = None
@@ -176,4 +179,4 @@ class TgClerk:
 
 def service_for(data_dir: Path):  # type: ignore[no-untyped-def]
     """A second handle on the bot's database, for assertions."""
-    return build_service(Config(data_dir=data_dir))
+    return build_service(Config(data_dir=data_dir, clock_start=START))

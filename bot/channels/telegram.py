@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from datetime import datetime, timezone
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -20,6 +19,7 @@ from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, C
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.app import build_service
+from bot.clock import Clock
 from bot.channels.aiohttp_request import AiohttpRequest
 from bot.channels.workers import WorkerPool
 from bot.config import Config
@@ -247,13 +247,14 @@ def build_application(
     config: Config,
     service: Service | None = None,
     *,
-    now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    clock: Clock | None = None,
     reminder_interval: float = 5.0,
 ) -> Application:
     """The PTB application for a configuration (API URLs and proxy for self-hosted servers or relays).
 
-    Deadline reminders are sent by a repeating job; `now` is the clock they follow (tests inject one).
+    Deadline reminders are sent by a repeating job that follows `clock` (the configuration's unless given).
     """
+    clock = clock or config.clock()
     builder = (
         ApplicationBuilder()
         .token(config.token)
@@ -291,13 +292,13 @@ def build_application(
 
     app = builder.post_init(post_init).post_shutdown(post_shutdown).build()
     if service is None and config.workers == 0:
-        service = build_service(config, invite_link=lambda token: f"https://t.me/{app.bot.username}?start={token}")
+        service = build_service(config, invite_link=lambda token: f"https://t.me/{app.bot.username}?start={token}", clock=clock)
     channel = TelegramChannel(in_thread if service is not None else in_worker)
     app.bot_data["shutdown_workers"] = post_shutdown  # for callers that drive the application themselves
     app.add_handler(TypeHandler(Update, channel.on_update))
     app.add_error_handler(_on_error)
     reminders = Reminders(
-        Repository(config.database_url or None, data_dir=config.data_dir), WorkCalendar.load(config.holidays_file), now
+        Repository(config.database_url or None, data_dir=config.data_dir, now=clock.now), WorkCalendar.load(config.holidays_file), clock.now
     )
     sender = ReminderSender(reminders)
 

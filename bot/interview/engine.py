@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.clock import Clock, SystemClock
 from bot.access import PERMISSIONS, REFUSED, check, entity_id, role_for
 from bot.findings import Finding
 from bot.formatdef import FormatDef, load_format
@@ -206,19 +207,24 @@ class Engine:
         fmt: FormatDef | None = None,
         script: Script | None = None,
         *,
-        today: Callable[[], date] = date.today,
+        clock: Clock | None = None,
         render_docx: Callable[[Report, str], bytes] | None = None,  # (report, 草稿|定稿)
         invite_link: Callable[[str], str] = lambda token: f"/start {token}",
         admin_ids: frozenset[str] = frozenset(),
-        zone: ZoneInfo = ZoneInfo("Asia/Shanghai"),
     ):
         self.fmt = fmt or load_format()
         self.script = script or load_script()
-        self.today = today
+        self.clock = clock or SystemClock()
         self.render_docx = render_docx
         self.invite_link = invite_link
         self.admin_ids = admin_ids
-        self.zone = zone
+
+    def today(self) -> date:
+        return self.clock.today()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return self.clock.zone
 
     @staticmethod
     def new_token() -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
@@ -63,8 +63,8 @@ class ReminderSender:
             if unknown:
                 log.warning("%d reminders were being sent when the bot stopped; not sent again", unknown)
             self.recovered = True
-        # changed reports every tick, every report every ten minutes (wall clock: rows carry real times)
-        started = datetime.now(timezone.utc)
+        # changed reports every tick, every report every ten minutes (rows carry the product clock's times)
+        started = self.reminders.now()
         full = time.monotonic() - self.last_full_plan > 600
         await asyncio.to_thread(self.reminders.refresh_plans, None if full else self.last_plan)
         self.last_plan = started - timedelta(seconds=1)
