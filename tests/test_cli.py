@@ -13,10 +13,10 @@ import pytest
 
 from bot.importer import import_path
 from bot.validate import validate
-from conftest import BLANK_TEMPLATE, REPORTS, ROOT
+from conftest import ROOT, SAMPLES, report_file, shared
 from factories import zero_report
 
-CIYING = REPORTS / "township-2023-shanxi-ciying.txt"
+CIYING = SAMPLES / "township-2023-shanxi-ciying.txt"
 
 
 def nianbao(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -36,7 +36,7 @@ def test_check_plain_output_groups_by_section():
 
 
 def test_check_json_shape_and_exit_codes():
-    out = nianbao("check", "--json", str(REPORTS / "township-2023-shandong-caohe.txt"), str(CIYING))
+    out = nianbao("check", "--json", str(SAMPLES / "township-2023-shandong-caohe.txt"), str(CIYING))
     assert out.returncode == 1  # ciying has errors
     doc = json.loads(out.stdout)
     files = doc["files"]
@@ -44,14 +44,14 @@ def test_check_json_shape_and_exit_codes():
     assert files[0]["findings"] == []
     finding = files[1]["findings"][0]
     assert set(finding) == {"rule", "level", "cells", "expected", "actual", "message"}
-    clean = nianbao("check", "--json", str(REPORTS / "township-2023-shandong-caohe.txt"))
+    clean = nianbao("check", "--json", str(SAMPLES / "township-2023-shandong-caohe.txt"))
     assert clean.returncode == 0
 
 
 def test_check_with_previous_year():
     out = nianbao(
-        "check", "--json", str(REPORTS / "zone-2022-fujian-pingtan.txt"),
-        "--previous", str(REPORTS / "zone-2021-fujian-pingtan.txt"),
+        "check", "--json", str(report_file("zone-2022-fujian-pingtan.txt")),
+        "--previous", str(report_file("zone-2021-fujian-pingtan.txt")),
     )
     assert out.returncode == 0
     rules = [f["rule"] for f in json.loads(out.stdout)["files"][0]["findings"]]
@@ -113,7 +113,7 @@ def test_missing_file_and_bad_deadline(tmp_path):
 def test_unreadable_file_does_not_hide_the_others(tmp_path):
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")
-    out = nianbao("check", "--json", str(empty), str(REPORTS / "township-2023-shandong-caohe.txt"))
+    out = nianbao("check", "--json", str(empty), str(SAMPLES / "township-2023-shandong-caohe.txt"))
     assert out.returncode == 2
     files = json.loads(out.stdout)["files"]
     assert files[0]["error"] and files[1]["unit"] == "济宁市兖州区漕河镇人民政府"
@@ -148,7 +148,7 @@ def test_json_with_bad_cells_is_checked_not_refused(tmp_path):
 
 
 def _fill_template(path: Path, values: dict[str, object]) -> None:
-    document = docx.Document(str(BLANK_TEMPLATE))
+    document = docx.Document(str(shared("data/official-blank-format-2021.docx")))
     paragraphs = document.paragraphs
     paragraphs[0].text = "测试镇人民政府2024年政府信息公开工作年度报告"
     texts = iter([

@@ -12,7 +12,7 @@ import pytest
 
 from bot.importer import import_path
 from bot.validate import validate
-from conftest import REPORTS
+from conftest import SAMPLE_NAMES, report_file
 
 COLS = ("NP", "BIZ", "RES", "NGO", "LAW", "OTHORG", "SUM")
 
@@ -112,11 +112,13 @@ EXPECTED = {
 
 @pytest.fixture(scope="module", params=sorted(EXPECTED))
 def sample(request):
-    return request.param, import_path(REPORTS / request.param), EXPECTED[request.param]
+    return request.param, import_path(report_file(request.param)), EXPECTED[request.param]
 
 
 def test_every_sample_is_covered():
-    assert sorted(p.name for p in REPORTS.glob("*.txt")) == sorted(EXPECTED)
+    assert sorted(SAMPLE_NAMES) == sorted(EXPECTED)
+    shared_reports = sorted(p.name for p in report_file("zone-2021-fujian-pingtan.txt").parent.glob("*.txt"))
+    assert shared_reports == sorted(EXPECTED)
 
 
 def test_cells_equal_the_printed_numbers(sample, fmt):
@@ -157,14 +159,14 @@ def test_check_reports_what_is_wrong_and_nothing_else(sample):
 
 
 def test_ciying_blank_review_cells_are_named():
-    result = import_path(REPORTS / "township-2023-shanxi-ciying.txt")
+    result = import_path(report_file("township-2023-shanxi-ciying.txt"))
     blanks = [f for f in validate(result.report, problems=result.problems) if f.rule == "E-BLANK"]
     assert sorted(c for f in blanks for c in f.cells) == sorted(f"table4.RV.{m}" for m in "MCOPT")
     assert all("表四「行政复议」" in f.message for f in blanks)
 
 
 def test_gansu_is_reported_as_hybrid_format():
-    result = import_path(REPORTS / "township-2022-gansu-guojia.txt")
+    result = import_path(report_file("township-2022-gansu-guojia.txt"))
     t2 = [f for f in result.findings if f.rule == "E-T2-SHAPE"]
     assert t2 and "2019年试行格式" in t2[0].message and t2[0].cells == [f"table2.NORM.{c}" for c in ("made", "repealed", "valid")]
     t3 = [f for f in result.findings if f.rule == "E-T3-SHAPE"]
@@ -179,15 +181,15 @@ def test_gansu_is_reported_as_hybrid_format():
 
 
 def test_pingtan_consecutive_years_pass_cross_year_rules():
-    before = import_path(REPORTS / "zone-2021-fujian-pingtan.txt").report
-    after = import_path(REPORTS / "zone-2022-fujian-pingtan.txt").report
+    before = import_path(report_file("zone-2021-fujian-pingtan.txt")).report
+    after = import_path(report_file("zone-2022-fujian-pingtan.txt")).report
     cross = [f for f in validate(after, previous=before) if f.rule in ("W-CARRY-PREV", "W-VALID-CONT", "W-REPEAT")]
     assert cross == []
 
 
 def test_pingtan_cross_year_rules_fire_when_numbers_disagree():
-    before = import_path(REPORTS / "zone-2021-fujian-pingtan.txt").report
-    after = import_path(REPORTS / "zone-2022-fujian-pingtan.txt").report
+    before = import_path(report_file("zone-2021-fujian-pingtan.txt")).report
+    after = import_path(report_file("zone-2022-fujian-pingtan.txt")).report
     after.cells["table3.CARRY.NP"] = 0
     after.cells["table2.NORM.valid"] = 700
     rules = {f.rule: f for f in validate(after, previous=before)}

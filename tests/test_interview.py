@@ -11,7 +11,7 @@ import pytest
 
 from bot.importer import import_bytes
 from bot.validate import validate
-from conftest import REPORTS
+from conftest import SAMPLES, report_file
 from driver import Clerk, make_service, narratives, onboard
 from factories import zero_report
 from storage.repository import Repository
@@ -172,7 +172,7 @@ def test_pasted_table_three(service):
     onboard(clerk)
     clerk.tap("全部为0")
     clerk.tap("粘贴整张表")
-    text = (REPORTS / "zone-2022-fujian-pingtan.txt").read_text(encoding="utf-8")
+    text = report_file("zone-2022-fujian-pingtan.txt").read_text(encoding="utf-8")
     table = text[text.index("（本列数据的勾稽关系"): text.index("四、政府信息公开行政法复议")]
     clerk.say(table)
     assert "已读取整张表三" in clerk.texts() and "表三检查通过" in clerk.texts()
@@ -250,7 +250,7 @@ def test_last_years_report_prefills_and_enables_cross_year_checks(service):
     onboard(clerk, name="平潭综合实验区", region="福建省 福州市 平潭县", year="2025年度")
     # pretend 2022: switch the year to 2022 is not offered; use the 2021/2022 pair through a 2023 report instead
     clerk.say("/start")
-    data = (REPORTS / "township-2023-shanxi-ciying.txt").read_bytes()
+    data = (SAMPLES / "township-2023-shanxi-ciying.txt").read_bytes()
     clerk.upload("次营镇2023.txt", data)
     assert "2023年度的报告" in clerk.texts()  # not this report's year or the year before: refused
 
@@ -261,7 +261,7 @@ def test_last_years_report_prefills_carry_over(tmp_path):
     service = make_service(tmp_path, today=date(2024, 11, 20))
     clerk = Clerk(service)
     clerk.say("/start")
-    clerk.upload("次营镇2023.txt", (REPORTS / "township-2023-shanxi-ciying.txt").read_bytes())
+    clerk.upload("次营镇2023.txt", (SAMPLES / "township-2023-shanxi-ciying.txt").read_bytes())
     assert "上年结转" in clerk.texts()
     _, report = answers(service, None)
     with service.repo.transaction() as store:

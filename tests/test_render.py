@@ -27,11 +27,10 @@ from bot.numbers import display, format_decimal
 from bot.render import render_docx
 from bot.render.docx import is_subheading
 from bot.report import Report
+from conftest import SAMPLE_NAMES, report_file, shared
 from factories import consistent_reports
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-TEMPLATE = SHARED / "official-blank-format-2021.docx"
-REPORT_FILES = sorted((SHARED / "reports").glob("*.txt"))
+REPORT_FILES = [Path(name) for name in SAMPLE_NAMES]
 FMT = load_format()
 THEME = [qn(f"w:{a}") for a in ("asciiTheme", "eastAsiaTheme", "hAnsiTheme")]
 LATIN = "Times New Roman"
@@ -40,7 +39,7 @@ TEXT_WIDTH_TWIPS = round(156 * 1440 / 25.4)
 
 @cache
 def sample(name: str) -> Report:
-    return import_path(SHARED / "reports" / name).report
+    return import_path(report_file(name)).report
 
 
 def render_bytes(report: Report) -> bytes:
@@ -197,7 +196,7 @@ def test_table_cells_in_smaller_fangsong() -> None:
 
 
 def test_tables_have_the_merged_layout_and_labels_of_the_official_template() -> None:
-    template = docx.Document(TEMPLATE).tables
+    template = docx.Document(str(shared("data/official-blank-format-2021.docx"))).tables
     ours = ciying_doc().tables
     assert len(ours) == len(template) == 3
     for mine, official, (nrows, ncols) in zip(ours, template, ((14, 4), (28, 10), (4, 15))):

@@ -17,8 +17,9 @@ import pytest
 from bot.importer import import_path
 from bot.render import PdfError, PdfUnavailable, convert_to_pdf, render_docx
 from bot.render.pdf import find_soffice
+from conftest import SAMPLES
 
-SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "reports" / "township-2023-shanxi-ciying.txt"
+SAMPLE = SAMPLES / "township-2023-shanxi-ciying.txt"
 IN_CI = os.environ.get("CI", "").lower() in ("true", "1", "yes")
 
 

@@ -11,11 +11,11 @@ import pytest
 
 from bot.importer import import_bytes
 from bot.validate import validate
-from conftest import REPORTS
+from conftest import SAMPLES
 from driver import narratives, onboard  # the same answers as the engine tests, through Telegram
 from factories import zero_report
 from fakebotapi import FakeBotAPI
-from tgharness import BotProcess, BotThread, TgClerk, config_for, service_for
+from tgharness import START, BotProcess, BotThread, TgClerk, config_for, service_for
 
 
 @pytest.fixture
@@ -104,7 +104,7 @@ def test_uploads_of_wrong_files_are_answered(api, tmp_path):
 
 
 def test_last_years_report_uploaded_prefills(api, tmp_path):
-    text = (REPORTS / "township-2023-shanxi-ciying.txt").read_text(encoding="utf-8").replace("2023", "2025")
+    text = (SAMPLES / "township-2023-shanxi-ciying.txt").read_text(encoding="utf-8").replace("2023", "2025")
     with BotThread(config_for(api, tmp_path)):
         clerk = TgClerk(api, 505)
         onboard(clerk)
@@ -206,7 +206,7 @@ def test_reminder_arrives_and_its_button_continues_the_interview(api, tmp_path):
 
     from bot.clock import FixedClock
 
-    clock = FixedClock(datetime(2026, 11, 23, 10, 0))
+    clock = FixedClock(START)  # the worker's clock starts there too
     with BotThread(config_for(api, tmp_path), clock=clock, reminder_interval=0.2):
         clerk = TgClerk(api, 801)
         onboard(clerk)

@@ -8,7 +8,7 @@ import sys
 
 import docx
 
-from conftest import REPORTS, ROOT
+from conftest import ROOT, SAMPLES
 
 
 def chat(data_dir, lines: list[str], user: str = "clerk") -> str:
@@ -45,7 +45,7 @@ def test_terminal_interview_resumes_and_writes_the_document(tmp_path):
     assert "✔ 1. 单位信息" in out and "✔ 2. 表二 主动公开" in out
     # upload this year's whole report as JSON by path, then ask for the document
     imported = subprocess.run(
-        [sys.executable, "-m", "bot", "import", str(REPORTS / "township-2023-shandong-caohe.txt"), "-o", str(tmp_path / "r.json")],
+        [sys.executable, "-m", "bot", "import", str(SAMPLES / "township-2023-shandong-caohe.txt"), "-o", str(tmp_path / "r.json")],
         capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=60,
     )
     assert imported.returncode == 0

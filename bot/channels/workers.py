@@ -8,19 +8,36 @@ each get a core. One worker by default: SQLite has one writer at a time anyway.
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import ctypes.util
 import multiprocessing
+import os
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from bot.app import build_service
 from bot.config import Config
 from bot.interview.types import Input, Outcome, Reply
 
 _service = None
+PR_SET_PDEATHSIG = 1
 
 
-def _init(config: Config, bot_username: str) -> None:
-    from bot.app import build_service
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to end this worker when the bot process ends, however it ends (SIGKILL included), so a
+    killed bot never leaves its workers (and with them multiprocessing's resource tracker) behind."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the pool's own shutdown still ends the workers
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
 
+
+def _init(config: Config, bot_username: str, parent: int) -> None:
+    _die_with_parent(parent)
     global _service
     _service = build_service(config, invite_link=lambda token: f"https://t.me/{bot_username}?start={token}")
 
@@ -32,7 +49,7 @@ def _handle(channel: str, external_id: str, inp: Input, display_name: str, chat_
 
 class WorkerPool:
     def __init__(self, config: Config, bot_username: str, processes: int = 1):
-        self.args = (config, bot_username)
+        self.args = (config, bot_username, os.getpid())
         self.processes = processes
         self.pool = self._new_pool()
 

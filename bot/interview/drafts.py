@@ -1,4 +1,4 @@
-"""Drafts of the narrative sections, written with the jinja2 templates in `templates/`.
+"""Drafts of the narrative sections, written with the jinja2 templates in `bot/templates/`.
 
 Numbers in a draft come only from the tables, never from guesses, so the text cannot contradict them.
 """
@@ -14,7 +14,7 @@ import jinja2
 from bot.formatdef import CN_ORDINALS
 from bot.report import Report
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 ENDINGS = tuple("。！？；…”）)")
 GROUPS = [
     ("予以公开", ["OPEN"]),

@@ -1,4 +1,4 @@
-"""The look of the finished document as data (`templates/styles.yaml`), so that it is edited, not coded."""
+"""The look of the finished document as data (`bot/templates/styles.yaml`), so that it is edited, not coded."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-STYLES_PATH = Path(__file__).resolve().parents[2] / "templates" / "styles.yaml"
+STYLES_PATH = Path(__file__).resolve().parents[1] / "templates" / "styles.yaml"
 
 
 @dataclass(frozen=True)
