@@ -39,7 +39,9 @@ from bot.service import Service  # noqa: E402
 from storage.models import Document  # noqa: E402
 from storage.repository import Repository  # noqa: E402
 
-SAMPLE = ROOT.parent / "shared" / "data" / "reports" / "zone-2022-fujian-pingtan.txt"
+# 平潭 2022 (non-zero tables) when ../shared is beside the clone, else the project's own 次营镇 2023
+PINGTAN = ROOT.parent / "shared" / "data" / "reports" / "zone-2022-fujian-pingtan.txt"
+SAMPLE = PINGTAN if PINGTAN.exists() else ROOT / "tests" / "fixtures" / "reports" / "township-2023-shanxi-ciying.txt"
 TODAY = date(2027, 1, 20)
 YEAR = 2026
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import sys
@@ -11,12 +12,15 @@ from datetime import date
 from pathlib import Path
 
 from bot.config import Config
+from bot.files import make_private, private_dir, private_process, write_atomic
+from bot.logredact import configure_logging
 from bot.findings import SECTION_ORDER, Finding, sort_findings
 from bot.importer import ImportResult, UnreadableError, import_path
 from bot.report import ReportError
 from bot.validate import validate
 
 LEVEL_WORD = {"error": "错误", "warning": "提醒"}
+EX_CONFIG = 78  # a setting to fix (systemd's RestartPreventExitStatus): restarting cannot mend it
 
 
 def _out(text: str = "", stream=None) -> None:  # type: ignore[no-untyped-def]
@@ -115,7 +119,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.output == "-":
         _out(text)
     else:
-        Path(args.output).write_text(text + "\n", encoding="utf-8")
+        write_atomic(Path(args.output), (text + "\n").encode("utf-8"))
         _out(f"已写入 {args.output}", sys.stderr)
     return 0
 
@@ -133,7 +137,9 @@ def cmd_render(args: argparse.Namespace) -> int:
             _out(f"  [{f.rule}] {f.message}", sys.stderr)
         return 1
     out = Path(args.output)
-    render_docx(result.report, out)
+    buffer = io.BytesIO()
+    render_docx(result.report, buffer)
+    write_atomic(out, buffer.getvalue())
     _out(f"已生成 {out}", sys.stderr)
     if args.pdf:
         try:
@@ -145,23 +151,46 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_chat(args: argparse.Namespace) -> int:
+def _service(config: Config):  # type: ignore[no-untyped-def]
+    """The service over the configured database, in a private data folder; None (and why, on stderr)
+    when the database cannot be opened or written."""
+    from sqlalchemy.exc import OperationalError
+
     from bot.app import build_service
+
+    try:
+        if not config.database_url:
+            private_dir(config.data_dir)
+            for name in ("nianbao.sqlite3", "nianbao.sqlite3-wal", "nianbao.sqlite3-shm"):
+                make_private(config.data_dir / name)
+        return build_service(config)
+    except (OperationalError, OSError) as exc:
+        where = config.database_url.split("@")[-1] if config.database_url else str(config.data_dir / "nianbao.sqlite3")
+        reason = "只读或无写入权限" if "readonly" in str(exc) or isinstance(exc, PermissionError) else "无法打开或创建"
+        _out(f"数据库 {where} {reason}。请检查 NIANBAO_DATA_DIR / DATABASE_URL 和文件权限（运行账户需要读写权限）。", sys.stderr)
+        return None
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
     from bot.channels.terminal import Terminal
-    from bot.config import Config
 
     config = Config.load()
-    service = build_service(config)
+    service = _service(config)
+    if service is None:
+        return EX_CONFIG
     return Terminal(service, config.data_dir / "documents", user=args.user).run()
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from bot.config import Config
-
     config = Config.load()
+    configure_logging([config.token])
     if not config.token:
         _out("未设置 TELEGRAM_BOT_TOKEN，在终端中运行。", sys.stderr)
         return cmd_chat(args)
+    for problem in config.url_problems():
+        _out(problem, sys.stderr)
+    if config.url_problems() or _service(config) is None:  # checked here, before the workers start
+        return EX_CONFIG
     from bot.channels.telegram import run_polling
 
     return run_polling(config)
@@ -274,6 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    private_process()
     try:
         return int(args.func(args))
     except KeyboardInterrupt:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import urllib.parse
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -59,6 +60,23 @@ class Config:
     def clock(self) -> Clock:
         """The product's clock: the machine's in the configured zone, or one started at `clock_start`."""
         return RunningClock(self.clock_start, self.tz) if self.clock_start else SystemClock(self.tz)
+
+    def url_problems(self) -> list[str]:
+        """What is wrong with the configured server addresses, in Chinese (empty when nothing is)."""
+        problems = []
+        for name, value in (("TELEGRAM_API_BASE_URL", self.api_base_url), ("TELEGRAM_API_FILE_URL", self.api_file_url),
+                            ("TELEGRAM_PROXY", self.proxy)):
+            if not value:
+                continue
+            try:
+                parts = urllib.parse.urlsplit(value)
+                parts.port  # noqa: B018 - raises ValueError for a port out of range
+            except ValueError as exc:
+                problems.append(f"{name} 不是有效的地址（{exc}）")
+                continue
+            if parts.scheme not in ("http", "https", "socks5", "socks5h") or not parts.hostname:
+                problems.append(f"{name} 应以 http:// 或 https:// 开头并包含主机名")
+        return problems
 
     @property
     def holidays_file(self) -> Path:

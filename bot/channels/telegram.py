@@ -12,9 +12,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import MessageLimit
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, TypeHandler
 from telegram.request import BaseRequest, HTTPXRequest
 
@@ -311,10 +312,22 @@ def build_application(
     return app
 
 
+EX_CONFIG = 78  # the unit file's RestartPreventExitStatus: restarting cannot mend a wrong setting
+
+
 def run_polling(config: Config) -> int:
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per reminder tick otherwise
-    app = build_application(config)
-    app.run_polling(allowed_updates=Update.ALL_TYPES)
+    """Long polling until stopped. Logging is set up by the caller (with the token redacted); a rejected
+    token or a malformed server address is a setting to fix, said in one line, not a traceback."""
+    try:
+        app = build_application(config)
+        app.run_polling(allowed_updates=Update.ALL_TYPES)
+    except InvalidToken:
+        log.error("Telegram拒绝了TELEGRAM_BOT_TOKEN，请检查令牌（可在@BotFather重新获取）。")
+        return EX_CONFIG
+    except (ValueError, aiohttp.InvalidURL) as exc:
+        log.error("TELEGRAM_API_BASE_URL 或 TELEGRAM_PROXY 无效：%s", exc)
+        return EX_CONFIG
+    except TelegramError as exc:
+        log.error("无法连接Telegram：%s", exc)
+        return 1
     return 0

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from bot.files import private_dir, safe_filename, write_atomic
 from bot.interview.types import Button, Input, Outcome
 from bot.service import Service
 
@@ -38,9 +39,8 @@ class Terminal:
                 self.write(reply.text)
             if reply.document:
                 name, data = reply.document
-                self.out_dir.mkdir(parents=True, exist_ok=True)
-                path = self.out_dir / name
-                path.write_bytes(data)
+                path = private_dir(self.out_dir) / safe_filename(name)
+                write_atomic(path, data)
                 self.write(f"【文件已保存】{path}")
             if reply.buttons:
                 self.choices = [b for row in reply.buttons for b in row]

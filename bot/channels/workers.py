@@ -18,6 +18,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 from bot.app import build_service
 from bot.config import Config
+from bot.logredact import configure_logging
 from bot.interview.types import Input, Outcome, Reply
 
 _service = None
@@ -38,6 +39,7 @@ def _die_with_parent(parent: int) -> None:
 
 def _init(config: Config, bot_username: str, parent: int) -> None:
     _die_with_parent(parent)
+    configure_logging([config.token])  # a worker's own log lines, redacted like the bot's
     global _service
     _service = build_service(config, invite_link=lambda token: f"https://t.me/{bot_username}?start={token}")
 
