@@ -14,6 +14,17 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 
+# 502 and 503 come from the front of the Bot API (or a relay) when the server behind it is down or
+# refuses work: the request was not processed. 500 and 504 may come after processing: not in this set.
+NOT_PROCESSED = frozenset({502, 503})
+
+
+class NotSent(NetworkError):
+    """The request certainly did not reach the Bot API server, so sending it again cannot duplicate it."""
+
+    not_sent = True
+
+
 class AiohttpRequest(BaseRequest):
     def __init__(
         self,
@@ -89,7 +100,13 @@ class AiohttpRequest(BaseRequest):
             body = params
         try:
             async with self._session.request(method, url, data=body, timeout=timeout, proxy=self._proxy) as response:
+                if response.status in NOT_PROCESSED:
+                    raise NotSent(f"HTTP {response.status}: the Bot API did not take the request")
                 return response.status, await response.read()
+        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as err:
+            # refused, DNS, TLS handshake, or no connection within the connect timeout: not one byte of
+            # the request reached the server
+            raise NotSent(f"aiohttp.{err.__class__.__name__}: {err}") from err
         except asyncio.TimeoutError as err:
             raise TimedOut from err
         except aiohttp.ClientError as err:

@@ -4,6 +4,11 @@ At most 25 messages a second overall and one a second per chat. Telegram's 429 (
 message was not taken: it is retried after the time Telegram asks for, and all sending pauses that long.
 A user who blocked the bot (403) is marked and skipped from then on. A timeout leaves it unknown whether
 the message went out: it is not retried.
+
+When nothing can have reached Telegram (connection refused, DNS or TLS failure, no connection within the
+connect timeout, 502/503 from its front: the request transport marks these errors `not_sent`), the
+message goes back to the queue with a growing delay (2 s, 4 s, … at most 5 minutes) and all sending
+pauses as long, so a network blip at 09:00 delays the day's reminders instead of losing them.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot.reminders.schedule import Reminders
 
 log = logging.getLogger(__name__)
+MAX_BACKOFF = 300.0  # seconds between attempts while Telegram stays unreachable
 # The one button of a message the bot sends on its own: back to where the person stands (for a reviewer,
 # the report to review). Its payload names nothing, so there is nothing in it to forge.
 RESUME = InlineKeyboardMarkup([[InlineKeyboardButton("继续填写", callback_data="resume")]])
@@ -55,6 +61,8 @@ class ReminderSender:
         self.last_full_plan = 0.0
         self.last_plan: datetime | None = None
         self.recovered = False
+        self.outage_retries = 0  # consecutive sends that certainly did not reach Telegram
+        self.resume_at = 0.0  # monotonic time before which nothing is sent (Telegram unreachable)
 
     async def tick(self, bot: Bot) -> int:
         """Keep plans current (each minute), release what is due, send what is pending. Returns messages sent."""
@@ -82,6 +90,8 @@ class ReminderSender:
         return sent
 
     async def send_pending(self, bot: Bot, batch: int = 500) -> int:
+        if time.monotonic() < self.resume_at:
+            return 0
         pending = await asyncio.to_thread(self.reminders.pending, batch)
         queue: asyncio.Queue[tuple[int, str, str, str]] = asyncio.Queue()
         for item in pending:
@@ -90,7 +100,7 @@ class ReminderSender:
 
         async def worker() -> None:
             nonlocal sent
-            while not queue.empty():
+            while not queue.empty() and time.monotonic() >= self.resume_at:  # an outage leaves the rest pending
                 delivery_id, chat_id, text, kind = queue.get_nowait()
                 await self.limiter.acquire(chat_id)
                 if not await asyncio.to_thread(self.reminders.claim, delivery_id):
@@ -105,6 +115,7 @@ class ReminderSender:
     async def _send(self, bot: Bot, chat_id: str, text: str, markup: InlineKeyboardMarkup) -> tuple[str, float]:
         try:
             await bot.send_message(int(chat_id), text, reply_markup=markup)
+            self.outage_retries = 0
             return "sent", 0.0
         except RetryAfter as exc:
             seconds = exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds") else float(exc.retry_after)
@@ -115,7 +126,13 @@ class ReminderSender:
         except BadRequest as exc:  # before NetworkError, its base class: Telegram refused, nothing sent
             log.warning("reminder to %s refused: %s", chat_id, exc)
             return "failed", 0.0
-        except (TimedOut, NetworkError):
+        except (TimedOut, NetworkError) as exc:
+            if getattr(exc, "not_sent", False):
+                self.outage_retries += 1
+                seconds = min(MAX_BACKOFF, 2.0 ** min(self.outage_retries, 9))
+                self.resume_at = time.monotonic() + seconds
+                log.warning("Telegram unreachable (%s); retrying in %.0f s", exc, seconds)
+                return "retry", seconds
             return "unknown", 0.0  # may have gone out: never risk sending it twice
         except TelegramError as exc:
             log.warning("reminder to %s failed: %s", chat_id, exc)
