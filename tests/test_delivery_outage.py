@@ -78,3 +78,14 @@ def test_a_500_may_have_been_processed_and_is_not_sent_again(setup):  # noqa: F8
         sent_later, _ = asyncio.run(send(api.base_url, reminders))
     (row,) = deliveries(service)
     assert sent == sent_later == 0 and row.state == "unknown"
+
+
+def test_an_interactive_reply_waits_out_a_429(tmp_path):
+    from tgharness import BotThread, TgClerk, config_for
+
+    with FakeBotAPI(token="123:ABC") as api, BotThread(config_for(api, tmp_path)):
+        api.fail_next("sendMessage", 1, error_code=429, retry_after=1)
+        clerk = TgClerk(api, 950)
+        clerk.say("/start")
+        assert "请输入本单位的正式名称" in clerk.last_text()  # the reply came after the wait, not dropped
+        assert api.calls["sendMessage"] >= 2

@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import MessageLimit
-from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, TypeHandler
 from telegram.request import BaseRequest, HTTPXRequest
 
@@ -32,6 +32,7 @@ from bot.service import Service
 from storage.repository import Repository
 
 log = logging.getLogger(__name__)
+MAX_REPLY_WAIT = 60.0  # seconds: longer than that, the person has better things to do than wait
 MAX_FILE = 10 * 1024 * 1024
 CHUNK = 4000
 COMMANDS = [
@@ -216,13 +217,34 @@ class TelegramChannel:
         if reply.document is not None:
             name, data = reply.document
             caption = reply.text[:1000] if reply.text and len(reply.text) <= 1000 else None
-            await context.bot.send_document(chat_id, document=data, filename=name.replace('"', "”"), caption=caption, reply_markup=keyboard(reply))
+            await patiently(lambda: context.bot.send_document(
+                chat_id, document=data, filename=name.replace('"', "”"), caption=caption, reply_markup=keyboard(reply)))
             if caption is not None or not reply.text:
                 return
         parts = chunks(reply.text) if reply.text else []
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
-            await context.bot.send_message(chat_id, part, reply_markup=keyboard(reply) if last and reply.document is None else None)
+            markup = keyboard(reply) if last and reply.document is None else None
+            await patiently(lambda: context.bot.send_message(chat_id, part, reply_markup=markup))  # noqa: B023 - awaited at once
+
+
+async def patiently(call: Callable[[], Awaitable[Any]], attempts: int = 4) -> Any:
+    """A reply the person is waiting for: after a 429 wait as long as Telegram asks (at most a minute)
+    and send it again; after an error that certainly did not reach Telegram, retry shortly. Anything
+    that may have gone out is not repeated."""
+    for attempt in range(attempts):
+        try:
+            return await call()
+        except RetryAfter as exc:
+            if attempt == attempts - 1:
+                raise
+            wait = exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds") else float(exc.retry_after)
+            await asyncio.sleep(min(wait, MAX_REPLY_WAIT))
+        except NetworkError as exc:
+            if attempt == attempts - 1 or not getattr(exc, "not_sent", False):
+                raise
+            await asyncio.sleep(0.5 * 2**attempt)
+    raise AssertionError("unreachable")
 
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
