@@ -231,3 +231,15 @@ class Refusal(SQLModel, table=True):
     target: str = Field(default="", max_length=64)  # unit:7, report:12, county:3, invite
     reason: str = Field(default="", max_length=255)
     at: datetime = Field(default_factory=utcnow)
+
+
+class InboxUpdate(SQLModel, table=True):
+    """An update received from a chat service and not yet answered (storage/inbox.py)."""
+
+    __tablename__ = "inbox_update"
+    __table_args__ = (UniqueConstraint("channel", "update_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    update_id: int
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    received_at: datetime = Field(default_factory=utcnow)

@@ -214,6 +214,8 @@ class FakeBotAPI:
         self._calls: Counter[str] = Counter()
         self._failures: dict[str, deque[_ApiError]] = {}
         self._blocked: set[int] = set()
+        self.download_gate = threading.Event()  # file downloads wait until it is set (it is, by default)
+        self.download_gate.set()
         self._commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._errors: list[str] = []
         handlers: dict[str, Callable[[dict[str, Any], dict[str, _Upload]], Any]] = {
@@ -376,6 +378,12 @@ class FakeBotAPI:
         with self._lock:
             queue = self._failures.setdefault(name, deque())
             queue.extend(_ApiError(error_code, description, parameters) for _ in range(count))
+
+    @property
+    def unconfirmed(self) -> int:
+        """Updates not yet confirmed by the bot (it confirms by asking for the ones after them)."""
+        with self._lock:
+            return len(self._updates)
 
     def block_chat(self, chat_id: int) -> None:
         """Act as if the user blocked the bot: every call aimed at the chat gets 403."""
@@ -568,6 +576,7 @@ class FakeBotAPI:
             stored = next((f for f in self._files.values() if f.file_path == file_path), None)
         if stored is None:
             return 404, b"Not Found"
+        self.download_gate.wait(30)  # a slow network: tests close the gate to hold downloads
         return 200, stored.data
 
     def _check_injected_failures(self, name: str, params: dict[str, Any]) -> None:

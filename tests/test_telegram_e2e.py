@@ -5,8 +5,10 @@ from __future__ import annotations
 import io
 import json
 import threading
+import time
 
 import docx
+
 import pytest
 
 from bot.importer import import_bytes
@@ -225,3 +227,33 @@ def test_reminder_arrives_and_its_button_continues_the_interview(api, tmp_path):
 
         time.sleep(1.0)  # several more reminder ticks: the same reminder is not sent again
         assert len([c for c in api.messages_to(801) if "年报提醒" in (c.text or "")]) == time_sent == 1
+
+
+def test_sigkill_during_a_slow_upload_loses_no_message(api, tmp_path):
+    """The upload is confirmed to Telegram while its file is still downloading; the bot is killed then.
+    After the restart the upload is handled and answered, once."""
+    bot = BotProcess(api, tmp_path).start()
+    try:
+        clerk = TgClerk(api, 702)
+        onboard(clerk)
+        api.download_gate.clear()  # the file download hangs
+        text = (SAMPLES / "township-2023-shanxi-ciying.txt").read_text(encoding="utf-8").replace("2023", "2025")
+        update_id = api.send_document(702, "次营镇2025年报.txt", text.encode("utf-8"))
+        for _ in range(200):  # bounded: until Telegram has been told the update arrived, and the download began
+            if api.unconfirmed == 0 and api.calls["getFile"] >= 1:
+                break
+            time.sleep(0.05)
+        assert api.unconfirmed == 0 and api.calls["getFile"] >= 1
+        bot.kill()
+        api.download_gate.set()
+        mark = len(api.sent)
+        bot = BotProcess(api, tmp_path).start()
+        api.wait_for(lambda c: c.chat_id == 702 and "已读取2025年度报告" in (c.text or ""), timeout=30, since=mark)
+        time.sleep(0.5)  # nothing more arrives: the upload was answered once
+        answers = [c for c in api.sent[mark:] if c.chat_id == 702 and "已读取2025年度报告" in (c.text or "")]
+        assert len(answers) == 1
+        with service_for(tmp_path).repo.transaction() as store:
+            conv = store.conversation(store.user("telegram", "702"))
+            assert conv.last_seq >= update_id
+    finally:
+        bot.stop()

@@ -22,6 +22,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.app import build_service
 from bot.clock import Clock
 from bot.channels.aiohttp_request import AiohttpRequest
+from bot.channels.telegram_inbox import DurableQueue
 from bot.channels.workers import WorkerPool
 from bot.config import Config
 from bot.reminders.schedule import Reminders
@@ -278,9 +279,12 @@ def build_application(
     Deadline reminders are sent by a repeating job that follows `clock` (the configuration's unless given).
     """
     clock = clock or config.clock()
+    repo = Repository(config.database_url or None, data_dir=config.data_dir, now=clock.now)
+    updates = DurableQueue(repo)
     builder = (
         ApplicationBuilder()
         .token(config.token)
+        .update_queue(updates)
         .concurrent_updates(PerUserProcessor(256))
         .request(make_request(config, 16))
         .get_updates_request(make_request(config, 1))
@@ -318,11 +322,19 @@ def build_application(
         service = build_service(config, invite_link=lambda token: f"https://t.me/{app.bot.username}?start={token}", clock=clock)
     channel = TelegramChannel(in_thread if service is not None else in_worker)
     app.bot_data["shutdown_workers"] = post_shutdown  # for callers that drive the application themselves
-    app.add_handler(TypeHandler(Update, channel.on_update))
+
+    async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        try:
+            await channel.on_update(update, context)
+        finally:  # handled, or failed with the error handler's apology: either way not to be replayed
+            await updates.handled(update)
+
+    async def replay(context: ContextTypes.DEFAULT_TYPE) -> None:
+        await updates.replay(context.bot)
+
+    app.add_handler(TypeHandler(Update, on_update))
     app.add_error_handler(_on_error)
-    reminders = Reminders(
-        Repository(config.database_url or None, data_dir=config.data_dir, now=clock.now), WorkCalendar.load(config.holidays_file), clock.now
-    )
+    reminders = Reminders(repo, WorkCalendar.load(config.holidays_file), clock.now)
     sender = ReminderSender(reminders)
 
     async def remind(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -330,6 +342,7 @@ def build_application(
 
     assert app.job_queue is not None, "python-telegram-bot[job-queue] is required for reminders"
     app.job_queue.run_repeating(remind, interval=reminder_interval, first=1.0, name="reminders")
+    app.job_queue.run_once(replay, when=0.0, name="replay")
     app.bot_data["reminders"] = reminders
     return app
 
