@@ -31,26 +31,42 @@ def format_decimal(value: Decimal) -> str:
 
 
 def cn_to_int(text: str) -> int | None:
-    """'十二' → 12, '一百零五' → 105, '三' → 3, '二〇二三' → 2023 (digit by digit); None if not a numeral."""
+    """A Chinese numeral as clerks write it, or None if it is not one.
+
+    '十二' → 12, '一百零五' → 105, '二〇二三' → 2023 (digit by digit), and the spoken short forms in which a
+    last digit stands for the next lower unit: '三百五' → 350, '一百一' → 110, '两万三' → 23000. A unit
+    with nothing before it other than 十 ('万', '百') is not a number.
+    """
     if not text or any(ch not in CN_DIGITS and ch not in CN_UNITS for ch in text):
         return None
     if not any(ch in CN_UNITS for ch in text):
-        value = 0
-        for ch in text:
-            value = value * 10 + CN_DIGITS[ch]
-        return value
+        return int("".join(str(CN_DIGITS[ch]) for ch in text))
     total, section, digit = 0, 0, None
+    last_unit, after_zero, seen_wan = 10**9, False, False
     for ch in text:
         if ch in CN_DIGITS:
+            if CN_DIGITS[ch] == 0:
+                if digit is not None:
+                    return None
+                after_zero = True
+                continue
+            if digit is not None:
+                return None  # two digits in a row: '三四十'
             digit = CN_DIGITS[ch]
         elif ch == "万":
-            section = (section + (digit or 0)) * 10000
-            total += section
-            section, digit = 0, None
+            if seen_wan or (section == 0 and digit is None):
+                return None
+            total, section, digit = (section + (digit or 0)) * 10000, 0, None
+            last_unit, after_zero, seen_wan = 10000, False, True
         else:
-            section += (1 if digit is None else digit) * CN_UNITS[ch]
-            digit = None
-    return total + section + (digit or 0)
+            unit = CN_UNITS[ch]
+            if unit >= last_unit or (digit is None and (unit != 10 or section)):
+                return None  # '十百', '百' alone, '一百十'
+            section += (1 if digit is None else digit) * unit
+            digit, last_unit, after_zero = None, unit, False
+    if digit is not None:
+        section += digit * (last_unit // 10 if not after_zero and 100 <= last_unit <= 10000 else 1)
+    return total + section
 
 
 def to_int(text: str) -> int | None:
