@@ -216,8 +216,16 @@ def cmd_reminders_plan(args: argparse.Namespace) -> int:
     _out(f"截止日 {args.deadline.isoformat()} 的提醒计划（北京时间）：")
     for p in planned:
         why = "；".join(p.reasons)
-        _out(f"  {p.send_at:%Y-%m-%d %H:%M} 周{weekdays[p.day.weekday()]}  {p.kind:10}" + (f"  {why}" if why else ""))
+        _out(f"  {p.send_at:%Y-%m-%d %H:%M} 周{weekdays[p.day.weekday()]}  {kind_label(p.kind):8}" + (f"  {why}" if why else ""))
     return 0
+
+
+def kind_label(kind: str) -> str:
+    """'before-30' → '提前30天', 'before-0' → '截止当天', 'late-2' → '逾期第2天' (working days)."""
+    when, _, days = kind.partition("-")
+    if when == "before":
+        return "截止当天" if days == "0" else f"提前{days}天"
+    return f"逾期第{days}个工作日"
 
 
 def cmd_county_create(args: argparse.Namespace) -> int:
@@ -246,6 +254,25 @@ def _date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"日期应写成 YYYY-MM-DD，例如 2025-01-31，而不是“{text}”") from None
+
+
+# argparse's own words, in the language of everything else the command prints
+ARGPARSE_ZH = {
+    "usage: ": "用法：",
+    "positional arguments": "参数",
+    "options": "选项",
+    "show this help message and exit": "显示帮助并退出",
+    "the following arguments are required: %s": "缺少参数：%s",
+    "unrecognized arguments: %s": "无法识别的参数：%s",
+    "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s：%(message)s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "无效的选项 %(value)r（可选：%(choices)s）",
+    "invalid %(type)s value: %(value)r": "无效的值：%(value)r",
+    "expected one argument": "需要一个值",
+    "%(prog)s: error: %(message)s\n": "%(prog)s：错误：%(message)s\n",
+    "one of the arguments %s is required": "需要以下参数之一：%s",
+    "ambiguous option: %(option)s could match %(matches)s": "选项 %(option)s 不明确，可能是 %(matches)s",
+}
+argparse._ = lambda text: ARGPARSE_ZH.get(text, text)  # type: ignore[attr-defined]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -248,3 +248,14 @@ def test_render_command(tmp_path):
     assert blocked.returncode == 1 and "E-BLANK" in blocked.stderr and not (tmp_path / "c.docx").exists()
     draft = nianbao("render", str(CIYING), "-o", str(tmp_path / "c.docx"), "--draft")
     assert draft.returncode == 0 and (tmp_path / "c.docx").exists()
+
+
+def test_the_command_line_speaks_chinese_only():
+    missing = nianbao("render")
+    assert missing.returncode == 2 and "缺少参数" in missing.stderr and "required" not in missing.stderr
+    assert "用法：" in missing.stderr and "usage" not in missing.stderr
+    unknown = nianbao("bogus")
+    assert "无效的选项" in unknown.stderr and "invalid choice" not in unknown.stderr
+    planned = nianbao("reminders", "plan", "--deadline", "2027-01-31", "--from", "2027-01-20")
+    assert planned.returncode == 0 and "截止当天" in planned.stdout and "逾期第1个工作日" in planned.stdout
+    assert "before-" not in planned.stdout and "late-" not in planned.stdout
