@@ -142,7 +142,7 @@ def main() -> None:
             def run(c: SimClerk, at: float) -> None:
                 try:
                     c.run(at)
-                except BaseException as exc:  # noqa: BLE001 - counted and reported below
+                except BaseException as exc:
                     errors.append(exc)
 
             threads = [threading.Thread(target=run, args=(c, begin + starts.uniform(0, args.ramp))) for c in clerks]

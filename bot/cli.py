@@ -10,20 +10,22 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import TextIO
 
 from bot.config import Config
 from bot.files import make_private, private_dir, private_process, write_atomic
-from bot.logredact import configure_logging
 from bot.findings import SECTION_ORDER, Finding, sort_findings
 from bot.importer import ImportResult, UnreadableError, import_path
+from bot.logredact import configure_logging
 from bot.report import ReportError
+from bot.service import Service
 from bot.validate import validate
 
 LEVEL_WORD = {"error": "错误", "warning": "提醒"}
 EX_CONFIG = 78  # a setting to fix (systemd's RestartPreventExitStatus): restarting cannot mend it
 
 
-def _out(text: str = "", stream=None) -> None:  # type: ignore[no-untyped-def]
+def _out(text: str = "", stream: TextIO | None = None) -> None:
     print(text, file=stream or sys.stdout)
 
 
@@ -151,7 +153,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
-def _service(config: Config):  # type: ignore[no-untyped-def]
+def _service(config: Config) -> Service | None:
     """The service over the configured database, in a private data folder; None (and why, on stderr)
     when the database cannot be opened or written."""
     from sqlalchemy.exc import OperationalError

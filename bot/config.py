@@ -83,7 +83,7 @@ class Config:
         return self.holidays or self.data_dir / "holidays.yaml"
 
     @classmethod
-    def load(cls, env: dict[str, str] | None = None, env_file: Path = Path(".env")) -> "Config":
+    def load(cls, env: dict[str, str] | None = None, env_file: Path = Path(".env")) -> Config:
         merged = read_env_file(env_file) | {k: v for k, v in (env if env is not None else os.environ).items() if k in KEYS}
         return cls(
             token=merged.get("TELEGRAM_BOT_TOKEN", "").strip(),

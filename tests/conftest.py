@@ -16,7 +16,13 @@ FIXTURES = ROOT / "tests" / "fixtures"
 SAMPLES = FIXTURES / "reports"  # 次营镇 2023, 漕河镇 2023, 郭嘉镇 2022
 SHARED = ROOT.parent / "shared"
 # Every sample report the tests know: the three townships (always here) and the 平潭 pair (../shared only).
-SAMPLE_NAMES = ["township-2022-gansu-guojia.txt", "township-2023-shandong-caohe.txt", "township-2023-shanxi-ciying.txt", "zone-2021-fujian-pingtan.txt", "zone-2022-fujian-pingtan.txt"]
+SAMPLE_NAMES = [
+    "township-2022-gansu-guojia.txt",
+    "township-2023-shandong-caohe.txt",
+    "township-2023-shanxi-ciying.txt",
+    "zone-2021-fujian-pingtan.txt",
+    "zone-2022-fujian-pingtan.txt",
+]
 
 
 def shared(relative: str) -> Path:

@@ -4,16 +4,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 from datetime import date, timedelta
 
+from fakebotapi import FakeBotAPI
 from telegram import Bot
 from telegram.error import NetworkError
+from test_reminders import at, deliveries, setup  # noqa: F401 - `setup` is the fixture used below
 
 from bot.channels.aiohttp_request import AiohttpRequest
 from bot.reminders.sender import RateLimiter, ReminderSender
-from fakebotapi import FakeBotAPI
-from test_reminders import at, deliveries, setup  # noqa: F401 - `setup` is the fixture used below
 
 
 def dead_port() -> int:
@@ -27,10 +28,8 @@ async def send(base_url: str, reminders) -> tuple[int, ReminderSender]:  # type:
     """One round of sending, then a second one within the backoff."""
     sender = ReminderSender(reminders, RateLimiter(per_second=25))
     bot = Bot("123:ABC", base_url=base_url, request=AiohttpRequest(connection_pool_size=8))
-    try:
+    with contextlib.suppress(NetworkError):  # Telegram unreachable: the request objects are ready all the same
         await bot.initialize()
-    except NetworkError:  # Telegram unreachable: the request objects are ready all the same
-        pass
     try:
         sent = await sender.send_pending(bot)
         again = await sender.send_pending(bot)  # within the backoff: nothing is attempted

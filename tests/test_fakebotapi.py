@@ -16,6 +16,7 @@ import urllib.request
 from typing import Any
 
 import pytest
+from fakebotapi import MAX_DOWNLOAD_BYTES, FakeBotAPI
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, EndPointNotFound, Forbidden, InvalidToken, RetryAfter
@@ -28,8 +29,6 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-
-from fakebotapi import MAX_DOWNLOAD_BYTES, FakeBotAPI
 
 TOKEN = "123:ABC"
 USER = 42

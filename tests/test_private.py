@@ -11,11 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, SAMPLES
+from fakebotapi import FakeBotAPI
 
 from bot.files import safe_filename, write_atomic
 from bot.logredact import MASK, Redactor
-from conftest import ROOT, SAMPLES
-from fakebotapi import FakeBotAPI
 
 SECRET = "987654321:AAHsecret-token_value"
 

@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from fakebotapi import FakeBotAPI
 from tgharness import BotProcess, TgClerk
 

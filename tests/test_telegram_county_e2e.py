@@ -11,12 +11,12 @@ import zipfile
 
 import docx
 import pytest
-from openpyxl import load_workbook
-
-from bot.importer import import_bytes
 from factories import zero_report
 from fakebotapi import FakeBotAPI
+from openpyxl import load_workbook
 from tgharness import BotThread, TgClerk, config_for, service_for
+
+from bot.importer import import_bytes
 
 ADMIN, COORDINATOR, CLERK, REVIEWER, OTHER_CLERK = 7000, 7001, 7101, 7102, 7201
 DEEP_LINK = re.compile(r"https://t\.me/nianbao_test_bot\?start=([A-Za-z0-9_-]+)")
@@ -122,7 +122,7 @@ def test_county_review_and_collection_through_telegram(api, tmp_path):
         assert back.cells["table2.LIC"] == 3 and back.unit["name"] == "次营镇人民政府"
         rows = list(load_workbook(io.BytesIO(archive.read("汇总表.xlsx"))).active.iter_rows(values_only=True))
         header = rows[1]
-        units = {r[1]: dict(zip(header, r)) for r in rows[2:]}
+        units = {r[1]: dict(zip(header, r, strict=True)) for r in rows[2:]}
         assert units["次营镇人民政府"]["状态"] == "已定稿" and units["次营镇人民政府"]["行政许可"] == 3
         assert units["北留镇人民政府"]["状态"] == "未开始" and units["北留镇人民政府"]["行政许可"] is None
         assert units["合计（已定稿1个单位）"]["行政许可"] == 3

@@ -8,16 +8,15 @@ import threading
 import time
 
 import docx
-
 import pytest
-
-from bot.importer import import_bytes
-from bot.validate import validate
 from conftest import SAMPLES
 from driver import narratives, onboard  # the same answers as the engine tests, through Telegram
 from factories import zero_report
 from fakebotapi import FakeBotAPI
 from tgharness import START, BotProcess, BotThread, TgClerk, config_for, service_for
+
+from bot.importer import import_bytes
+from bot.validate import validate
 
 
 @pytest.fixture
@@ -152,7 +151,7 @@ def test_two_clerks_at_once_do_not_interfere(api, tmp_path):
                 onboard(clerk, name)
                 clerk.tap("有，逐项填写")
                 clerk.say(row)
-            except BaseException as exc:  # noqa: BLE001
+            except BaseException as exc:
                 errors.append(exc)
 
         threads = [threading.Thread(target=run, args=(a, "东镇人民政府", "1 0 1")),

@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import docx
-
 from conftest import ROOT, SAMPLES
 
 

@@ -12,7 +12,6 @@ import zipfile
 from pathlib import Path
 
 import docx
-
 from conftest import ROOT
 from factories import zero_report
 

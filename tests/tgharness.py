@@ -11,13 +11,13 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from conftest import ROOT
+from fakebotapi import FakeBotAPI, SentCall
 from telegram import Update
 
 from bot.app import build_service
 from bot.channels.telegram import build_application
 from bot.config import Config
-from conftest import ROOT
-from fakebotapi import FakeBotAPI, SentCall
 
 TOKEN = "123:ABC"
 START = datetime(2026, 11, 23, 9, 0)  # the bot's clock starts here in every end-to-end test, whatever today is
@@ -52,11 +52,11 @@ class BotThread:
                 await app.updater.stop()  # type: ignore[union-attr]
                 await app.stop()
                 await app.bot_data["shutdown_workers"](app)
-        except BaseException as exc:  # noqa: BLE001 - reported to the test
+        except BaseException as exc:
             self.error = exc
             self.ready.set()
 
-    def __enter__(self) -> "BotThread":
+    def __enter__(self) -> BotThread:
         self.thread.start()
         assert self.ready.wait(20), "the bot did not start"
         if self.error:
@@ -86,7 +86,7 @@ class BotProcess:
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = data_dir / "bot.log"  # a file, not a pipe: a full pipe would block the bot
 
-    def start(self) -> "BotProcess":
+    def start(self) -> BotProcess:
         polls = self.api.calls["getUpdates"]
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bot", "run"], env=self.env, cwd=str(ROOT),

@@ -6,13 +6,10 @@ its connection pool. aiohttp keeps connections alive as well and supports HTTP(S
 
 from __future__ import annotations
 
-import asyncio
-
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
-
 
 # 502 and 503 come from the front of the Bot API (or a relay) when the server behind it is down or
 # refuses work: the request was not processed. 500 and 504 may come after processing: not in this set.
@@ -64,10 +61,10 @@ class AiohttpRequest(BaseRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: float | None | DefaultValue = BaseRequest.DEFAULT_NONE,  # type: ignore[assignment]
-        write_timeout: float | None | DefaultValue = BaseRequest.DEFAULT_NONE,  # type: ignore[assignment]
-        connect_timeout: float | None | DefaultValue = BaseRequest.DEFAULT_NONE,  # type: ignore[assignment]
-        pool_timeout: float | None | DefaultValue = BaseRequest.DEFAULT_NONE,  # type: ignore[assignment]
+        read_timeout: float | None | DefaultValue = BaseRequest.DEFAULT_NONE,
+        write_timeout: float | None | DefaultValue = BaseRequest.DEFAULT_NONE,
+        connect_timeout: float | None | DefaultValue = BaseRequest.DEFAULT_NONE,
+        pool_timeout: float | None | DefaultValue = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
             raise RuntimeError("AiohttpRequest is not initialized")
@@ -89,12 +86,12 @@ class AiohttpRequest(BaseRequest):
             form = aiohttp.FormData(quote_fields=False)  # UTF-8 file names as httpx and Telegram expect
             for key, value in (params or {}).items():
                 form.add_field(key, value)
-            for key, value in files.items():
-                if isinstance(value, tuple):
-                    filename, content, mime = value
+            for key, upload in files.items():
+                if isinstance(upload, tuple):
+                    filename, content, mime = upload
                     form.add_field(key, content, filename=filename, content_type=mime)
                 else:
-                    form.add_field(key, value)
+                    form.add_field(key, upload)
             body = form
         elif params:
             body = params
@@ -107,7 +104,7 @@ class AiohttpRequest(BaseRequest):
             # refused, DNS, TLS handshake, or no connection within the connect timeout: not one byte of
             # the request reached the server
             raise NotSent(f"aiohttp.{err.__class__.__name__}: {err}") from err
-        except asyncio.TimeoutError as err:
+        except TimeoutError as err:
             raise TimedOut from err
         except aiohttp.ClientError as err:
             raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err

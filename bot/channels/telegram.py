@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import aiohttp
@@ -189,7 +189,7 @@ class TelegramChannel:
                 await self.send(context, chat_id, reply)
 
         query = update.callback_query
-        jobs = [replies()]
+        jobs: list[Coroutine[Any, Any, object]] = [replies()]
         if query is not None:
             jobs.append(query.answer(outcome.ack or None, show_alert=False))
             if not outcome.stale and query.message is not None:

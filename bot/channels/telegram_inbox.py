@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 
 
-class DurableQueue(asyncio.Queue):  # type: ignore[type-arg]
+class DurableQueue(asyncio.Queue[object]):
     """The application's update queue; an update is in the inbox before it is in the queue."""
 
     def __init__(self, repo: Repository) -> None:

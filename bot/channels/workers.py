@@ -18,8 +18,8 @@ from concurrent.futures.process import BrokenProcessPool
 
 from bot.app import build_service
 from bot.config import Config
-from bot.logredact import configure_logging
 from bot.interview.types import Input, Outcome, Reply
+from bot.logredact import configure_logging
 
 _service = None
 PR_SET_PDEATHSIG = 1

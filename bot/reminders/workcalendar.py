@@ -43,7 +43,7 @@ class WorkCalendar:
     extra_years: set[int] = field(default_factory=set)
 
     @classmethod
-    def load(cls, path: Path | None) -> "WorkCalendar":
+    def load(cls, path: Path | None) -> WorkCalendar:
         """The package's calendar, plus the operator's file when it exists."""
         if path is None or not path.exists():
             return cls()
