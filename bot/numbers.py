@@ -8,8 +8,10 @@ from decimal import Decimal, InvalidOperation
 FULLWIDTH = str.maketrans("０１２３４５６７８９．，－＋", "0123456789.,-+")
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
-CN_NUMERAL = "[零〇一二两三四五六七八九十百千万]+"
-NUMBER = rf"(?:\d+|{CN_NUMERAL})"
+CN_NUMERAL = "[零〇一二两三四五六七八九十百千万]++"
+# Not started inside a run of digits, and never backtracking through one: linear on any text.
+NUMBER = rf"(?:(?<!\d)\d++|{CN_NUMERAL})"
+MAX_DIGITS = 15  # longer digit runs are not counts (and Python refuses int() of over 4,300 digits)
 BLANK_MARKS = {"", "/", "／", "-", "—", "——", "－", "无", "空", "\\"}
 
 
@@ -40,7 +42,7 @@ def cn_to_int(text: str) -> int | None:
     if not text or any(ch not in CN_DIGITS and ch not in CN_UNITS for ch in text):
         return None
     if not any(ch in CN_UNITS for ch in text):
-        return int("".join(str(CN_DIGITS[ch]) for ch in text))
+        return int("".join(str(CN_DIGITS[ch]) for ch in text)) if len(text) <= MAX_DIGITS else None
     total, section, digit = 0, 0, None
     last_unit, after_zero, seen_wan = 10**9, False, False
     for ch in text:
@@ -75,7 +77,7 @@ def to_int(text: str) -> int | None:
     if re.fullmatch(r"\d{1,3}(,\d{3})+", t):
         t = t.replace(",", "")
     if t.isdigit():
-        return int(t)
+        return int(t) if len(t) <= MAX_DIGITS else None
     return cn_to_int(t)
 
 

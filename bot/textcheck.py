@@ -273,9 +273,11 @@ def text_documents(rule: Rule, report: Report) -> Iterator[Finding]:
 # ---- W-TXT-BREAKDOWN -------------------------------------------------------------------------
 
 UNITS = "条|件|篇|个|次|期|项"
-COUNTED = re.compile(rf"(\d+)({UNITS})")
+# A count is 1-9 digits not preceded by a digit: the engine never starts inside a run of digits and never
+# backtracks through one, so a page of digits is read in linear time (and no count overflows int()).
+COUNTED = re.compile(rf"(?<!\d)(\d{{1,9}})({UNITS})")
 MARKER = re.compile(r"其中|涉及|包括")
-PART = re.compile(rf"([^、，,；;：:。\d（）()]{{1,16}}?)(\d+)({UNITS})")
+PART = re.compile(rf"([^、，,；;：:。\d（）()]{{1,16}}?)(\d{{1,9}})({UNITS})")
 NOT_A_PART = re.compile(r"均|已|累计|同比|较|占|超过|不少于|约|余|多")
 CATCH_ALL = re.compile(r"其他|其余|其它")
 PARENS = re.compile(r"（[^（）]*）|\([^()]*\)")
