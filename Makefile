@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench preview clean
+.PHONY: run test bench preview clean wheelhouse install-offline
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,3 +31,17 @@ preview: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# An install for a server with no internet: `make wheelhouse` (where PyPI is reachable) builds every wheel
+# the project needs into wheelhouse/; copy the project folder with it; `make install-offline` there
+# installs from it alone.
+WHEELHOUSE ?= wheelhouse
+
+wheelhouse: | $(BIN)/python
+	$(BIN)/python -m pip wheel --quiet --wheel-dir $(WHEELHOUSE) 'pip' 'setuptools>=70.1' '.'
+
+install-offline:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --no-index --find-links $(WHEELHOUSE) --upgrade pip
+	$(BIN)/python -m pip install --quiet --no-index --find-links $(WHEELHOUSE) nianbao
+	touch $(STAMP)

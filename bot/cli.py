@@ -222,6 +222,22 @@ def cmd_reminders_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    """A consistent copy of the SQLite database while the bot runs."""
+    from storage.backup import BackupError, backup_sqlite, sqlite_path
+    from storage.repository import default_url
+
+    config = Config.load()
+    try:
+        source = sqlite_path(config.database_url or default_url(config.data_dir))
+        pages = backup_sqlite(source, Path(args.path))
+    except BackupError as exc:
+        _out(str(exc), sys.stderr)
+        return 2
+    _out(f"已备份 {source} → {args.path}（{pages}页）。恢复：停止机器人，把备份文件复制为 {source}，再启动。", sys.stderr)
+    return 0
+
+
 def kind_label(kind: str) -> str:
     """'before-30' → '提前30天', 'before-0' → '截止当天', 'late-2' → '逾期第2天' (working days)."""
     when, _, days = kind.partition("-")
@@ -312,6 +328,10 @@ def build_parser() -> argparse.ArgumentParser:
     rplan.add_argument("--holidays", metavar="FILE", help="运维人员补充的节假日文件（YAML）")
     rplan.add_argument("--json", action="store_true")
     rplan.set_defaults(func=cmd_reminders_plan)
+
+    backup = sub.add_parser("backup", help="备份数据库（SQLite，运行中也可以）")
+    backup.add_argument("path", metavar="PATH", help="备份文件，不能已存在")
+    backup.set_defaults(func=cmd_backup)
 
     county = sub.add_parser("county", help="县（运维人员）")
     county_sub = county.add_subparsers(dest="county_command", required=True)
