@@ -1,0 +1,79 @@
+"""A real, throwaway PostgreSQL server for the tests, on 127.0.0.1.
+
+CI starts one and sets NIANBAO_TEST_POSTGRES_URL (see .ci/run). Without it, a developer who has Debian's
+postgresql package gets one started here (in a temporary folder, as the `postgres` account when the tests
+run as root, stopped at the end of the session). Otherwise the PostgreSQL variants skip, saying why.
+Each test gets a database of its own.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+ENV = "NIANBAO_TEST_POSTGRES_URL"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def server() -> Iterator[str | None]:
+    """The URL of a server to create test databases on (None, with no server to be had)."""
+    if os.environ.get(ENV):
+        yield os.environ[ENV]
+        return
+    bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not bins:
+        yield None
+        return
+    bindir = os.path.dirname(bins[-1])
+    as_postgres: list[str] = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            yield None
+            return
+        as_postgres = ["runuser", "-u", "postgres", "--"]
+    folder = tempfile.mkdtemp(prefix="nianbao-pg-")
+    if as_postgres:
+        shutil.chown(folder, "postgres")
+    data, port = os.path.join(folder, "data"), _free_port()
+    subprocess.run([*as_postgres, f"{bindir}/initdb", "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8"],
+                   check=True, capture_output=True, timeout=120)
+    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+    subprocess.run([*as_postgres, f"{bindir}/pg_ctl", "-D", data, "-o", options, "-w", "-l", os.path.join(folder, "log"), "start"],
+                   check=True, capture_output=True, timeout=120)
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run([*as_postgres, f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"], capture_output=True, timeout=60)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def database(server_url: str) -> Iterator[str]:
+    """A new, empty database on the server, dropped afterwards."""
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    plain = server_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield server_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
