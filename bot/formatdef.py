@@ -154,11 +154,21 @@ class Section:
 
 @dataclass(frozen=True)
 class Rule:
+    """A rule of the definition: which check runs it, its parameters and its messages.
+
+    Every message a clerk reads is a template of the definition with named placeholders; the check only
+    fills them. `message` in the definition is the one named "default", `messages` holds the others.
+    """
+
     id: str
     level: str
     check: str
-    message: str = ""
+    messages: dict[str, str] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)
+
+    def say(self, name: str = "default", /, **values: Any) -> str:
+        """The message `name` with its placeholders filled."""
+        return self.messages[name].format(**values)
 
 
 @dataclass(frozen=True)
@@ -333,8 +343,9 @@ def load_format(name: str = DEFAULT_FORMAT) -> FormatDef:
     )
     rules = []
     for r in raw["rules"]:
-        params = {k: v for k, v in r.items() if k not in ("id", "level", "check", "message")}
-        rules.append(Rule(id=r["id"], level=r["level"], check=r["check"], message=r.get("message", ""), params=params))
+        params = {k: v for k, v in r.items() if k not in ("id", "level", "check", "message", "messages")}
+        messages = ({"default": r["message"]} if "message" in r else {}) | r.get("messages", {})
+        rules.append(Rule(id=r["id"], level=r["level"], check=r["check"], messages=messages, params=params))
     fmt = FormatDef(
         id=raw["id"],
         name=raw["name"],

@@ -63,7 +63,7 @@ def column_total(rule: Rule, ctx: Context) -> Iterator[Finding]:
                 cells=[*paths, total_path],
                 expected=expected,
                 actual=actual,
-                message=rule.message.format(
+                message=rule.say(
                     table=grid.name,
                     row=f"{row.super}—{row.label}" if row.super else row.name,
                     parts=_terms(names, values),  # type: ignore[arg-type]
@@ -94,7 +94,7 @@ def row_total(rule: Rule, ctx: Context) -> Iterator[Finding]:
                 cells=[*paths, total_path],
                 expected=expected,
                 actual=actual,
-                message=rule.message.format(
+                message=rule.say(
                     table=grid.name, col_ordinal=grid.col_ordinal(col.key), col=col.label, expected=expected, actual=actual
                 ),
             )
@@ -119,7 +119,7 @@ def balance(rule: Rule, ctx: Context) -> Iterator[Finding]:
                 cells=[*lp, *rp],
                 expected=expected,
                 actual=actual,
-                message=rule.message.format(
+                message=rule.say(
                     table=grid.name,
                     col_ordinal=grid.col_ordinal(col.key),
                     col=col.label,
@@ -138,7 +138,7 @@ def _cell_problems(rule: Rule, ctx: Context, kinds: tuple[str, ...]) -> Iterator
                 level=rule.level,
                 cells=[p.path],
                 actual=p.raw,
-                message=rule.message.format(cell=fmt.cell(p.path).name, actual=p.raw),
+                message=rule.say(cell=fmt.cell(p.path).name, actual=p.raw),
             )
 
 
@@ -152,7 +152,7 @@ def integer_cells(rule: Rule, ctx: Context) -> Iterator[Finding]:
                 level=rule.level,
                 cells=[cell.path],
                 actual=value,
-                message=rule.message.format(cell=cell.name, actual=value),
+                message=rule.say(cell=cell.name, actual=value),
             )
 
 
@@ -163,7 +163,7 @@ def fee_number(rule: Rule, ctx: Context) -> Iterator[Finding]:
         if cell.kind == "money" and value is not None and (not isinstance(value, (int, Decimal)) or value < 0):
             yield Finding(
                 rule=rule.id, level=rule.level, cells=[cell.path], actual=value,
-                message=rule.message.format(cell=cell.name, actual=value),
+                message=rule.say(cell=cell.name, actual=value),
             )
 
 
@@ -178,7 +178,7 @@ def blank_cells(rule: Rule, ctx: Context) -> Iterator[Finding]:
                 level=rule.level,
                 cells=[cell.path],
                 actual=raw or None,
-                message=rule.message.format(cell=cell.name),
+                message=rule.say(cell=cell.name),
             )
 
 
@@ -193,7 +193,7 @@ def sections(rule: Rule, ctx: Context) -> Iterator[Finding]:
                 rule=rule.id,
                 level=rule.level,
                 cells=[f"text.{key}"],
-                message=f"“{spec['label']}”还没有内容。",
+                message=rule.say("missing_text", label=spec["label"]),
             )
         for line in text.splitlines():
             line = re.sub(r"\s+", "", line)
@@ -203,7 +203,7 @@ def sections(rule: Rule, ctx: Context) -> Iterator[Finding]:
                     level=rule.level,
                     cells=[f"text.{key}"],
                     actual=line,
-                    message=f"“{spec['label']}”的正文里又出现了标题“{line}”，可能重复粘贴了其他部分，请删除。",
+                    message=rule.say("heading_in_text", label=spec["label"], line=line),
                 )
 
 
@@ -220,7 +220,7 @@ def township_regulations(rule: Rule, ctx: Context) -> Iterator[Finding]:
                 cells=[path],
                 expected=0,
                 actual=value,
-                message=rule.message.format(cell=ctx.report.format.cell(path).name, actual=value),
+                message=rule.say(cell=ctx.report.format.cell(path).name, actual=value),
             )
 
 
@@ -238,7 +238,7 @@ def carry_previous(rule: Rule, ctx: Context) -> Iterator[Finding]:
                 cells=[path],
                 expected=expected,
                 actual=actual,
-                message=rule.message.format(
+                message=rule.say(
                     table=grid.name, col_ordinal=grid.col_ordinal(col.key), col=col.label, actual=actual, expected=expected
                 ),
             )
@@ -260,7 +260,7 @@ def valid_continuity(rule: Rule, ctx: Context) -> Iterator[Finding]:
                 cells=[f"table2.{row}.valid", f"table2.{row}.made", f"table2.{row}.repealed"],
                 expected=expected,
                 actual=cur["valid"],
-                message=rule.message.format(
+                message=rule.say(
                     row=ctx.report.format.table2.data_rows[0 if row == "REG" else 1].label,
                     actual=cur["valid"],
                     prev=prev,
@@ -293,7 +293,7 @@ def repeat_text(rule: Rule, ctx: Context) -> Iterator[Finding]:
                 cells=[f"text.{key}"],
                 expected=rule.params["threshold"],
                 actual=round(ratio, 2),
-                message=rule.message.format(section=textcheck.SECTION_NAMES[key], ratio=f"{ratio:.0%}"),
+                message=rule.say(section=textcheck.SECTION_NAMES[key], ratio=f"{ratio:.0%}"),
             )
 
 
@@ -305,7 +305,7 @@ def late(rule: Rule, ctx: Context) -> Iterator[Finding]:
             cells=[],
             expected=ctx.deadline.isoformat(),
             actual=ctx.today.isoformat(),
-            message=rule.message.format(expected=ctx.deadline.isoformat(), actual=ctx.today.isoformat()),
+            message=rule.say(expected=ctx.deadline.isoformat(), actual=ctx.today.isoformat()),
         )
 
 
@@ -326,7 +326,9 @@ CHECKS: dict[str, Check] = {
     "fee_number": fee_number,
     "blank_cells": blank_cells,
     "sections": sections,
-    "import_only": import_only,
+    "table2_shape": import_only,
+    "table3_shape": import_only,
+    "table4_shape": import_only,
     "township_regulations": township_regulations,
     "carry_previous": carry_previous,
     "valid_continuity": valid_continuity,
