@@ -7,12 +7,15 @@ asks this module instead of hard-coding keys or labels.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: the format loads at every start
 
 FORMATS_DIR = Path(__file__).parent / "formats"
 DEFAULT_FORMAT = "gov-2021"
@@ -25,6 +28,12 @@ class Column:
     label: str
     group: str | None = None
     sum_of: tuple[str, ...] = ()
+    short: str = ""
+
+    @property
+    def name(self) -> str:
+        """The column's name in running text: its short form ('其他组织'), else its label."""
+        return self.short or self.label
 
 
 @dataclass(frozen=True)
@@ -38,8 +47,9 @@ class Row:
     super: str | None = None
     sum_of: str | None = None
     kind: str = "count"
-    children: tuple["Row", ...] = ()
+    children: tuple[Row, ...] = ()
     depth: int = 0
+    group_key: str | None = None  # a label-only group's own key (表三 DEN: （三）不予公开)
 
     @property
     def name(self) -> str:
@@ -113,6 +123,56 @@ class Grid:
     def col_ordinal(self, key: str) -> str:
         return f"第{CN_ORDINALS[self.col_keys.index(key)]}列"
 
+    @cached_property
+    def part_columns(self) -> list[Column]:
+        """The columns a clerk fills: all but the total column (表三: the six kinds of applicant)."""
+        return [c for c in self.columns if not c.sum_of]
+
+    @cached_property
+    def column_groups(self) -> list[tuple[str, list[Column]]]:
+        """The part columns by their printed group: ('自然人', [NP]), ('法人或其他组织', [BIZ … OTHORG])."""
+        groups: list[tuple[str, list[Column]]] = []
+        for col in self.part_columns:
+            label = col.group or col.label
+            if groups and col.group and groups[-1][0] == label:
+                groups[-1][1].append(col)
+            else:
+                groups.append((label, [col]))
+        return groups
+
+    @cached_property
+    def entry_rows(self) -> list[Row]:
+        """The data rows a clerk fills: all but the computed total row."""
+        total = self.total_row()
+        return [r for r in self.data_rows if r is not total]
+
+    @cached_property
+    def result_groups(self) -> list[ResultGroup]:
+        """The groups the total row sums (表三 予以公开 … 其他处理), each with its data rows, in print order."""
+        total = self.total_row()
+        parent = next((g for g in walk_rows(self.rows) if total is not None and total in g.children), None)
+        if parent is None:
+            return []
+        groups = []
+        for child in parent.children:
+            if child is total:
+                continue
+            rows = tuple(r.key for r in walk_rows((child,)) if r.key)
+            groups.append(ResultGroup(key=child.key or child.group_key or "", name=child.name, rows=rows))
+        return groups
+
+    def result_group(self, key: str) -> ResultGroup:
+        return next(g for g in self.result_groups if g.key == key)
+
+
+@dataclass(frozen=True)
+class ResultGroup:
+    """A group of result rows summed in print: 表三 （三）不予公开 = DEN1 … DEN8."""
+
+    key: str
+    name: str
+    rows: tuple[str, ...]
+
 
 @dataclass(frozen=True)
 class Block:
@@ -136,6 +196,12 @@ class Table2:
     @cached_property
     def data_rows(self) -> list[Row]:
         return [r for b in self.blocks for r in b.rows]
+
+    def row(self, key: str) -> Row:
+        return next(r for r in self.data_rows if r.key == key)
+
+    def block_of(self, key: str) -> Block:
+        return next(b for b in self.blocks if any(r.key == key for r in b.rows))
 
 
 @dataclass(frozen=True)
@@ -173,9 +239,16 @@ class Rule:
 
 @dataclass(frozen=True)
 class Profile:
+    """How section 六 is written: free text (national) or a province's numbered items."""
+
     key: str
     label: str
-    other_items: tuple[str, ...]
+    other_items: tuple[str, ...]  # the items' headings, in order
+    fee_item: int | None = None  # index in other_items of the 信息处理费 statement (`fee: true`)
+
+    @property
+    def fee_heading(self) -> str | None:
+        return None if self.fee_item is None else self.other_items[self.fee_item]
 
 
 @dataclass(frozen=True)
@@ -194,7 +267,8 @@ class SummaryColumn:
 
 @dataclass(frozen=True, eq=False)
 class FormatDef:
-    id: str
+    id: str  # what load_format takes: "gov-2021"
+    schema: str  # what a report document names in its `schema`: "gov-info-annual-report/2021"
     name: str
     title_pattern: str
     first_year: int
@@ -210,7 +284,22 @@ class FormatDef:
     summary: tuple[SummaryColumn, ...] = ()
 
     def table(self, key: str) -> Table2 | Grid:
-        return {"table2": self.table2, "table3": self.table3, "table4": self.table4}[key]
+        return self.tables[key]
+
+    @cached_property
+    def tables(self) -> dict[str, Table2 | Grid]:
+        """The tables by key, in print order."""
+        return {t.key: t for t in (self.table2, self.table3, self.table4)}
+
+    def text_label(self, key: str) -> str:
+        """How a finding names a text: '一、总体情况', '前言'."""
+        return str(self.texts[key]["label"])
+
+    @cached_property
+    def finding_sections(self) -> list[tuple[str, str]]:
+        """(cell path prefix, section name) in report order: where a finding belongs in plain output."""
+        loose = [(f"text.{k}", str(v.get("heading", v["label"]))) for k, v in self.texts.items() if not any(s.text == k for s in self.sections)]
+        return loose + [(f"text.{s.text}" if s.text else str(s.table), s.full_heading) for s in self.sections]
 
     def rule(self, rule_id: str) -> Rule:
         return next(r for r in self.rules if r.id == rule_id)
@@ -255,11 +344,18 @@ def _row(d: dict[str, Any], depth: int = 0) -> Row:
         kind=d.get("kind", "count"),
         children=children,
         depth=depth,
+        group_key=d.get("group_key"),
     )
 
 
+def _profile(key: str, d: dict[str, Any]) -> Profile:
+    items = [i if isinstance(i, dict) else {"heading": i} for i in d["other_items"]]
+    fee = [n for n, i in enumerate(items) if i.get("fee")]
+    return Profile(key=key, label=d["label"], other_items=tuple(i["heading"] for i in items), fee_item=fee[0] if fee else None)
+
+
 def _column(d: dict[str, Any]) -> Column:
-    return Column(key=d["key"], label=d["label"], group=d.get("group"), sum_of=tuple(d.get("sum_of", ())))
+    return Column(key=d["key"], label=d["label"], group=d.get("group"), sum_of=tuple(d.get("sum_of", ())), short=d.get("short", ""))
 
 
 def _grid(key: str, d: dict[str, Any]) -> Grid:
@@ -320,10 +416,26 @@ def _cell_index(fmt: FormatDef) -> dict[str, Cell]:
     return {c.path: c for c in _cells(fmt)}
 
 
+class FormatError(ValueError):
+    """A format definition that cannot be used: names the file, the entry and the problem."""
+
+
+def format_ids() -> list[str]:
+    """The formats this installation knows (`bot/formats/gov-*.yaml`), by id."""
+    return sorted(p.stem for p in FORMATS_DIR.glob("gov-*.yaml"))
+
+
 @cache
-def load_format(name: str = DEFAULT_FORMAT) -> FormatDef:
-    """Read a format definition (`bot/formats/<name>.yaml`) once per process."""
-    raw = yaml.safe_load((FORMATS_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
+def load_format(format_id: str = DEFAULT_FORMAT) -> FormatDef:
+    """The format `format_id` (`bot/formats/<id>.yaml`), read and validated once per process."""
+    if format_id not in format_ids():
+        raise FormatError(f"unknown format {format_id!r}: known formats are {', '.join(format_ids())}")
+    return read_format(FORMATS_DIR / f"{format_id}.yaml")
+
+
+def read_format(path: Path) -> FormatDef:
+    """Read a format definition file; a definition that is not valid stops here with a FormatError."""
+    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     t2 = raw["tables"]["table2"]
     table2 = Table2(
         key="table2",
@@ -348,6 +460,7 @@ def load_format(name: str = DEFAULT_FORMAT) -> FormatDef:
         rules.append(Rule(id=r["id"], level=r["level"], check=r["check"], messages=messages, params=params))
     fmt = FormatDef(
         id=raw["id"],
+        schema=raw["schema"],
         name=raw["name"],
         title_pattern=raw["title_pattern"],
         first_year=raw["first_year"],
@@ -364,9 +477,7 @@ def load_format(name: str = DEFAULT_FORMAT) -> FormatDef:
         ),
         texts=raw["texts"],
         aspects=tuple(Aspect(a["label"], tuple(a["keywords"])) for a in raw["overview_aspects"]),
-        profiles={
-            k: Profile(key=k, label=v["label"], other_items=tuple(v["other_items"])) for k, v in raw["profiles"].items()
-        },
+        profiles={k: _profile(k, v) for k, v in raw["profiles"].items()},
         levels=raw["levels"],
         table2=table2,
         table3=_grid("table3", raw["tables"]["table3"]),
@@ -376,5 +487,5 @@ def load_format(name: str = DEFAULT_FORMAT) -> FormatDef:
     )
     unknown = [path for column in fmt.summary for path in column.cells if path not in _cell_index(fmt)]
     if unknown:
-        raise ValueError(f"{name}: summary names cells that do not exist: {unknown}")
+        raise FormatError(f"{path}: summary names cells that do not exist: {unknown}")
     return fmt

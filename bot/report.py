@@ -10,8 +10,8 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass, field
-from functools import cache
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 
 from bot.formatdef import FormatDef, load_format
@@ -53,7 +53,7 @@ class Report:
     format: FormatDef = field(default_factory=load_format, repr=False, compare=False)
 
     @classmethod
-    def empty(cls, year: int | None = None, unit_name: str = "", fmt: FormatDef | None = None) -> "Report":
+    def empty(cls, year: int | None = None, unit_name: str = "", fmt: FormatDef | None = None) -> Report:
         fmt = fmt or load_format()
         return cls(
             year=year,
@@ -72,7 +72,7 @@ class Report:
     def title(self) -> str:
         return self.format.title(self.unit.get("name", ""), self.year if self.year is not None else "")
 
-    def copy(self) -> "Report":
+    def copy(self) -> Report:
         return copy.deepcopy(self)
 
     def compute_totals(self) -> None:
@@ -208,7 +208,7 @@ def report_from_dict(
 
     cells: dict[str, Value] = {}
     problems: list[CellProblem] = []
-    for table_key in ("table2", "table3", "table4"):
+    for table_key in fmt.tables:
         _expect(isinstance(doc.get(table_key), dict), table_key, "缺少此表或格式不对")
     shape = _shape(fmt)
     for table_key, rows in shape.items():
@@ -254,7 +254,7 @@ def _display(raw: Any) -> str:
 @cache
 def _shape(fmt: FormatDef) -> dict[str, dict[str, set[str]]]:
     """Per table, each row key and the column keys it allows (empty for single-value rows)."""
-    shape: dict[str, dict[str, set[str]]] = {"table2": {}, "table3": {}, "table4": {}}
+    shape: dict[str, dict[str, set[str]]] = {key: {} for key in fmt.tables}
     for cell in fmt.cells():
         cols = shape[cell.table].setdefault(cell.row, set())
         if cell.col:

@@ -17,12 +17,6 @@ from bot.numbers import NUMBER, to_int
 from bot.report import Report
 
 NARRATIVE = ("overview", "problems", "other")
-SECTION_NAMES = {
-    "preamble": "前言",
-    "overview": "一、总体情况",
-    "problems": "五、存在的主要问题及改进情况",
-    "other": "六、其他需要报告的事项",
-}
 HAN = re.compile(r"[\u4e00-\u9fff]")
 N = rf"({NUMBER})"
 
@@ -169,7 +163,7 @@ def text_applications(rule: Rule, report: Report) -> Iterator[Finding]:
                         cells=[f"text.{key}", cell_of[kind]],
                         expected=allowed[0],
                         actual=stated,
-                        message=rule.say(kind, section=SECTION_NAMES[key], quote=m.group(0), expected=allowed[0]),
+                        message=rule.say(kind, section=report.format.text_label(key), quote=m.group(0), expected=allowed[0]),
                     )
         if not new:
             continue
@@ -182,7 +176,7 @@ def text_applications(rule: Rule, report: Report) -> Iterator[Finding]:
                     expected=new,
                     actual=0,
                     message=rule.say(
-                        "none_received", section=SECTION_NAMES[key], quote=snippet(text, m.start(), m.end(), 4), expected=new
+                        "none_received", section=report.format.text_label(key), quote=snippet(text, m.start(), m.end(), 4), expected=new
                     ),
                 )
 
@@ -222,7 +216,7 @@ def text_review(rule: Rule, report: Report) -> Iterator[Finding]:
                         cells=[f"text.{key}", *cells[kind]],
                         expected=totals[kind],
                         actual=stated,
-                        message=rule.say(kind, section=SECTION_NAMES[key], quote=m.group(0), expected=totals[kind]),
+                        message=rule.say(kind, section=report.format.text_label(key), quote=m.group(0), expected=totals[kind]),
                     )
         for m in REVIEW_NONE.finditer(text):
             for kind, word in (("RV", "复议"), ("LIT", "诉讼")):
@@ -233,7 +227,7 @@ def text_review(rule: Rule, report: Report) -> Iterator[Finding]:
                         cells=[f"text.{key}", *cells[kind]],
                         expected=totals[kind],
                         actual=0,
-                        message=rule.say(kind, section=SECTION_NAMES[key], quote=m.group(0), expected=totals[kind]),
+                        message=rule.say(kind, section=report.format.text_label(key), quote=m.group(0), expected=totals[kind]),
                     )
 
 
@@ -264,7 +258,7 @@ def text_documents(rule: Rule, report: Report) -> Iterator[Finding]:
                     cells=[f"text.{key}", f"table2.NORM.{kind}"],
                     expected=table,
                     actual=stated,
-                    message=rule.say(kind, section=SECTION_NAMES[key], quote=m.group(0), expected=table),
+                    message=rule.say(kind, section=report.format.text_label(key), quote=m.group(0), expected=table),
                 )
 
 
@@ -310,7 +304,7 @@ def text_breakdown(rule: Rule, report: Report) -> Iterator[Finding]:
                     expected=total[0],
                     actual=part_sum,
                     message=rule.say(
-                        section=SECTION_NAMES[key], quote=sentence.strip()[:60], expected=total[0], actual=part_sum
+                        section=report.format.text_label(key), quote=sentence.strip()[:60], expected=total[0], actual=part_sum
                     ),
                 )
 
@@ -363,7 +357,7 @@ def text_years(rule: Rule, report: Report) -> Iterator[Finding]:
                 expected=year,
                 actual=y,
                 message=rule.say(
-                    section=SECTION_NAMES[key], quote=snippet(text, m.start(), m.end()), actual=y, expected=year
+                    section=report.format.text_label(key), quote=snippet(text, m.start(), m.end()), actual=y, expected=year
                 ),
             )
 
@@ -489,7 +483,7 @@ def wrong_level(rule: Rule, report: Report) -> Iterator[Finding]:
                 cells=[f"text.{key}"],
                 actual="、".join(w for _, w in sorted(hits)),
                 message=rule.say(
-                    section=SECTION_NAMES[key],
+                    section=report.format.text_label(key),
                     words="、".join(f"“{w}”" for _, w in sorted(hits)),
                     quote=snippet(text, pos, pos + len(word), 8),
                 ),
@@ -511,15 +505,15 @@ def citations(rule: Rule, report: Report) -> Iterator[Finding]:
                     cells=[f"text.{key}"],
                     actual=wrong,
                     expected=right,
-                    message=rule.say(section=SECTION_NAMES[key], wrong=wrong, right=right),
+                    message=rule.say(section=report.format.text_label(key), wrong=wrong, right=right),
                 )
-        yield from _bracket_mismatches(rule, key, text)
+        yield from _bracket_mismatches(rule, key, text, report.format.text_label(key))
 
 
 BRACKET_CHARS = re.compile("[" + re.escape("".join(BRACKETS) + "".join(BRACKETS.values())) + "\n]")
 
 
-def _bracket_mismatches(rule: Rule, key: str, text: str) -> Iterator[Finding]:
+def _bracket_mismatches(rule: Rule, key: str, text: str, section: str) -> Iterator[Finding]:
     closers = {v: k for k, v in BRACKETS.items()}
     stack: list[tuple[str, int]] = []
     for m in BRACKET_CHARS.finditer(text):
@@ -538,7 +532,7 @@ def _bracket_mismatches(rule: Rule, key: str, text: str) -> Iterator[Finding]:
                 cells=[f"text.{key}"],
                 actual=f"{opener}…{ch}",
                 message=rule.say(
-                    "brackets", section=SECTION_NAMES[key], quote=snippet(text, at, i + 1, 4), opener=opener, closer=ch
+                    "brackets", section=section, quote=snippet(text, at, i + 1, 4), opener=opener, closer=ch
                 ),
             )
 
@@ -569,7 +563,7 @@ def artifacts(rule: Rule, report: Report) -> Iterator[Finding]:
                     level=rule.level,
                     cells=[f"text.{key}"],
                     actual=m.group(0),
-                    message=rule.say(what, section=SECTION_NAMES[key], quote=snippet(text, m.start(), m.end(), 6)),
+                    message=rule.say(what, section=report.format.text_label(key), quote=snippet(text, m.start(), m.end(), 6)),
                 )
         last = 0
         for m in ORDINAL.finditer(text):
@@ -580,7 +574,7 @@ def artifacts(rule: Rule, report: Report) -> Iterator[Finding]:
                     level=rule.level,
                     cells=[f"text.{key}"],
                     actual=m.group(0),
-                    message=rule.say("ordinal", section=SECTION_NAMES[key], quote=snippet(text, m.start(), m.end(), 8)),
+                    message=rule.say("ordinal", section=report.format.text_label(key), quote=snippet(text, m.start(), m.end(), 8)),
                 )
                 break
             last = value

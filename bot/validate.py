@@ -32,14 +32,11 @@ Check = Callable[[Rule, Context], Iterable[Finding]]
 
 
 def _known(values: list[object]) -> bool:
-    for v in values:
-        if type(v) is not int:
-            return False
-    return True
+    return all(type(v) is int for v in values)
 
 
 def _terms(names: list[str], values: list[int]) -> str:
-    return " + ".join(f"{n}{v}" for n, v in zip(names, values))
+    return " + ".join(f"{n}{v}" for n, v in zip(names, values, strict=True))
 
 
 def column_total(rule: Rule, ctx: Context) -> Iterator[Finding]:
@@ -210,8 +207,9 @@ def sections(rule: Rule, ctx: Context) -> Iterator[Finding]:
 def township_regulations(rule: Rule, ctx: Context) -> Iterator[Finding]:
     if ctx.report.unit.get("level", "township") not in rule.params["levels"]:
         return
-    for col in ("made", "repealed", "valid"):
-        path = f"table2.REG.{col}"
+    row = rule.params["row"]
+    for col in ctx.report.format.table2.block_of(row).columns:
+        path = f"table2.{row}.{col.key}"
         value = ctx.report.cells[path]
         if isinstance(value, int) and value != 0:
             yield Finding(
@@ -227,9 +225,10 @@ def township_regulations(rule: Rule, ctx: Context) -> Iterator[Finding]:
 def carry_previous(rule: Rule, ctx: Context) -> Iterator[Finding]:
     if ctx.previous is None:
         return
-    grid = ctx.report.format.table3
+    grid: Grid = ctx.report.format.table(rule.params["table"])  # type: ignore[assignment]
     for col in grid.columns:
-        path, prev_path = f"table3.CARRY.{col.key}", f"table3.FWD.{col.key}"
+        path = f"{grid.key}.{rule.params['row']}.{col.key}"
+        prev_path = f"{grid.key}.{rule.params['previous_row']}.{col.key}"
         actual, expected = ctx.report.cells[path], ctx.previous.cells[prev_path]
         if _known([actual, expected]) and actual != expected:
             yield Finding(
@@ -247,7 +246,7 @@ def carry_previous(rule: Rule, ctx: Context) -> Iterator[Finding]:
 def valid_continuity(rule: Rule, ctx: Context) -> Iterator[Finding]:
     if ctx.previous is None:
         return
-    for row in ("REG", "NORM"):
+    for row in rule.params["rows"]:
         cur = {c: ctx.report.cells[f"table2.{row}.{c}"] for c in ("made", "repealed", "valid")}
         prev = ctx.previous.cells[f"table2.{row}.valid"]
         if not _known([*cur.values(), prev]):
@@ -261,7 +260,7 @@ def valid_continuity(rule: Rule, ctx: Context) -> Iterator[Finding]:
                 expected=expected,
                 actual=cur["valid"],
                 message=rule.say(
-                    row=ctx.report.format.table2.data_rows[0 if row == "REG" else 1].label,
+                    row=ctx.report.format.table2.row(row).label,
                     actual=cur["valid"],
                     prev=prev,
                     made=cur["made"],
@@ -293,7 +292,7 @@ def repeat_text(rule: Rule, ctx: Context) -> Iterator[Finding]:
                 cells=[f"text.{key}"],
                 expected=rule.params["threshold"],
                 actual=round(ratio, 2),
-                message=rule.say(section=textcheck.SECTION_NAMES[key], ratio=f"{ratio:.0%}"),
+                message=rule.say(section=ctx.report.format.text_label(key), ratio=f"{ratio:.0%}"),
             )
 
 
