@@ -425,12 +425,21 @@ def format_ids() -> list[str]:
     return sorted(p.stem for p in FORMATS_DIR.glob("gov-*.yaml"))
 
 
-@cache
 def load_format(format_id: str = DEFAULT_FORMAT) -> FormatDef:
     """The format `format_id` (`bot/formats/<id>.yaml`), read and validated once per process."""
+    return _load_format(format_id)  # one cache key per id: load_format() is load_format("gov-2021")
+
+
+@cache
+def _load_format(format_id: str) -> FormatDef:
     if format_id not in format_ids():
         raise FormatError(f"unknown format {format_id!r}: known formats are {', '.join(format_ids())}")
     return read_format(FORMATS_DIR / f"{format_id}.yaml")
+
+
+def format_for_schema(schema: object) -> FormatDef | None:
+    """The known format whose report documents carry this `schema` value, if any."""
+    return next((f for f in map(load_format, format_ids()) if f.schema == schema), None)
 
 
 def read_format(path: Path) -> FormatDef:

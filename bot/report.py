@@ -14,10 +14,9 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
 
-from bot.formatdef import FormatDef, load_format
+from bot.formatdef import FormatDef, format_for_schema, load_format
 from bot.numbers import format_decimal
 
-SCHEMA_ID = "gov-info-annual-report/2021"
 UNIT_FIELDS = ("name", "level", "province", "city", "county", "address", "phone", "website")
 TEXT_KEYS = ("preamble", "overview", "problems", "other")
 
@@ -50,7 +49,12 @@ class Report:
     cells: dict[str, Value]
     profile: str = "national"
     info_fee: dict[str, Any] | None = None
-    format: FormatDef = field(default_factory=load_format, repr=False, compare=False)
+    format: FormatDef = field(default_factory=load_format, repr=False, compare=False)  # its id: format.id
+
+    @property
+    def format_id(self) -> str:
+        """Which format the report is written in ("gov-2021"); its JSON form names it by `schema`."""
+        return self.format.id
 
     @classmethod
     def empty(cls, year: int | None = None, unit_name: str = "", fmt: FormatDef | None = None) -> Report:
@@ -103,7 +107,7 @@ class Report:
         if not self.unit.get("name"):
             raise ReportError("unit.name", "单位名称不能为空")
         doc: dict[str, Any] = {
-            "schema": SCHEMA_ID,
+            "schema": self.format.schema,
             "year": self.year,
             "profile": self.profile,
             "unit": {k: v for k, v in self.unit.items() if k in UNIT_FIELDS and v},
@@ -166,9 +170,9 @@ def report_from_dict(
     (negative, fractional, text) raises too, unless `lenient`: then the cell is left empty and the
     problem returned, so that a checker can report it next to everything else.
     """
-    fmt = fmt or load_format()
     _expect(isinstance(doc, dict), "", "文档应为JSON对象")
-    _expect(doc.get("schema") == SCHEMA_ID, "schema", f"应为 \"{SCHEMA_ID}\"")
+    fmt = fmt or format_for_schema(doc.get("schema")) or load_format()  # the document names its format
+    _expect(doc.get("schema") == fmt.schema, "schema", f"应为 \"{fmt.schema}\"")
     year = doc.get("year")
     _expect(
         isinstance(year, int) and not isinstance(year, bool) and fmt.first_year <= year <= 2100,

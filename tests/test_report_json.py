@@ -102,3 +102,34 @@ def test_incomplete_report_cannot_be_saved():
     r.year = None
     with pytest.raises(ReportError, match="year"):
         r.to_dict()
+
+
+def test_a_report_records_its_format_and_is_read_with_it(tmp_path):
+    """The document's `schema` names its format; reading picks that format, and a report keeps it."""
+    import yaml
+
+    from bot.formatdef import FORMATS_DIR, load_format, read_format
+
+    r = zero_report()
+    assert r.format_id == "gov-2021" and r.format is load_format("gov-2021")
+    doc = r.to_dict()
+    assert doc["schema"] == load_format().schema == "gov-info-annual-report/2021"
+    assert report_from_dict(doc)[0].format_id == "gov-2021"
+
+    raw = yaml.safe_load((FORMATS_DIR / "gov-2021.yaml").read_text(encoding="utf-8"))
+    raw.update(id="gov-2099", schema="gov-info-annual-report/2099", first_year=2099)
+    path = tmp_path / "gov-2099.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    later = read_format(path)
+    report = zero_report()
+    report.format, report.year = later, 2099
+    doc = report.to_dict()
+    assert doc["schema"] == "gov-info-annual-report/2099"
+    again, _ = report_from_dict(doc, later)
+    assert again.format_id == "gov-2099" and again.format is later
+    with pytest.raises(ReportError) as err:  # a 2021 document is not read as a 2099 one, nor the reverse
+        report_from_dict(r.to_dict(), later)
+    assert err.value.path == "schema" and "gov-info-annual-report/2099" in err.value.message
+    with pytest.raises(ReportError) as err:
+        report_from_dict(doc)
+    assert err.value.path == "schema"
