@@ -128,9 +128,6 @@ class FormatDef:
     def rule(self, rule_id: str) -> Rule:
         return next(r for r in self.rules if r.id == rule_id)
 
-    def section(self, key: str) -> Section:
-        return next(s for s in self.sections if s.key == key)
-
     @property
     def grids(self) -> tuple[Grid, Grid]:
         return (self.table3, self.table4)
@@ -163,7 +160,6 @@ def _cells(fmt: FormatDef) -> Iterator[Cell]:
                         row=row.key or "",
                         col=col.key,
                         kind=row.kind,
-                        is_total=False,
                         name=f"{t2.name}「{row.label}」{col.label}",
                     )
             else:
@@ -173,11 +169,9 @@ def _cells(fmt: FormatDef) -> Iterator[Cell]:
                     row=row.key or "",
                     col=None,
                     kind=row.kind,
-                    is_total=False,
                     name=f"{t2.name}「{row.label}」" + ("本年收费金额（万元）" if row.kind == "money" else "本年处理决定数量"),
                 )
     for grid in fmt.grids:
-        total_row = grid.total_row()
         for row in grid.data_rows:
             for col in grid.columns:
                 row_name = f"{row.super}—{row.label}" if row.super else row.name
@@ -187,7 +181,6 @@ def _cells(fmt: FormatDef) -> Iterator[Cell]:
                     row=row.key or "",
                     col=col.key,
                     kind="count",
-                    is_total=bool(col.sum_of) or row is total_row,
                     name=f"{grid.name}「{row_name}」{col.label}",
                 )
 

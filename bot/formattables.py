@@ -58,7 +58,6 @@ class Cell:
     row: str
     col: str | None
     kind: str  # "count" (integer ≥ 0) or "money" (万元, decimals allowed)
-    is_total: bool
     name: str  # plain Chinese, e.g. 表三「本年新收」行「商业企业」列
 
 

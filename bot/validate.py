@@ -374,10 +374,6 @@ def validate(
     return sort_findings(findings)
 
 
-def has_errors(findings: Iterable[Finding]) -> bool:
-    return any(f.level == "error" for f in findings)
-
-
 UNFINISHED = ("E-BLANK", "E-SECTIONS")  # what a report still being filled lacks: progress, not mistakes
 
 

@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, event, func, insert, inspect, update
+from sqlalchemy import bindparam, event, insert, inspect, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlmodel import Session, SQLModel, create_engine, select
@@ -494,9 +494,6 @@ class Store:
     def delete_application(self, app: Application) -> None:
         self.session.delete(app)
         self.session.flush()
-
-    def count_applications(self, report_id: int) -> int:
-        return int(self.session.exec(select(func.count()).select_from(Application).where(Application.report_id == report_id)).one())
 
     # ---- conversations ----------------------------------------------------------------------
 
