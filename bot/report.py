@@ -18,7 +18,6 @@ from bot.formatdef import FormatDef, format_for_schema, load_format
 from bot.numbers import format_decimal
 
 UNIT_FIELDS = ("name", "level", "province", "city", "county", "address", "phone", "website")
-TEXT_KEYS = ("preamble", "overview", "problems", "other")
 
 Value = int | Decimal | None
 
@@ -62,7 +61,7 @@ class Report:
         return cls(
             year=year,
             unit={"name": unit_name, "level": "township"},
-            text={k: "" for k in TEXT_KEYS},
+            text={k: "" for k in fmt.texts},
             cells={c.path: None for c in fmt.cells()},
             format=fmt,
         )
@@ -111,7 +110,7 @@ class Report:
             "year": self.year,
             "profile": self.profile,
             "unit": {k: v for k, v in self.unit.items() if k in UNIT_FIELDS and v},
-            "text": {k: self.text.get(k, "") for k in TEXT_KEYS},
+            "text": {k: self.text.get(k, "") for k in self.format.texts},
         }
         if self.info_fee:
             doc["info_fee"] = dict(self.info_fee)
@@ -191,8 +190,8 @@ def report_from_dict(
             _expect(isinstance(unit[key], str), f"unit.{key}", "应为文字")
     text = doc.get("text")
     _expect(isinstance(text, dict), "text", "应为对象")
-    for key in TEXT_KEYS:
-        required = fmt.texts[key]["required"]
+    for key, spec in fmt.texts.items():
+        required = spec["required"]
         if required:
             _expect(key in text, f"text.{key}", "缺少此项")
         if key in text:
@@ -242,7 +241,7 @@ def report_from_dict(
     report = Report(
         year=year,
         unit={k: unit[k].strip() for k in UNIT_FIELDS if isinstance(unit.get(k), str)} | {"level": level},
-        text={k: text.get(k, "") for k in TEXT_KEYS},
+        text={k: text.get(k, "") for k in fmt.texts},
         cells=cells,
         profile=profile,
         info_fee=dict(info_fee) if info_fee else None,
