@@ -35,6 +35,7 @@ def test_applicant_columns_and_their_groups():
     ]
     assert [c.name for c in grid.part_columns][-1] == "其他组织"  # "其他" alone would not say what it is
     assert grid.column("OTHORG").label == "其他"  # the printed header stays the official one
+    assert [c.name for c in load_format().table4.part_columns] == ["维持", "纠正", "其他", "未审结"]
 
 
 def test_result_groups_are_the_rows_the_total_sums():
