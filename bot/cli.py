@@ -15,9 +15,11 @@ from typing import TextIO
 from bot.config import Config
 from bot.files import make_private, private_dir, private_process, write_atomic
 from bot.findings import SECTION_ORDER, Finding, sort_findings
+from bot.formatdef import DEFAULT_FORMAT, format_ids, load_format
 from bot.importer import ImportResult, UnreadableError, import_path
 from bot.logredact import configure_logging
 from bot.report import ReportError
+from bot.schema import schema_json
 from bot.service import Service
 from bot.validate import validate
 
@@ -267,6 +269,11 @@ def cmd_county_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_schema(args: argparse.Namespace) -> int:
+    _out(schema_json(load_format(args.format)))
+    return 0
+
+
 def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -315,6 +322,10 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--pdf", action="store_true", help="同时用LibreOffice转换为PDF")
     render.add_argument("--draft", action="store_true", help="有错误时也生成（草稿）")
     render.set_defaults(func=cmd_render)
+
+    schema = sub.add_parser("schema", help="输出年报JSON数据格式的JSON Schema（由格式定义生成）")
+    schema.add_argument("--format", default=DEFAULT_FORMAT, choices=format_ids(), help=f"报告格式（默认{DEFAULT_FORMAT}）")
+    schema.set_defaults(func=cmd_schema)
 
     chat = sub.add_parser("chat", help="在终端中填写年报（与Telegram相同的问答）")
     chat.add_argument("--user", help="终端用户名（默认为当前系统用户）")

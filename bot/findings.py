@@ -6,18 +6,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from bot.formatdef import load_format
 from bot.numbers import format_decimal
 
 # Where a cell path or text key belongs, for grouping findings by section in plain output.
-SECTION_OF_PREFIX = {
-    "text.preamble": "标题和前言",
-    "text.overview": "一、总体情况",
-    "table2": "二、主动公开政府信息情况",
-    "table3": "三、收到和处理政府信息公开申请情况",
-    "table4": "四、政府信息公开行政复议、行政诉讼情况",
-    "text.problems": "五、存在的主要问题及改进情况",
-    "text.other": "六、其他需要报告的事项",
-}
+SECTION_OF_PREFIX = dict(load_format().finding_sections)
 SECTION_ORDER = list(SECTION_OF_PREFIX.values()) + ["整体"]
 
 

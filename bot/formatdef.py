@@ -6,136 +6,26 @@ asks this module instead of hard-coding keys or labels.
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 
+from bot.formatcheck import check_definition
+from bot.formattables import CN_ORDINALS, Block, Cell, Column, Grid, ResultGroup, Row, Table2, column_of, grid_of, row_of, strip_ordinal, walk_rows
+
+__all__ = [  # the table types live in bot/formattables.py; callers ask this module for everything
+    "CN_ORDINALS", "Block", "Cell", "Column", "FormatDef", "FormatError", "Grid", "Profile", "ResultGroup", "Row", "Rule",
+    "Section", "Table2", "format_for_schema", "format_ids", "load_format", "read_format", "strip_ordinal", "walk_rows",
+]
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: the format loads at every start
+
 FORMATS_DIR = Path(__file__).parent / "formats"
 DEFAULT_FORMAT = "gov-2021"
-CN_ORDINALS = "一二三四五六七八九十"
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    label: str
-    group: str | None = None
-    sum_of: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Row:
-    """A data row, or (with `children`) a label-only group row merged over its children in print."""
-
-    key: str | None
-    label: str
-    short: str = ""
-    help: str = ""
-    super: str | None = None
-    sum_of: str | None = None
-    kind: str = "count"
-    children: tuple["Row", ...] = ()
-    depth: int = 0
-
-    @property
-    def name(self) -> str:
-        """The row's name in messages: its short form, else its label without the ordinal."""
-        return self.short or strip_ordinal(self.label)
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One number of a table, addressed by its dotted path (`table3.NEW.NP`)."""
-
-    path: str
-    table: str
-    row: str
-    col: str | None
-    kind: str  # "count" (integer ≥ 0) or "money" (万元, decimals allowed)
-    is_total: bool
-    name: str  # plain Chinese, e.g. 表三「本年新收」行「商业企业」列
-
-
-@dataclass(frozen=True)
-class Grid:
-    """A matrix table (表三, 表四): rows × columns with total rows/columns."""
-
-    key: str
-    name: str
-    title: str
-    columns: tuple[Column, ...]
-    rows: tuple[Row, ...]  # top level, as printed (with groups)
-    corner: str = ""
-    super_header: str = ""
-
-    @cached_property
-    def data_rows(self) -> list[Row]:
-        return [r for r in walk_rows(self.rows) if r.key]
-
-    @cached_property
-    def row_keys(self) -> list[str]:
-        return [r.key for r in self.data_rows if r.key]
-
-    @cached_property
-    def col_keys(self) -> list[str]:
-        return [c.key for c in self.columns]
-
-    def row(self, key: str) -> Row:
-        return next(r for r in self.data_rows if r.key == key)
-
-    def column(self, key: str) -> Column:
-        return next(c for c in self.columns if c.key == key)
-
-    def total_column(self) -> Column | None:
-        return next((c for c in self.columns if c.sum_of), None)
-
-    def total_row(self) -> Row | None:
-        return next((r for r in self.data_rows if r.sum_of), None)
-
-    def leaves(self) -> list[str]:
-        """Rows summed by the total row: the data rows inside the group that holds the total."""
-        return self._leaves
-
-    @cached_property
-    def _leaves(self) -> list[str]:
-        total = self.total_row()
-        if total is None:
-            return []
-        for group in walk_rows(self.rows):
-            if total in group.children:
-                return [r.key for r in walk_rows(group.children) if r.key and r is not total]
-        return []
-
-    def col_ordinal(self, key: str) -> str:
-        return f"第{CN_ORDINALS[self.col_keys.index(key)]}列"
-
-
-@dataclass(frozen=True)
-class Block:
-    """A block of 表二: merged heading row, header row, data rows (with or without columns)."""
-
-    heading: str
-    header: tuple[str, ...]
-    rows: tuple[Row, ...]
-    columns: tuple[Column, ...] = ()
-
-
-@dataclass(frozen=True)
-class Table2:
-    key: str
-    name: str
-    title: str
-    blocks: tuple[Block, ...]
-    old_format_labels: tuple[str, ...]
-    old_row_labels: dict[str, tuple[str, ...]]
-
-    @cached_property
-    def data_rows(self) -> list[Row]:
-        return [r for b in self.blocks for r in b.rows]
 
 
 @dataclass(frozen=True)
@@ -154,18 +44,35 @@ class Section:
 
 @dataclass(frozen=True)
 class Rule:
+    """A rule of the definition: which check runs it, its parameters and its messages.
+
+    Every message a clerk reads is a template of the definition with named placeholders; the check only
+    fills them. `message` in the definition is the one named "default", `messages` holds the others.
+    """
+
     id: str
     level: str
     check: str
-    message: str = ""
+    messages: dict[str, str] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)
+
+    def say(self, name: str = "default", /, **values: Any) -> str:
+        """The message `name` with its placeholders filled."""
+        return self.messages[name].format(**values)
 
 
 @dataclass(frozen=True)
 class Profile:
+    """How section 六 is written: free text (national) or a province's numbered items."""
+
     key: str
     label: str
-    other_items: tuple[str, ...]
+    other_items: tuple[str, ...]  # the items' headings, in order
+    fee_item: int | None = None  # index in other_items of the 信息处理费 statement (`fee: true`)
+
+    @property
+    def fee_heading(self) -> str | None:
+        return None if self.fee_item is None else self.other_items[self.fee_item]
 
 
 @dataclass(frozen=True)
@@ -184,7 +91,8 @@ class SummaryColumn:
 
 @dataclass(frozen=True, eq=False)
 class FormatDef:
-    id: str
+    id: str  # what load_format takes: "gov-2021"
+    schema: str  # what a report document names in its `schema`: "gov-info-annual-report/2021"
     name: str
     title_pattern: str
     first_year: int
@@ -200,13 +108,25 @@ class FormatDef:
     summary: tuple[SummaryColumn, ...] = ()
 
     def table(self, key: str) -> Table2 | Grid:
-        return {"table2": self.table2, "table3": self.table3, "table4": self.table4}[key]
+        return self.tables[key]
+
+    @cached_property
+    def tables(self) -> dict[str, Table2 | Grid]:
+        """The tables by key, in print order."""
+        return {t.key: t for t in (self.table2, self.table3, self.table4)}
+
+    def text_label(self, key: str) -> str:
+        """How a finding names a text: '一、总体情况', '前言'."""
+        return str(self.texts[key]["label"])
+
+    @cached_property
+    def finding_sections(self) -> list[tuple[str, str]]:
+        """(cell path prefix, section name) in report order: where a finding belongs in plain output."""
+        loose = [(f"text.{k}", str(v.get("heading", v["label"]))) for k, v in self.texts.items() if not any(s.text == k for s in self.sections)]
+        return loose + [(f"text.{s.text}" if s.text else str(s.table), s.full_heading) for s in self.sections]
 
     def rule(self, rule_id: str) -> Rule:
         return next(r for r in self.rules if r.id == rule_id)
-
-    def section(self, key: str) -> Section:
-        return next(s for s in self.sections if s.key == key)
 
     @property
     def grids(self) -> tuple[Grid, Grid]:
@@ -222,46 +142,10 @@ class FormatDef:
         return self.title_pattern.format(unit=unit, year=year)
 
 
-def strip_ordinal(label: str) -> str:
-    """'（二）部分公开（…）' → '部分公开（…）'; '3.其他' → '其他'; '一、本年新收…' → '本年新收…'."""
-    return re.sub(r"^(（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、|\d+\.)", "", label)
-
-
-def walk_rows(rows: tuple[Row, ...]) -> Iterator[Row]:
-    for r in rows:
-        yield r
-        yield from walk_rows(r.children)
-
-
-def _row(d: dict[str, Any], depth: int = 0) -> Row:
-    children = tuple(_row(c, depth + 1) for c in d.get("rows", ()))
-    return Row(
-        key=d.get("key"),
-        label=d["label"],
-        short=d.get("short", ""),
-        help=d.get("help", ""),
-        super=d.get("super"),
-        sum_of=d.get("sum_of"),
-        kind=d.get("kind", "count"),
-        children=children,
-        depth=depth,
-    )
-
-
-def _column(d: dict[str, Any]) -> Column:
-    return Column(key=d["key"], label=d["label"], group=d.get("group"), sum_of=tuple(d.get("sum_of", ())))
-
-
-def _grid(key: str, d: dict[str, Any]) -> Grid:
-    return Grid(
-        key=key,
-        name=d["name"],
-        title=d["title"],
-        columns=tuple(_column(c) for c in d["columns"]),
-        rows=tuple(_row(r) for r in d["rows"]),
-        corner=d.get("corner", ""),
-        super_header=d.get("super_header", ""),
-    )
+def _profile(key: str, d: dict[str, Any]) -> Profile:
+    items = [i if isinstance(i, dict) else {"heading": i} for i in d["other_items"]]
+    fee = [n for n, i in enumerate(items) if i.get("fee")]
+    return Profile(key=key, label=d["label"], other_items=tuple(i["heading"] for i in items), fee_item=fee[0] if fee else None)
 
 
 def _cells(fmt: FormatDef) -> Iterator[Cell]:
@@ -276,7 +160,6 @@ def _cells(fmt: FormatDef) -> Iterator[Cell]:
                         row=row.key or "",
                         col=col.key,
                         kind=row.kind,
-                        is_total=False,
                         name=f"{t2.name}「{row.label}」{col.label}",
                     )
             else:
@@ -286,11 +169,9 @@ def _cells(fmt: FormatDef) -> Iterator[Cell]:
                     row=row.key or "",
                     col=None,
                     kind=row.kind,
-                    is_total=False,
                     name=f"{t2.name}「{row.label}」" + ("本年收费金额（万元）" if row.kind == "money" else "本年处理决定数量"),
                 )
     for grid in fmt.grids:
-        total_row = grid.total_row()
         for row in grid.data_rows:
             for col in grid.columns:
                 row_name = f"{row.super}—{row.label}" if row.super else row.name
@@ -300,7 +181,6 @@ def _cells(fmt: FormatDef) -> Iterator[Cell]:
                     row=row.key or "",
                     col=col.key,
                     kind="count",
-                    is_total=bool(col.sum_of) or row is total_row,
                     name=f"{grid.name}「{row_name}」{col.label}",
                 )
 
@@ -310,10 +190,41 @@ def _cell_index(fmt: FormatDef) -> dict[str, Cell]:
     return {c.path: c for c in _cells(fmt)}
 
 
+class FormatError(ValueError):
+    """A format definition that cannot be used: names the file, the entry and the problem."""
+
+
+def format_ids() -> list[str]:
+    """The formats this installation knows (`bot/formats/gov-*.yaml`), by id."""
+    return sorted(p.stem for p in FORMATS_DIR.glob("gov-*.yaml"))
+
+
+def load_format(format_id: str = DEFAULT_FORMAT) -> FormatDef:
+    """The format `format_id` (`bot/formats/<id>.yaml`), read and validated once per process."""
+    return _load_format(format_id)  # one cache key per id: load_format() is load_format("gov-2021")
+
+
 @cache
-def load_format(name: str = DEFAULT_FORMAT) -> FormatDef:
-    """Read a format definition (`bot/formats/<name>.yaml`) once per process."""
-    raw = yaml.safe_load((FORMATS_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
+def _load_format(format_id: str) -> FormatDef:
+    if format_id not in format_ids():
+        raise FormatError(f"unknown format {format_id!r}: known formats are {', '.join(format_ids())}")
+    return read_format(FORMATS_DIR / f"{format_id}.yaml")
+
+
+def format_for_schema(schema: object) -> FormatDef | None:
+    """The known format whose report documents carry this `schema` value, if any."""
+    return next((f for f in map(load_format, format_ids()) if f.schema == schema), None)
+
+
+def read_format(path: Path) -> FormatDef:
+    """Read a format definition file; a definition that is not valid stops here with a FormatError."""
+    try:
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+    except yaml.YAMLError as exc:
+        raise FormatError(f"{path}: not valid YAML: {exc}") from None
+    problems = check_definition(raw, path)
+    if problems:
+        raise FormatError(f"{path}: the format definition is not valid:\n  " + "\n  ".join(problems))
     t2 = raw["tables"]["table2"]
     table2 = Table2(
         key="table2",
@@ -323,8 +234,8 @@ def load_format(name: str = DEFAULT_FORMAT) -> FormatDef:
             Block(
                 heading=b["heading"],
                 header=tuple(b["header"]),
-                rows=tuple(_row(r) for r in b["rows"]),
-                columns=tuple(_column(c) for c in b.get("columns", ())),
+                rows=tuple(row_of(r) for r in b["rows"]),
+                columns=tuple(column_of(c) for c in b.get("columns", ())),
             )
             for b in t2["blocks"]
         ),
@@ -333,10 +244,12 @@ def load_format(name: str = DEFAULT_FORMAT) -> FormatDef:
     )
     rules = []
     for r in raw["rules"]:
-        params = {k: v for k, v in r.items() if k not in ("id", "level", "check", "message")}
-        rules.append(Rule(id=r["id"], level=r["level"], check=r["check"], message=r.get("message", ""), params=params))
+        params = {k: v for k, v in r.items() if k not in ("id", "level", "check", "message", "messages")}
+        messages = ({"default": r["message"]} if "message" in r else {}) | r.get("messages", {})
+        rules.append(Rule(id=r["id"], level=r["level"], check=r["check"], messages=messages, params=params))
     fmt = FormatDef(
         id=raw["id"],
+        schema=raw["schema"],
         name=raw["name"],
         title_pattern=raw["title_pattern"],
         first_year=raw["first_year"],
@@ -353,17 +266,12 @@ def load_format(name: str = DEFAULT_FORMAT) -> FormatDef:
         ),
         texts=raw["texts"],
         aspects=tuple(Aspect(a["label"], tuple(a["keywords"])) for a in raw["overview_aspects"]),
-        profiles={
-            k: Profile(key=k, label=v["label"], other_items=tuple(v["other_items"])) for k, v in raw["profiles"].items()
-        },
+        profiles={k: _profile(k, v) for k, v in raw["profiles"].items()},
         levels=raw["levels"],
         table2=table2,
-        table3=_grid("table3", raw["tables"]["table3"]),
-        table4=_grid("table4", raw["tables"]["table4"]),
+        table3=grid_of("table3", raw["tables"]["table3"]),
+        table4=grid_of("table4", raw["tables"]["table4"]),
         rules=tuple(rules),
         summary=tuple(SummaryColumn(c["label"], tuple(c["cells"])) for c in raw.get("summary", ())),
     )
-    unknown = [path for column in fmt.summary for path in column.cells if path not in _cell_index(fmt)]
-    if unknown:
-        raise ValueError(f"{name}: summary names cells that do not exist: {unknown}")
     return fmt

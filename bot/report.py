@@ -10,16 +10,14 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass, field
-from functools import cache
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 
-from bot.formatdef import FormatDef, load_format
+from bot.formatdef import FormatDef, format_for_schema, load_format
 from bot.numbers import format_decimal
 
-SCHEMA_ID = "gov-info-annual-report/2021"
 UNIT_FIELDS = ("name", "level", "province", "city", "county", "address", "phone", "website")
-TEXT_KEYS = ("preamble", "overview", "problems", "other")
 
 Value = int | Decimal | None
 
@@ -50,15 +48,20 @@ class Report:
     cells: dict[str, Value]
     profile: str = "national"
     info_fee: dict[str, Any] | None = None
-    format: FormatDef = field(default_factory=load_format, repr=False, compare=False)
+    format: FormatDef = field(default_factory=load_format, repr=False, compare=False)  # its id: format.id
+
+    @property
+    def format_id(self) -> str:
+        """Which format the report is written in ("gov-2021"); its JSON form names it by `schema`."""
+        return self.format.id
 
     @classmethod
-    def empty(cls, year: int | None = None, unit_name: str = "", fmt: FormatDef | None = None) -> "Report":
+    def empty(cls, year: int | None = None, unit_name: str = "", fmt: FormatDef | None = None) -> Report:
         fmt = fmt or load_format()
         return cls(
             year=year,
             unit={"name": unit_name, "level": "township"},
-            text={k: "" for k in TEXT_KEYS},
+            text={k: "" for k in fmt.texts},
             cells={c.path: None for c in fmt.cells()},
             format=fmt,
         )
@@ -72,7 +75,7 @@ class Report:
     def title(self) -> str:
         return self.format.title(self.unit.get("name", ""), self.year if self.year is not None else "")
 
-    def copy(self) -> "Report":
+    def copy(self) -> Report:
         return copy.deepcopy(self)
 
     def compute_totals(self) -> None:
@@ -103,11 +106,11 @@ class Report:
         if not self.unit.get("name"):
             raise ReportError("unit.name", "单位名称不能为空")
         doc: dict[str, Any] = {
-            "schema": SCHEMA_ID,
+            "schema": self.format.schema,
             "year": self.year,
             "profile": self.profile,
             "unit": {k: v for k, v in self.unit.items() if k in UNIT_FIELDS and v},
-            "text": {k: self.text.get(k, "") for k in TEXT_KEYS},
+            "text": {k: self.text.get(k, "") for k in self.format.texts},
         }
         if self.info_fee:
             doc["info_fee"] = dict(self.info_fee)
@@ -166,9 +169,9 @@ def report_from_dict(
     (negative, fractional, text) raises too, unless `lenient`: then the cell is left empty and the
     problem returned, so that a checker can report it next to everything else.
     """
-    fmt = fmt or load_format()
     _expect(isinstance(doc, dict), "", "文档应为JSON对象")
-    _expect(doc.get("schema") == SCHEMA_ID, "schema", f"应为 \"{SCHEMA_ID}\"")
+    fmt = fmt or format_for_schema(doc.get("schema")) or load_format()  # the document names its format
+    _expect(doc.get("schema") == fmt.schema, "schema", f"应为 \"{fmt.schema}\"")
     year = doc.get("year")
     _expect(
         isinstance(year, int) and not isinstance(year, bool) and fmt.first_year <= year <= 2100,
@@ -187,8 +190,8 @@ def report_from_dict(
             _expect(isinstance(unit[key], str), f"unit.{key}", "应为文字")
     text = doc.get("text")
     _expect(isinstance(text, dict), "text", "应为对象")
-    for key in TEXT_KEYS:
-        required = fmt.texts[key]["required"]
+    for key, spec in fmt.texts.items():
+        required = spec["required"]
         if required:
             _expect(key in text, f"text.{key}", "缺少此项")
         if key in text:
@@ -208,7 +211,7 @@ def report_from_dict(
 
     cells: dict[str, Value] = {}
     problems: list[CellProblem] = []
-    for table_key in ("table2", "table3", "table4"):
+    for table_key in fmt.tables:
         _expect(isinstance(doc.get(table_key), dict), table_key, "缺少此表或格式不对")
     shape = _shape(fmt)
     for table_key, rows in shape.items():
@@ -238,7 +241,7 @@ def report_from_dict(
     report = Report(
         year=year,
         unit={k: unit[k].strip() for k in UNIT_FIELDS if isinstance(unit.get(k), str)} | {"level": level},
-        text={k: text.get(k, "") for k in TEXT_KEYS},
+        text={k: text.get(k, "") for k in fmt.texts},
         cells=cells,
         profile=profile,
         info_fee=dict(info_fee) if info_fee else None,
@@ -254,7 +257,7 @@ def _display(raw: Any) -> str:
 @cache
 def _shape(fmt: FormatDef) -> dict[str, dict[str, set[str]]]:
     """Per table, each row key and the column keys it allows (empty for single-value rows)."""
-    shape: dict[str, dict[str, set[str]]] = {"table2": {}, "table3": {}, "table4": {}}
+    shape: dict[str, dict[str, set[str]]] = {key: {} for key in fmt.tables}
     for cell in fmt.cells():
         cols = shape[cell.table].setdefault(cell.row, set())
         if cell.col:

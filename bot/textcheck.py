@@ -17,12 +17,6 @@ from bot.numbers import NUMBER, to_int
 from bot.report import Report
 
 NARRATIVE = ("overview", "problems", "other")
-SECTION_NAMES = {
-    "preamble": "前言",
-    "overview": "一、总体情况",
-    "problems": "五、存在的主要问题及改进情况",
-    "other": "六、其他需要报告的事项",
-}
 HAN = re.compile(r"[\u4e00-\u9fff]")
 N = rf"({NUMBER})"
 
@@ -151,7 +145,6 @@ def text_applications(rule: Rule, report: Report) -> Iterator[Finding]:
         "forwarded": "table3.FWD.SUM",
         "carried": "table3.CARRY.SUM",
     }
-    label = {"received": "本年新收申请", "concluded": "办结申请", "forwarded": "结转下年度", "carried": "上年结转"}
     for key, text in _texts(report):
         if "申请" not in text:
             continue
@@ -170,8 +163,7 @@ def text_applications(rule: Rule, report: Report) -> Iterator[Finding]:
                         cells=[f"text.{key}", cell_of[kind]],
                         expected=allowed[0],
                         actual=stated,
-                        message=f"“{SECTION_NAMES[key]}”写“{m.group(0)}”，但表三{label[kind]}为{allowed[0]}件。"
-                        "请让文字与表三一致。",
+                        message=rule.say(kind, section=report.format.text_label(key), quote=m.group(0), expected=allowed[0]),
                     )
         if not new:
             continue
@@ -183,7 +175,9 @@ def text_applications(rule: Rule, report: Report) -> Iterator[Finding]:
                     cells=[f"text.{key}", "table3.NEW.SUM"],
                     expected=new,
                     actual=0,
-                    message=f"“{SECTION_NAMES[key]}”写“{snippet(text, m.start(), m.end(), 4)}”，但表三本年新收申请为{new}件。",
+                    message=rule.say(
+                        "none_received", section=report.format.text_label(key), quote=snippet(text, m.start(), m.end(), 4), expected=new
+                    ),
                 )
 
 
@@ -205,7 +199,6 @@ def text_review(rule: Rule, report: Report) -> Iterator[Finding]:
     lit = None if ld is None or lr is None else ld + lr
     totals = {"RV": rv, "LIT": lit}
     cells = {"RV": ["table4.RV.T"], "LIT": ["table4.LD.T", "table4.LR.T"]}
-    names = {"RV": "行政复议", "LIT": "行政诉讼"}
     for key, text in _texts(report):
         if "复议" not in text and "诉讼" not in text:
             continue
@@ -223,7 +216,7 @@ def text_review(rule: Rule, report: Report) -> Iterator[Finding]:
                         cells=[f"text.{key}", *cells[kind]],
                         expected=totals[kind],
                         actual=stated,
-                        message=f"“{SECTION_NAMES[key]}”写“{m.group(0)}”，但表四{names[kind]}总计为{totals[kind]}件。",
+                        message=rule.say(kind, section=report.format.text_label(key), quote=m.group(0), expected=totals[kind]),
                     )
         for m in REVIEW_NONE.finditer(text):
             for kind, word in (("RV", "复议"), ("LIT", "诉讼")):
@@ -234,7 +227,7 @@ def text_review(rule: Rule, report: Report) -> Iterator[Finding]:
                         cells=[f"text.{key}", *cells[kind]],
                         expected=totals[kind],
                         actual=0,
-                        message=f"“{SECTION_NAMES[key]}”写“{m.group(0)}”，但表四{names[kind]}总计为{totals[kind]}件。",
+                        message=rule.say(kind, section=report.format.text_label(key), quote=m.group(0), expected=totals[kind]),
                     )
 
 
@@ -245,7 +238,6 @@ DOC_PATTERNS = {
     "repealed": re.compile(rf"(?:废止(?:的)?(?:行政)?规范性文件{N}件|(?:行政)?规范性文件[^。；，,\d]{{0,6}}废止{N}件)"),
     "valid": re.compile(rf"现行有效(?:的)?(?:行政)?规范性文件{N}件"),
 }
-DOC_LABEL = {"made": "本年制发件数", "repealed": "本年废止件数", "valid": "现行有效件数"}
 
 
 def text_documents(rule: Rule, report: Report) -> Iterator[Finding]:
@@ -266,7 +258,7 @@ def text_documents(rule: Rule, report: Report) -> Iterator[Finding]:
                     cells=[f"text.{key}", f"table2.NORM.{kind}"],
                     expected=table,
                     actual=stated,
-                    message=f"“{SECTION_NAMES[key]}”写“{m.group(0)}”，但表二行政规范性文件{DOC_LABEL[kind]}为{table}件。",
+                    message=rule.say(kind, section=report.format.text_label(key), quote=m.group(0), expected=table),
                 )
 
 
@@ -313,8 +305,8 @@ def text_breakdown(rule: Rule, report: Report) -> Iterator[Finding]:
                     cells=[f"text.{key}"],
                     expected=total[0],
                     actual=part_sum,
-                    message=rule.message.format(
-                        section=SECTION_NAMES[key], quote=sentence.strip()[:60], expected=total[0], actual=part_sum
+                    message=rule.say(
+                        section=report.format.text_label(key), quote=sentence.strip()[:60], expected=total[0], actual=part_sum
                     ),
                 )
 
@@ -366,8 +358,8 @@ def text_years(rule: Rule, report: Report) -> Iterator[Finding]:
                 cells=[f"text.{key}"],
                 expected=year,
                 actual=y,
-                message=rule.message.format(
-                    section=SECTION_NAMES[key], quote=snippet(text, m.start(), m.end()), actual=y, expected=year
+                message=rule.say(
+                    section=report.format.text_label(key), quote=snippet(text, m.start(), m.end()), actual=y, expected=year
                 ),
             )
 
@@ -385,7 +377,7 @@ def overview_aspects(rule: Rule, report: Report) -> Iterator[Finding]:
             rule=rule.id,
             level=rule.level,
             cells=["text.overview"],
-            message=rule.message.format(missing="、".join(missing)),
+            message=rule.say(missing="、".join(missing)),
         )
 
 
@@ -399,7 +391,7 @@ def overview_length(rule: Rule, report: Report) -> Iterator[Finding]:
             cells=["text.overview"],
             expected=limit,
             actual=count,
-            message=rule.message.format(actual=count, expected=limit),
+            message=rule.say(actual=count, expected=limit),
         )
 
 
@@ -411,21 +403,20 @@ def problems_content(rule: Rule, report: Report) -> Iterator[Finding]:
     text = normalize(report.text.get("problems", ""))
     stripped = text.strip("。.；; \n")
     if stripped in ("", "无", "暂无", "没有"):
-        reason = "是空的或只写了“无”"
+        reason = rule.say("empty")
     elif han_count(text) < rule.params["min_chars"]:
-        reason = f"只有{han_count(text)}个字，过于简单"
+        reason = rule.say("short", count=han_count(text))
     elif not PROBLEM_WORDS.search(text):
-        reason = "没有写明存在的具体问题"
+        reason = rule.say("no_problems")
     elif not MEASURE_WORDS.search(text):
-        reason = "没有写明具体的改进措施"
+        reason = rule.say("no_measures")
     else:
         return
     yield Finding(
         rule=rule.id,
         level=rule.level,
         cells=["text.problems"],
-        message=f"“五、存在的主要问题及改进情况”{reason}。请写出本年度至少两个具体问题和对应的改进措施，"
-        "并说明上年问题的整改情况。",
+        message=rule.say(reason=reason),
     )
 
 
@@ -446,7 +437,7 @@ def other_high(rule: Rule, report: Report) -> Iterator[Finding]:
             cells=["table3.OTH1.SUM", "table3.OTH2.SUM", "table3.OTH3.SUM", "table3.TOTAL.SUM"],
             expected=int(total * share_limit),
             actual=other_sum,
-            message=f"表三“（六）其他处理”共{other_sum}件，占办结总数{total}件的一半以上。请核对是否应归入前面的具体情形。",
+            message=rule.say("high", actual=other_sum, total=total),
         )
     oth3 = others[2]
     explained = any(OTHER_EXPLAINED.search(normalize(t)) for t in report.text.values())
@@ -456,8 +447,7 @@ def other_high(rule: Rule, report: Report) -> Iterator[Finding]:
             level=rule.level,
             cells=["table3.OTH3.SUM"],
             actual=oth3,
-            message=f"表三“（六）其他处理 3.其他”有{oth3}件，但报告中没有说明是哪些情形。"
-            "请在六“数据统计需要说明的事项”中说明。",
+            message=rule.say("unexplained", actual=oth3),
         )
 
 
@@ -468,9 +458,9 @@ def fee_unit(rule: Rule, report: Report) -> Iterator[Finding]:
     exponent = fee.normalize().as_tuple().exponent
     decimals = -exponent if isinstance(exponent, int) and exponent < 0 else 0
     if report.is_township() and fee >= rule.params["township_max"]:
-        reason = f"乡镇全年收费{fee}万元（即{fee * 10000:f}元）明显偏高"
+        reason = rule.say("township", fee=fee, yuan=f"{fee * 10000:f}")
     elif decimals > rule.params["max_decimals"]:
-        reason = f"金额有{decimals}位小数"
+        reason = rule.say("decimals", decimals=decimals)
     else:
         return
     yield Finding(
@@ -478,7 +468,7 @@ def fee_unit(rule: Rule, report: Report) -> Iterator[Finding]:
         level=rule.level,
         cells=["table2.FEE"],
         actual=fee,
-        message=f"表二“行政事业性收费”单位是万元，{reason}，可能是按“元”填的。请核对单位。",
+        message=rule.say(reason=reason),
     )
 
 
@@ -494,8 +484,8 @@ def wrong_level(rule: Rule, report: Report) -> Iterator[Finding]:
                 level=rule.level,
                 cells=[f"text.{key}"],
                 actual="、".join(w for _, w in sorted(hits)),
-                message=rule.message.format(
-                    section=SECTION_NAMES[key],
+                message=rule.say(
+                    section=report.format.text_label(key),
                     words="、".join(f"“{w}”" for _, w in sorted(hits)),
                     quote=snippet(text, pos, pos + len(word), 8),
                 ),
@@ -517,15 +507,15 @@ def citations(rule: Rule, report: Report) -> Iterator[Finding]:
                     cells=[f"text.{key}"],
                     actual=wrong,
                     expected=right,
-                    message=f"“{SECTION_NAMES[key]}”引用了“{wrong}”，应为“{right}”。",
+                    message=rule.say(section=report.format.text_label(key), wrong=wrong, right=right),
                 )
-        yield from _bracket_mismatches(rule, key, text)
+        yield from _bracket_mismatches(rule, key, text, report.format.text_label(key))
 
 
 BRACKET_CHARS = re.compile("[" + re.escape("".join(BRACKETS) + "".join(BRACKETS.values())) + "\n]")
 
 
-def _bracket_mismatches(rule: Rule, key: str, text: str) -> Iterator[Finding]:
+def _bracket_mismatches(rule: Rule, key: str, text: str, section: str) -> Iterator[Finding]:
     closers = {v: k for k, v in BRACKETS.items()}
     stack: list[tuple[str, int]] = []
     for m in BRACKET_CHARS.finditer(text):
@@ -543,16 +533,17 @@ def _bracket_mismatches(rule: Rule, key: str, text: str) -> Iterator[Finding]:
                 level=rule.level,
                 cells=[f"text.{key}"],
                 actual=f"{opener}…{ch}",
-                message=f"“{SECTION_NAMES[key]}”中“{snippet(text, at, i + 1, 4)}”的书名号或括号不配对"
-                f"（“{opener}”与“{ch}”），请改正引用格式。",
+                message=rule.say(
+                    "brackets", section=section, quote=snippet(text, at, i + 1, 4), opener=opener, closer=ch
+                ),
             )
 
 
 ARTIFACTS = [
-    (re.compile(r"\[bookmark[^\]]*\]?"), "文档书签残留"),
-    (re.compile(r"\[image[^\]]*\]?"), "图片占位符残留"),
-    (re.compile(r"X{2,}|×{2,}|Ｘ{2,}"), "未替换的占位符"),
-    (re.compile(r"于组织|于召开|于月日|于年月"), "日期缺失"),
+    (re.compile(r"\[bookmark[^\]]*\]?"), "bookmark"),
+    (re.compile(r"\[image[^\]]*\]?"), "image"),
+    (re.compile(r"X{2,}|×{2,}|Ｘ{2,}"), "placeholder"),
+    (re.compile(r"于组织|于召开|于月日|于年月"), "date"),
 ]
 def _in_latin_word(text: str, m: re.Match[str]) -> bool:
     """'XXL' or 'MAXX' are words, not placeholders."""
@@ -574,7 +565,7 @@ def artifacts(rule: Rule, report: Report) -> Iterator[Finding]:
                     level=rule.level,
                     cells=[f"text.{key}"],
                     actual=m.group(0),
-                    message=f"“{SECTION_NAMES[key]}”中有{what}：“{snippet(text, m.start(), m.end(), 6)}”，请删除或补全。",
+                    message=rule.say(what, section=report.format.text_label(key), quote=snippet(text, m.start(), m.end(), 6)),
                 )
         last = 0
         for m in ORDINAL.finditer(text):
@@ -585,7 +576,7 @@ def artifacts(rule: Rule, report: Report) -> Iterator[Finding]:
                     level=rule.level,
                     cells=[f"text.{key}"],
                     actual=m.group(0),
-                    message=f"“{SECTION_NAMES[key]}”中序号重复或颠倒：“{snippet(text, m.start(), m.end(), 8)}”，请重新编号。",
+                    message=rule.say("ordinal", section=report.format.text_label(key), quote=snippet(text, m.start(), m.end(), 8)),
                 )
                 break
             last = value
@@ -610,5 +601,5 @@ def fee_statement(rule: Rule, report: Report) -> Iterator[Finding]:
         rule=rule.id,
         level=rule.level,
         cells=["text.other"],
-        message=rule.message.format(year=report.year or ""),
+        message=rule.say(year=report.year or ""),
     )

@@ -32,14 +32,11 @@ Check = Callable[[Rule, Context], Iterable[Finding]]
 
 
 def _known(values: list[object]) -> bool:
-    for v in values:
-        if type(v) is not int:
-            return False
-    return True
+    return all(type(v) is int for v in values)
 
 
 def _terms(names: list[str], values: list[int]) -> str:
-    return " + ".join(f"{n}{v}" for n, v in zip(names, values))
+    return " + ".join(f"{n}{v}" for n, v in zip(names, values, strict=True))
 
 
 def column_total(rule: Rule, ctx: Context) -> Iterator[Finding]:
@@ -63,7 +60,7 @@ def column_total(rule: Rule, ctx: Context) -> Iterator[Finding]:
                 cells=[*paths, total_path],
                 expected=expected,
                 actual=actual,
-                message=rule.message.format(
+                message=rule.say(
                     table=grid.name,
                     row=f"{row.super}—{row.label}" if row.super else row.name,
                     parts=_terms(names, values),  # type: ignore[arg-type]
@@ -94,7 +91,7 @@ def row_total(rule: Rule, ctx: Context) -> Iterator[Finding]:
                 cells=[*paths, total_path],
                 expected=expected,
                 actual=actual,
-                message=rule.message.format(
+                message=rule.say(
                     table=grid.name, col_ordinal=grid.col_ordinal(col.key), col=col.label, expected=expected, actual=actual
                 ),
             )
@@ -119,7 +116,7 @@ def balance(rule: Rule, ctx: Context) -> Iterator[Finding]:
                 cells=[*lp, *rp],
                 expected=expected,
                 actual=actual,
-                message=rule.message.format(
+                message=rule.say(
                     table=grid.name,
                     col_ordinal=grid.col_ordinal(col.key),
                     col=col.label,
@@ -138,7 +135,7 @@ def _cell_problems(rule: Rule, ctx: Context, kinds: tuple[str, ...]) -> Iterator
                 level=rule.level,
                 cells=[p.path],
                 actual=p.raw,
-                message=rule.message.format(cell=fmt.cell(p.path).name, actual=p.raw),
+                message=rule.say(cell=fmt.cell(p.path).name, actual=p.raw),
             )
 
 
@@ -152,7 +149,7 @@ def integer_cells(rule: Rule, ctx: Context) -> Iterator[Finding]:
                 level=rule.level,
                 cells=[cell.path],
                 actual=value,
-                message=rule.message.format(cell=cell.name, actual=value),
+                message=rule.say(cell=cell.name, actual=value),
             )
 
 
@@ -163,7 +160,7 @@ def fee_number(rule: Rule, ctx: Context) -> Iterator[Finding]:
         if cell.kind == "money" and value is not None and (not isinstance(value, (int, Decimal)) or value < 0):
             yield Finding(
                 rule=rule.id, level=rule.level, cells=[cell.path], actual=value,
-                message=rule.message.format(cell=cell.name, actual=value),
+                message=rule.say(cell=cell.name, actual=value),
             )
 
 
@@ -178,7 +175,7 @@ def blank_cells(rule: Rule, ctx: Context) -> Iterator[Finding]:
                 level=rule.level,
                 cells=[cell.path],
                 actual=raw or None,
-                message=rule.message.format(cell=cell.name),
+                message=rule.say(cell=cell.name),
             )
 
 
@@ -193,7 +190,7 @@ def sections(rule: Rule, ctx: Context) -> Iterator[Finding]:
                 rule=rule.id,
                 level=rule.level,
                 cells=[f"text.{key}"],
-                message=f"“{spec['label']}”还没有内容。",
+                message=rule.say("missing_text", label=spec["label"]),
             )
         for line in text.splitlines():
             line = re.sub(r"\s+", "", line)
@@ -203,15 +200,16 @@ def sections(rule: Rule, ctx: Context) -> Iterator[Finding]:
                     level=rule.level,
                     cells=[f"text.{key}"],
                     actual=line,
-                    message=f"“{spec['label']}”的正文里又出现了标题“{line}”，可能重复粘贴了其他部分，请删除。",
+                    message=rule.say("heading_in_text", label=spec["label"], line=line),
                 )
 
 
 def township_regulations(rule: Rule, ctx: Context) -> Iterator[Finding]:
     if ctx.report.unit.get("level", "township") not in rule.params["levels"]:
         return
-    for col in ("made", "repealed", "valid"):
-        path = f"table2.REG.{col}"
+    row = rule.params["row"]
+    for col in ctx.report.format.table2.block_of(row).columns:
+        path = f"table2.{row}.{col.key}"
         value = ctx.report.cells[path]
         if isinstance(value, int) and value != 0:
             yield Finding(
@@ -220,16 +218,17 @@ def township_regulations(rule: Rule, ctx: Context) -> Iterator[Finding]:
                 cells=[path],
                 expected=0,
                 actual=value,
-                message=rule.message.format(cell=ctx.report.format.cell(path).name, actual=value),
+                message=rule.say(cell=ctx.report.format.cell(path).name, actual=value),
             )
 
 
 def carry_previous(rule: Rule, ctx: Context) -> Iterator[Finding]:
     if ctx.previous is None:
         return
-    grid = ctx.report.format.table3
+    grid: Grid = ctx.report.format.table(rule.params["table"])  # type: ignore[assignment]
     for col in grid.columns:
-        path, prev_path = f"table3.CARRY.{col.key}", f"table3.FWD.{col.key}"
+        path = f"{grid.key}.{rule.params['row']}.{col.key}"
+        prev_path = f"{grid.key}.{rule.params['previous_row']}.{col.key}"
         actual, expected = ctx.report.cells[path], ctx.previous.cells[prev_path]
         if _known([actual, expected]) and actual != expected:
             yield Finding(
@@ -238,7 +237,7 @@ def carry_previous(rule: Rule, ctx: Context) -> Iterator[Finding]:
                 cells=[path],
                 expected=expected,
                 actual=actual,
-                message=rule.message.format(
+                message=rule.say(
                     table=grid.name, col_ordinal=grid.col_ordinal(col.key), col=col.label, actual=actual, expected=expected
                 ),
             )
@@ -247,7 +246,7 @@ def carry_previous(rule: Rule, ctx: Context) -> Iterator[Finding]:
 def valid_continuity(rule: Rule, ctx: Context) -> Iterator[Finding]:
     if ctx.previous is None:
         return
-    for row in ("REG", "NORM"):
+    for row in rule.params["rows"]:
         cur = {c: ctx.report.cells[f"table2.{row}.{c}"] for c in ("made", "repealed", "valid")}
         prev = ctx.previous.cells[f"table2.{row}.valid"]
         if not _known([*cur.values(), prev]):
@@ -260,8 +259,8 @@ def valid_continuity(rule: Rule, ctx: Context) -> Iterator[Finding]:
                 cells=[f"table2.{row}.valid", f"table2.{row}.made", f"table2.{row}.repealed"],
                 expected=expected,
                 actual=cur["valid"],
-                message=rule.message.format(
-                    row=ctx.report.format.table2.data_rows[0 if row == "REG" else 1].label,
+                message=rule.say(
+                    row=ctx.report.format.table2.row(row).label,
                     actual=cur["valid"],
                     prev=prev,
                     made=cur["made"],
@@ -293,7 +292,7 @@ def repeat_text(rule: Rule, ctx: Context) -> Iterator[Finding]:
                 cells=[f"text.{key}"],
                 expected=rule.params["threshold"],
                 actual=round(ratio, 2),
-                message=rule.message.format(section=textcheck.SECTION_NAMES[key], ratio=f"{ratio:.0%}"),
+                message=rule.say(section=ctx.report.format.text_label(key), ratio=f"{ratio:.0%}"),
             )
 
 
@@ -305,7 +304,7 @@ def late(rule: Rule, ctx: Context) -> Iterator[Finding]:
             cells=[],
             expected=ctx.deadline.isoformat(),
             actual=ctx.today.isoformat(),
-            message=rule.message.format(expected=ctx.deadline.isoformat(), actual=ctx.today.isoformat()),
+            message=rule.say(expected=ctx.deadline.isoformat(), actual=ctx.today.isoformat()),
         )
 
 
@@ -326,7 +325,9 @@ CHECKS: dict[str, Check] = {
     "fee_number": fee_number,
     "blank_cells": blank_cells,
     "sections": sections,
-    "import_only": import_only,
+    "table2_shape": import_only,
+    "table3_shape": import_only,
+    "table4_shape": import_only,
     "township_regulations": township_regulations,
     "carry_previous": carry_previous,
     "valid_continuity": valid_continuity,
@@ -371,10 +372,6 @@ def validate(
             continue
         findings.extend(CHECKS[rule.check](rule, ctx))
     return sort_findings(findings)
-
-
-def has_errors(findings: Iterable[Finding]) -> bool:
-    return any(f.level == "error" for f in findings)
 
 
 UNFINISHED = ("E-BLANK", "E-SECTIONS")  # what a report still being filled lacks: progress, not mistakes

@@ -19,11 +19,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, event, func, insert, inspect, update
+from sqlalchemy import bindparam, event, insert, inspect, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlmodel import Session, SQLModel, create_engine, select
 
+from bot.formatdef import FormatDef
 from bot.numbers import format_decimal
 from bot.report import Report
 from storage.models import (
@@ -494,9 +495,6 @@ class Store:
         self.session.delete(app)
         self.session.flush()
 
-    def count_applications(self, report_id: int) -> int:
-        return int(self.session.exec(select(func.count()).select_from(Application).where(Application.report_id == report_id)).one())
-
     # ---- conversations ----------------------------------------------------------------------
 
     def conversation(self, user: User) -> Conversation:
@@ -596,8 +594,8 @@ def _aware(dt: datetime) -> datetime:
     return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
-def assemble_report(record: ReportRecord, unit: Unit | None, answers: dict[str, Any]) -> Report:
-    report = Report.empty(year=record.year, unit_name=unit.name if unit else "")
+def assemble_report(record: ReportRecord, unit: Unit | None, answers: dict[str, Any], fmt: FormatDef | None = None) -> Report:
+    report = Report.empty(year=record.year, unit_name=unit.name if unit else "", fmt=fmt)
     report.profile = record.profile
     if unit:
         report.unit.update({"level": unit.level, "province": unit.province, "city": unit.city, "county": unit.county})

@@ -306,7 +306,7 @@ def test_one_paragraph_per_line_and_preamble_after_title() -> None:
     start = body.index("2023年政府信息公开工作年度报告") + 1
     end = body.index(FMT.sections[0].full_heading)
     assert body[start:end] == report.text["preamble"].split("\n")
-    other = body[body.index(FMT.section("other").full_heading) + 1 :]
+    other = body[body.index(next(s for s in FMT.sections if s.key == "other").full_heading) + 1 :]
     assert other == report.text["other"].split("\n")
 
 

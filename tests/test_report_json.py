@@ -1,30 +1,29 @@
-"""The JSON form: exactly the shared schema on output, and path-named rejections on input."""
+"""The JSON form: exactly the schema on output, and path-named rejections on input.
+
+The schema is the one generated from the format definition (bot/schema.py); tests/test_schema.py checks
+that it means what the shared spec's schema says.
+"""
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
 import jsonschema
 import pytest
+from factories import consistent_reports, zero_report
 from hypothesis import given, settings
 
 from bot.report import ReportError, load_report_json, report_from_dict
-from conftest import shared
-from factories import consistent_reports, zero_report
+from bot.schema import report_schema
 
-
-
-def validator() -> jsonschema.Draft202012Validator:
-    """The shared schema (skips when ../shared is absent)."""
-    return jsonschema.Draft202012Validator(json.loads(shared("spec/report.schema.json").read_text(encoding="utf-8")))
+VALIDATOR = jsonschema.Draft202012Validator(report_schema())
 
 
 @given(consistent_reports())
 @settings(max_examples=60, deadline=None)
 def test_saved_document_is_schema_valid_and_round_trips(report):
     doc = report.to_dict()
-    validator().validate(doc)
+    VALIDATOR.validate(doc)
     again, problems = load_report_json(report.to_json())
     assert problems == []
     assert again.cells == report.cells and again.text == report.text and again.year == report.year
@@ -45,7 +44,7 @@ def test_nulls_are_schema_valid_and_kept():
     r = zero_report()
     r.cells["table3.NEW.NP"] = None
     doc = r.to_dict()
-    validator().validate(doc)
+    VALIDATOR.validate(doc)
     assert report_from_dict(doc)[0].cells["table3.NEW.NP"] is None
 
 
@@ -83,8 +82,8 @@ def test_malformed_documents_are_rejected_naming_the_path(mutate, path):
         report_from_dict(doc)
     assert err.value.path == path
     assert path in str(err.value)
-    # the shared schema agrees, except on the fee, which it leaves open (E-FEE is stricter)
-    assert validator().is_valid(doc) == (path == "table2.FEE")
+    # the schema agrees, except on the fee, which it leaves open (E-FEE is stricter)
+    assert VALIDATOR.is_valid(doc) == (path == "table2.FEE")
 
 
 def test_lenient_loading_turns_bad_cells_into_problems():
@@ -106,3 +105,34 @@ def test_incomplete_report_cannot_be_saved():
     r.year = None
     with pytest.raises(ReportError, match="year"):
         r.to_dict()
+
+
+def test_a_report_records_its_format_and_is_read_with_it(tmp_path):
+    """The document's `schema` names its format; reading picks that format, and a report keeps it."""
+    import yaml
+
+    from bot.formatdef import FORMATS_DIR, load_format, read_format
+
+    r = zero_report()
+    assert r.format_id == "gov-2021" and r.format is load_format("gov-2021")
+    doc = r.to_dict()
+    assert doc["schema"] == load_format().schema == "gov-info-annual-report/2021"
+    assert report_from_dict(doc)[0].format_id == "gov-2021"
+
+    raw = yaml.safe_load((FORMATS_DIR / "gov-2021.yaml").read_text(encoding="utf-8"))
+    raw.update(id="gov-2099", schema="gov-info-annual-report/2099", first_year=2099)
+    path = tmp_path / "gov-2099.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    later = read_format(path)
+    report = zero_report()
+    report.format, report.year = later, 2099
+    doc = report.to_dict()
+    assert doc["schema"] == "gov-info-annual-report/2099"
+    again, _ = report_from_dict(doc, later)
+    assert again.format_id == "gov-2099" and again.format is later
+    with pytest.raises(ReportError) as err:  # a 2021 document is not read as a 2099 one, nor the reverse
+        report_from_dict(r.to_dict(), later)
+    assert err.value.path == "schema" and "gov-info-annual-report/2099" in err.value.message
+    with pytest.raises(ReportError) as err:
+        report_from_dict(doc)
+    assert err.value.path == "schema"

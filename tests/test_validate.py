@@ -6,11 +6,11 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from factories import zero_report
 
 from bot.formatdef import load_format
 from bot.report import CellProblem
 from bot.validate import CHECKS, validate
-from factories import zero_report
 
 
 def rules(report, **kw) -> dict[str, list]:
@@ -132,7 +132,9 @@ def test_cross_year_needs_previous():
 
 def test_repeat_text_against_last_year():
     prev = zero_report(2023)
-    prev.text["problems"] = "2023年我镇政务公开工作存在的问题：一是公开内容不够全面，部分栏目更新不及时；二是工作人员业务能力有待提升。下一步将加强培训、完善机制、提升质量。"
+    prev.text["problems"] = (
+        "2023年我镇政务公开工作存在的问题：一是公开内容不够全面，部分栏目更新不及时；二是工作人员业务能力有待提升。下一步将加强培训、完善机制、提升质量。"
+    )
     r = zero_report(2024)
     r.text["problems"] = prev.text["problems"].replace("2023", "2024")
     prev.text["overview"] = "2023年，我镇围绕政务公开重点工作，完善制度、拓展渠道，主动公开各类政府信息八十余条，依法办理申请。"

@@ -53,7 +53,7 @@ def split_sections(elements: list[Element], fmt: FormatDef) -> Layout:
         count = keys.count(section.key)
         if count == 0:
             layout.findings.append(
-                Finding(rule=rule.id, level=rule.level, cells=[], message=f"缺少“{section.full_heading}”部分（未找到该标题）。")
+                Finding(rule=rule.id, level=rule.level, cells=[], message=rule.say("missing_heading", heading=section.full_heading))
             )
         elif count > 1:
             layout.findings.append(
@@ -61,7 +61,7 @@ def split_sections(elements: list[Element], fmt: FormatDef) -> Layout:
                     rule=rule.id,
                     level=rule.level,
                     cells=[],
-                    message=f"“{section.full_heading}”出现了{count}次，可能重复粘贴了内容。",
+                    message=rule.say("heading_twice", heading=section.full_heading, count=count),
                 )
             )
     firsts: list[tuple[int, Section]] = []
@@ -70,7 +70,7 @@ def split_sections(elements: list[Element], fmt: FormatDef) -> Layout:
             firsts.append((pos, section))
     if [fmt.sections.index(s) for _, s in firsts] != sorted(fmt.sections.index(s) for _, s in firsts):
         layout.findings.append(
-            Finding(rule=rule.id, level=rule.level, cells=[], message="六个部分的顺序不对，应依次为一至六。")
+            Finding(rule=rule.id, level=rule.level, cells=[], message=rule.say("order"))
         )
     start = firsts[0][0] if firsts else len(elements)
     head = elements[:start]

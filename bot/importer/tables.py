@@ -247,13 +247,12 @@ def parse_grid3(rows: list[list[str]], fmt: FormatDef) -> TableResult:
         if key is None:
             if values and any(kind_of(v) == "number" for v in values):
                 label = norm_label(run.label)
-                if matcher.strip_groups(label) in group_names or label in group_names:
-                    what = f"“{label}”一行直接填了数字（2019年试行格式），按现行格式应分列其下各小项"
-                else:
-                    what = f"无法识别的行“{label[:30]}”"
+                group = matcher.strip_groups(label) in group_names or label in group_names
+                what = f"“{label}”一行直接填了数字（2019年试行格式），按现行格式应分列其下各小项" if group else f"无法识别的行“{label[:30]}”"
                 result.notes.append(f"{grid.name}：{what}，其数字未导入。")
                 rule = fmt.rule("E-T3-SHAPE")
-                result.findings.append(Finding(rule=rule.id, level=rule.level, cells=[], message=f"{grid.name}中{what}。"))
+                message = rule.say("group_row_numbers" if group else "unknown_row", table=grid.name, label=label if group else label[:30])
+                result.findings.append(Finding(rule=rule.id, level=rule.level, cells=[], message=message))
             continue
         if key in seen:
             result.notes.append(f"{grid.name}：「{grid.row(key).label}」出现了两次，只取第一次。")
@@ -269,7 +268,7 @@ def parse_grid3(rows: list[list[str]], fmt: FormatDef) -> TableResult:
                 fmt,
                 "E-T3-SHAPE",
                 paths,
-                f"{grid.name}「{grid.row(key).name}」行应有{ncols}个数，读到{len(values)}个，无法确定各数所在的列。",
+                fmt.rule("E-T3-SHAPE").say("row_width", table=grid.name, row=grid.row(key).name, expected=ncols, actual=len(values)),
                 result,
             )
             continue
@@ -277,7 +276,7 @@ def parse_grid3(rows: list[list[str]], fmt: FormatDef) -> TableResult:
     for row in grid.data_rows:
         if row.key not in seen:
             paths = [f"table3.{row.key}.{c}" for c in grid.col_keys]
-            _shape_finding(fmt, "E-T3-SHAPE", paths, f"{grid.name}缺少“{row.label}”一行。", result)
+            _shape_finding(fmt, "E-T3-SHAPE", paths, fmt.rule("E-T3-SHAPE").say("missing_row", table=grid.name, row=row.label), result)
     return result
 
 
@@ -298,7 +297,7 @@ def parse_table2(rows: list[list[str]], fmt: FormatDef) -> TableResult:
                 level=rule.level,
                 cells=[],
                 actual="、".join(old),
-                message=f"{t2.name}使用了2019年试行格式的栏目（{'、'.join(old)}），应改用国办公开办函〔2021〕30号的现行格式。",
+                message=rule.say("old_columns", table=t2.name, labels="、".join(old)),
             )
         )
     seen: set[str] = set()
@@ -319,7 +318,7 @@ def parse_table2(rows: list[list[str]], fmt: FormatDef) -> TableResult:
                     level=rule.level,
                     cells=paths,
                     actual=norm_label(run.label),
-                    message=f"{t2.name}的行名“{norm_label(run.label)}”是2019年试行格式的写法，现行格式为“{row.label}”。",
+                    message=rule.say("old_row_label", table=t2.name, label=norm_label(run.label), row=row.label),
                 )
             )
         values = run.trimmed(len(cols))
@@ -332,7 +331,7 @@ def parse_table2(rows: list[list[str]], fmt: FormatDef) -> TableResult:
                 fmt,
                 "E-T2-SHAPE",
                 paths,
-                f"{t2.name}「{row.label}」应有{len(cols)}个数，读到{len(values)}个（或栏目为旧格式），未导入。",
+                fmt.rule("E-T2-SHAPE").say("row_width", table=t2.name, row=row.label, expected=len(cols), actual=len(values)),
                 result,
             )
             continue
@@ -341,7 +340,7 @@ def parse_table2(rows: list[list[str]], fmt: FormatDef) -> TableResult:
         if row.key not in seen:
             block = next(b for b in t2.blocks if row in b.rows)
             paths = [f"table2.{row.key}" + (f".{c.key}" if c else "") for c in (block.columns or [None])]  # type: ignore[union-attr]
-            _shape_finding(fmt, "E-T2-SHAPE", paths, f"{t2.name}缺少“{row.label}”一行。", result)
+            _shape_finding(fmt, "E-T2-SHAPE", paths, fmt.rule("E-T2-SHAPE").say("missing_row", table=t2.name, row=row.label), result)
     return result
 
 
@@ -375,7 +374,8 @@ def parse_table4(rows: list[list[str]], fmt: FormatDef) -> TableResult:
         cells = [c for _, r in data for c in _rstrip_empty(r)]
     if len(cells) != expected:
         paths = [f"table4.{g}.{c}" for g in groups for c in grid.col_keys]
-        _shape_finding(fmt, "E-T4-SHAPE", paths, f"{grid.name}应有{expected}个数，读到{len(cells)}个，未导入。", result)
+        message = fmt.rule("E-T4-SHAPE").say(table=grid.name, expected=expected, actual=len(cells))
+        _shape_finding(fmt, "E-T4-SHAPE", paths, message, result)
         return result
     for n, group in enumerate(order):
         _assign_row(result, "table4", group, list(grid.col_keys), cells[n * width : (n + 1) * width])
