@@ -185,12 +185,15 @@ def test_no_theme_fonts_anywhere_and_every_run_names_its_fonts() -> None:
     assert defaults.get(qn("w:ascii")) == LATIN and defaults.get(qn("w:eastAsia")) == "仿宋_GB2312"
 
 
-def test_table_cells_in_smaller_fangsong() -> None:
+def test_table_cells_in_song_10pt_as_the_template_and_its_note_in_kaiti() -> None:
     for table in ciying_doc().tables:
         runs = [run for row in table.rows for cell in row.cells for p in cell.paragraphs for run in p.runs]
         assert runs
         for run in runs:
-            assert_run_type(run, "仿宋_GB2312", 10.5)
+            if run.text == FMT.table("table3").corner:
+                assert_run_type(run, "楷体_GB2312", 10)
+            else:
+                assert_run_type(run, "宋体", 10)
 
 
 # ---- tables -----------------------------------------------------------------------------------
