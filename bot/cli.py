@@ -121,7 +121,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from bot.render import PdfError, convert_to_pdf, render_docx
+    from bot.render import DRAFT, PdfError, render_docx, render_pages
 
     result = _read(args.report)
     if result is None:
@@ -133,15 +133,24 @@ def cmd_render(args: argparse.Namespace) -> int:
             _out(f"  [{f.rule}] {f.message}", sys.stderr)
         return 1
     out = Path(args.output)
-    render_docx(result.report, out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    status = DRAFT if args.draft else ""
+    render_docx(result.report, out, status=status, findings=errors, created=Config.load().clock().now())
     _out(f"已生成 {out}", sys.stderr)
-    if args.pdf:
+    if args.pdf or args.png:
         try:
-            pdf = convert_to_pdf(out, out.parent)
+            pdf, pages = render_pages(out.read_bytes())
         except PdfError as exc:
             _out(str(exc), sys.stderr)
             return 2
-        _out(f"已生成 {pdf}", sys.stderr)
+        if args.pdf:
+            out.with_suffix(".pdf").write_bytes(pdf)
+            _out(f"已生成 {out.with_suffix('.pdf')}", sys.stderr)
+        if args.png:
+            for n, png in enumerate(pages, 1):
+                page = out.with_name(f"{out.stem}-{n}.png")
+                page.write_bytes(png)
+                _out(f"已生成 {page}", sys.stderr)
     return 0
 
 
@@ -239,6 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("report", metavar="REPORT.json", help="年报JSON（也可以是.docx/.txt报告）")
     render.add_argument("-o", "--output", required=True, metavar="OUT.docx")
     render.add_argument("--pdf", action="store_true", help="同时用LibreOffice转换为PDF")
+    render.add_argument("--png", action="store_true", help="同时生成每页的图片（OUT-1.png、OUT-2.png…）")
     render.add_argument("--draft", action="store_true", help="有错误时也生成（草稿）")
     render.set_defaults(func=cmd_render)
 

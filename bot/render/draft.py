@@ -15,6 +15,7 @@ from lxml import etree
 from bot.findings import Finding, sort_findings
 from bot.render.body import Body
 from bot.render.wordml import W, el
+from bot.report import Report
 
 DRAFT = "草稿"
 FINAL = "定稿"
@@ -27,9 +28,12 @@ def is_draft(status: str) -> bool:
     return status == DRAFT
 
 
-def document_filename(title: str, status: str, suffix: str = ".docx") -> str:
-    """The name a document is sent or saved under: "（草稿）" before the suffix of a draft, nothing for a final."""
-    name = UNSAFE_IN_NAME.sub("_", title).strip(" .") or "年度报告"
+def document_filename(report: Report, status: str, suffix: str = ".docx") -> str:
+    """The name a document is sent or saved under: "（草稿）" before the suffix of a draft, nothing for a final.
+
+    The same stem serves the PDF and the page pictures (suffix ".pdf", "-1.png").
+    """
+    name = UNSAFE_IN_NAME.sub("_", report.title()).strip(" .") or "年度报告"
     return f"{name}（草稿）{suffix}" if is_draft(status) else f"{name}{suffix}"
 
 
@@ -43,8 +47,17 @@ def findings_page(body: Body, findings: Sequence[Finding], title: str) -> None:
     target = body.within(content)
     ordered = sort_findings(list(findings))
     errors = sum(1 for f in ordered if f.level == "error")
-    target.paragraph(title, "heading1", page_break_before=True, keep_next=True, indent=False, align="center")
-    target.paragraph(f"以下{len(ordered)}项（其中错误{errors}项）改正后方可定稿。本页随定稿文件一并去除。", "body")
+    others = len(ordered) - errors
+    summary = f"共{errors}项错误须改正后方可定稿" + (f"，另有{others}项提示请核对" if others else "")
+    # The page break goes in an empty paragraph of its own: LibreOffice drops the run fonts of a
+    # content control's first paragraph, which would set the title in the body font.
+    opener = el(content, "p")
+    props = el(opener, "pPr")
+    el(props, "pageBreakBefore")
+    el(props, "snapToGrid", val=0)
+    el(props, "spacing", before=0, after=0, line=20, lineRule="exact")
+    target.paragraph(title, "heading1", keep_next=True, indent=False, align="center")
+    target.paragraph(f"{summary}。本页不属于报告正文，定稿文件中没有本页。", "body")
     for n, finding in enumerate(ordered, 1):
         where = f"（{'、'.join(finding.cells)}）" if finding.cells else ""
         level = LEVEL_NAME.get(finding.level, finding.level)

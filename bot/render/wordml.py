@@ -64,12 +64,11 @@ def ppr(
     align: str | None = None,
     indent: bool = True,
     keep_next: bool = False,
-    page_break_before: bool = False,
     space_after_pt: float | None = None,
     indent_left_chars: float = 0,
     indent_right_chars: float = 0,
 ) -> etree._Element:
-    """Paragraph properties in schema order: keepNext, pageBreakBefore, snapToGrid, spacing, ind, jc, outlineLvl, rPr.
+    """Paragraph properties in schema order: keepNext, snapToGrid, spacing, ind, jc, outlineLvl, rPr.
 
     A role off the document grid (title, tables, page numbers) keeps its own sizes: on the grid,
     Word would set each small character in a full grid cell.
@@ -77,8 +76,6 @@ def ppr(
     props = etree.Element(W + "pPr")
     if keep_next:
         el(props, "keepNext")
-    if page_break_before:
-        el(props, "pageBreakBefore")
     if not role.snap_to_grid:
         el(props, "snapToGrid", val=0)
     after = twips_pt(role.space_after_pt if space_after_pt is None else space_after_pt)
