@@ -19,6 +19,7 @@ from bot.render.pdf import TIMEOUT_S, PdfError, PdfUnavailable, convert_to_pdf
 PNG_DPI = 110  # an A4 page 910 × 1286 px: sharp on a phone, well under Telegram's photo limits
 PDFTOPPM_TIMEOUT_S = 60
 PAGE_NUMBER = re.compile(r"-(\d+)\.png$")
+PDF_PAGE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")  # page objects of LibreOffice's uncompressed page tree
 
 
 class PngUnavailable(PdfError):
@@ -41,20 +42,33 @@ def pdf_pages(pdf: bytes, *, dpi: int = PNG_DPI, pdftoppm: str | None = None) ->
     with tempfile.TemporaryDirectory(prefix="nianbao-png-") as work:
         source = Path(work) / "report.pdf"
         source.write_bytes(pdf)
+        # odd and even pages in two processes: rasterising the Chinese glyphs is the slow part
+        command = [binary, "-png", "-r", str(dpi), str(source), str(Path(work) / "page")]
+        halves = [["-o"], ["-e"]] if len(PDF_PAGE.findall(pdf)) > 1 else [[]]
+        runs = [
+            subprocess.Popen([binary, *half, *command[1:]], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            for half in halves
+        ]
+        failures = []
         try:
-            done = subprocess.run(
-                [binary, "-png", "-r", str(dpi), str(source), str(Path(work) / "page")],
-                capture_output=True,
-                text=True,
-                timeout=PDFTOPPM_TIMEOUT_S,
-                check=False,
-            )
+            for process in runs:
+                _, stderr = process.communicate(timeout=PDFTOPPM_TIMEOUT_S)
+                if process.returncode != 0:
+                    failures.append(f"pdftoppm返回码{process.returncode}。{stderr.decode(errors='replace').strip()[-200:]}")
         except subprocess.TimeoutExpired:
+            for process in runs:
+                process.kill()
+                process.wait()
             raise PdfError(f"生成页面图片超过{PDFTOPPM_TIMEOUT_S}秒仍未完成，已放弃。") from None
-        pages = sorted(Path(work).glob("page-*.png"), key=lambda p: int(PAGE_NUMBER.search(p.name).group(1)))  # type: ignore[union-attr]
-        if done.returncode != 0 or not pages:
-            raise PdfError(f"未能生成页面图片（pdftoppm返回码{done.returncode}）。{done.stderr.strip()[-200:]}")
+        pages = sorted(Path(work).glob("page-*.png"), key=_page_number)
+        if failures or not pages:
+            raise PdfError(f"未能生成页面图片（{'；'.join(failures) or '没有页面'}）。")
         return [page.read_bytes() for page in pages]
+
+
+def _page_number(path: Path) -> int:
+    found = PAGE_NUMBER.search(path.name)
+    return int(found.group(1)) if found else 0
 
 
 def render_pages(
