@@ -154,7 +154,8 @@ def _draft_header(header: _Header, style: Style) -> None:
     props = ppr(role, indent=False)
     borders = etree.Element(W + "pBdr")
     el(borders, "bottom", val="nil")
-    must_find(props, "spacing").addprevious(borders)
+    following = props.find(W + "snapToGrid")
+    (following if following is not None else must_find(props, "spacing")).addprevious(borders)  # schema order
     p.append(props)
     run(p, rpr(role), style.draft.mark)
 
