@@ -16,10 +16,11 @@ from docx.document import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
+from factories import consistent_reports
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.formatdef import load_format
+from bot.formatdef import Grid, load_format
 from bot.importer import import_bytes, import_path
 from bot.importer.sections import paragraphs
 from bot.importer.source import Para
@@ -27,7 +28,6 @@ from bot.numbers import display, format_decimal
 from bot.render import render_docx
 from bot.render.docx import is_subheading
 from bot.report import Report
-from factories import consistent_reports
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 TEMPLATE = SHARED / "official-blank-format-2021.docx"
@@ -186,11 +186,13 @@ def test_no_theme_fonts_anywhere_and_every_run_names_its_fonts() -> None:
 
 
 def test_table_cells_in_song_10pt_as_the_template_and_its_note_in_kaiti() -> None:
+    table3 = FMT.table("table3")
+    assert isinstance(table3, Grid)
     for table in ciying_doc().tables:
         runs = [run for row in table.rows for cell in row.cells for p in cell.paragraphs for run in p.runs]
         assert runs
         for run in runs:
-            if run.text == FMT.table("table3").corner:
+            if run.text == table3.corner:
                 assert_run_type(run, "楷体_GB2312", 10)
             else:
                 assert_run_type(run, "宋体", 10)
@@ -203,12 +205,12 @@ def test_tables_have_the_merged_layout_and_labels_of_the_official_template() -> 
     template = docx.Document(TEMPLATE).tables
     ours = ciying_doc().tables
     assert len(ours) == len(template) == 3
-    for mine, official, (nrows, ncols) in zip(ours, template, ((14, 4), (28, 10), (4, 15))):
+    for mine, official, (nrows, ncols) in zip(ours, template, ((14, 4), (28, 10), (4, 15)), strict=True):
         assert len(mine._tbl.tr_lst) == nrows
         assert len(mine._tbl.tblGrid.gridCol_lst) == ncols
         assert shape(mine) == shape(official)
-        for my_row, row in zip(texts(mine), texts(official)):
-            for my_text, text in zip(my_row, row):
+        for my_row, row in zip(texts(mine), texts(official), strict=True):
+            for my_text, text in zip(my_row, row, strict=True):
                 if text:
                     assert my_text == text
                 else:
@@ -231,7 +233,7 @@ def test_tables_fit_the_text_width_with_explicit_widths() -> None:
 
 def test_header_rows_repeat_and_rows_do_not_split() -> None:
     document = ciying_doc()
-    for table, header_rows in zip(document.tables, (0, 3, 3)):
+    for table, header_rows in zip(document.tables, (0, 3, 3), strict=True):
         for i, tr in enumerate(table._tbl.tr_lst):
             assert tr.trPr.find(qn("w:cantSplit")) is not None
             assert (tr.trPr.find(qn("w:tblHeader")) is not None) == (i < header_rows)

@@ -144,10 +144,20 @@ def test_body_lines_hold_28_characters_and_pages_22_lines(printed: dict[str, tup
     assert max(per_page) <= 22
 
 
+FREE_FONTS = {"Noto Serif CJK SC": "fonts-noto-cjk", "AR PL UKai CN": "fonts-arphic-ukai", "Liberation Serif": "fonts-liberation2"}
+
+
 def test_each_font_role_has_its_own_free_font(pdfs: dict[str, Path]) -> None:
     name = "zone-2021-fujian-pingtan.txt"  # run-in headings: 楷体 and 仿宋 on one line
     if name not in pdfs:
         pytest.skip(f"needs ../shared: {name} in shared/data/reports")
+    families = subprocess.run([tool("fc-list"), ":", "family"], capture_output=True, text=True, check=True).stdout
+    missing = [package for family, package in FREE_FONTS.items() if family not in families]
+    if missing:
+        reason = f"needs the fonts of bot/render/fonts.conf: apt-get install {' '.join(missing)}"
+        if IN_CI:
+            pytest.fail(reason)
+        pytest.skip(reason)
     fonts = subprocess.run([tool("pdffonts"), str(pdfs[name])], capture_output=True, text=True, check=True).stdout
     assert "NotoSerifCJK" in fonts and "Bold" in fonts  # 仿宋, 宋体 and the title's 方正小标宋
     assert "NotoSansCJK" in fonts  # 黑体

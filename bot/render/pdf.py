@@ -81,7 +81,7 @@ def convert_all(
     if binary is None:
         raise PdfUnavailable(
             "未找到LibreOffice（soffice/libreoffice命令），无法生成PDF。"
-            "请先安装LibreOffice（Debian/Ubuntu：apt-get install libreoffice-writer-nogui fonts-noto-cjk），"
+            "请先安装LibreOffice（Debian/Ubuntu：apt-get install libreoffice-writer-nogui fonts-noto-cjk fonts-arphic-ukai fonts-liberation2），"
             "或直接使用已生成的Word文件。"
         )
     out_dir = Path(out_dir)
