@@ -121,7 +121,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from bot.render import DRAFT, PdfError, render_docx, render_pages
+    from bot.render import DRAFT, PdfError, pdf_bytes, render_docx, render_pages
 
     result = _read(args.report)
     if result is None:
@@ -139,18 +139,17 @@ def cmd_render(args: argparse.Namespace) -> int:
     _out(f"已生成 {out}", sys.stderr)
     if args.pdf or args.png:
         try:
-            pdf, pages = render_pages(out.read_bytes())
+            pdf, pages = render_pages(out.read_bytes()) if args.png else (pdf_bytes(out.read_bytes()), [])
         except PdfError as exc:
             _out(str(exc), sys.stderr)
             return 2
         if args.pdf:
             out.with_suffix(".pdf").write_bytes(pdf)
             _out(f"已生成 {out.with_suffix('.pdf')}", sys.stderr)
-        if args.png:
-            for n, png in enumerate(pages, 1):
-                page = out.with_name(f"{out.stem}-{n}.png")
-                page.write_bytes(png)
-                _out(f"已生成 {page}", sys.stderr)
+        for n, png in enumerate(pages, 1):
+            page = out.with_name(f"{out.stem}-{n}.png")
+            page.write_bytes(png)
+            _out(f"已生成 {page}", sys.stderr)
     return 0
 
 
