@@ -129,7 +129,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from bot.render import PdfError, convert_to_pdf, render_docx
+    from bot.render import DRAFT, PdfError, pdf_bytes, render_docx, render_pages
 
     result = _read(args.report)
     if result is None:
@@ -141,17 +141,25 @@ def cmd_render(args: argparse.Namespace) -> int:
             _out(f"  [{f.rule}] {f.message}", sys.stderr)
         return 1
     out = Path(args.output)
+    status = DRAFT if args.draft else ""
     buffer = io.BytesIO()
-    render_docx(result.report, buffer)
-    write_atomic(out, buffer.getvalue())
+    render_docx(result.report, buffer, status=status, findings=errors, created=Config.load().clock().now())
+    document = buffer.getvalue()
+    write_atomic(out, document)
     _out(f"已生成 {out}", sys.stderr)
-    if args.pdf:
+    if args.pdf or args.png:
         try:
-            pdf = convert_to_pdf(out, out.parent)
+            pdf, pages = render_pages(document) if args.png else (pdf_bytes(document), [])
         except PdfError as exc:
             _out(str(exc), sys.stderr)
             return 2
-        _out(f"已生成 {pdf}", sys.stderr)
+        if args.pdf:
+            write_atomic(out.with_suffix(".pdf"), pdf)
+            _out(f"已生成 {out.with_suffix('.pdf')}", sys.stderr)
+        for n, png in enumerate(pages, 1):
+            page = out.with_name(f"{out.stem}-{n}.png")
+            write_atomic(page, png)
+            _out(f"已生成 {page}", sys.stderr)
     return 0
 
 
@@ -320,6 +328,7 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("report", metavar="REPORT.json", help="年报JSON（也可以是.docx/.txt报告）")
     render.add_argument("-o", "--output", required=True, metavar="OUT.docx")
     render.add_argument("--pdf", action="store_true", help="同时用LibreOffice转换为PDF")
+    render.add_argument("--png", action="store_true", help="同时生成每页的图片（OUT-1.png、OUT-2.png…）")
     render.add_argument("--draft", action="store_true", help="有错误时也生成（草稿）")
     render.set_defaults(func=cmd_render)
 

@@ -12,14 +12,16 @@ from pathlib import Path
 
 import docx
 import pytest
+from conftest import SAMPLE_NAMES, report_file, shared
 from docx.document import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
+from factories import consistent_reports
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.formatdef import load_format
+from bot.formatdef import Grid, load_format
 from bot.importer import import_bytes, import_path
 from bot.importer.sections import paragraphs
 from bot.importer.source import Para
@@ -27,8 +29,6 @@ from bot.numbers import display, format_decimal
 from bot.render import render_docx
 from bot.render.docx import is_subheading
 from bot.report import Report
-from conftest import SAMPLE_NAMES, report_file, shared
-from factories import consistent_reports
 
 REPORT_FILES = [Path(name) for name in SAMPLE_NAMES]
 FMT = load_format()
@@ -184,12 +184,17 @@ def test_no_theme_fonts_anywhere_and_every_run_names_its_fonts() -> None:
     assert defaults.get(qn("w:ascii")) == LATIN and defaults.get(qn("w:eastAsia")) == "仿宋_GB2312"
 
 
-def test_table_cells_in_smaller_fangsong() -> None:
+def test_table_cells_in_song_10pt_as_the_template_and_its_note_in_kaiti() -> None:
+    table3 = FMT.table("table3")
+    assert isinstance(table3, Grid)
     for table in ciying_doc().tables:
         runs = [run for row in table.rows for cell in row.cells for p in cell.paragraphs for run in p.runs]
         assert runs
         for run in runs:
-            assert_run_type(run, "仿宋_GB2312", 10.5)
+            if run.text == table3.corner:
+                assert_run_type(run, "楷体_GB2312", 10)
+            else:
+                assert_run_type(run, "宋体", 10)
 
 
 # ---- tables -----------------------------------------------------------------------------------
@@ -199,12 +204,12 @@ def test_tables_have_the_merged_layout_and_labels_of_the_official_template() -> 
     template = docx.Document(str(shared("data/official-blank-format-2021.docx"))).tables
     ours = ciying_doc().tables
     assert len(ours) == len(template) == 3
-    for mine, official, (nrows, ncols) in zip(ours, template, ((14, 4), (28, 10), (4, 15))):
+    for mine, official, (nrows, ncols) in zip(ours, template, ((14, 4), (28, 10), (4, 15)), strict=True):
         assert len(mine._tbl.tr_lst) == nrows
         assert len(mine._tbl.tblGrid.gridCol_lst) == ncols
         assert shape(mine) == shape(official)
-        for my_row, row in zip(texts(mine), texts(official)):
-            for my_text, text in zip(my_row, row):
+        for my_row, row in zip(texts(mine), texts(official), strict=True):
+            for my_text, text in zip(my_row, row, strict=True):
                 if text:
                     assert my_text == text
                 else:
@@ -227,7 +232,7 @@ def test_tables_fit_the_text_width_with_explicit_widths() -> None:
 
 def test_header_rows_repeat_and_rows_do_not_split() -> None:
     document = ciying_doc()
-    for table, header_rows in zip(document.tables, (0, 3, 3)):
+    for table, header_rows in zip(document.tables, (0, 3, 3), strict=True):
         for i, tr in enumerate(table._tbl.tr_lst):
             assert tr.trPr.find(qn("w:cantSplit")) is not None
             assert (tr.trPr.find(qn("w:tblHeader")) is not None) == (i < header_rows)

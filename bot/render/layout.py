@@ -20,7 +20,7 @@ class LayoutCell:
     """One printed cell (a w:tc): its text, role, horizontal span and vertical merge."""
 
     text: str
-    kind: str  # "heading" | "header" | "group" | "label" | "value"
+    kind: str  # "heading" | "header" | "corner" | "group" | "label" | "value"
     span: int = 1
     vmerge: str | None = None  # "restart" | "continue" | None
     path: str | None = None  # the report cell a value cell prints
@@ -82,10 +82,8 @@ def table2_layout(t2: Table2, report: Report) -> TableLayout:
         matrix.append(spread([_Node(h, "header") for h in block.header]))
         for row in block.rows:
             label = _Node(row.label, "label")
-            if block.columns:
-                values = [_value(report, f"{t2.key}.{row.key}.{c.key}") for c in block.columns]
-            else:
-                values = [_value(report, f"{t2.key}.{row.key}")]
+            keys = [f"{row.key}.{c.key}" for c in block.columns] if block.columns else [row.key]
+            values = [_value(report, f"{t2.key}.{key}") for key in keys]
             matrix.append(spread([label, *values]))
     return _merge(t2.key, matrix, header_rows=0, label_cols=0)
 
@@ -117,7 +115,7 @@ def _column_headers(grid: Grid) -> list[list[_Node]]:
 def grid_rows_layout(grid: Grid, report: Report) -> TableLayout:
     """Rows under each other; group labels merged vertically to the left of their members (表三)."""
     label_cols = _depth(grid.rows)
-    corner = _Node(grid.corner, "header")
+    corner = _Node(grid.corner, "corner")
     columns = _column_headers(grid)
     height = len(columns[0])
     matrix = [[corner] * label_cols + [path[i] for path in columns] for i in range(height)]

@@ -1,14 +1,28 @@
-"""PDF from the rendered .docx through LibreOffice, the converter a county office can install for free."""
+"""PDF from the rendered .docx through LibreOffice, the converter a county office can install for free.
+
+LibreOffice runs in a subprocess with a private profile and the project's font configuration
+(bot/render/fonts.conf, through FONTCONFIG_FILE): the Windows fonts the document names are
+matched, by role, to the free fonts installed with it, whatever the server's own configuration.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import subprocess
 import tempfile
+import zipfile
+from collections.abc import Sequence
 from pathlib import Path
+
+from lxml import etree
+
+from bot.render.lo_compat import libreoffice_copy
 
 SOFFICE_NAMES = ("soffice", "libreoffice")
 TIMEOUT_S = 180
+FONTS_CONF = Path(__file__).resolve().parent / "fonts.conf"
 
 
 class PdfError(RuntimeError):
@@ -28,10 +42,37 @@ def find_soffice(search_path: str | None = None) -> str | None:
     return None
 
 
-def convert_to_pdf(
-    docx_path: Path, out_dir: Path, *, soffice: str | None = None, search_path: str | None = None
-) -> Path:
-    """Convert with `soffice --headless --convert-to pdf`; returns the PDF's path in `out_dir`.
+def soffice_env() -> dict[str, str]:
+    """The environment of the LibreOffice subprocess: ours, with the project's font configuration."""
+    env = dict(os.environ)
+    env["FONTCONFIG_FILE"] = str(FONTS_CONF)
+    return env
+
+
+def _libreoffice_copies(docx_paths: Sequence[Path], into: Path) -> list[Path]:
+    """Each .docx as LibreOffice should read it (bot/render/lo_compat.py), under its own name."""
+    into.mkdir()
+    copies = []
+    for path in docx_paths:
+        copy = into / Path(path).name
+        data = Path(path).read_bytes()
+        # not a document this project wrote: LibreOffice reads it as it is, or says why not
+        with contextlib.suppress(zipfile.BadZipFile, etree.XMLSyntaxError, KeyError, ValueError):
+            data = libreoffice_copy(data)
+        copy.write_bytes(data)
+        copies.append(copy)
+    return copies
+
+
+def convert_all(
+    docx_paths: Sequence[Path],
+    out_dir: Path,
+    *,
+    soffice: str | None = None,
+    search_path: str | None = None,
+    timeout_s: float = TIMEOUT_S,
+) -> list[Path]:
+    """Convert with one `soffice --headless --convert-to pdf`; returns the PDFs' paths in `out_dir`.
 
     A private LibreOffice profile is used for each run, so that a LibreOffice window the clerk
     has open (or a stale lock of a crashed one) cannot block or swallow the conversion.
@@ -40,33 +81,51 @@ def convert_to_pdf(
     if binary is None:
         raise PdfUnavailable(
             "未找到LibreOffice（soffice/libreoffice命令），无法生成PDF。"
-            "请先安装LibreOffice（Debian/Ubuntu：apt-get install libreoffice-writer-nogui fonts-noto-cjk），"
+            "请先安装LibreOffice（Debian/Ubuntu：apt-get install libreoffice-writer-nogui fonts-noto-cjk fonts-arphic-ukai fonts-liberation2），"
             "或直接使用已生成的Word文件。"
         )
-    docx_path = Path(docx_path)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / f"{docx_path.stem}.pdf"
-    target.unlink(missing_ok=True)  # a PDF left from an earlier run must not pass for this one
-    with tempfile.TemporaryDirectory(prefix="nianbao-lo-") as profile:
+    targets = [out_dir / f"{Path(p).stem}.pdf" for p in docx_paths]
+    for target in targets:
+        target.unlink(missing_ok=True)  # a PDF left from an earlier run must not pass for this one
+    with tempfile.TemporaryDirectory(prefix="nianbao-lo-") as work:
+        profile = Path(work) / "profile"
+        sources = _libreoffice_copies(docx_paths, Path(work) / "in")
         command = [
             binary,
-            f"-env:UserInstallation={Path(profile).as_uri()}",
+            f"-env:UserInstallation={profile.as_uri()}",
             "--headless",
             "--norestore",
             "--convert-to",
             "pdf",
             "--outdir",
             str(out_dir),
-            str(docx_path),
+            *(str(p) for p in sources),
         ]
         try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
+            done = subprocess.run(
+                command, capture_output=True, text=True, timeout=timeout_s, check=False, env=soffice_env()
+            )
         except FileNotFoundError:
             raise PdfUnavailable(f"无法运行LibreOffice（{binary}），无法生成PDF。请检查LibreOffice是否已正确安装。") from None
         except subprocess.TimeoutExpired:
-            raise PdfError(f"LibreOffice转换PDF超过{TIMEOUT_S}秒仍未完成，已放弃。请稍后重试。") from None
-    if done.returncode != 0 or not target.exists():
+            raise PdfError(f"LibreOffice转换PDF超过{timeout_s:g}秒仍未完成，已放弃。请稍后重试。") from None
+    missing = [t for t in targets if not t.exists()]
+    if done.returncode != 0 or missing:
         detail = (done.stderr or done.stdout).strip()[-300:]
-        raise PdfError(f"LibreOffice未能将{docx_path.name}转换为PDF（返回码{done.returncode}）。{detail}")
-    return target
+        names = "、".join(Path(p).name for p, t in zip(docx_paths, targets, strict=True) if t in missing) or "文件"
+        raise PdfError(f"LibreOffice未能将{names}转换为PDF（返回码{done.returncode}）。{detail}")
+    return targets
+
+
+def convert_to_pdf(
+    docx_path: Path,
+    out_dir: Path,
+    *,
+    soffice: str | None = None,
+    search_path: str | None = None,
+    timeout_s: float = TIMEOUT_S,
+) -> Path:
+    """Convert one .docx; returns the PDF's path in `out_dir`."""
+    return convert_all([Path(docx_path)], out_dir, soffice=soffice, search_path=search_path, timeout_s=timeout_s)[0]

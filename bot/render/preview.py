@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 from bot.importer import import_path
 from bot.render.docx import render_docx
-from bot.render.pdf import PdfError, convert_to_pdf
+from bot.render.pages import render_pages
+from bot.render.pdf import PdfError
 from bot.report import Report
 
 SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "reports" / "township-2023-shanxi-ciying.txt"
 DEFAULT_OUT = Path("build/preview")
-PNG_DPI = 100
 
 
 def sample_report() -> Report:
@@ -44,23 +42,20 @@ def main(out_dir: Path | str = DEFAULT_OUT) -> list[Path]:
     blanks = sum(1 for v in report.cells.values() if v is None)
     if blanks:
         print(f"（样例中有{blanks}个格子原文为空，按空白显示。）")
+    for old in [*out.glob("preview-*.png"), out / "preview.pdf"]:
+        old.unlink(missing_ok=True)
     try:
-        pdf = convert_to_pdf(docx_path, out)
+        pdf, pages = render_pages(docx_path.read_bytes())
     except PdfError as exc:
-        print(f"PDF：未生成。{exc}")
+        print(f"PDF/PNG：未生成。{exc}")
         return written
-    written.append(pdf)
-    print(f"PDF：{pdf}")
-    pdftoppm = shutil.which("pdftoppm")
-    if pdftoppm is None:
-        print("PNG：未生成。未找到pdftoppm（请安装poppler-utils）。")
-        return written
-    for old in out.glob("preview-*.png"):
-        old.unlink()
-    subprocess.run([pdftoppm, "-png", "-r", str(PNG_DPI), str(pdf), str(out / "preview")], check=True)
-    pages = sorted(out.glob("preview-*.png"))
-    written.extend(pages)
-    for page in pages:
+    (out / "preview.pdf").write_bytes(pdf)
+    written.append(out / "preview.pdf")
+    print(f"PDF：{out / 'preview.pdf'}")
+    for n, png in enumerate(pages, 1):
+        page = out / f"preview-{n}.png"
+        page.write_bytes(png)
+        written.append(page)
         print(f"PNG：{page}")
     return written
 

@@ -25,6 +25,8 @@ class Role:
     space_after_pt: float = 0
     outline_level: int | None = None
     one_line_max_chars: int = 0
+    snap_to_grid: bool = True
+    color: str = ""
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class Page:
     margin_right_mm: float
     header_distance_mm: float
     footer_distance_mm: float
+    chars_per_line: int
+    lines_per_page: int
 
     @property
     def text_width_mm(self) -> float:
@@ -55,11 +59,32 @@ class PageNumber:
 class Tables:
     border_pt: float
     cell_margin_mm: float
-    group_label_col_mm: float
-    data_col_mm: float
     row_min_height_mm: float
     keep_together_max_rows: int
     orientation: dict[str, str]
+    heading_fill: str  # shading of a table's section rows (表二 第二十条…)
+    label_align: dict[str, str]  # per table key; "default" for the others
+    group_min_chars: int  # narrowest column of vertically merged group labels, in characters
+    data_min_chars: int  # narrowest number column, in characters
+
+
+@dataclass(frozen=True)
+class Font:
+    """A font-table entry: what Word or WPS uses when the named font is not installed."""
+
+    name: str
+    alt: str  # w:altName: the family a stock Windows or WPS machine has
+    panose: str
+    charset: str
+    family: str
+    pitch: str
+    sig: tuple[str, ...]  # usb0..usb3, csb0, csb1
+
+
+@dataclass(frozen=True)
+class Draft:
+    mark: str  # on every page of a draft, in the header
+    findings_title: str  # heading of the last page listing the open errors
 
 
 @dataclass(frozen=True)
@@ -68,6 +93,8 @@ class Style:
     roles: dict[str, Role]
     page_number: PageNumber
     tables: Tables
+    fonts: tuple[Font, ...]
+    draft: Draft
 
     def role(self, name: str) -> Role:
         return self.roles[name]
@@ -84,6 +111,20 @@ def _role(raw: dict[str, Any], latin: str) -> Role:
         space_after_pt=float(raw.get("space_after_pt", 0)),
         outline_level=raw.get("outline_level"),
         one_line_max_chars=int(raw.get("one_line_max_chars", 0)),
+        snap_to_grid=bool(raw.get("snap_to_grid", True)),
+        color=str(raw.get("color", "")),
+    )
+
+
+def _font(name: str, raw: dict[str, Any]) -> Font:
+    return Font(
+        name=name,
+        alt=raw.get("alt", ""),
+        panose=str(raw["panose"]),
+        charset=str(raw["charset"]),
+        family=raw["family"],
+        pitch=raw["pitch"],
+        sig=tuple(str(raw["sig"]).split()),
     )
 
 
@@ -93,8 +134,13 @@ def load_style(path: Path = STYLES_PATH) -> Style:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     latin = raw["latin_font"]
     tables = raw["tables"]
+    page = raw["page"]
     return Style(
-        page=Page(**{k: float(v) for k, v in raw["page"].items()}),
+        page=Page(
+            **{k: float(v) for k, v in page.items() if k not in ("chars_per_line", "lines_per_page")},
+            chars_per_line=int(page["chars_per_line"]),
+            lines_per_page=int(page["lines_per_page"]),
+        ),
         roles={name: _role(r, latin) for name, r in raw["roles"].items()},
         page_number=PageNumber(
             before=raw["page_number"]["before"],
@@ -105,10 +151,14 @@ def load_style(path: Path = STYLES_PATH) -> Style:
         tables=Tables(
             border_pt=float(tables["border_pt"]),
             cell_margin_mm=float(tables["cell_margin_mm"]),
-            group_label_col_mm=float(tables["group_label_col_mm"]),
-            data_col_mm=float(tables["data_col_mm"]),
             row_min_height_mm=float(tables["row_min_height_mm"]),
             keep_together_max_rows=int(tables["keep_together_max_rows"]),
             orientation=dict(tables.get("orientation", {})),
+            heading_fill=str(tables["heading_fill"]),
+            label_align=dict(tables["label_align"]),
+            group_min_chars=int(tables["group_min_chars"]),
+            data_min_chars=int(tables["data_min_chars"]),
         ),
+        fonts=tuple(_font(name, f) for name, f in raw["fonts"].items()),
+        draft=Draft(mark=raw["draft"]["mark"], findings_title=raw["draft"]["findings_title"]),
     )
