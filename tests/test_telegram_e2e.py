@@ -15,7 +15,7 @@ from conftest import REPORTS
 from driver import narratives, onboard  # the same answers as the engine tests, through Telegram
 from factories import zero_report
 from fakebotapi import FakeBotAPI
-from tgharness import BotProcess, BotThread, TgClerk, config_for, service_for
+from tgharness import START, BotProcess, BotThread, TgClerk, config_for, service_for
 
 
 @pytest.fixture
@@ -206,7 +206,9 @@ def test_reminder_arrives_and_its_button_continues_the_interview(api, tmp_path):
 
     from bot.clock import FixedClock
 
-    clock = FixedClock(datetime(2026, 11, 23, 10, 0))
+    # The reminders' clock stands where the interview worker's clock starts (START): a report the worker
+    # stamps is then never older than what the reminders look at since their previous tick.
+    clock = FixedClock(START)
     with BotThread(config_for(api, tmp_path), clock=clock, reminder_interval=0.2):
         clerk = TgClerk(api, 801)
         onboard(clerk)
