@@ -8,12 +8,15 @@ resumes at the same question and completes it.
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import date
 from pathlib import Path
 
 import pytest
 from driver import Clerk, make_service, narratives
+
+from bot.interview.state import VERSION, dump, load
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "conversations-v1.sqlite3"
 
@@ -114,3 +117,15 @@ def test_reviewer_typing_a_comment_finishes_it(service):
     clerk = person(service, "apps")
     clerk.say("/status")
     assert "应为2件" in clerk.texts()
+
+
+def test_a_resumed_conversation_is_stored_again_as_version_2(service):
+    clerk = person(service, "rewrite")
+    clerk.say("/start")
+    with service.repo.transaction() as store:
+        conv = store.conversation(store.user("test", "rewrite"))
+        raw = json.loads(conv.state)
+        assert raw["version"] == VERSION == 2
+        assert raw["sub"] == {"type": "draft", "proposal": raw["sub"]["proposal"], "collect": "rewrite_more"}
+        assert load(conv.state) == load(dump(load(conv.state)))
+        assert raw["history"][-1] == "ov_supervise"
