@@ -86,7 +86,7 @@ def cmd_dashboard(ctx: Ctx, args: str) -> None:
     today = ctx.engine.today()
     year = int(args) if args.strip().isdigit() and len(args.strip()) == 4 else default_year(today)
     rows = county_status(ctx.store, county, year, ctx.fmt, ctx.script, today)
-    ctx.conv.prompt_token = ctx.engine.new_token()
+    ctx.new_buttons()
     buttons = []
     if len(rows) <= MAX_UNIT_BUTTONS:
         pairs = [ctx.button(f"查看 {r.unit.name[:10]}", f"open:{r.unit.id}") for r in rows]
@@ -182,7 +182,7 @@ def open_unit(ctx: Ctx, arg: str) -> None:
     if unit is None:
         return
     record = _this_year(ctx, unit)
-    ctx.conv.prompt_token = ctx.engine.new_token()
+    ctx.new_buttons()
     buttons = []
     if access(ctx.store, ctx.user, unit).role == "coordinator":  # may invite both roles (bot/access.py)
         buttons.append([ctx.button("邀请填报人", f"cinv:{unit.id}:clerk"), ctx.button("邀请审核人", f"cinv:{unit.id}:reviewer")])

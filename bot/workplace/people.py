@@ -127,7 +127,7 @@ def cmd_members(ctx: Ctx, unit_id: int | None = None) -> None:
     if not ctx.allowed(unit, "read"):
         return
     manager = access(ctx.store, ctx.user, unit).may("manage")
-    ctx.conv.prompt_token = ctx.engine.new_token()
+    ctx.new_buttons()
     lines = [f"“{unit.name}”的成员："]
     buttons = []
     for member, user in ctx.store.members(unit.id):  # type: ignore[arg-type]
@@ -236,7 +236,7 @@ def cmd_leave(ctx: Ctx, args: str) -> None:
 
 
 def cmd_units(ctx: Ctx) -> None:
-    ctx.conv.prompt_token = ctx.engine.new_token()
+    ctx.new_buttons()
     rows = []
     lines = ["您所在的单位："]
     for member, unit in ctx.store.memberships(ctx.user):

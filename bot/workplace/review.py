@@ -134,7 +134,7 @@ def submit(ctx: Ctx) -> None:
         return
     people = reviewers(ctx, record.unit_id)
     if not people:
-        ctx.conv.prompt_token = ctx.engine.new_token()
+        ctx.new_buttons()
         buttons = [[ctx.button("不经审核直接定稿", "final")]] if ctx.role() == "owner" else []
         ctx.say(
             "本单位还没有审核人。请发送 /invite 审核人 生成邀请链接，发给负责审核的领导。"
@@ -211,7 +211,7 @@ def home(ctx: Ctx, report_id: int | None = None, preface: str = "") -> None:
     if remarks:
         lines.append(f"已有{len(remarks)}条意见：")
         lines += comment_lines(ctx, remarks)
-    ctx.conv.prompt_token = ctx.engine.new_token()
+    ctx.new_buttons()
     rid = record.id
     buttons = [[ctx.button("查看表格", f"rview:{rid}"), ctx.button("下载Word", f"rdocx:{rid}")]]
     if access(ctx.store, ctx.user, unit).may("review"):
@@ -272,7 +272,7 @@ def start_comment(ctx: Ctx, report_id: int) -> None:
     """Choose the part the remark is about; a table's remark may then name a row and column."""
     if _reviewable(ctx, report_id) is None:
         return
-    ctx.conv.prompt_token = ctx.engine.new_token()
+    ctx.new_buttons()
     rows = [
         [ctx.button(p.title, f"cpart:{report_id}:{p.key}") for p in ctx.script.parts[i : i + 2] if p.key != "finish"]
         for i in range(0, len(ctx.script.parts), 2)
