@@ -122,6 +122,8 @@ class Engine:
                 ctx.state.sub = None
             self.prompt(ctx, move.preface)
         elif move.to == "advance":
+            if move.step:
+                ctx.conv.step = move.step
             self.advance(ctx, move.preface)
         elif move.to == "goto":
             self.ask(ctx, move.step, move.preface)

@@ -24,8 +24,9 @@ def again(preface: str = "", fresh: bool = False) -> Move:
     return Move("again", preface=preface, fresh=fresh)
 
 
-def advance(preface: str = "") -> Move:
-    return Move("advance", preface=preface)
+def advance(preface: str = "", after: str = "") -> Move:
+    """The next step that applies: after the current one, or after `after` (a conversation that had none)."""
+    return Move("advance", step=after, preface=preface)
 
 
 def goto(step: str, preface: str = "") -> Move:

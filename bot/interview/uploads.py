@@ -154,7 +154,6 @@ def _store_previous(ctx: Ctx, previous: Report, name: str, result: ImportResult 
     ]
     if result is not None:
         lines += [f"· {note}" for note in result.notes if "格子" in note]
-    if not ctx.conv.step:
-        ctx.conv.step = "unit_name"  # the unit was created from the file: continue with its level
-        return advance("\n".join(lines))
+    if not ctx.conv.step:  # the unit was created from the file: continue with its level
+        return advance("\n".join(lines), after=ctx.script.steps[0].id)
     return again("\n".join(lines))
