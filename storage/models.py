@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-
 # The clock of the transaction in progress (set by `Repository.transaction`), so that every row's
 # time follows the product's injected clock; outside a transaction, the machine's.
 CLOCK: ContextVar[Callable[[], datetime]] = ContextVar("clock", default=lambda: datetime.now(UTC))

@@ -207,7 +207,9 @@ def test_reminder_arrives_and_its_button_continues_the_interview(api, tmp_path):
 
     from bot.clock import FixedClock
 
-    clock = FixedClock(START)  # the worker's clock starts there too
+    # The reminders' clock stands where the interview worker's clock starts (START): a report the worker
+    # stamps is then never older than what the reminders look at since their previous tick.
+    clock = FixedClock(START)
     with BotThread(config_for(api, tmp_path), clock=clock, reminder_interval=0.2):
         clerk = TgClerk(api, 801)
         onboard(clerk)

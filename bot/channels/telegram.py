@@ -20,15 +20,16 @@ from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, C
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.app import build_service
-from bot.clock import Clock
 from bot.channels.aiohttp_request import AiohttpRequest
 from bot.channels.telegram_inbox import DurableQueue
 from bot.channels.workers import WorkerPool
+from bot.clock import Clock
 from bot.config import Config
+from bot.interview.commands import MENU
+from bot.interview.types import Input, Outcome, Reply
 from bot.reminders.schedule import Reminders
 from bot.reminders.sender import ReminderSender
 from bot.reminders.workcalendar import WorkCalendar
-from bot.interview.types import Input, Outcome, Reply
 from bot.service import Service
 from storage.repository import Repository
 
@@ -36,26 +37,6 @@ log = logging.getLogger(__name__)
 MAX_REPLY_WAIT = 60.0  # seconds: longer than that, the person has better things to do than wait
 MAX_FILE = 10 * 1024 * 1024
 CHUNK = 4000
-COMMANDS = [
-    ("start", "开始或继续填写"),
-    ("menu", "跳到某一部分"),
-    ("back", "回到上一步"),
-    ("skip", "跳过这一项"),
-    ("status", "进度和需要改正的问题"),
-    ("preview", "查看表格"),
-    ("docx", "生成Word文档"),
-    ("export", "导出年报JSON"),
-    ("submit", "提交审核"),
-    ("review", "审核报告（审核人）"),
-    ("invite", "邀请同事一起填写"),
-    ("members", "成员和邀请"),
-    ("history", "修改记录"),
-    ("units", "切换单位"),
-    ("dashboard", "县级协调人：各单位进度"),
-    ("collect", "县级协调人：汇总下载"),
-    ("help", "帮助"),
-    ("cancel", "取消当前操作"),
-]
 
 
 class PerUserProcessor(BaseUpdateProcessor):
@@ -307,7 +288,7 @@ def build_application(
 
     async def post_init(app: Application) -> None:
         try:
-            await app.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
+            await app.bot.set_my_commands([BotCommand(c, d) for c, d in MENU])
         except TelegramError as exc:
             log.warning("could not set the command list: %s", exc)
         if service is None and config.workers > 0:

@@ -11,17 +11,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import select
-
 from bot.formatdef import FormatDef
-from bot.interview.progress import parts_done_from
-from bot.interview.script import Script
+from bot.interviewdef import Script
+from bot.progress import parts_done_from
 from bot.reminders.schedule import county_keys, earliest
 from bot.report import Report
 from bot.validate import open_errors
-from storage.models import Answer, Comment, County, Deadline, Member, ReportRecord, Unit
-from storage.repository import Store, _aware, assemble_report, decode
+from storage.db import aware
+from storage.models import County, Deadline, ReportRecord, Unit
+from storage.reports import assemble_report
+from storage.repository import Store
 
 STATUS_LABELS = {"none": "未开始", "draft": "填报中", "returned": "已退回", "review": "待审核", "final": "已定稿"}
 STATUS_ORDER = {"none": 0, "draft": 1, "returned": 1, "review": 2, "final": 3}
@@ -57,33 +56,8 @@ def county_status(store: Store, county: County, year: int, fmt: FormatDef, scrip
     if not units:
         return []
     unit_ids = [u.id for u in units]
-    session = store.session
-    records = {
-        r.unit_id: r
-        for r in session.exec(select(ReportRecord).where(ReportRecord.unit_id.in_(unit_ids), ReportRecord.year == year)).all()  # type: ignore[attr-defined]
-    }
-    report_ids = [r.id for r in records.values()]
-    answers: dict[int, dict[str, Any]] = defaultdict(dict)
-    if report_ids:
-        for report_id, key, value in session.exec(
-            select(Answer.report_id, Answer.key, Answer.value).where(Answer.report_id.in_(report_ids))  # type: ignore[attr-defined]
-        ).all():
-            answers[report_id][key] = decode(value)
-    returned = set(
-        session.exec(
-            select(Comment.report_id).where(Comment.report_id.in_(report_ids), Comment.resolved_at == None).distinct()  # type: ignore[attr-defined]  # noqa: E711
-        ).all()
-    ) if report_ids else set()
-    members = dict(
-        session.exec(select(Member.unit_id, func.count()).where(Member.unit_id.in_(unit_ids)).group_by(Member.unit_id)).all()  # type: ignore[attr-defined]
-    )
-    deadlines = session.exec(
-        select(Deadline).where(
-            Deadline.year == year,
-            ((Deadline.scope == "unit") & Deadline.scope_key.in_([str(i) for i in unit_ids]))  # type: ignore[attr-defined]
-            | ((Deadline.scope == "county") & Deadline.scope_key.in_(county_keys(units[0]))),  # type: ignore[attr-defined]
-        )
-    ).all()
+    snap = store.county_snapshot(unit_ids, year, county_keys(units[0]))  # type: ignore[arg-type]
+    records, answers, returned, members, deadlines = snap.records, snap.answers, snap.returned, snap.members, snap.deadlines
     county_rows = [d for d in deadlines if d.scope == "county"]
     unit_rows: dict[str, list[Deadline]] = defaultdict(list)
     for d in deadlines:
@@ -112,10 +86,10 @@ def county_status(store: Store, county: County, year: int, fmt: FormatDef, scrip
                 done=len(script.parts) if status == "final" else len(parts_done_from(mine, fmt, script)) if mine else 0,
                 parts=len(script.parts),
                 errors=errors,
-                last_activity=_aware(record.updated_at) if record and mine else None,
+                last_activity=aware(record.updated_at) if record and mine else None,
                 deadline=due,
                 days_left=(due - today).days,
-                members=members.get(unit.id, 0),
+                members=members.get(unit.id or 0, 0),
                 report=report,
             )
         )
@@ -125,7 +99,7 @@ def county_status(store: Store, county: County, year: int, fmt: FormatDef, scrip
 
 def dashboard_text(county: County, year: int, rows: list[UnitStatus], today: date, zone: Any) -> str:
     """The coordinator's /dashboard message."""
-    counts = defaultdict(int)
+    counts: dict[str, int] = defaultdict(int)
     for row in rows:
         counts[row.status] += 1
     head = (

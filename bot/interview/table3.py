@@ -7,17 +7,18 @@ clerk did not give them, and the table's rules run as soon as it is complete.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import Any
 
 from bot.formatdef import Row, strip_ordinal
 from bot.importer.tables import grid3_matcher, norm_label, parse_grid3, rows_from_lines
 from bot.interview import parse
+from bot.interview.context import Ctx
+from bot.interview.moves import STAY, Move, advance, again, goto
 from bot.interview.parse import AnswerError
-from bot.interview.script import Step
+from bot.interview.state import Table3Entry
+from bot.interview.stepkind import Kind, chosen, head
+from bot.interviewdef import Step
 from bot.validate import validate
-
-if TYPE_CHECKING:
-    from bot.interview.engine import Ctx
 
 APPLICANTS = [("NP", "自然人"), ("BIZ", "商业企业"), ("RES", "科研机构"), ("NGO", "社会公益组织"), ("LAW", "法律服务机构"), ("OTHORG", "其他组织")]
 RESULT_GROUPS = [
@@ -32,18 +33,18 @@ RESULT_GROUPS = [
 RULES = ["E-T3-COLSUM", "E-T3-TOTAL", "E-T3-BALANCE", "E-BLANK"]
 
 
-def entry_rows(ctx: "Ctx") -> list[Row]:
+def entry_rows(ctx: Ctx) -> list[Row]:
     """The rows a clerk fills: every data row except the computed （七）总计."""
     grid = ctx.fmt.table3
     total = grid.total_row()
     return [r for r in grid.data_rows if r is not total]
 
 
-def parts_cols(ctx: "Ctx") -> list[str]:
+def parts_cols(ctx: Ctx) -> list[str]:
     return [c.key for c in ctx.fmt.table3.columns if not c.sum_of]
 
 
-def write(ctx: "Ctx", cells: dict[str, int | None], compute: bool = True) -> None:
+def write(ctx: Ctx, cells: dict[str, Any], compute: bool = True) -> None:
     """Store table-三 cells; then fill each total whose parts are all known (unless the clerk gave it)."""
     ctx.save(cells)
     if not compute:
@@ -68,84 +69,79 @@ def write(ctx: "Ctx", cells: dict[str, int | None], compute: bool = True) -> Non
         ctx.save(totals)
 
 
-def zero_all(ctx: "Ctx") -> None:
+def zero_all(ctx: Ctx) -> None:
     ctx.save({c.path: 0 for c in ctx.fmt.cells() if c.table == "table3"})
 
 
 # ---- the menu -------------------------------------------------------------------------------------
 
 
-def ask_mode(ctx: "Ctx", step: Step, head: str) -> None:
-    sub = ctx.state.setdefault("sub", {})
-    flow = sub.get("flow")
-    if flow == "apps":
-        ask_app(ctx)
-    elif flow == "rows":
-        ask_row(ctx)
-    elif flow == "paste":
-        ctx.say(
-            head + "请把表三整张复制粘贴过来（从Word/WPS中选中整张表复制即可，含“总计”列）。"
-            "也可以分几次粘贴，或发送“行名 + 数字”逐行填写。",
-            [[ctx.button("改为按行填写", "rows"), ctx.button("改为逐件录入", "apps")]],
-        )
-    else:
-        rows = [[ctx.button(o.label, f"opt:{o.value}")] for o in step.options]
-        ctx.say(head + step.prompt, rows + [[ctx.button("说明", "help")]])
+class Table3Mode(Kind):
+    """How 表三 is filled: all zero, application by application, a row per message, or pasted."""
 
+    name = "t3_mode"
+    needs = ("options",)
 
-def answer_mode(ctx: "Ctx", step: Step, text: str) -> None:
-    sub = ctx.state.setdefault("sub", {})
-    flow = sub.get("flow")
-    if flow == "rows":
-        answer_row(ctx, text)
-    elif flow == "paste":
-        answer_paste(ctx, text)
-    elif flow == "apps":
-        raise AnswerError("请点按钮录入申请；录完了请点“录完了”。")
-    else:
-        match = [o for o in step.options if o.label == text.strip() or o.value == text.strip()]
-        if not match:
-            if "\n" in text.strip():
-                sub["flow"] = "paste"
-                answer_paste(ctx, text)
-                return
-            raise AnswerError("请点下面的按钮选择填写方式，或直接粘贴整张表。")
-        press(ctx, step, "opt", match[0].value)
+    def ask(self, ctx: Ctx, step: Step, header: str, preface: str) -> Move:
+        flow = ctx.sub(Table3Entry).flow
+        if flow == "apps":
+            ask_app(ctx)
+        elif flow == "rows":
+            ask_row(ctx)
+        elif flow == "paste":
+            ctx.say(
+                head(header, preface) + "请把表三整张复制粘贴过来（从Word/WPS中选中整张表复制即可，含“总计”列）。"
+                "也可以分几次粘贴，或发送“行名 + 数字”逐行填写。",
+                [[ctx.button("改为按行填写", "rows"), ctx.button("改为逐件录入", "apps")]],
+            )
+        else:
+            rows = [[ctx.button(o.label, f"opt:{o.value}")] for o in step.options]
+            ctx.say(head(header, preface) + step.prompt, rows + [[ctx.button("说明", "help")]])
+        return STAY
 
+    def answer(self, ctx: Ctx, step: Step, text: str) -> Move:
+        sub = ctx.sub(Table3Entry)
+        if sub.flow == "rows":
+            return answer_row(ctx, text)
+        if sub.flow == "paste":
+            return answer_paste(ctx, text)
+        if sub.flow == "apps":
+            raise AnswerError("请点按钮录入申请；录完了请点“录完了”。")
+        if "\n" in text.strip() and not any(o.label == text.strip() or o.value == text.strip() for o in step.options):
+            sub.flow = "paste"
+            return answer_paste(ctx, text)
+        try:
+            value = chosen(step, text)
+        except AnswerError:
+            raise AnswerError("请点下面的按钮选择填写方式，或直接粘贴整张表。") from None
+        return self.press(ctx, step, "opt", value)
 
-def press(ctx: "Ctx", step: Step, verb: str, arg: str) -> None:
-    sub = ctx.state.setdefault("sub", {})
-    engine = ctx.engine
-    if step.kind == "table_check":
-        if verb == "redo":
-            engine.ask(ctx, "t3_mode", "请重新选择表三的填写方式：")
-        return
-    if verb == "opt":
-        if arg == "zero":
-            zero_all(ctx)
-            ctx.save({"meta.table3_mode": "zero"})
-            engine.advance(ctx, "表三已全部填为0。")
-            return
-        sub.clear()
-        sub["flow"] = arg
-        ctx.save({"meta.table3_mode": arg})
-        if arg == "apps":
-            _rebuild_from_applications(ctx)
-        engine.prompt(ctx)
-    elif verb in ("rows", "apps"):
-        sub.clear()
-        sub["flow"] = verb
-        engine.prompt(ctx)
-    elif sub.get("flow") == "apps":
-        press_app(ctx, verb, arg)
-    elif sub.get("flow") == "rows":
-        press_row(ctx, verb)
+    def press(self, ctx: Ctx, step: Step, verb: str, arg: str) -> Move:
+        sub = ctx.sub(Table3Entry)
+        if verb == "opt":
+            if arg == "zero":
+                zero_all(ctx)
+                ctx.save({"meta.table3_mode": "zero"})
+                return advance("表三已全部填为0。")
+            ctx.state.sub = Table3Entry(flow=arg)
+            ctx.save({"meta.table3_mode": arg})
+            if arg == "apps":
+                _rebuild_from_applications(ctx)
+            return again()
+        if verb in ("rows", "apps"):
+            ctx.state.sub = Table3Entry(flow=verb)
+            return again()
+        if sub.flow == "apps":
+            return press_app(ctx, sub, verb, arg)
+        if sub.flow == "rows":
+            return press_row(ctx, sub, verb)
+        return STAY
 
 
 # ---- applications one by one ----------------------------------------------------------------------
 
 
-def _rebuild_from_applications(ctx: "Ctx") -> None:
+def _rebuild_from_applications(ctx: Ctx) -> None:
     """Table 三 as the matrix of the entered applications (every cell, totals included)."""
     assert ctx.conv.report_id
     cells = {c.path: 0 for c in ctx.fmt.cells() if c.table == "table3"}
@@ -159,7 +155,7 @@ def _rebuild_from_applications(ctx: "Ctx") -> None:
     ctx.save(cells)
 
 
-def _apps_summary(ctx: "Ctx") -> str:
+def _apps_summary(ctx: Ctx) -> str:
     apps = ctx.store.applications(ctx.conv.report_id)  # type: ignore[arg-type]
     if not apps:
         return "还没有录入申请。"
@@ -168,81 +164,75 @@ def _apps_summary(ctx: "Ctx") -> str:
     return f"已录入{len(apps)}件（本年新收{new}件、上年结转{len(apps) - new}件；已办结{done}件、结转下年度{len(apps) - done}件）。"
 
 
-def ask_app(ctx: "Ctx") -> None:
-    sub = ctx.state["sub"]
-    stage = sub.get("stage", "applicant")
+def ask_app(ctx: Ctx) -> None:
+    sub = ctx.sub(Table3Entry)
     n = len(ctx.store.applications(ctx.conv.report_id)) + 1  # type: ignore[arg-type]
-    if stage == "applicant":
+    if sub.stage == "applicant":
         buttons = [[ctx.button(label, f"who:{key}") for key, label in APPLICANTS[i : i + 3]] for i in (0, 3)]
         buttons.append([ctx.button("录完了", "apps_done"), ctx.button("撤销上一件", "undo")])
         ctx.say(f"{_apps_summary(ctx)}\n第{n}件申请：申请人是？", buttons)
-    elif stage == "arrival":
+    elif sub.stage == "arrival":
         ctx.say(f"第{n}件：这件申请是本年新收的，还是上年结转的？",
                 [[ctx.button("本年新收", "when:NEW"), ctx.button("上年结转", "when:CARRY")]])
-    elif stage == "result":
+    elif sub.stage == "result":
         buttons = [[ctx.button(label, f"res:{key}")] for key, label, _ in RESULT_GROUPS]
         ctx.say(f"第{n}件：办理结果是？（截至12月31日未办结的选最后一项）", buttons)
-    elif stage == "detail":
-        group = next(g for g in RESULT_GROUPS if g[0] == sub["group"])
+    elif sub.stage == "detail":
+        group = next(g for g in RESULT_GROUPS if g[0] == sub.group)
         grid = ctx.fmt.table3
         buttons = [[ctx.button(strip_ordinal(grid.row(key).label)[:30], f"item:{key}")] for key in group[2]]
         ctx.say(f"第{n}件：{group[1]}的具体情形是？", buttons)
 
 
-def press_app(ctx: "Ctx", verb: str, arg: str) -> None:
-    sub = ctx.state["sub"]
-    engine = ctx.engine
+def press_app(ctx: Ctx, sub: Table3Entry, verb: str, arg: str) -> Move:
     if verb == "who" and arg in dict(APPLICANTS):
-        sub.update(stage="arrival", who=arg)
-    elif verb == "when" and arg in ("NEW", "CARRY") and sub.get("who"):
-        sub.update(stage="result", when=arg)
-    elif verb == "res" and sub.get("when"):
+        sub.stage, sub.who = "arrival", arg
+    elif verb == "when" and arg in ("NEW", "CARRY") and sub.who:
+        sub.stage, sub.when = "result", arg
+    elif verb == "res" and sub.when:
         group = next((g for g in RESULT_GROUPS if g[0] == arg), None)
         if group is None:
-            return
+            return STAY
         if len(group[2]) == 1:
-            _add_application(ctx, group[2][0])
+            _add_application(ctx, sub, group[2][0])
         else:
-            sub.update(stage="detail", group=arg)
-    elif verb == "item" and sub.get("group"):
-        group = next(g for g in RESULT_GROUPS if g[0] == sub["group"])
+            sub.stage, sub.group = "detail", arg
+    elif verb == "item" and sub.group:
+        group = next(g for g in RESULT_GROUPS if g[0] == sub.group)
         if arg in group[2]:
-            _add_application(ctx, arg)
+            _add_application(ctx, sub, arg)
     elif verb == "undo":
         apps = ctx.store.applications(ctx.conv.report_id)  # type: ignore[arg-type]
         if apps:
             ctx.store.delete_application(apps[-1])
             _rebuild_from_applications(ctx)
             ctx.say("已撤销上一件。")
-        sub.update(stage="applicant")
+        sub.stage = "applicant"
     elif verb == "apps_done":
         _rebuild_from_applications(ctx)
-        engine.advance(ctx, _apps_summary(ctx) + "表三已按录入的申请自动生成。")
-        return
+        return advance(_apps_summary(ctx) + "表三已按录入的申请自动生成。")
     else:
-        return
-    engine.prompt(ctx)
+        return STAY
+    return again()
 
 
-def _add_application(ctx: "Ctx", result: str) -> None:
-    sub = ctx.state["sub"]
-    ctx.store.add_application(ctx.conv.report_id, sub["who"], sub["when"], result, ctx.user)  # type: ignore[arg-type]
+def _add_application(ctx: Ctx, sub: Table3Entry, result: str) -> None:
+    ctx.store.add_application(ctx.conv.report_id, sub.who, sub.when, result, ctx.user)  # type: ignore[arg-type]
     _rebuild_from_applications(ctx)
-    who = dict(APPLICANTS)[sub["who"]]
-    when = "本年新收" if sub["when"] == "NEW" else "上年结转"
+    who = dict(APPLICANTS)[sub.who]
+    when = "本年新收" if sub.when == "NEW" else "上年结转"
     what = "结转下年度" if result == "FWD" else strip_ordinal(ctx.fmt.table3.row(result).label)
     ctx.say(f"已保存：{who}·{when}·{what}。")
-    for key in ("who", "when", "group"):
-        sub.pop(key, None)
-    sub["stage"] = "applicant"
+    sub.who = sub.when = sub.group = ""
+    sub.stage = "applicant"
 
 
 # ---- a row per message ----------------------------------------------------------------------------
 
 
-def ask_row(ctx: "Ctx") -> None:
+def ask_row(ctx: Ctx) -> None:
     rows = entry_rows(ctx)
-    i = ctx.state["sub"].get("i", 0)
+    i = ctx.sub(Table3Entry).i
     row = rows[i]
     labels = "、".join(label for _, label in APPLICANTS)
     ctx.say(
@@ -251,40 +241,40 @@ def ask_row(ctx: "Ctx") -> None:
     )
 
 
-def _next_row(ctx: "Ctx", saved: str) -> None:
-    sub = ctx.state["sub"]
-    sub["i"] = sub.get("i", 0) + 1
-    if sub["i"] >= len(entry_rows(ctx)):
-        ctx.engine.advance(ctx, saved)
-    else:
-        ctx.engine.prompt(ctx, saved)
+def _next_row(ctx: Ctx, saved: str) -> Move:
+    sub = ctx.sub(Table3Entry)
+    sub.i += 1
+    if sub.i >= len(entry_rows(ctx)):
+        return advance(saved)
+    return again(saved)
 
 
-def answer_row(ctx: "Ctx", text: str) -> None:
-    row = entry_rows(ctx)[ctx.state["sub"].get("i", 0)]
+def answer_row(ctx: Ctx, text: str) -> Move:
+    row = entry_rows(ctx)[ctx.sub(Table3Entry).i]
     values, total = parse.counts(text, 6, allow_total=True, what="顺序：" + "、".join(label for _, label in APPLICANTS))
     if total is not None and total != sum(values):
         raise AnswerError(f"总计应为{sum(values)}，您写的是{total}。请核对后重发，也可以只发6个数。")
-    write(ctx, {f"table3.{row.key}.{c}": v for c, v in zip(parts_cols(ctx), values)})
-    _next_row(ctx, f"已保存“{row.name}”：{' '.join(map(str, values))}，总计{sum(values)}。")
+    write(ctx, {f"table3.{row.key}.{c}": v for c, v in zip(parts_cols(ctx), values, strict=True)})
+    return _next_row(ctx, f"已保存“{row.name}”：{' '.join(map(str, values))}，总计{sum(values)}。")
 
 
-def press_row(ctx: "Ctx", verb: str) -> None:
+def press_row(ctx: Ctx, sub: Table3Entry, verb: str) -> Move:
     rows = entry_rows(ctx)
-    i = ctx.state["sub"].get("i", 0)
+    i = sub.i
     if verb == "row_zero":
         write(ctx, {f"table3.{rows[i].key}.{c}": 0 for c in parts_cols(ctx)})
-        _next_row(ctx, f"“{rows[i].name}”已填为0。")
-    elif verb == "rest_zero":
+        return _next_row(ctx, f"“{rows[i].name}”已填为0。")
+    if verb == "rest_zero":
         cells = {f"table3.{r.key}.{c}": 0 for r in rows[i:] for c in parts_cols(ctx)}
         write(ctx, cells)
-        ctx.engine.advance(ctx, "其余各行已填为0。")
+        return advance("其余各行已填为0。")
+    return STAY
 
 
 # ---- a pasted table, and “行名 + 数字” anywhere in 表三 --------------------------------------------
 
 
-def answer_paste(ctx: "Ctx", text: str) -> None:
+def answer_paste(ctx: Ctx, text: str) -> Move:
     result = parse_grid3(rows_from_lines(text.replace("\r", "").split("\n")), ctx.fmt)
     read = {p: v for p, v in result.values.items() if v is not None}
     if not read:
@@ -300,52 +290,62 @@ def answer_paste(ctx: "Ctx", text: str) -> None:
             + f"\n还缺：{'、'.join(missing[:8])}{'等' if len(missing) > 8 else ''}{len(missing)}行。"
             "请继续粘贴这些行，或发送“行名 + 数字”（例如：予以公开 1 0 0 0 0 0 1）。"
         )
-        return
-    ctx.engine.advance(ctx, f"已读取整张表三（{len(read_rows)}行）。" + "".join(notes))
+        return STAY
+    return advance(f"已读取整张表三（{len(read_rows)}行）。" + "".join(notes))
 
 
 ROW_EDIT = re.compile(r"^(?P<label>.*?\S)\s+(?P<numbers>[\d０-９零〇一二两三四五六七八九十][\d０-９零〇一二两三四五六七八九十\s,，、]*)$")
 
 
-def row_edit(ctx: "Ctx", text: str) -> bool:
-    """'予以公开 1 0 0 0 0 0' (6 numbers, total computed, or 7 with the total) sets one row of 表三."""
+def row_edit(ctx: Ctx, step: Step, text: str) -> Move | None:
+    """'予以公开 1 0 0 0 0 0' (6 numbers, total computed, or 7 with the total) sets one row of 表三.
+    None when the text is not such an edit."""
     m = ROW_EDIT.match(text.strip())
     if not m or "\n" in text.strip():
-        return False
+        return None
     grid = ctx.fmt.table3
     key, _ = grid3_matcher(ctx.fmt).match(m.group("label"), set())
     if key is None:
         key = {norm_label(r.name): r.key for r in grid.data_rows}.get(norm_label(m.group("label")))
     if key is None:
-        return False
+        return None
     values, total = parse.counts(m.group("numbers"), 6, allow_total=True)
-    cells: dict[str, int | None] = {f"table3.{key}.{c}": v for c, v in zip(parts_cols(ctx), values)}
+    cells: dict[str, int | None] = {f"table3.{key}.{c}": v for c, v in zip(parts_cols(ctx), values, strict=True)}
     if total is not None:
         cells[f"table3.{key}.SUM"] = total
     write(ctx, cells)
     note = f"已修改“{grid.row(key).name}”：{' '.join(map(str, values))}，总计{total if total is not None else sum(values)}。"
-    step = ctx.engine.current(ctx)
-    if step is not None and step.kind == "table_check":
-        ctx.engine.prompt(ctx, note)
-    else:
-        ctx.say(note)
-    return True
+    if step.kind == "table_check":
+        return again(note)
+    ctx.say(note)
+    return STAY
 
 
 # ---- the check when the table is complete ---------------------------------------------------------
 
 
-def ask_check(ctx: "Ctx", step: Step, header: str, preface: str) -> None:
-    report = ctx.report()
-    head = (preface + "\n" if preface else "") + header + "\n"
-    blanks = [c.path for c in ctx.fmt.cells() if c.table == "table3" and report.cells[c.path] is None]
-    findings = [f for f in validate(report, only=RULES) if any(c.startswith("table3.") for c in f.cells)]
-    if not findings and not blanks:
-        ctx.engine.advance(ctx, (preface + "\n" if preface else "") + "表三检查通过 ✔（勾稽关系正确）。")
-        return
-    lines = [head + f"表三有{len(findings)}处需要改正："]
-    lines += [f"{i}. {f.message}" for i, f in enumerate(findings[:12], start=1)]
-    if len(findings) > 12:
-        lines.append(f"……另有{len(findings) - 12}处。")
-    lines.append("请发送“行名 + 数字”改正，例如：予以公开 1 0 0 0 0 0（总计自动算出），或点“重新填写表三”。")
-    ctx.say("\n".join(lines), [[ctx.button("重新填写表三", "redo")]])
+class TableCheck(Kind):
+    """表三's rules as soon as it is complete; passes on by itself when they hold."""
+
+    name = "table_check"
+    needs = ("back_to",)
+
+    def ask(self, ctx: Ctx, step: Step, header: str, preface: str) -> Move:
+        report = ctx.report()
+        blanks = [c.path for c in ctx.fmt.cells() if c.table == "table3" and report.cells[c.path] is None]
+        findings = [f for f in validate(report, only=RULES) if any(c.startswith("table3.") for c in f.cells)]
+        if not findings and not blanks:
+            return advance((preface + "\n" if preface else "") + "表三检查通过 ✔（勾稽关系正确）。")
+        lines = [head(header, preface) + f"表三有{len(findings)}处需要改正："]
+        lines += [f"{i}. {f.message}" for i, f in enumerate(findings[:12], start=1)]
+        if len(findings) > 12:
+            lines.append(f"……另有{len(findings) - 12}处。")
+        lines.append("请发送“行名 + 数字”改正，例如：予以公开 1 0 0 0 0 0（总计自动算出），或点“重新填写表三”。")
+        ctx.say("\n".join(lines), [[ctx.button("重新填写表三", "redo")]])
+        return STAY
+
+    def answer(self, ctx: Ctx, step: Step, text: str) -> Move:
+        raise AnswerError("请发送“行名 + 数字”改正表三中的某一行，例如：予以公开 1 0 0 0 0 0；或点“重新填写表三”。")
+
+    def press(self, ctx: Ctx, step: Step, verb: str, arg: str) -> Move:
+        return goto(step.back_to, "请重新选择表三的填写方式：") if verb == "redo" else STAY

@@ -19,7 +19,7 @@ class Input:
 
 
     @classmethod
-    def parse_text(cls, text: str) -> "Input":
+    def parse_text(cls, text: str) -> Input:
         """A typed line: '/cmd arg' is a command, anything else is text."""
         stripped = text.strip()
         if stripped.startswith("/") and len(stripped) > 1 and not stripped.startswith("//"):

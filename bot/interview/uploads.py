@@ -6,14 +6,13 @@ saved is changed by a file that cannot be read.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.importer import ImportResult, UnreadableError, import_bytes
-from bot.interview.progress import default_year
+from bot.interview.context import Ctx
+from bot.interview.moves import STAY, Move, advance, again, goto
+from bot.progress import default_year
 from bot.report import Report, ReportError, load_report_json
-
-if TYPE_CHECKING:
-    from bot.interview.engine import Ctx
 
 ACCEPTED = (".docx", ".txt", ".json")
 
@@ -38,23 +37,22 @@ def report_values(report: Report, *, skip_empty: bool) -> dict[str, Any]:
     return values
 
 
-def handle_upload(ctx: "Ctx", filename: str, data: bytes) -> None:
+def handle_upload(ctx: Ctx, filename: str, data: bytes) -> Move:
     name = filename or "文件"
     if not name.lower().endswith(ACCEPTED):
         ctx.say(f"不支持“{name}”这种文件。请发送.docx、.txt格式的报告，或年报JSON文件（.json）。")
-        return
+        return STAY
     if name.lower().endswith(".json"):
-        _upload_json(ctx, data)
-        return
+        return _upload_json(ctx, data)
     try:
         result = import_bytes(data, name)
     except UnreadableError as exc:
         ctx.say(f"无法读取“{name}”：{exc}\n已保存的内容没有任何改动。")
-        return
-    _upload_report(ctx, name, result)
+        return STAY
+    return _upload_report(ctx, name, result)
 
 
-def _ensure_report(ctx: "Ctx", report: Report, year: int) -> None:
+def _ensure_report(ctx: Ctx, report: Report, year: int) -> None:
     """Before any unit exists: create it from the uploaded report (this person owns it)."""
     if ctx.conv.report_id:
         return
@@ -62,10 +60,10 @@ def _ensure_report(ctx: "Ctx", report: Report, year: int) -> None:
     record = ctx.store.report_for(unit.id, year)  # type: ignore[arg-type]
     assert record is not None
     ctx.conv.report_id = record.id
-    ctx._answers = None
+    ctx.reset_answers()
 
 
-def _sync_unit(ctx: "Ctx", report: Report) -> None:
+def _sync_unit(ctx: Ctx, report: Report) -> None:
     record = ctx.record
     assert record is not None
     unit = ctx.store.unit(record.unit_id)
@@ -77,24 +75,24 @@ def _sync_unit(ctx: "Ctx", report: Report) -> None:
     ctx.store.save(unit, record)
 
 
-def _upload_json(ctx: "Ctx", data: bytes) -> None:
+def _upload_json(ctx: Ctx, data: bytes) -> Move:
     try:
         text = data.decode("utf-8-sig")
         report, _ = load_report_json(text)
     except UnicodeDecodeError:
         ctx.say("JSON文件不是UTF-8编码，无法读取。已保存的内容没有任何改动。")
-        return
+        return STAY
     except ReportError as exc:
         where = f"（位置：{exc.path}）" if exc.path else ""
         ctx.say(f"JSON文件不符合年报数据格式{where}：{exc.message}\n已保存的内容没有任何改动。")
-        return
+        return STAY
     record = ctx.record
     if record is not None and report.year != record.year:
         if report.year == record.year - 1:
-            _store_previous(ctx, report, "JSON")
-            return
+            return _store_previous(ctx, report, "JSON")
         ctx.say(f"这份JSON是{report.year}年度的，而您正在填写{record.year}年度的报告。请发送本年度或上一年度的数据。")
-        return
+        return STAY
+    assert report.year is not None  # a report JSON always names its year
     _ensure_report(ctx, report, report.year)
     values = report_values(report, skip_empty=False)
     ctx.save(values, action="upload")
@@ -103,24 +101,23 @@ def _upload_json(ctx: "Ctx", data: bytes) -> None:
     summary = f"已从JSON填入：单位信息、三张表格（{len(report.cells) - len(missing)}个格子）和各部分文字。"
     if missing:
         summary += f"\n有{len(missing)}个格子为空，需要补填。"
-    ctx.engine.ask(ctx, "finish", summary)
+    return goto("finish", summary)
 
 
-def _upload_report(ctx: "Ctx", name: str, result: ImportResult) -> None:
+def _upload_report(ctx: Ctx, name: str, result: ImportResult) -> Move:
     report = result.report
 
     record = ctx.record
     this_year = record.year if record else default_year(ctx.engine.today())
     if report.year is None:
         ctx.say(f"“{name}”中没有读出报告年度（标题应为“……××××年政府信息公开工作年度报告”）。已保存的内容没有任何改动。")
-        return
+        return STAY
     if report.year == this_year - 1:
         _ensure_report(ctx, report, this_year)
-        _store_previous(ctx, report, name, result)
-        return
+        return _store_previous(ctx, report, name, result)
     if report.year != this_year:
         ctx.say(f"“{name}”是{report.year}年度的报告，而您正在填写{this_year}年度的报告。请发送本年度或上一年度的报告。")
-        return
+        return STAY
     _ensure_report(ctx, report, this_year)
     values = report_values(report, skip_empty=True)
     ctx.save(values, action="upload")
@@ -129,10 +126,10 @@ def _upload_report(ctx: "Ctx", name: str, result: ImportResult) -> None:
     lines = [f"已从“{name}”填入{read}个表格数字和{sum(1 for t in report.text.values() if t)}段文字。"]
     lines += [f"· {note}" for note in result.notes]
     lines += [f"· {f.message}" for f in result.findings]
-    ctx.engine.ask(ctx, "finish", "\n".join(lines))
+    return goto("finish", "\n".join(lines))
 
 
-def _store_previous(ctx: "Ctx", previous: Report, name: str, result: ImportResult | None = None) -> None:
+def _store_previous(ctx: Ctx, previous: Report, name: str, result: ImportResult | None = None) -> Move:
     """Keep last year's report (for cross-year checks and drafts) and pre-fill this year's from it."""
     record = ctx.record
     assert record is not None
@@ -157,8 +154,6 @@ def _store_previous(ctx: "Ctx", previous: Report, name: str, result: ImportResul
     ]
     if result is not None:
         lines += [f"· {note}" for note in result.notes if "格子" in note]
-    if not ctx.conv.step:
-        ctx.conv.step = "unit_name"  # the unit was created from the file: continue with its level
-        ctx.engine.advance(ctx, "\n".join(lines))
-    else:
-        ctx.engine.prompt(ctx, "\n".join(lines))
+    if not ctx.conv.step:  # the unit was created from the file: continue with its level
+        return advance("\n".join(lines), after=ctx.script.steps[0].id)
+    return again("\n".join(lines))

@@ -9,17 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import update
-from sqlmodel import select
-
-from bot.interview.progress import parts_done_from
-from bot.interview.script import load_script
+from bot.interviewdef import load_script
+from bot.progress import parts_done_from
 from bot.reminders.plan import ZONE, plan
 from bot.reminders.workcalendar import WorkCalendar
 from bot.validate import open_errors
-from storage.models import Deadline, Delivery, Member, ReportRecord, Reminder, Unit, User
+from storage.models import Deadline, Reminder, ReportRecord, Unit, User
 from storage.repository import Repository, Store
 
 USEFUL_FOR = timedelta(hours=20)  # a reminder missed while the bot was down is still sent within this
@@ -45,29 +42,15 @@ def earliest(year: int, rows: list[Deadline]) -> tuple[date, str]:
 
 def deadline_for(store: Store, record: ReportRecord, unit: Unit) -> tuple[date, str]:
     """The earliest of the default, the county's internal date and the unit's own date, and whose it is."""
-    rows = store.session.exec(
-        select(Deadline).where(
-            Deadline.year == record.year,
-            ((Deadline.scope == "unit") & (Deadline.scope_key == str(unit.id)))
-            | ((Deadline.scope == "county") & Deadline.scope_key.in_(county_keys(unit))),  # type: ignore[attr-defined]
-        )
-    ).all()
-    return earliest(record.year, list(rows))
+    return earliest(record.year, store.deadlines_for(record.year, unit.id, county_keys(unit)))  # type: ignore[arg-type]
 
 
 def set_deadline(store: Store, scope: str, key: str, year: int, due: date, user: User) -> None:
-    row = store.session.exec(
-        select(Deadline).where(Deadline.scope == scope, Deadline.scope_key == key, Deadline.year == year)
-    ).first()
-    if row is None:
-        row = Deadline(scope=scope, scope_key=key, year=year, due=due, set_by=user.id)
-    else:
-        row.due, row.set_by = due, user.id
-    store.save(row)
+    store.set_deadline(scope, key, year, due, user)
 
 
 def _utc(dt: datetime) -> datetime:
-    return dt.astimezone(timezone.utc)
+    return dt.astimezone(UTC)
 
 
 @dataclass
@@ -93,33 +76,27 @@ class Reminders:
         """
         changed = 0
         with self.repo.transaction() as store:
-            query = select(ReportRecord).where(ReportRecord.status.in_(["draft", "review"]), ReportRecord.source == "interview")  # type: ignore[attr-defined]
-            if since is not None:
-                deadline_moved = store.session.exec(select(Deadline.id).where(Deadline.set_at >= since)).first()
-                if deadline_moved is None:
-                    query = query.where(ReportRecord.updated_at >= since)
-            records = store.session.exec(query).all()
-            for record in records:
+            for record in store.reports_to_plan(since):
                 unit = store.unit(record.unit_id)
                 if unit is None:
                     continue
                 deadline, _ = deadline_for(store, record, unit)
                 wanted = {p.kind: p for p in plan(deadline, self.calendar)}
-                existing = {r.kind: r for r in store.session.exec(select(Reminder).where(Reminder.report_id == record.id)).all()}
+                existing = {r.kind: r for r in store.reminders_of(record.id)}  # type: ignore[arg-type]
                 for kind, row in existing.items():
                     if row.state != "planned":
                         continue
                     if kind not in wanted:
-                        store.session.delete(row)
+                        store.delete(row)
                         changed += 1
                     elif _utc(wanted[kind].send_at) != _aware(row.due_at) or row.target != wanted[kind].target:
                         row.due_at, row.target = _utc(wanted[kind].send_at), wanted[kind].target
                         row.reason = "；".join(wanted[kind].reasons)[:255]
-                        store.session.add(row)
+                        store.add(row)
                         changed += 1
                 for kind, p in wanted.items():
                     if kind not in existing:
-                        store.session.add(Reminder(report_id=record.id, kind=kind, due_at=_utc(p.send_at), target=p.target, reason="；".join(p.reasons)[:255]))  # type: ignore[arg-type]
+                        store.add(Reminder(report_id=record.id, kind=kind, due_at=_utc(p.send_at), target=p.target, reason="；".join(p.reasons)[:255]))  # type: ignore[arg-type]
                         changed += 1
         return changed
 
@@ -130,9 +107,7 @@ class Reminders:
         now = _utc(self.now())
         out = Released()
         with self.repo.transaction() as store:
-            due = store.session.exec(
-                select(Reminder).where(Reminder.state == "planned", Reminder.due_at <= now).order_by(Reminder.report_id, Reminder.due_at)  # type: ignore[arg-type]
-            ).all()
+            due = store.due_reminders(now)
             by_report: dict[int, list[Reminder]] = {}
             for r in due:
                 by_report.setdefault(r.report_id, []).append(r)
@@ -140,7 +115,7 @@ class Reminders:
                 latest = reminders[-1]
                 for older in reminders[:-1]:
                     older.state, older.reason = "skipped", "已有更新的提醒"
-                    store.session.add(older)
+                    store.add(older)
                     out.skipped += 1
                 record = store.report_record(report_id)
                 if record is None or record.status == "final":
@@ -150,17 +125,13 @@ class Reminders:
                 else:
                     latest.state = "released"
                     out.deliveries += self._deliveries(store, record, latest)
-                store.session.add(latest)
+                store.add(latest)
                 out.skipped += latest.state == "skipped"
         return out
 
     def _deliveries(self, store: Store, record: ReportRecord, reminder: Reminder) -> int:
-        members = store.session.exec(
-            select(User).join(Member, Member.user_id == User.id).where(
-                # a submitted report waits for its reviewers: they are reminded too
-                Member.unit_id == record.unit_id, Member.role.in_(["owner", "clerk"] + (["reviewer"] if record.status == "review" else []))  # type: ignore[attr-defined]
-            )
-        ).all()
+        # a submitted report waits for its reviewers: they are reminded too
+        members = store.members_with_roles(record.unit_id, ["owner", "clerk"] + (["reviewer"] if record.status == "review" else []))
         wanted = [user for user in members if user.reminders_on]
         return store.notify(wanted, self.text(store, record, reminder), "reminder", record.id, reminder_id=reminder.id, not_before=_utc(self.now()))
 
@@ -190,31 +161,24 @@ class Reminders:
     def recover(self) -> int:
         """After a restart: deliveries left in 'sending' may or may not have gone out. Never resend them."""
         with self.repo.transaction() as store:
-            result = store.session.execute(update(Delivery).where(Delivery.state == "sending").values(state="unknown"))  # type: ignore[arg-type]
-            return int(result.rowcount or 0)
+            return store.forget_sending()
 
     def pending(self, limit: int) -> list[tuple[int, str, str, str]]:
         """(id, chat, text, kind) of deliveries ready to send: reminders, nudges and review news alike."""
         now = _utc(self.now())
         with self.repo.transaction() as store:
-            rows = store.session.exec(
-                select(Delivery.id, Delivery.chat_id, Delivery.text, Delivery.kind).where(Delivery.state == "pending", Delivery.not_before <= now).order_by(Delivery.id).limit(limit)  # type: ignore[arg-type]
-            ).all()
-            return [(int(i), c, t, k) for i, c, t, k in rows]
+            return store.pending_deliveries(now, limit)
 
     def claim(self, delivery_id: int) -> bool:
         """Mark one delivery as being sent, committed before the message leaves. False if someone else has it."""
         with self.repo.transaction() as store:
-            result = store.session.execute(
-                update(Delivery).where(Delivery.id == delivery_id, Delivery.state == "pending").values(state="sending", attempts=Delivery.attempts + 1)  # type: ignore[arg-type]
-            )
-            return bool(result.rowcount)
+            return store.claim_delivery(delivery_id)
 
     def finish(self, delivery_id: int, state: str, retry_after: float = 0.0) -> None:
         """sent | retry (back to pending after retry_after seconds: Telegram did not take it) | blocked | failed | unknown."""
         now = _utc(self.now())
         with self.repo.transaction() as store:
-            row = store.session.get(Delivery, delivery_id)
+            row = store.delivery(delivery_id)
             if row is None:
                 return
             if state == "retry":
@@ -224,13 +188,13 @@ class Reminders:
                 if state == "sent":
                     row.sent_at = now
                 if state == "blocked":
-                    user = store.session.get(User, row.user_id)
+                    user = store.get_user(row.user_id)
                     if user is not None:
                         user.blocked = True
-                        store.session.add(user)
-            store.session.add(row)
+                        store.add(user)
+            store.add(row)
 
 
 def _aware(dt: datetime) -> datetime:
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 

@@ -7,62 +7,31 @@ edits; every unit named by a command or a button is checked to be in one of thei
 
 from __future__ import annotations
 
-from datetime import datetime, time, timezone
-from typing import TYPE_CHECKING
-
-from sqlmodel import select
+from datetime import UTC, datetime, time
 
 from bot.access import access, entity_id
 from bot.county.collect import collect_zip
 from bot.county.overview import county_status, dashboard_text
-from bot.interview.progress import default_year
-from bot.interview.review import comment_lines, fillers, open_comments
+from bot.interview.context import Ctx
+from bot.interview.show import findings_text, preview
+from bot.progress import STATUS_TEXT, default_year
 from bot.validate import validate
-from storage.models import County, Delivery, ReportRecord, Unit
+from bot.workplace.counties import current_county, is_operator
+from bot.workplace.people import cmd_history, cmd_members, invite_to
+from bot.workplace.review import comment_lines, fillers, open_comments
+from storage.models import ReportRecord, Unit
 
-if TYPE_CHECKING:
-    from bot.interview.engine import Ctx
-
-HELP = (
-    "协调人命令：\n"
-    "/addunit 单位名称 — 添加本县的单位（县级部门加“部门”：/addunit 县教育局 部门），得到填报人和审核人的邀请链接\n"
-    "/dashboard — 各单位进度、错误和截止日期\n"
-    "/open 编号 — 只读查看某单位的报告并运行检查\n"
-    "/nudge — 提醒落后的单位\n"
-    "/collect — 下载全部定稿报告（zip）和汇总表（xlsx）\n"
-    "/deadline 县名 YYYY-MM-DD — 设定全县的截止日期\n"
-    "/invite 协调人 — 邀请本县另一位协调人"
-)
 MAX_UNIT_BUTTONS = 30
 
 
-def is_operator(ctx: "Ctx") -> bool:
-    return ctx.user.channel == "telegram" and ctx.user.external_id in ctx.engine.admin_ids
-
-
-def current_county(ctx: "Ctx", quiet: bool = False) -> County | None:
-    """The county the coordinator acts for: the one chosen with /county, or their only one."""
-    counties = ctx.store.coordinated_counties(ctx.user)
-    chosen = next((c for c in counties if c.id == ctx.state.get("county")), None)
-    if chosen is None and len(counties) == 1:
-        chosen = counties[0]
-    if chosen is None and not quiet:
-        if counties:
-            ctx.say("您是多个县的协调人，请先选择：" + "、".join(f"/county {c.name}" for c in counties))
-        else:
-            ctx.store.refuse(ctx.user, "county", "", "not a coordinator")
-            ctx.say("此命令仅供县级协调人使用。协调人需由管理员或其他协调人邀请。")
-    return chosen
-
-
-def cmd_county(ctx: "Ctx", args: str) -> None:
+def cmd_county(ctx: Ctx, args: str) -> None:
     """Operator: /county 县名 [省 市] creates a county and a coordinator invite. Coordinator: switch county."""
     parts = args.split()
     mine = ctx.store.coordinated_counties(ctx.user)
     if parts and any(c.name == parts[0] for c in mine) and len(parts) == 1:
         county = next(c for c in mine if c.name == parts[0])
-        ctx.state["county"] = county.id
-        ctx.say(f"已切换到{county.name}。\n{HELP}")
+        ctx.state.county = county.id
+        ctx.say(f"已切换到{county.name}。\n{ctx.engine.help_for('coordinator')}")
         return
     if not is_operator(ctx):
         if mine and not parts:
@@ -85,7 +54,7 @@ def cmd_county(ctx: "Ctx", args: str) -> None:
     )
 
 
-def cmd_addunit(ctx: "Ctx", args: str) -> None:
+def cmd_addunit(ctx: Ctx, args: str) -> None:
     county = current_county(ctx)
     if county is None:
         return
@@ -110,14 +79,14 @@ def cmd_addunit(ctx: "Ctx", args: str) -> None:
     )
 
 
-def cmd_dashboard(ctx: "Ctx", args: str) -> None:
+def cmd_dashboard(ctx: Ctx, args: str) -> None:
     county = current_county(ctx)
     if county is None:
         return
     today = ctx.engine.today()
     year = int(args) if args.strip().isdigit() and len(args.strip()) == 4 else default_year(today)
     rows = county_status(ctx.store, county, year, ctx.fmt, ctx.script, today)
-    ctx.conv.prompt_token = ctx.engine.new_token()
+    ctx.new_buttons()
     buttons = []
     if len(rows) <= MAX_UNIT_BUTTONS:
         pairs = [ctx.button(f"查看 {r.unit.name[:10]}", f"open:{r.unit.id}") for r in rows]
@@ -125,7 +94,7 @@ def cmd_dashboard(ctx: "Ctx", args: str) -> None:
     ctx.say(dashboard_text(county, year, rows, today, ctx.engine.zone), buttons)
 
 
-def cmd_nudge(ctx: "Ctx") -> None:
+def cmd_nudge(ctx: Ctx) -> None:
     """Remind the units that are behind, through the reminder delivery; a unit at most once a day."""
     county = current_county(ctx)
     if county is None:
@@ -133,13 +102,9 @@ def cmd_nudge(ctx: "Ctx") -> None:
     today = ctx.engine.today()
     year = default_year(today)
     rows = [r for r in county_status(ctx.store, county, year, ctx.fmt, ctx.script, today) if r.behind]
-    midnight = datetime.combine(today, time(0), ctx.engine.zone).astimezone(timezone.utc)
+    midnight = datetime.combine(today, time(0), ctx.engine.zone).astimezone(UTC)
     report_ids = [r.record.id for r in rows if r.record is not None]
-    already = set(
-        ctx.store.session.exec(
-            select(Delivery.report_id).where(Delivery.kind == "nudge", Delivery.report_id.in_(report_ids), Delivery.not_before >= midnight)  # type: ignore[union-attr, attr-defined]
-        ).all()
-    ) if report_ids else set()
+    already = ctx.store.reports_notified(report_ids, "nudge", since=midnight)
     nudged = people = 0
     skipped, empty = [], []
     for row in rows:
@@ -171,7 +136,7 @@ def cmd_nudge(ctx: "Ctx") -> None:
     ctx.say("\n".join(lines))
 
 
-def cmd_collect(ctx: "Ctx") -> None:
+def cmd_collect(ctx: Ctx) -> None:
     county = current_county(ctx)
     if county is None:
         return
@@ -194,7 +159,7 @@ def cmd_collect(ctx: "Ctx") -> None:
 # ---- one unit, read-only ----------------------------------------------------------------------------
 
 
-def _unit(ctx: "Ctx", arg: str) -> Unit | None:
+def _unit(ctx: Ctx, arg: str) -> Unit | None:
     """The unit a command or button names, if the person may read it; otherwise refused and logged."""
     unit_id = entity_id(arg)
     if unit_id is None:
@@ -206,27 +171,24 @@ def _unit(ctx: "Ctx", arg: str) -> Unit | None:
     return unit
 
 
-def _this_year(ctx: "Ctx", unit: Unit) -> ReportRecord | None:
+def _this_year(ctx: Ctx, unit: Unit) -> ReportRecord | None:
     """The unit's report of the year being reported, if one has been started."""
     return ctx.store.report_for(unit.id, default_year(ctx.engine.today()), create=False)  # type: ignore[arg-type]
 
 
-def open_unit(ctx: "Ctx", arg: str) -> None:
+def open_unit(ctx: Ctx, arg: str) -> None:
     """A unit's report, read-only: status, progress, the checker's findings, open comments."""
     unit = _unit(ctx, arg)
     if unit is None:
         return
     record = _this_year(ctx, unit)
-    ctx.conv.prompt_token = ctx.engine.new_token()
+    ctx.new_buttons()
     buttons = []
     if access(ctx.store, ctx.user, unit).role == "coordinator":  # may invite both roles (bot/access.py)
         buttons.append([ctx.button("邀请填报人", f"cinv:{unit.id}:clerk"), ctx.button("邀请审核人", f"cinv:{unit.id}:reviewer")])
     if record is None:
         ctx.say(f"#{unit.id} {unit.name}：{default_year(ctx.engine.today())}年度报告还没有开始（{len(ctx.store.members(unit.id))}人已加入）。", buttons)  # type: ignore[arg-type]
         return
-    from bot.interview.engine import findings_text
-    from bot.interview.review import STATUS_TEXT
-
     report = ctx.store.load_report(record.id)  # type: ignore[arg-type]
     findings = validate(report, ctx.store.previous_report(record))
     errors = [f for f in findings if f.level == "error"]
@@ -242,9 +204,7 @@ def open_unit(ctx: "Ctx", arg: str) -> None:
     ctx.say("\n".join(lines), buttons)
 
 
-def view_unit(ctx: "Ctx", arg: str) -> None:
-    from bot.interview.engine import preview
-
+def view_unit(ctx: Ctx, arg: str) -> None:
     unit = _unit(ctx, arg)
     if unit is None:
         return
@@ -252,7 +212,7 @@ def view_unit(ctx: "Ctx", arg: str) -> None:
     ctx.say(preview(ctx.store.load_report(record.id)) if record else "该单位还没有报告。")  # type: ignore[arg-type]
 
 
-def docx_of_unit(ctx: "Ctx", arg: str) -> None:
+def docx_of_unit(ctx: Ctx, arg: str) -> None:
     """The stored final document if there is one; otherwise a draft rendered now (marked 草稿)."""
     unit = _unit(ctx, arg)
     if unit is None:
@@ -272,23 +232,17 @@ def docx_of_unit(ctx: "Ctx", arg: str) -> None:
     ctx.say("草稿（未定稿，仅供查看）：", document=(f"{report.title()}（草稿）.docx", ctx.engine.render_docx(report, "草稿")))
 
 
-def history_of_unit(ctx: "Ctx", arg: str) -> None:
-    from bot.interview.people import cmd_history
-
+def history_of_unit(ctx: Ctx, arg: str) -> None:
     cmd_history(ctx, arg)
 
 
-def members_of_unit(ctx: "Ctx", arg: str) -> None:
-    from bot.interview.people import cmd_members
-
+def members_of_unit(ctx: Ctx, arg: str) -> None:
     unit = _unit(ctx, arg)
     if unit is not None:
         cmd_members(ctx, unit.id)
 
 
-def invite_for_unit(ctx: "Ctx", arg: str) -> None:
-    from bot.interview.people import invite_to
-
+def invite_for_unit(ctx: Ctx, arg: str) -> None:
     unit_arg, _, role = arg.partition(":")
     if role not in ("clerk", "reviewer"):
         ctx.refused_button(arg)
@@ -296,16 +250,3 @@ def invite_for_unit(ctx: "Ctx", arg: str) -> None:
     unit = _unit(ctx, unit_arg)
     if unit is not None:
         invite_to(ctx, unit, role)
-
-
-def county_for_deadline(ctx: "Ctx", name: str) -> County | str | None:
-    """The county a '/deadline 县名 日期' names, if this person may set its date: a coordinator of it, or an
-    operator (who may also name a county known only from lone units' answers: returned as the name)."""
-    mine = [c for c in ctx.store.coordinated_counties(ctx.user) if c.name == name]
-    if mine:
-        return mine[0]
-    if is_operator(ctx):
-        named = ctx.store.counties_named(name)
-        return named[0] if len(named) == 1 else name
-    ctx.store.refuse(ctx.user, "deadline", f"county:{name[:40]}", "not a coordinator of this county")
-    return None

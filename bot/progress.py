@@ -1,7 +1,6 @@
-"""How far a report has come: the year being reported and which interview parts are complete.
+"""How far a report has come: the year being reported, which interview parts are complete, its status.
 
-Apart from the engine so that the steps, the reminders and the county overview can use it without
-importing the engine (which imports them).
+Below the interview, the workplace, the reminders and the county overview, which all need it.
 """
 
 from __future__ import annotations
@@ -10,7 +9,9 @@ from datetime import date
 from typing import Any
 
 from bot.formatdef import FormatDef
-from bot.interview.script import Script
+from bot.interviewdef import Script
+
+STATUS_TEXT = {"draft": "填报中", "review": "待审核", "final": "已定稿"}
 
 
 def default_year(today: date) -> int:
@@ -30,3 +31,8 @@ def parts_done_from(answers: dict[str, Any], fmt: FormatDef, script: Script) -> 
     if answers.get("meta.docx_at"):
         done.add("finish")
     return done
+
+
+def is_content(key: str) -> bool:
+    """Keys that change the report itself (not the interview's bookkeeping or the facts behind drafts)."""
+    return not key.startswith(("meta.", "fact.")) or key == "meta.profile"

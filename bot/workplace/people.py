@@ -8,16 +8,18 @@ names a member, an invite or a unit is checked against the presser's role when p
 from __future__ import annotations
 
 import json
-from datetime import timezone
-from typing import TYPE_CHECKING, Any
+from datetime import UTC
+from itertools import groupby
+from typing import Any
 
 from bot.access import ROLE_NAMES, access, entity_id
-from bot.interview.progress import default_year
-from bot.interview.review import home as review_home
-from storage.models import Invite, Unit
-
-if TYPE_CHECKING:
-    from bot.interview.engine import Ctx
+from bot.interview.context import Ctx
+from bot.interview.moves import Move, again, goto, resume
+from bot.interview.state import ConvState
+from bot.progress import STATUS_TEXT, default_year, is_content
+from bot.workplace.counties import current_county
+from bot.workplace.review import home as review_home
+from storage.models import Invite, Member, Unit
 
 INVITE_ROLES = {"填报人": "clerk", "clerk": "clerk", "审核": "reviewer", "审核人": "reviewer", "reviewer": "reviewer",
                 "负责人": "owner", "owner": "owner", "协调人": "coordinator", "coordinator": "coordinator"}
@@ -26,37 +28,35 @@ INVITE_ROLES = {"填报人": "clerk", "clerk": "clerk", "审核": "reviewer", "�
 # ---- joining --------------------------------------------------------------------------------------
 
 
-def join(ctx: "Ctx", token: str) -> bool:
-    """/start TOKEN. False when the token was no good (the caller goes on as with a plain /start)."""
+def join(ctx: Ctx, token: str) -> Move | None:
+    """/start TOKEN. None when the token was no good (the caller goes on as with a plain /start)."""
     invite, reason = ctx.store.redeem_invite(token.strip(), ctx.user)
     if invite is None:
         ctx.store.refuse(ctx.user, "join", "invite", reason)
         ctx.say(reason)
-        return False
+        return None
     if invite.county_id is not None:
         county = ctx.store.county(invite.county_id)
-        ctx.state["county"] = invite.county_id
-        from bot.interview.coordinate import HELP as COORDINATOR_HELP
-
-        ctx.say(f"您已成为{county.name if county else ''}的协调人（县政务公开办）。\n{COORDINATOR_HELP}")
-        return True
+        ctx.state.county = invite.county_id
+        ctx.say(f"您已成为{county.name if county else ''}的协调人（县政务公开办）。\n{ctx.engine.help_for('coordinator')}")
+        return Move()
     unit = ctx.store.unit(invite.unit_id)  # type: ignore[arg-type]
     assert unit is not None
     role = ctx.store.role(ctx.user, unit.id)  # type: ignore[arg-type]  # may be stronger than the invite's
     switch_to(ctx, unit)
     if role == "reviewer":
         review_home(ctx, preface=f"您已加入“{unit.name}”，担任审核人。报告提交审核后会通知您。")
-    elif ctx.conv.step:
-        ctx.engine.prompt(ctx, f"您已加入“{unit.name}”（{ROLE_NAMES.get(role or '', '')}），继续填写：")
-    else:
-        record = ctx.record
-        ctx.engine.ask(ctx, ctx.script.first_step("table2").id, f"您已加入“{unit.name}”（{ROLE_NAMES.get(role or '', '')}），一起填写{record.year if record else ''}年度报告。")
-    return True
+        return Move()
+    if ctx.conv.step:
+        return again(f"您已加入“{unit.name}”（{ROLE_NAMES.get(role or '', '')}），继续填写：")
+    record = ctx.record
+    joined = f"您已加入“{unit.name}”（{ROLE_NAMES.get(role or '', '')}），"
+    return goto(ctx.script.first_step("table2").id, f"{joined}一起填写{record.year if record else ''}年度报告。")
 
 
-def _remember_place(ctx: "Ctx") -> dict[str, Any]:
+def _remember_place(ctx: Ctx) -> dict[str, str]:
     """Keep the question the conversation's report stands at, for coming back to it; the places kept."""
-    positions: dict[str, Any] = ctx.state.setdefault("positions", {})
+    positions = ctx.state.positions
     if ctx.conv.report_id and ctx.conv.step:
         positions[str(ctx.conv.report_id)] = ctx.conv.step
     while len(positions) > 20:
@@ -64,7 +64,7 @@ def _remember_place(ctx: "Ctx") -> dict[str, Any]:
     return positions
 
 
-def switch_to(ctx: "Ctx", unit: Unit) -> None:
+def switch_to(ctx: Ctx, unit: Unit) -> None:
     """Make this unit's current report the one in the conversation, keeping each report's place."""
     positions = _remember_place(ctx)
     record = ctx.store.report_for(unit.id, default_year(ctx.engine.today()))  # type: ignore[arg-type]
@@ -72,22 +72,20 @@ def switch_to(ctx: "Ctx", unit: Unit) -> None:
     ctx.conv.report_id = record.id
     ctx.reset_answers()
     ctx.conv.step = positions.pop(str(record.id), "")
-    ctx.state["sub"] = {}
-    ctx.state["history"] = []
+    ctx.state.sub = None
+    ctx.state.history = []
 
 
 # ---- inviting -------------------------------------------------------------------------------------
 
 
-def cmd_invite(ctx: "Ctx", args: str) -> None:
+def cmd_invite(ctx: Ctx, args: str) -> None:
     """/invite [填报人|审核人|负责人|协调人]: a link for the current unit (or, 协调人, the current county)."""
     role = INVITE_ROLES.get(args.strip() or "填报人")
     if role is None:
         ctx.say("用法：/invite 填报人、/invite 审核人 或 /invite 负责人（协调人可用 /invite 协调人）。")
         return
     if role == "coordinator":
-        from bot.interview.coordinate import current_county
-
         county = current_county(ctx)
         if county is None:
             return
@@ -101,7 +99,7 @@ def cmd_invite(ctx: "Ctx", args: str) -> None:
     invite_to(ctx, ctx.store.unit(record.unit_id), role)
 
 
-def invite_to(ctx: "Ctx", unit: Unit | None, role: str) -> None:
+def invite_to(ctx: Ctx, unit: Unit | None, role: str) -> None:
     if not ctx.allowed(unit, f"invite:{role}"):
         return
     assert unit is not None
@@ -109,7 +107,7 @@ def invite_to(ctx: "Ctx", unit: Unit | None, role: str) -> None:
     ctx.say(_invite_text(ctx, invite, f"“{unit.name}”的{ROLE_NAMES[role]}"))
 
 
-def _invite_text(ctx: "Ctx", invite: Invite, what: str) -> str:
+def _invite_text(ctx: Ctx, invite: Invite, what: str) -> str:
     return (
         f"请把下面的链接发给{what}，7天内有效，只能使用一次：\n{ctx.engine.invite_link(invite.token)}\n"
         "对方点开链接（或在对话中发送上面的 /start 命令）即可加入。发送 /members 可查看和撤销未使用的邀请。"
@@ -119,7 +117,7 @@ def _invite_text(ctx: "Ctx", invite: Invite, what: str) -> str:
 # ---- members --------------------------------------------------------------------------------------
 
 
-def cmd_members(ctx: "Ctx", unit_id: int | None = None) -> None:
+def cmd_members(ctx: Ctx, unit_id: int | None = None) -> None:
     """The unit's members and open invites; a manager gets buttons to change roles, remove and revoke."""
     record = ctx.record
     unit = ctx.store.unit(unit_id) if unit_id else (ctx.store.unit(record.unit_id) if record else None)
@@ -129,7 +127,7 @@ def cmd_members(ctx: "Ctx", unit_id: int | None = None) -> None:
     if not ctx.allowed(unit, "read"):
         return
     manager = access(ctx.store, ctx.user, unit).may("manage")
-    ctx.conv.prompt_token = ctx.engine.new_token()
+    ctx.new_buttons()
     lines = [f"“{unit.name}”的成员："]
     buttons = []
     for member, user in ctx.store.members(unit.id):  # type: ignore[arg-type]
@@ -143,7 +141,7 @@ def cmd_members(ctx: "Ctx", unit_id: int | None = None) -> None:
     if invites:
         lines.append("未使用的邀请：")
         for invite in invites:
-            expires = invite.expires_at.replace(tzinfo=invite.expires_at.tzinfo or timezone.utc).astimezone(ctx.engine.zone)
+            expires = invite.expires_at.replace(tzinfo=invite.expires_at.tzinfo or UTC).astimezone(ctx.engine.zone)
             lines.append(f"· {ROLE_NAMES.get(invite.role, invite.role)}，{expires:%m-%d %H:%M}前有效")
             if manager:
                 buttons.append([ctx.button(f"撤销{ROLE_NAMES.get(invite.role, '')}邀请（{expires:%m-%d %H:%M}）", f"revoke:{invite.token[:12]}")])
@@ -151,26 +149,24 @@ def cmd_members(ctx: "Ctx", unit_id: int | None = None) -> None:
     ctx.say("\n".join(lines), buttons)
 
 
-def _member_for_manager(ctx: "Ctx", arg: str):  # type: ignore[no-untyped-def]
-    from storage.models import Member
-
+def _member_for_manager(ctx: Ctx, arg: str) -> tuple[Member | None, Unit | None]:
     member_id = entity_id(arg)
-    member = ctx.store.session.get(Member, member_id) if member_id else None
+    member = ctx.store.member_by_id(member_id) if member_id else None
     unit = ctx.store.unit(member.unit_id) if member else None
-    if not ctx.allowed(unit, "manage"):
+    if not ctx.allowed(unit, "manage") or member is None or unit is None:
         return None, None
     return member, unit
 
 
-def _owners(ctx: "Ctx", unit_id: int) -> int:
+def _owners(ctx: Ctx, unit_id: int) -> int:
     return sum(1 for m, _ in ctx.store.members(unit_id) if m.role == "owner")
 
 
-def remove_member(ctx: "Ctx", arg: str) -> None:
+def remove_member(ctx: Ctx, arg: str) -> None:
     member, unit = _member_for_manager(ctx, arg)
-    if member is None:
+    if member is None or unit is None:
         return
-    if member.role == "owner" and _owners(ctx, unit.id) <= 1:
+    if member.role == "owner" and _owners(ctx, unit.id) <= 1:  # type: ignore[arg-type]
         ctx.say("不能移出唯一的负责人。请先把其他成员设为负责人。")
         return
     ctx.store.remove_member(member)
@@ -179,9 +175,9 @@ def remove_member(ctx: "Ctx", arg: str) -> None:
     cmd_members(ctx, unit.id)
 
 
-def make_owner(ctx: "Ctx", arg: str) -> None:
+def make_owner(ctx: Ctx, arg: str) -> None:
     member, unit = _member_for_manager(ctx, arg)
-    if member is None:
+    if member is None or unit is None:
         return
     old = member.role
     member.role = "owner"
@@ -191,10 +187,8 @@ def make_owner(ctx: "Ctx", arg: str) -> None:
     cmd_members(ctx, unit.id)
 
 
-def revoke(ctx: "Ctx", arg: str) -> None:
-    from sqlmodel import select
-
-    invite = ctx.store.session.exec(select(Invite).where(Invite.token.startswith(arg))).first() if len(arg) == 12 else None  # type: ignore[attr-defined]
+def revoke(ctx: Ctx, arg: str) -> None:
+    invite = ctx.store.invite_by_prefix(arg) if len(arg) == 12 else None
     unit = ctx.store.unit(invite.unit_id) if invite and invite.unit_id else None
     if not ctx.allowed(unit, "manage"):
         return
@@ -204,13 +198,13 @@ def revoke(ctx: "Ctx", arg: str) -> None:
     ctx.say("已撤销该邀请，链接不能再使用。")
 
 
-def _log_member(ctx: "Ctx", unit: Unit, key: str, old: Any, new: Any) -> None:
+def _log_member(ctx: Ctx, unit: Unit, key: str, old: Any, new: Any) -> None:
     """Membership changes go into the unit's current report's audit log."""
     record = ctx.store.report_for(unit.id, default_year(ctx.engine.today()))  # type: ignore[arg-type]
     ctx.store.log_change(record.id, ctx.user, key, old, new, "member")  # type: ignore[arg-type, union-attr]
 
 
-def cmd_leave(ctx: "Ctx", args: str) -> None:
+def cmd_leave(ctx: Ctx, args: str) -> None:
     """/leave: leave the current unit; the last owner cannot leave it ownerless."""
     record = ctx.record
     member = ctx.store.member(ctx.user, record.unit_id) if record else None
@@ -233,7 +227,7 @@ def cmd_leave(ctx: "Ctx", args: str) -> None:
     ctx.store.remove_member(member)
     ctx.conv.report_id = None
     ctx.conv.step = ""
-    ctx.state = {k: v for k, v in ctx.state.items() if k in ("positions", "county")}
+    ctx.state = ConvState(positions=ctx.state.positions, county=ctx.state.county)
     ctx.reset_answers()
     ctx.say(f"已退出“{unit.name}”。发送 /units 查看您所在的其他单位。")
 
@@ -241,8 +235,8 @@ def cmd_leave(ctx: "Ctx", args: str) -> None:
 # ---- several units --------------------------------------------------------------------------------
 
 
-def cmd_units(ctx: "Ctx") -> None:
-    ctx.conv.prompt_token = ctx.engine.new_token()
+def cmd_units(ctx: Ctx) -> None:
+    ctx.new_buttons()
     rows = []
     lines = ["您所在的单位："]
     for member, unit in ctx.store.memberships(ctx.user):
@@ -258,26 +252,26 @@ def cmd_units(ctx: "Ctx") -> None:
     ctx.say("\n".join(lines), rows)
 
 
-def switch(ctx: "Ctx", arg: str) -> None:
+def switch(ctx: Ctx, arg: str) -> Move | None:
     unit_id = entity_id(arg)
     unit = ctx.store.unit(unit_id) if unit_id else None
     if unit is None or ctx.store.role(ctx.user, unit.id) is None:  # type: ignore[arg-type]
         ctx.store.refuse(ctx.user, "switch", f"unit:{arg[:20]}", "not a member")
         ctx.say("您不是该单位的成员。")
-        return
+        return None
     switch_to(ctx, unit)
     if ctx.store.role(ctx.user, unit.id) == "reviewer":  # type: ignore[arg-type]
         review_home(ctx, preface=f"已切换到“{unit.name}”。")
-    else:
-        ctx.engine.resume(ctx, f"已切换到“{unit.name}”：")
+        return None
+    return resume(f"已切换到“{unit.name}”：")
 
 
-def cmd_newunit(ctx: "Ctx") -> None:
+def cmd_newunit(ctx: Ctx) -> Move:
     _remember_place(ctx)
     ctx.conv.report_id = None
     ctx.conv.step = ""
     ctx.reset_answers()
-    ctx.engine.ask(ctx, ctx.script.steps[0].id, "新建一个单位。已有单位的进度都已保存，发送 /units 可切换回去。")
+    return goto(ctx.script.steps[0].id, "新建一个单位。已有单位的进度都已保存，发送 /units 可切换回去。")
 
 
 # ---- history --------------------------------------------------------------------------------------
@@ -294,7 +288,7 @@ def _value(v: str | None) -> str:
     return str(value)
 
 
-def key_label(ctx: "Ctx", key: str) -> str:
+def key_label(ctx: Ctx, key: str) -> str:
     if key in {c.path for c in ctx.fmt.cells()}:
         return ctx.fmt.cell(key).name
     names = {"status": "报告状态", "unit.name": "单位名称", "unit.level": "单位层级", "meta.profile": "第六部分格式",
@@ -310,15 +304,9 @@ ACTION_NAMES = {"answer": "填写", "upload": "上传文件填入", "docx": "生
                 "return": "退回修改", "reopen": "定稿后修改", "withdraw": "审核中修改", "final": "直接定稿", "member": "成员变动"}
 
 
-def history_text(ctx: "Ctx", report_id: int, limit: int = 30) -> str:
+def history_text(ctx: Ctx, report_id: int, limit: int = 30) -> str:
     """Recent changes, newest first; a bulk change (an upload, an all-zero table) as one line."""
-    from itertools import groupby
-
-    from bot.interview.review import STATUS_TEXT
-
     record = ctx.store.report_record(report_id)
-    from bot.interview.review import is_content
-
     rows = [r for r in ctx.store.history(report_id, 500) if r.key == "status" or r.key.startswith("member.") or is_content(r.key)]
     if record is None or not rows:
         return "还没有修改记录。"
@@ -330,7 +318,7 @@ def history_text(ctx: "Ctx", report_id: int, limit: int = 30) -> str:
         if user_id not in names:
             user = ctx.store.get_user(user_id) if user_id else None
             names[user_id] = (user.display_name if user else "") or "系统"
-        when = at.replace(tzinfo=at.tzinfo or timezone.utc).astimezone(ctx.engine.zone).strftime("%m-%d %H:%M")
+        when = at.replace(tzinfo=at.tzinfo or UTC).astimezone(ctx.engine.zone).strftime("%m-%d %H:%M")
         items = list(group)
         head = f"{when} {names[user_id]}"
         if len(items) > 3:
@@ -348,7 +336,7 @@ def history_text(ctx: "Ctx", report_id: int, limit: int = 30) -> str:
     return "\n".join([f"最近的修改记录（新的在前，共{len(lines)}条）："] + lines[:limit])
 
 
-def cmd_history(ctx: "Ctx", args: str) -> None:
+def cmd_history(ctx: Ctx, args: str) -> None:
     """/history: the current unit's recent changes; a coordinator: /history 编号 for a unit of the county."""
     unit_id = entity_id(args)
     if unit_id is None:

@@ -8,19 +8,17 @@ reviewer's right to that report is looked up again when it is pressed.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from bot.access import access
 from bot.formatdef import FormatDef, strip_ordinal
-from bot.interview.progress import parts_done_from
-from bot.interview.script import Script, Step
+from bot.interview.context import Ctx
+from bot.interview.show import findings_text
+from bot.interview.state import CommentWait
+from bot.interviewdef import Script, Step
+from bot.progress import STATUS_TEXT, parts_done_from
+from bot.report import Report
 from bot.validate import UNFINISHED, validate
 from storage.models import Comment, ReportRecord, User
 
-if TYPE_CHECKING:
-    from bot.interview.engine import Ctx
-
-STATUS_TEXT = {"draft": "填报中", "review": "待审核", "final": "已定稿"}
 MAX_COMMENT = 1000
 
 
@@ -90,34 +88,34 @@ def applies_to_step(comment: Comment, step: Step, first_of_part: bool) -> bool:
     return any(p == target or p.startswith(target + ".") or target.startswith(p + ".") for p in step_paths(step))
 
 
-def open_comments(ctx: "Ctx", record: ReportRecord | None) -> list[Comment]:
+def open_comments(ctx: Ctx, record: ReportRecord | None) -> list[Comment]:
     """The report's unanswered comments; read only when its row counts some (most reports have none)."""
     if record is None or not record.open_comments:
         return []
     return ctx.store.comments(record.id)  # type: ignore[arg-type]
 
 
-def comments_for_step(ctx: "Ctx", step: Step) -> list[Comment]:
+def comments_for_step(ctx: Ctx, step: Step) -> list[Comment]:
     first = ctx.script.first_step(step.part).id == step.id
     return [c for c in open_comments(ctx, ctx.record) if applies_to_step(c, step, first)]
 
 
-def comment_lines(ctx: "Ctx", comments: list[Comment]) -> list[str]:
+def comment_lines(ctx: Ctx, comments: list[Comment]) -> list[str]:
     return [f"💬 审核意见（{target_label(ctx.fmt, ctx.script, c.target)}）：{c.text}" for c in comments]
 
 
 # ---- the clerk's side ----------------------------------------------------------------------------
 
 
-def reviewers(ctx: "Ctx", unit_id: int) -> list[User]:
+def reviewers(ctx: Ctx, unit_id: int) -> list[User]:
     return [u for m, u in ctx.store.members(unit_id) if m.role == "reviewer"]
 
 
-def fillers(ctx: "Ctx", unit_id: int) -> list[User]:
+def fillers(ctx: Ctx, unit_id: int) -> list[User]:
     return [u for m, u in ctx.store.members(unit_id) if m.role in ("owner", "clerk")]
 
 
-def submit(ctx: "Ctx") -> None:
+def submit(ctx: Ctx) -> None:
     """提交审核: only a report without errors; without a reviewer, the owner may finalise it directly."""
     record = ctx.record
     if record is None:
@@ -132,13 +130,11 @@ def submit(ctx: "Ctx") -> None:
     report = ctx.report()
     errors = [f for f in validate(report, ctx.previous()) if f.level == "error"]
     if errors:
-        from bot.interview.engine import findings_text
-
         ctx.say(findings_text("还有以下错误，改正后才能提交审核：", errors, limit=15))
         return
     people = reviewers(ctx, record.unit_id)
     if not people:
-        ctx.conv.prompt_token = ctx.engine.new_token()
+        ctx.new_buttons()
         buttons = [[ctx.button("不经审核直接定稿", "final")]] if ctx.role() == "owner" else []
         ctx.say(
             "本单位还没有审核人。请发送 /invite 审核人 生成邀请链接，发给负责审核的领导。"
@@ -160,7 +156,7 @@ def submit(ctx: "Ctx") -> None:
     ctx.say(f"已提交审核，已通知审核人（{'、'.join(u.display_name or '审核人' for u in people)}）。审核期间如再修改，需要重新提交。")
 
 
-def finalize_directly(ctx: "Ctx") -> None:
+def finalize_directly(ctx: Ctx) -> None:
     """The owner of a unit without reviewers finalises their own report (logged as such)."""
     record = ctx.record
     if record is None or ctx.role() != "owner" or reviewers(ctx, record.unit_id):
@@ -178,7 +174,7 @@ def finalize_directly(ctx: "Ctx") -> None:
     ctx.say(f"“{report.title()}”已定稿（未经审核）。如需修改，修改后会回到草稿状态，需重新定稿。")
 
 
-def _store_final(ctx: "Ctx", record: ReportRecord, report) -> bytes | None:  # type: ignore[no-untyped-def]
+def _store_final(ctx: Ctx, record: ReportRecord, report: Report) -> bytes | None:
     ctx.store.resolve_comments(record.id)  # type: ignore[arg-type]
     if ctx.engine.render_docx is None:
         return None
@@ -190,7 +186,7 @@ def _store_final(ctx: "Ctx", record: ReportRecord, report) -> bytes | None:  # t
 # ---- the reviewer's side -------------------------------------------------------------------------
 
 
-def home(ctx: "Ctx", report_id: int | None = None, preface: str = "") -> None:
+def home(ctx: Ctx, report_id: int | None = None, preface: str = "") -> None:
     """What a reviewer sees: the report's state, its check, and what they can do with it."""
     report_id = report_id or ctx.conv.report_id
     record = ctx.record_of(report_id) if report_id else None
@@ -215,7 +211,7 @@ def home(ctx: "Ctx", report_id: int | None = None, preface: str = "") -> None:
     if remarks:
         lines.append(f"已有{len(remarks)}条意见：")
         lines += comment_lines(ctx, remarks)
-    ctx.conv.prompt_token = ctx.engine.new_token()
+    ctx.new_buttons()
     rid = record.id
     buttons = [[ctx.button("查看表格", f"rview:{rid}"), ctx.button("下载Word", f"rdocx:{rid}")]]
     if access(ctx.store, ctx.user, unit).may("review"):
@@ -228,7 +224,7 @@ def home(ctx: "Ctx", report_id: int | None = None, preface: str = "") -> None:
     ctx.say("\n".join(lines), buttons)
 
 
-def _reviewable(ctx: "Ctx", report_id: int) -> ReportRecord | None:
+def _reviewable(ctx: Ctx, report_id: int) -> ReportRecord | None:
     record = ctx.record_of(report_id)
     unit = ctx.store.unit(record.unit_id) if record else None
     if not ctx.allowed(unit, "review"):
@@ -236,7 +232,7 @@ def _reviewable(ctx: "Ctx", report_id: int) -> ReportRecord | None:
     return record
 
 
-def approve(ctx: "Ctx", report_id: int) -> None:
+def approve(ctx: Ctx, report_id: int) -> None:
     record = _reviewable(ctx, report_id)
     if record is None:
         return
@@ -253,7 +249,7 @@ def approve(ctx: "Ctx", report_id: int) -> None:
     )
 
 
-def return_for_changes(ctx: "Ctx", report_id: int) -> None:
+def return_for_changes(ctx: Ctx, report_id: int) -> None:
     record = _reviewable(ctx, report_id)
     if record is None:
         return
@@ -272,11 +268,11 @@ def return_for_changes(ctx: "Ctx", report_id: int) -> None:
     ctx.say(f"已退回修改，已通知填报人（{len(comments)}条意见）。")
 
 
-def start_comment(ctx: "Ctx", report_id: int) -> None:
+def start_comment(ctx: Ctx, report_id: int) -> None:
     """Choose the part the remark is about; a table's remark may then name a row and column."""
     if _reviewable(ctx, report_id) is None:
         return
-    ctx.conv.prompt_token = ctx.engine.new_token()
+    ctx.new_buttons()
     rows = [
         [ctx.button(p.title, f"cpart:{report_id}:{p.key}") for p in ctx.script.parts[i : i + 2] if p.key != "finish"]
         for i in range(0, len(ctx.script.parts), 2)
@@ -284,7 +280,7 @@ def start_comment(ctx: "Ctx", report_id: int) -> None:
     ctx.say("意见针对哪一部分？", [r for r in rows if r])
 
 
-def choose_part(ctx: "Ctx", arg: str) -> None:
+def choose_part(ctx: Ctx, arg: str) -> None:
     report_id, _, part = arg.partition(":")
     if not report_id.isdigit() or part not in {p.key for p in ctx.script.parts}:
         ctx.store.refuse(ctx.user, "cpart", arg[:60], "malformed button")
@@ -292,45 +288,27 @@ def choose_part(ctx: "Ctx", arg: str) -> None:
         return
     if _reviewable(ctx, int(report_id)) is None:
         return
-    ctx.state["await"] = {"kind": "comment", "report": int(report_id), "part": part}
+    ctx.state.comment = CommentWait(report=int(report_id), part=part)
     hint = "如针对表格中的某一格，请以行名和列名开头，例如：予以公开 自然人 应为3件" if part.startswith("table") else ""
     ctx.say(f"请输入对“{ctx.script.part(part).title}”的意见。{hint}（发送 /cancel 取消）")
 
 
-def on_comment_text(ctx: "Ctx", text: str) -> None:
-    waiting = ctx.state.pop("await")
-    record = _reviewable(ctx, waiting["report"])
+def on_comment_text(ctx: Ctx, text: str) -> None:
+    waiting = ctx.state.comment
+    assert waiting is not None
+    ctx.state.comment = None
+    record = _reviewable(ctx, waiting.report)
     if record is None:
         return
     text = text.strip()
     if not text:
-        ctx.state["await"] = waiting
+        ctx.state.comment = waiting
         ctx.say("意见不能为空，请输入意见内容。")
         return
     if len(text) > MAX_COMMENT:
-        ctx.state["await"] = waiting
+        ctx.state.comment = waiting
         ctx.say(f"意见太长（{len(text)}字），请精简到{MAX_COMMENT}字以内。")
         return
-    target, remark = locate(ctx.fmt, waiting["part"], text)
+    target, remark = locate(ctx.fmt, waiting.part, text)
     ctx.store.add_comment(record.id, target, remark, ctx.user)  # type: ignore[arg-type]
     home(ctx, record.id, f"已添加意见（{target_label(ctx.fmt, ctx.script, target)}）：{remark}")
-
-
-# ---- changes after submission --------------------------------------------------------------------
-
-
-def is_content(key: str) -> bool:
-    """Keys that change the report itself (not the interview's bookkeeping or the facts behind drafts)."""
-    return not key.startswith(("meta.", "fact.")) or key == "meta.profile"
-
-
-def reopen_if_changed(ctx: "Ctx", record: ReportRecord, changed: list[str]) -> None:
-    """A change to a submitted or final report puts it back to draft: logged, and the clerk is told."""
-    if record.status == "draft" or not any(is_content(k) for k in changed):
-        return
-    was = record.status
-    if ctx.store.transition(record, (was,), "draft", ctx.user, "reopen" if was == "final" else "withdraw"):
-        if was == "final":
-            ctx.say("（注意：报告原已定稿，这次修改使它回到了草稿状态，改完后请重新提交审核。）")
-        else:
-            ctx.say("（注意：报告正在审核中，这次修改撤回了提交，改完后请重新提交审核：/submit）")

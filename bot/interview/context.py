@@ -1,0 +1,192 @@
+"""The context of one input: the transaction, the person, their conversation, lazy report data, and the
+helpers every flow uses (say, buttons, save, the person's rights). Steps, commands and the workplace
+all work through it; none of them moves the conversation (they return a Move to the engine).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Protocol, TypeVar
+from zoneinfo import ZoneInfo
+
+from bot.access import PERMISSIONS, REFUSED, check, entity_id, role_for
+from bot.formatdef import FormatDef
+from bot.interview.state import ConvState, Sub
+from bot.interview.types import Button, Outcome, Reply
+from bot.interviewdef import Script, Step
+from bot.progress import is_content
+from bot.report import Report
+from storage.models import Conversation, ReportRecord, Unit, User
+from storage.repository import Store
+
+S = TypeVar("S", bound=Sub)
+
+
+class Host(Protocol):
+    """What the flows need of the engine that runs them."""
+
+    fmt: FormatDef
+    script: Script
+    render_docx: Callable[[Report, str], bytes] | None
+    invite_link: Callable[[str], str]
+    admin_ids: frozenset[str]
+
+    def today(self) -> date: ...
+
+    @property
+    def zone(self) -> ZoneInfo: ...
+
+    def new_token(self) -> str: ...
+
+    def help_for(self, role: str) -> str: ...
+
+
+@dataclass
+class Ctx:
+    """Everything one input needs: the transaction, the person, their conversation, and lazy report data."""
+
+    engine: Host
+    store: Store
+    user: User
+    conv: Conversation
+    state: ConvState
+    outcome: Outcome = field(default_factory=Outcome)
+    _answers: dict[str, Any] | None = None
+    _pending: dict[tuple[int, str], tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=dict)
+    # Rows read during this input, held so that the session (whose identity map holds them weakly)
+    # does not read them again; the role is looked up once per report.
+    _rows: dict[tuple[type, int], Any] = field(default_factory=dict)
+    _roles: dict[int, str | None] = field(default_factory=dict)
+
+    @property
+    def script(self) -> Script:
+        return self.engine.script
+
+    @property
+    def fmt(self) -> FormatDef:
+        return self.engine.fmt
+
+    @property
+    def record(self) -> ReportRecord | None:
+        return self.record_of(self.conv.report_id) if self.conv.report_id else None
+
+    def record_of(self, report_id: int) -> ReportRecord | None:
+        key = (ReportRecord, report_id)
+        if key not in self._rows:
+            self._rows[key] = self.store.report_record(report_id)
+        return self._rows[key]
+
+    def step(self) -> Step | None:
+        """The question the conversation stands at."""
+        return self.script.step(self.conv.step) if self.conv.step else None
+
+    def sub(self, kind: type[S]) -> S:
+        """The current step's sub-flow state of this type (a fresh one if it holds another)."""
+        if not isinstance(self.state.sub, kind):
+            self.state.sub = kind()
+        return self.state.sub
+
+    def answers(self) -> dict[str, Any]:
+        if self._answers is None:
+            self._answers = self.store.answers(self.conv.report_id) if self.conv.report_id else {}
+        return self._answers
+
+    def report(self) -> Report:
+        assert self.conv.report_id
+        return self.store.load_report(self.conv.report_id, self.answers())
+
+    def previous(self) -> Report | None:
+        record = self.record
+        return self.store.previous_report(record) if record else None
+
+    def save(self, values: dict[str, Any], action: str = "answer") -> None:
+        """Record answers; they are written together when the input has been handled (`flush`)."""
+        assert self.conv.report_id
+        answers = self.answers()
+        key = (self.conv.report_id, action)
+        if key not in self._pending:
+            self._pending[key] = ({}, dict(answers))
+        self._pending[key][0].update(values)
+        answers.update(values)
+
+    def flush(self) -> None:
+        """Write the recorded answers: one bulk statement per report and kind of change. A change to a
+        submitted or final report puts it back to draft (logged)."""
+        changed: dict[int, list[str]] = {}
+        for (report_id, action), (values, before) in self._pending.items():
+            changed.setdefault(report_id, []).extend(self.store.set_answers(report_id, values, self.user, action, current=before))
+        self._pending.clear()
+        for report_id, keys in changed.items():
+            record = self.record_of(report_id)
+            if record is not None and keys:
+                self._reopen_if_changed(record, keys)
+
+    def _reopen_if_changed(self, record: ReportRecord, changed: list[str]) -> None:
+        """A change to a submitted or final report puts it back to draft: logged, and the clerk is told."""
+        if record.status == "draft" or not any(is_content(k) for k in changed):
+            return
+        was = record.status
+        if self.store.transition(record, (was,), "draft", self.user, "reopen" if was == "final" else "withdraw"):
+            if was == "final":
+                self.say("（注意：报告原已定稿，这次修改使它回到了草稿状态，改完后请重新提交审核。）")
+            else:
+                self.say("（注意：报告正在审核中，这次修改撤回了提交，改完后请重新提交审核：/submit）")
+
+    def say(self, text: str, buttons: list[list[Button]] | None = None, document: tuple[str, bytes] | None = None) -> None:
+        self.outcome.replies.append(Reply(text=text, buttons=buttons or [], document=document))
+
+    def button(self, label: str, action: str) -> Button:
+        return Button(label, f"{self.conv.prompt_token}:{action}")
+
+    def new_buttons(self) -> None:
+        """A new prompt token: the buttons of older prompts stop working."""
+        self.conv.prompt_token = self.engine.new_token()
+
+    def reset_answers(self) -> None:
+        self._answers = None
+
+    def unit(self) -> Unit | None:
+        record = self.record
+        if record is None:
+            return None
+        key = (Unit, record.unit_id)
+        if key not in self._rows:
+            self._rows[key] = self.store.unit(record.unit_id)
+        return self._rows[key]
+
+    def role(self) -> str | None:
+        """The person's role for the report in the conversation (looked up once per input)."""
+        report_id = self.conv.report_id or 0
+        if report_id not in self._roles:
+            record = self.record
+            self._roles[report_id] = role_for(self.store, self.user, record.unit_id if record else None)
+        return self._roles[report_id]
+
+    def may(self, action: str) -> bool:
+        return self.role() in PERMISSIONS[action]
+
+    def allowed(self, unit: Unit | None, action: str) -> bool:
+        """True if the person may do `action` with the unit; otherwise they are told why, and it is logged."""
+        reason = check(self.store, self.user, unit, action)
+        if reason:
+            self.say(reason)
+        return not reason
+
+    def refuse(self, action: str, message: str = "") -> None:
+        """Say no, and log it."""
+        self.store.refuse(self.user, action, f"report:{self.conv.report_id}", message or REFUSED.get(action, ""))
+        self.say(message or REFUSED.get(action, "您无权进行此操作。"))
+
+    def refused_button(self, arg: str) -> None:
+        self.store.refuse(self.user, "button", arg[:60], "malformed button")
+        self.say("按钮无效。")
+
+    def with_report(self, arg: str, action: Callable[[Ctx, int], None]) -> None:
+        """Run a button's action on the report it names; a payload naming no report is refused."""
+        report_id = entity_id(arg)
+        if report_id is None or self.record_of(report_id) is None:
+            self.refused_button(arg)
+            return
+        action(self, report_id)

@@ -1,0 +1,64 @@
+"""What the chat shows of a report: its tables as a message, findings as a numbered list, progress."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from bot.findings import Finding
+from bot.interview.context import Ctx
+from bot.numbers import display
+from bot.progress import parts_done_from
+from bot.report import Report
+
+
+def deadline_of(report: Report) -> date | None:
+    return date(report.year + 1, 1, 31) if report.year else None
+
+
+def findings_text(title: str, findings: list[Finding], limit: int) -> str:
+    lines = [title] + [f"{i}. {f.message}" for i, f in enumerate(findings[:limit], start=1)]
+    if len(findings) > limit:
+        lines.append(f"……另有{len(findings) - limit}条，发送 /status 查看。")
+    return "\n".join(lines)
+
+
+def parts_done(ctx: Ctx) -> set[str]:
+    return parts_done_from(ctx.answers(), ctx.fmt, ctx.script) if ctx.conv.report_id else set()
+
+
+def _fmt_value(value: Any) -> str:
+    """A cell in a chat message: as printed in the document, and an unknown one as “空”."""
+    return "空" if value is None else display(value)
+
+
+def preview(report: Report) -> str:
+    """The tables as a readable message: 表二 in full, 表三's non-zero rows and totals, 表四 by group."""
+    fmt = report.format
+    c = report.cells
+    lines = [f"{report.title()}", "", "表二 主动公开"]
+    for block in fmt.table2.blocks:
+        for row in block.rows:
+            if block.columns:
+                cols = " / ".join(f"{col.label}{_fmt_value(c[f'table2.{row.key}.{col.key}'])}" for col in block.columns)
+                lines.append(f"· {row.label}：{cols}")
+            else:
+                unit = "万元" if row.kind == "money" else "件"
+                lines.append(f"· {row.label}：{_fmt_value(c[f'table2.{row.key}'])}{unit}")
+    lines += ["", "表三 依申请公开（自然人 商业企业 科研机构 社会公益组织 法律服务机构 其他 | 总计）"]
+    rows3 = [(row, [c[f"table3.{row.key}.{col}"] for col in fmt.table3.col_keys]) for row in fmt.table3.data_rows]
+    if all(v is None for _, values in rows3 for v in values):
+        lines.append("（尚未填写）")
+    else:
+        always = ("NEW", "CARRY", "TOTAL", "FWD")
+        shown = [(row, values) for row, values in rows3 if row.key in always or any(v != 0 for v in values)]
+        for row, values in shown:
+            lines.append(f"· {row.name}：{' '.join(_fmt_value(v) for v in values[:-1])} | {_fmt_value(values[-1])}")
+        if len(shown) == len(always):
+            lines.append("（其余各行均为0）")
+    lines += ["", "表四 复议诉讼（维持 纠正 其他 未审结 | 总计）"]
+    for row in fmt.table4.data_rows:
+        values = [c[f"table4.{row.key}.{col}"] for col in fmt.table4.col_keys]
+        name = f"{row.super}—{row.label}" if row.super else row.label
+        lines.append(f"· {name}：{' '.join(_fmt_value(v) for v in values[:-1])} | {_fmt_value(values[-1])}")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""The workplace: units, people and invites, review before final, the county coordinator's commands."""

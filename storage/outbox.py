@@ -1,0 +1,135 @@
+"""Messages the bot sends on its own (reminders, nudges, review news), deadlines, and refusals."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import update
+from sqlmodel import select
+
+from storage.db import StoreBase
+from storage.models import Deadline, Delivery, Member, Refusal, Reminder, ReportRecord, User, utcnow
+
+
+class OutboxStore(StoreBase):
+    # ---- messages the bot sends on its own, and refusals ---------------------------------------
+
+    def notify(
+        self,
+        users: list[User],
+        text: str,
+        kind: str,
+        report_id: int | None = None,
+        *,
+        reminder_id: int | None = None,
+        not_before: datetime | None = None,
+    ) -> int:
+        """Queue a message to each person who has a chat and has not blocked the bot; the reminder sender
+        delivers it, once. Returns how many were queued."""
+        n = 0
+        for user in users:
+            if user.blocked or not user.chat_id:
+                continue
+            self.session.add(
+                Delivery(user_id=user.id, chat_id=user.chat_id, text=text, kind=kind, report_id=report_id,  # type: ignore[arg-type]
+                         reminder_id=reminder_id, not_before=not_before or utcnow())
+            )
+            n += 1
+        self.session.flush()
+        return n
+
+    def reports_notified(self, report_ids: list[int | None], kind: str, since: datetime) -> set[int | None]:
+        """Those of the reports that had a message of this kind queued since then."""
+        if not report_ids:
+            return set()
+        return set(
+            self.session.exec(
+                select(Delivery.report_id).where(Delivery.kind == kind, Delivery.report_id.in_(report_ids), Delivery.not_before >= since)  # type: ignore[union-attr]
+            ).all()
+        )
+
+    def refuse(self, user: User | None, action: str, target: str, reason: str) -> None:
+        self.session.add(Refusal(user_id=user.id if user else None, action=action[:32], target=target[:64], reason=reason[:255]))
+        self.session.flush()
+
+    def refusals(self, user: User | None = None) -> list[Refusal]:
+        query = select(Refusal)
+        if user is not None:
+            query = query.where(Refusal.user_id == user.id)
+        return list(self.session.exec(query.order_by(Refusal.id)).all())  # type: ignore[arg-type]
+
+    # ---- deadlines and planned reminders ----------------------------------------------------------
+
+    def deadlines_for(self, year: int, unit_id: int, county_keys: list[str]) -> list[Deadline]:
+        """The dates set for the unit, or for its county under any of its keys."""
+        return list(
+            self.session.exec(
+                select(Deadline).where(
+                    Deadline.year == year,
+                    ((Deadline.scope == "unit") & (Deadline.scope_key == str(unit_id)))
+                    | ((Deadline.scope == "county") & Deadline.scope_key.in_(county_keys)),  # type: ignore[attr-defined]
+                )
+            ).all()
+        )
+
+    def set_deadline(self, scope: str, key: str, year: int, due: date, user: User) -> None:
+        row = self.session.exec(
+            select(Deadline).where(Deadline.scope == scope, Deadline.scope_key == key, Deadline.year == year)
+        ).first()
+        if row is None:
+            row = Deadline(scope=scope, scope_key=key, year=year, due=due, set_by=user.id)
+        else:
+            row.due, row.set_by = due, user.id
+        self.save(row)
+
+    def reports_to_plan(self, since: datetime | None) -> list[ReportRecord]:
+        """Interview reports not yet final; with `since`, only those changed since then, unless a
+        deadline was set since then (it can move every report of a county)."""
+        query = select(ReportRecord).where(ReportRecord.status.in_(["draft", "review"]), ReportRecord.source == "interview")  # type: ignore[attr-defined]
+        if since is not None:
+            deadline_moved = self.session.exec(select(Deadline.id).where(Deadline.set_at >= since)).first()
+            if deadline_moved is None:
+                query = query.where(ReportRecord.updated_at >= since)
+        return list(self.session.exec(query).all())
+
+    def reminders_of(self, report_id: int) -> list[Reminder]:
+        return list(self.session.exec(select(Reminder).where(Reminder.report_id == report_id)).all())
+
+    def due_reminders(self, now: datetime) -> list[Reminder]:
+        return list(
+            self.session.exec(
+                select(Reminder).where(Reminder.state == "planned", Reminder.due_at <= now).order_by(Reminder.report_id, Reminder.due_at)  # type: ignore[arg-type]
+            ).all()
+        )
+
+    def members_with_roles(self, unit_id: int, roles: list[str]) -> list[User]:
+        return list(
+            self.session.exec(
+                select(User).join(Member, Member.user_id == User.id).where(Member.unit_id == unit_id, Member.role.in_(roles))  # type: ignore[arg-type, attr-defined]
+            ).all()
+        )
+
+    # ---- deliveries -------------------------------------------------------------------------------
+
+    def forget_sending(self) -> int:
+        """Deliveries left in 'sending' by a stopped process become 'unknown' (never sent again)."""
+        result = self.session.execute(update(Delivery).where(Delivery.state == "sending").values(state="unknown"))  # type: ignore[arg-type]
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    def pending_deliveries(self, now: datetime, limit: int) -> list[tuple[int, str, str, str]]:
+        """(id, chat, text, kind) of deliveries ready to send, oldest first."""
+        rows = self.session.exec(
+            select(Delivery.id, Delivery.chat_id, Delivery.text, Delivery.kind)
+            .where(Delivery.state == "pending", Delivery.not_before <= now)
+            .order_by(Delivery.id).limit(limit)  # type: ignore[arg-type]
+        ).all()
+        return [(int(i), c, t, k) for i, c, t, k in rows]  # type: ignore[arg-type]
+
+    def claim_delivery(self, delivery_id: int) -> bool:
+        result = self.session.execute(
+            update(Delivery).where(Delivery.id == delivery_id, Delivery.state == "pending").values(state="sending", attempts=Delivery.attempts + 1)  # type: ignore[arg-type]
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def delivery(self, delivery_id: int) -> Delivery | None:
+        return self.session.get(Delivery, delivery_id)

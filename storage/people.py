@@ -1,0 +1,180 @@
+"""People, units, counties and invitations."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from sqlmodel import select
+
+from storage.db import StoreBase, aware
+from storage.models import Coordinator, County, Invite, Member, Unit, User, utcnow
+
+
+class PeopleStore(StoreBase):
+    # ---- people and units -------------------------------------------------------------------
+
+    def user(self, channel: str, external_id: str, display_name: str = "", chat_id: str = "") -> User:
+        user = self.session.exec(
+            select(User).where(User.channel == channel, User.external_id == external_id)
+        ).first()
+        if user is None:
+            user = User(channel=channel, external_id=external_id, display_name=display_name, chat_id=chat_id)
+            self.session.add(user)
+            self.session.flush()
+        elif (display_name and user.display_name != display_name) or (chat_id and user.chat_id != chat_id):
+            user.display_name = display_name or user.display_name
+            user.chat_id = chat_id or user.chat_id
+            self.session.add(user)
+        return user
+
+    def get_user(self, user_id: int) -> User | None:
+        return self.session.get(User, user_id)
+
+    def create_unit(self, owner: User | None, name: str, level: str = "township", county: County | None = None) -> Unit:
+        """A new unit; its creator (a lone clerk) becomes its owner. A coordinator's unit starts with nobody."""
+        unit = Unit(name=name, level=level)
+        if county is not None:
+            unit.county_id, unit.county, unit.province, unit.city = county.id, county.name, county.province, county.city
+        self.session.add(unit)
+        self.session.flush()
+        if owner is not None:
+            self.session.add(Member(user_id=owner.id, unit_id=unit.id, role="owner"))  # type: ignore[arg-type]
+            self.session.flush()
+        return unit
+
+    def unit(self, unit_id: int) -> Unit | None:
+        return self.session.get(Unit, unit_id)
+
+    def member(self, user: User, unit_id: int) -> Member | None:
+        return self.session.exec(select(Member).where(Member.user_id == user.id, Member.unit_id == unit_id)).first()
+
+    def role(self, user: User, unit_id: int) -> str | None:
+        member = self.member(user, unit_id)
+        return member.role if member else None
+
+    def add_member(self, user: User, unit_id: int, role: str) -> Member:
+        """Join a unit; someone already in it keeps the stronger of the two roles (an owner stays owner)."""
+        member = self.member(user, unit_id)
+        if member is None:
+            member = Member(user_id=user.id, unit_id=unit_id, role=role)  # type: ignore[arg-type]
+            self.session.add(member)
+            self.session.flush()
+        elif member.role != "owner" and role in ("owner", "clerk") and member.role != role:
+            member.role = role
+            self.session.add(member)
+            self.session.flush()
+        return member
+
+    def members(self, unit_id: int) -> list[tuple[Member, User]]:
+        rows = self.session.exec(
+            select(Member, User).join(User, User.id == Member.user_id).where(Member.unit_id == unit_id).order_by(Member.id)  # type: ignore[arg-type]
+        ).all()
+        return [(m, u) for m, u in rows]
+
+    def memberships(self, user: User) -> list[tuple[Member, Unit]]:
+        rows = self.session.exec(
+            select(Member, Unit).join(Unit, Unit.id == Member.unit_id).where(Member.user_id == user.id).order_by(Member.id)  # type: ignore[arg-type]
+        ).all()
+        return [(m, u) for m, u in rows]
+
+    def member_by_id(self, member_id: int) -> Member | None:
+        return self.session.get(Member, member_id)
+
+    def remove_member(self, member: Member) -> None:
+        self.session.delete(member)
+        self.session.flush()
+
+    # ---- counties -----------------------------------------------------------------------------
+
+    def create_county(self, name: str, province: str = "", city: str = "", creator: User | None = None) -> County:
+        county = County(name=name, province=province, city=city, created_by=creator.id if creator else None)
+        self.session.add(county)
+        self.session.flush()
+        return county
+
+    def county(self, county_id: int) -> County | None:
+        return self.session.get(County, county_id)
+
+    def counties_named(self, name: str) -> list[County]:
+        return list(self.session.exec(select(County).where(County.name == name).order_by(County.id)).all())  # type: ignore[arg-type]
+
+    def coordinates(self, user: User, county_id: int | None) -> bool:
+        if county_id is None:
+            return False
+        return self.session.exec(
+            select(Coordinator.id).where(Coordinator.user_id == user.id, Coordinator.county_id == county_id)
+        ).first() is not None
+
+    def coordinated_counties(self, user: User) -> list[County]:
+        return list(
+            self.session.exec(
+                select(County).join(Coordinator, Coordinator.county_id == County.id).where(Coordinator.user_id == user.id).order_by(County.id)  # type: ignore[arg-type]
+            ).all()
+        )
+
+    def add_coordinator(self, user: User, county_id: int) -> None:
+        if not self.coordinates(user, county_id):
+            self.session.add(Coordinator(user_id=user.id, county_id=county_id))  # type: ignore[arg-type]
+            self.session.flush()
+
+    def county_units(self, county_id: int) -> list[Unit]:
+        return list(self.session.exec(select(Unit).where(Unit.county_id == county_id).order_by(Unit.id)).all())  # type: ignore[arg-type]
+
+    # ---- invites ----------------------------------------------------------------------------
+
+    def create_invite(
+        self,
+        unit_id: int | None,
+        creator: User,
+        role: str = "clerk",
+        days: int = 7,
+        max_uses: int = 1,
+        county_id: int | None = None,
+    ) -> Invite:
+        """An invitation to a unit (owner, clerk, reviewer) or, with county_id, to a county (coordinator)."""
+        invite = Invite(
+            token=secrets.token_urlsafe(24),  # 192 bits; fits a Telegram deep link (≤ 64 of [A-Za-z0-9_-])
+            unit_id=unit_id,
+            county_id=county_id,
+            role=role,
+            created_by=creator.id,  # type: ignore[arg-type]
+            expires_at=utcnow() + timedelta(days=days),
+            max_uses=max_uses,
+        )
+        self.session.add(invite)
+        self.session.flush()
+        return invite
+
+    def redeem_invite(self, token: str, user: User, now: datetime | None = None) -> tuple[Invite | None, str]:
+        """(invite, '') when the user joined; (None, reason in Chinese) otherwise."""
+        invite = self.session.get(Invite, token[:64]) if token else None
+        now = now or utcnow()
+        if invite is None:
+            return None, "邀请码无效，请向邀请人重新索取。"
+        if invite.revoked:
+            return None, "该邀请已被撤销，请向邀请人重新索取。"
+        if aware(invite.expires_at) < now:
+            return None, "该邀请已过期，请向邀请人重新索取。"
+        if invite.uses >= invite.max_uses:
+            return None, "该邀请已被使用过，请向邀请人重新索取。"
+        invite.uses += 1
+        self.session.add(invite)
+        if invite.county_id is not None:
+            self.add_coordinator(user, invite.county_id)
+        elif invite.unit_id is not None:
+            self.add_member(user, invite.unit_id, invite.role)
+        return invite, ""
+
+    def open_invites(self, unit_id: int | None = None, county_id: int | None = None) -> list[Invite]:
+        """Invites that can still be used."""
+        query = select(Invite).where(Invite.revoked == False, Invite.uses < Invite.max_uses, Invite.expires_at > utcnow())  # noqa: E712
+        query = query.where(Invite.unit_id == unit_id) if unit_id is not None else query.where(Invite.county_id == county_id)
+        return list(self.session.exec(query.order_by(Invite.created_at)).all())  # type: ignore[arg-type]
+
+    def invite(self, token: str) -> Invite | None:
+        return self.session.get(Invite, token[:64])
+
+    def invite_by_prefix(self, prefix: str) -> Invite | None:
+        """The invite a button names by the start of its token (buttons carry 64 bytes at most)."""
+        return self.session.exec(select(Invite).where(Invite.token.startswith(prefix))).first()

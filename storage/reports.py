@@ -1,0 +1,238 @@
+"""Reports: their answers (audited), status, applications, review comments, documents, conversations."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import bindparam, insert, update
+from sqlmodel import select
+
+from bot.formatdef import FormatDef
+from bot.report import Report
+from storage.db import StoreBase, decode, encode
+from storage.models import (
+    Answer,
+    Application,
+    AuditLog,
+    Comment,
+    Conversation,
+    Document,
+    ReportRecord,
+    Unit,
+    User,
+    utcnow,
+)
+
+
+class ReportsStore(StoreBase):
+    # ---- reports ----------------------------------------------------------------------------
+
+    def report_record(self, report_id: int) -> ReportRecord | None:
+        return self.session.get(ReportRecord, report_id)
+
+    def report_for(self, unit_id: int, year: int, create: bool = True, source: str = "interview") -> ReportRecord | None:
+        record = self.session.exec(
+            select(ReportRecord).where(ReportRecord.unit_id == unit_id, ReportRecord.year == year)
+        ).first()
+        if record is None and create:
+            record = ReportRecord(unit_id=unit_id, year=year, source=source)
+            self.session.add(record)
+            self.session.flush()
+        return record
+
+    def answers(self, report_id: int) -> dict[str, Any]:
+        rows = self.session.exec(select(Answer.key, Answer.value).where(Answer.report_id == report_id)).all()
+        return {key: decode(value) for key, value in rows}
+
+    def set_answers(
+        self,
+        report_id: int,
+        values: dict[str, Any],
+        author: User | None,
+        action: str = "answer",
+        current: dict[str, Any] | None = None,
+    ) -> list[str]:
+        """Upsert answers; audit each one that changed. Returns the keys that changed.
+
+        `current` is every answer of the report as read earlier in this same transaction (so still
+        true); without it they are read here. Written with bulk statements: a one-tap "all zero"
+        touches a hundred and more cells.
+        """
+        if not values:
+            return []
+        if current is not None:
+            existing = {key: encode(current[key]) for key in values if key in current}
+        else:
+            existing = {
+                key: value
+                for key, value in self.session.exec(
+                    select(Answer.key, Answer.value).where(Answer.report_id == report_id, Answer.key.in_(list(values)))  # type: ignore[attr-defined]
+                ).all()
+            }
+        now = utcnow()
+        author_id = author.id if author else None
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        audits: list[dict[str, Any]] = []
+        for key, value in values.items():
+            new = encode(value)
+            old = existing.get(key)
+            if key in existing and old == new:
+                continue
+            row = {"report_id": report_id, "key": key, "value": new, "author_id": author_id, "answered_at": now}
+            (updates if key in existing else inserts).append(row)
+            audits.append({"report_id": report_id, "user_id": author_id, "key": key, "old": old, "new": new, "action": action, "at": now})
+        conn = self.session.connection()  # Core statements: the ORM's bulk machinery costs more than the SQL
+        table = Answer.__table__  # type: ignore[attr-defined]
+        if inserts:
+            conn.execute(insert(table), inserts)
+        if updates:
+            conn.execute(
+                update(table)
+                .where(table.c.report_id == bindparam("b_report"), table.c.key == bindparam("b_key"))
+                .values(value=bindparam("value"), author_id=bindparam("author_id"), answered_at=bindparam("answered_at")),
+                [{"b_report": u["report_id"], "b_key": u["key"], "value": u["value"], "author_id": u["author_id"],
+                  "answered_at": u["answered_at"]} for u in updates],
+            )
+        if audits:
+            conn.execute(insert(AuditLog.__table__), audits)  # type: ignore[attr-defined]
+            records = ReportRecord.__table__  # type: ignore[attr-defined]
+            conn.execute(update(records).where(records.c.id == report_id).values(updated_at=now))
+        return [str(a["key"]) for a in audits]
+
+    def history(self, report_id: int, limit: int = 20) -> list[AuditLog]:
+        return list(
+            self.session.exec(
+                select(AuditLog).where(AuditLog.report_id == report_id).order_by(AuditLog.id.desc()).limit(limit)  # type: ignore[union-attr]
+            ).all()
+        )
+
+    def transition(self, record: ReportRecord, allowed_from: tuple[str, ...], to: str, user: User | None, action: str) -> bool:
+        """Move a report to another status, if it is still in one of `allowed_from`; audited.
+
+        A conditional UPDATE: of two reviewers pressing at once, only the first changes anything.
+        """
+        table = ReportRecord.__table__  # type: ignore[attr-defined]
+        current = self.session.exec(select(ReportRecord.status).where(ReportRecord.id == record.id)).one()
+        changed = current in allowed_from and bool(
+            self.session.connection().execute(
+                update(table).where(table.c.id == record.id, table.c.status == current).values(status=to, updated_at=utcnow())
+            ).rowcount
+        )
+        if changed:
+            self.log_change(record.id, user, "status", current, to, action)  # type: ignore[arg-type]
+        self.session.expire(record)  # its status is read again when next used, whoever changed it
+        return changed
+
+    def log_change(self, report_id: int, user: User | None, key: str, old: Any, new: Any, action: str) -> None:
+        """An audit row for a change that is not an answer (a status, a membership); None stays NULL."""
+        self.session.add(
+            AuditLog(report_id=report_id, user_id=user.id if user else None, key=key, action=action,
+                     old=None if old is None else encode(old), new=None if new is None else encode(new))
+        )
+        self.session.flush()
+
+    def previous_report(self, record: ReportRecord) -> Report | None:
+        """The same unit's report of the year before, for the cross-year checks."""
+        prev = self.report_for(record.unit_id, record.year - 1, create=False)
+        return self.load_report(prev.id) if prev else None  # type: ignore[arg-type]
+
+    def load_report(self, report_id: int, answers: dict[str, Any] | None = None) -> Report:
+        """The report model assembled from the answers (passed in when the caller has them already)."""
+        record = self.session.get(ReportRecord, report_id)
+        assert record is not None
+        unit = self.session.get(Unit, record.unit_id)
+        return assemble_report(record, unit, self.answers(report_id) if answers is None else answers)
+
+    # ---- applications -----------------------------------------------------------------------
+
+    def applications(self, report_id: int) -> list[Application]:
+        return list(
+            self.session.exec(select(Application).where(Application.report_id == report_id).order_by(Application.id)).all()  # type: ignore[arg-type]
+        )
+
+    def add_application(self, report_id: int, applicant: str, arrival: str, result: str, author: User) -> Application:
+        app = Application(report_id=report_id, applicant=applicant, arrival=arrival, result=result, created_by=author.id)
+        self.session.add(app)
+        self.session.flush()
+        return app
+
+    def delete_application(self, app: Application) -> None:
+        self.session.delete(app)
+        self.session.flush()
+
+    # ---- conversations ----------------------------------------------------------------------
+
+    def conversation(self, user: User) -> Conversation:
+        conv = self.session.get(Conversation, user.id)
+        if conv is None:
+            conv = Conversation(user_id=user.id)  # type: ignore[arg-type]
+            self.session.add(conv)
+            self.session.flush()
+        return conv
+
+    def save_conversation(self, conv: Conversation) -> None:
+        conv.updated_at = utcnow()
+        self.session.add(conv)
+        self.session.flush()
+
+    # ---- review -------------------------------------------------------------------------------
+
+    def add_comment(self, report_id: int, target: str, text: str, author: User) -> Comment:
+        comment = Comment(report_id=report_id, target=target, text=text, author_id=author.id)
+        self.session.add(comment)
+        records = ReportRecord.__table__  # type: ignore[attr-defined]
+        self.session.connection().execute(
+            update(records).where(records.c.id == report_id).values(open_comments=records.c.open_comments + 1)
+        )
+        self.session.flush()
+        self._expire(ReportRecord, report_id)
+        return comment
+
+    def comments(self, report_id: int, open_only: bool = True) -> list[Comment]:
+        query = select(Comment).where(Comment.report_id == report_id)
+        if open_only:
+            query = query.where(Comment.resolved_at == None)  # noqa: E711
+        return list(self.session.exec(query.order_by(Comment.id)).all())  # type: ignore[arg-type]
+
+    def resolve_comments(self, report_id: int) -> None:
+        table = Comment.__table__  # type: ignore[attr-defined]
+        conn = self.session.connection()
+        conn.execute(update(table).where(table.c.report_id == report_id, table.c.resolved_at.is_(None)).values(resolved_at=utcnow()))
+        records = ReportRecord.__table__  # type: ignore[attr-defined]
+        conn.execute(update(records).where(records.c.id == report_id).values(open_comments=0))
+        self._expire(ReportRecord, report_id)
+
+    def save_document(self, report_id: int, filename: str, data: bytes) -> None:
+        row = self.session.get(Document, report_id) or Document(report_id=report_id, filename=filename, data=data)
+        row.filename, row.data, row.made_at = filename, data, utcnow()
+        self.session.add(row)
+        self.session.flush()
+
+    def document(self, report_id: int) -> Document | None:
+        return self.session.get(Document, report_id)
+
+
+def assemble_report(record: ReportRecord, unit: Unit | None, answers: dict[str, Any], fmt: FormatDef | None = None) -> Report:
+    report = Report.empty(year=record.year, unit_name=unit.name if unit else "", fmt=fmt)
+    report.profile = record.profile
+    if unit:
+        report.unit.update({"level": unit.level, "province": unit.province, "city": unit.city, "county": unit.county})
+    for key, value in answers.items():
+        if key.startswith("unit.") and isinstance(value, str):
+            report.unit[key[5:]] = value
+        elif key.startswith("text.") and isinstance(value, str):
+            report.text[key[5:]] = value
+        elif key in report.cells:
+            if value is None:
+                report.cells[key] = None
+            elif report.format.cell(key).kind == "money":
+                report.cells[key] = Decimal(str(value))
+            else:
+                report.cells[key] = int(value)
+        elif key == "info_fee" and isinstance(value, dict):
+            report.info_fee = value
+    report.unit = {k: v for k, v in report.unit.items() if v}
+    report.unit.setdefault("level", "township")
+    return report
