@@ -8,14 +8,15 @@ from pathlib import Path
 
 from bot.findings import Finding
 from bot.formatdef import FormatDef, load_format
-from bot.importer.sections import paragraphs, read_title, split_sections, table_lines
+from bot.importer.layout import rows_from_layout
+from bot.importer.sections import paragraphs, split_sections, table_lines
 from bot.importer.source import MAX_BYTES, UnreadableError, read_source
 from bot.importer.tables import TableResult, parse_grid3, parse_table2, parse_table4, rows_from_lines
+from bot.importer.titles import read_title, unit_level, year_from_period
 from bot.report import CellProblem, Report, ReportError, load_report_json
 
 __all__ = ["ImportResult", "UnreadableError", "import_bytes", "import_path"]
 
-TOWNSHIP_NAME = re.compile(r"(镇|乡|街道)(人民政府|办事处)?$")
 PARSERS = {"table2": parse_table2, "table3": parse_grid3, "table4": parse_table4}
 
 
@@ -46,24 +47,31 @@ def import_bytes(data: bytes, name: str, fmt: FormatDef | None = None) -> Import
     layout = split_sections(source.elements, fmt)
     if not layout.sections:
         raise UnreadableError("没有找到报告的任何部分（如“一、总体情况”“二、主动公开政府信息情况”），这不像是一份政府信息公开工作年度报告。")
-    unit, year = read_title(layout.title_lines)
-    report = Report.empty(year=year, unit_name=unit, fmt=fmt)
-    result = ImportResult(report=report, findings=list(layout.findings))
-    if not unit:
-        result.notes.append("未能从标题中读出单位名称。")
-    if year is None:
-        result.notes.append("未能从标题中读出报告年度。")
-    report.unit["level"] = "township" if TOWNSHIP_NAME.search(unit) else "other"
-    result.notes.append(f"单位层级按名称推断为：{fmt.levels[report.unit['level']]}。")
+    title = read_title(layout.title_lines)
+    unit, year = title.unit, title.year
     join = source.kind == "txt"
-    report.text["preamble"] = paragraphs(layout.preamble, join)
+    preamble = paragraphs(layout.preamble, join)
+    notes: list[str] = []
+    if not unit:
+        notes.append("未能从标题中读出单位名称。")
+    if year is None:
+        year = year_from_period(preamble + "\n" + paragraphs(layout.sections.get("overview", []), join))
+        if year is None:
+            notes.append("未能从标题中读出报告年度。")
+        else:
+            notes.append(f"标题中没有年份，报告年度{year}取自正文的“统计期限”。")
+    report = Report.empty(year=year, unit_name=unit, fmt=fmt)
+    result = ImportResult(report=report, findings=list(layout.findings), notes=notes)
+    report.unit["level"] = unit_level(unit)
+    result.notes.append(f"单位层级按名称推断为：{fmt.levels[report.unit['level']]}。")
+    report.text["preamble"] = preamble
     for section in fmt.sections:
         body = layout.sections.get(section.key)
         if section.text:
             report.text[section.text] = paragraphs(body or [], join)
         elif section.table:
             tables, lines = table_lines(body or [])
-            rows = [row for t in tables for row in t.rows] if tables else rows_from_lines(lines)
+            rows = [row for t in tables for row in t.rows] if tables else _text_rows(lines)
             parsed: TableResult = PARSERS[section.table](rows, fmt)
             report.cells.update(parsed.values)
             result.findings.extend(parsed.findings)
@@ -78,6 +86,13 @@ def import_bytes(data: bytes, name: str, fmt: FormatDef | None = None) -> Import
     if unread:
         result.notes.append(f"表格中有{unread}个格子是空的或无法读取，未填入任何数字。")
     return result
+
+
+def _text_rows(lines: list[str]) -> list[list[str]]:
+    """Rows of a table given as text: tab-separated as exported, else space-aligned or a pipe table."""
+    if any("\t" in ln for ln in lines):
+        return rows_from_lines(lines)
+    return rows_from_layout(lines)
 
 
 def _profile(other: str, fmt: FormatDef) -> str:

@@ -32,7 +32,7 @@ Element = Para | Table
 @dataclass
 class Source:
     elements: list[Element]
-    kind: str  # "txt" | "docx"
+    kind: str  # "txt" | "docx" | "pdf" | "html"
     images: int = 0
 
 
@@ -91,7 +91,7 @@ def read_docx(data: bytes) -> Source:
     return Source(elements=elements, kind="docx", images=images)
 
 
-def _table_rows(table) -> list[list[str]]:  # type: ignore[no-untyped-def]
+def _table_rows(table) -> list[list[str]]:
     from docx.table import _Cell
 
     rows = []
@@ -117,6 +117,8 @@ def read_source(data: bytes, name: str) -> Source:
         return read_docx(data)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise UnreadableError("这是旧版Word（.doc）或WPS文件，请另存为.docx后再上传。")
-    if data.startswith(b"%PDF"):
-        raise UnreadableError("暂不支持PDF文件，请上传.docx或.txt格式的报告。")
+    if data.lstrip()[:5] == b"%PDF-" or lower.endswith(".pdf"):
+        from bot.importer.pdf import read_pdf
+
+        return read_pdf(data)
     return read_txt(data)
