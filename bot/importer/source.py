@@ -112,13 +112,26 @@ def read_source(data: bytes, name: str) -> Source:
         raise UnreadableError("文件是空的。")
     if len(data) > MAX_BYTES:
         raise UnreadableError(f"文件过大（{len(data) / 1024 / 1024:.1f} MB），报告文件不应超过{MAX_BYTES // 1024 // 1024} MB。")
-    lower = name.lower()
-    if data.startswith(b"PK\x03\x04") or lower.endswith(".docx"):
-        return read_docx(data)
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise UnreadableError("这是旧版Word（.doc）或WPS文件，请另存为.docx后再上传。")
-    if data.lstrip()[:5] == b"%PDF-" or lower.endswith(".pdf"):
-        from bot.importer.pdf import read_pdf
+    from bot.importer.html import looks_like_html, read_html
+    from bot.importer.office import ConversionError, convert_to_docx, is_old_office
+    from bot.importer.pdf import read_pdf
 
+    lower = name.lower()
+    if data.startswith(b"PK\x03\x04"):
+        return read_docx(data)
+    if data.lstrip()[:5] == b"%PDF-":
         return read_pdf(data)
+    if is_old_office(data, ""):
+        try:
+            return read_docx(convert_to_docx(data, name))
+        except ConversionError as exc:
+            raise UnreadableError(str(exc)) from None
+    if looks_like_html(data, name):
+        return read_html(data)
+    if lower.endswith(".docx"):
+        return read_docx(data)
+    if lower.endswith(".pdf"):
+        return read_pdf(data)
+    if is_old_office(data, name):
+        raise UnreadableError("文件扩展名是.doc/.wps，但内容不是Word或WPS文档，可能已损坏；请另存为.docx后再上传。")
     return read_txt(data)

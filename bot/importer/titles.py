@@ -13,7 +13,8 @@ PERIOD = re.compile(rf"统计(?:期限|时限|时间|区间|周期|范围)[^。�
 NOT_TITLE = re.compile(r"[：:。，]")
 TITLE_PART = re.compile(r"^[\u4e00-\u9fff\d（）()]{2,30}$")
 TOWNSHIP = re.compile(r"(镇|乡|街道)(人民政府|政府|办事处|党委)?$")
-ADMIN = re.compile(r"[\u4e00-\u9fff]{1,8}?(?:自治区|自治州|自治县|地区|省|市|州|盟|县|旗|区)")
+ADMIN_ENDS = ("自治区", "自治州", "自治县", "地区", "省", "市", "州", "盟", "县", "旗", "区")
+ADMIN_CHARS = "省市县区州盟旗"
 NOT_ADMIN = ("城市", "市场", "社区", "园区", "景区", "矿区", "小区", "城区", "市政", "市容", "辖区", "片区", "库区", "山区", "新区")
 ZONE = ("实验区", "开发区", "高新区", "试验区", "示范区", "保税区", "合作区", "功能区", "自贸区")
 MUNICIPALITIES = ("北京市", "上海市", "天津市", "重庆市")
@@ -70,19 +71,27 @@ def year_from_period(text: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+def _admin_at(name: str, pos: int) -> str:
+    """The place name starting at pos ('淮安市', '兖州区', '内蒙古自治区'), or ''."""
+    for end in range(pos + 2, min(len(name), pos + 10) + 1):
+        piece = name[pos:end]
+        if piece.endswith(ADMIN_ENDS) and (end == len(name) or name[end] not in ADMIN_CHARS or name[end : end + 2] in NOT_ADMIN):
+            return piece
+    return ""
+
+
 def unit_level(name: str) -> str:
     """township / county / county_department / city / city_department / province / province_department / other."""
     name = re.sub(r"\s+", "", name)
     if TOWNSHIP.search(name):
         return "township"
     pos, last = 0, ""
-    while m := ADMIN.match(name, pos):
-        token = m.group(0)
-        if any(bad in token for bad in NOT_ADMIN) or any(token.endswith(z) for z in ZONE):
-            if any(token.endswith(z) for z in ZONE):
-                return "other"
+    while token := _admin_at(name, pos):
+        if any(token.endswith(z) for z in ZONE):
+            return "other"
+        if any(bad in token for bad in NOT_ADMIN):
             break
-        pos, last = m.end(), token
+        pos, last = pos + len(token), token
     if not last:
         return "other"
     if last.endswith(("省", "自治区")) or (last in MUNICIPALITIES and pos == len(last)):
