@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from bot.checkbatch import check_all, report_sources, write_workbook
 from bot.config import Config
 from bot.findings import SECTION_ORDER, Finding, sort_findings
 from bot.importer import ImportResult, UnreadableError, import_path
@@ -61,9 +62,11 @@ def cmd_check(args: argparse.Namespace) -> int:
         if previous is None:
             return 2
     deadline = args.deadline
+    if args.xlsx:
+        return _check_batch(args, previous)
     results = []
     status = 0
-    for path in args.files:
+    for path in report_sources(args.files):
         try:
             result = import_path(path)
         except UnreadableError as exc:
@@ -88,6 +91,16 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.json:
         _out(json.dumps({"files": results}, ensure_ascii=False, indent=2))
     return status
+
+
+def _check_batch(args: argparse.Namespace, previous: ImportResult | None) -> int:
+    """Every report found, one row each in the reviewer's workbook."""
+    checked = check_all(report_sources(args.files), lambda result: check_findings(result, previous, args.deadline))
+    write_workbook(checked, Path(args.xlsx))
+    unreadable = sum(1 for c in checked if c.result is None)
+    with_errors = sum(1 for c in checked if any(f.level == "error" for f in c.findings))
+    _out(f"已检查{len(checked)}份报告（{with_errors}份有错误，{unreadable}份无法读取），结果写入 {args.xlsx}", sys.stderr)
+    return 2 if unreadable else 1 if with_errors else 0
 
 
 def _read(path: str, what: str = "") -> ImportResult | None:
@@ -223,8 +236,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nianbao", description="年报助手：政府信息公开工作年度报告的填报与检查")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    check = sub.add_parser("check", help="检查已写好的年报（.docx / .txt / .json）")
-    check.add_argument("files", nargs="+", metavar="FILE")
+    check = sub.add_parser("check", help="检查已写好的年报（.docx / .doc / .wps / .pdf / 网页 / .txt / .md / .json，或网址）")
+    check.add_argument("files", nargs="+", metavar="FILE", help="报告文件、文件夹或http(s)网址")
+    check.add_argument("--xlsx", metavar="审查结果.xlsx", help="把每份报告的检查结果写入Excel表（每份一行，另附全部问题）")
     check.add_argument("--previous", metavar="FILE", help="同一单位上一年度的报告，用于跨年度核对")
     check.add_argument("--json", action="store_true", help="以JSON输出检查结果")
     check.add_argument("--deadline", type=_date, metavar="YYYY-MM-DD", help="报送截止日期；已逾期时给出提醒")

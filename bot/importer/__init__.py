@@ -8,6 +8,8 @@ from pathlib import Path
 
 from bot.findings import Finding
 from bot.formatdef import FormatDef, load_format
+from bot.importer.fetch import fetch as fetch_url
+from bot.importer.fetch import is_url
 from bot.importer.layout import rows_from_layout
 from bot.importer.sections import paragraphs, split_sections, table_lines
 from bot.importer.source import MAX_BYTES, UnreadableError, read_source
@@ -29,6 +31,10 @@ class ImportResult:
 
 
 def import_path(path: str | Path, fmt: FormatDef | None = None) -> ImportResult:
+    """A report file, or an http(s) address of one."""
+    if isinstance(path, str) and is_url(path):
+        data, name = fetch_url(path)
+        return import_bytes(data, name, fmt)
     p = Path(path)
     try:
         if p.stat().st_size > MAX_BYTES:
