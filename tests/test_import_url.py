@@ -3,6 +3,7 @@ endless redirects and errors are refused with one line."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -33,10 +34,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        try:
+        with contextlib.suppress(OSError):  # the reader gave up (too slow on purpose)
             self.wfile.write(body)
-        except OSError:
-            pass  # the reader gave up (too slow on purpose)
 
     def do_GET(self) -> None:
         path = self.path

@@ -20,12 +20,30 @@ CPU_SECONDS = 10
 PAGE_NUMBER = re.compile(r"^[-—–－]?\s*(第\s*)?\d{1,3}\s*(页)?\s*[-—–－]?$")
 CJK = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef"
 HEADING = re.compile(r"^([一二三四五六]、|（[一二三四五六七八九十]）|[一二三四五六七八九十]是)")
-SPACE_BY_CJK = re.compile(rf"(?<=[{CJK}])[ \t\u3000]+|[ \t\u3000]+(?=[{CJK}])")
+SPACE_BY_CJK = re.compile(rf"(?<=[{CJK}]) (?! )|(?<! ) (?=[{CJK}])")
+TABLE_ROW = re.compile(r"  \S+$")  # a line ending in a column: a row of a table without borders
+COLUMN_GAP = 1.5  # a gap wider than this many characters separates table columns
 
 
 def tidy(text: str) -> str:
-    """Layout spaces beside Chinese characters are not text ('2023 年' → '2023年')."""
-    return SPACE_BY_CJK.sub("", text.strip())
+    """Layout spaces beside Chinese characters are not text ('2023 年' → '2023年'); a column gap (two
+    spaces or more) stays, as two spaces, so a borderless table still splits into its columns."""
+    text = re.sub(r"[ \t\u3000]{2,}", "  ", text.strip())
+    return SPACE_BY_CJK.sub("", text)
+
+
+def line_text(chars: list[dict[str, Any]]) -> str:
+    """A text line rebuilt from its characters: a wide gap becomes two spaces, a word gap one."""
+    out: list[str] = []
+    last: dict[str, Any] | None = None
+    for char in chars:
+        if last is not None:
+            gap = char["x0"] - last["x1"]
+            size = max(char.get("size") or 0.0, 1.0)
+            out.append("  " if gap > COLUMN_GAP * size else " " if gap > 0.15 * size else "")
+        out.append(char["text"])
+        last = char
+    return "".join(out)
 
 
 def _limit() -> None:
@@ -79,7 +97,7 @@ def _page_elements(page: Any) -> list[list[Any]]:
                 items.append((row.bbox[1], n, ["t", [c for c in texts if c is not None]]))
     for line in page.extract_text_lines(strip=True):
         if not _inside(line, boxes) and not PAGE_NUMBER.match(line["text"].strip()):
-            items.append((line["top"], -1, ["p", tidy(line["text"]), line["x0"], line["x1"]]))
+            items.append((line["top"], -1, ["p", tidy(line_text(line["chars"])), line["x0"], line["x1"]]))
     items.sort(key=lambda item: item[0])
     elements: list[list[Any]] = []
     last_table = -1
@@ -113,7 +131,14 @@ def _join_lines(elements: list[list[Any]]) -> list[list[Any]]:
             out.append(e)
             continue
         prev = out[-1] if out else None
-        if prev and prev[0] == "p" and prev[3] >= right - 20 and e[2] <= left + 6 and not HEADING.match(e[1]):
+        if (
+            prev
+            and prev[0] == "p"
+            and prev[3] >= right - 20
+            and e[2] <= left + 6
+            and not HEADING.match(e[1])
+            and not (TABLE_ROW.search(prev[1]) or TABLE_ROW.search(e[1]))
+        ):
             glue = "" if (_cjk(prev[1][-1:]) or _cjk(e[1][:1])) else " "
             out[-1] = ["p", prev[1] + glue + e[1], prev[2], e[3]]
         else:

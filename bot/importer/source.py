@@ -112,9 +112,9 @@ def read_source(data: bytes, name: str) -> Source:
         raise UnreadableError("文件是空的。")
     if len(data) > MAX_BYTES:
         raise UnreadableError(f"文件过大（{len(data) / 1024 / 1024:.1f} MB），报告文件不应超过{MAX_BYTES // 1024 // 1024} MB。")
-    from bot.importer.html import looks_like_html, read_html
     from bot.importer.office import ConversionError, convert_to_docx, is_old_office
     from bot.importer.pdf import read_pdf
+    from bot.importer.webpage import looks_like_html, read_html
 
     lower = name.lower()
     if data.startswith(b"PK\x03\x04"):
