@@ -99,3 +99,39 @@ def test_fuzz_ole_files_never_crash(tail):
         import_bytes(OLE + tail, "fuzz.doc")
     except UnreadableError as exc:
         assert str(exc) and "\n" not in str(exc)
+
+
+def test_a_docx_zip_bomb_is_refused_before_it_is_inflated():
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        with z.open("word/document.xml", "w", force_zip64=True) as member:
+            chunk = b" " * (1 << 20)
+            for _ in range(300):
+                member.write(chunk)
+    assert len(buffer.getvalue()) < 2 * 1024 * 1024
+    assert "解压后" in _refused(buffer.getvalue(), "bomb.docx")
+
+
+def test_a_text_file_far_longer_than_any_report_is_refused_at_once():
+    lines = ["某镇人民政府2023年政府信息公开工作年度报告", "三、收到和处理政府信息公开申请情况"]
+    lines += ["（二）部分公开 1 2 3"] * 200_000
+    assert "年报不会这么长" in _refused("\n".join(lines).encode("utf-8"), "long.txt")
+    lines = lines[:5000]  # under the line limit, but a table of thousands of rows
+    assert "表格" in _refused("\n".join(lines).encode("utf-8"), "rows.txt")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(list("0123456789 |-/—.，,（）()一二三四五六七八九十、规章行政许可总计其他\t")), max_size=60), max_size=30))
+def test_fuzz_text_tables_never_invent_a_number(lines):
+    """Whatever text comes, every number the layout reader puts in a row stands in the text as a token."""
+    from bot.importer.layout import rows_from_layout
+
+    tokens = {t for line in lines for t in line.replace("|", " ").split()}
+    for row in rows_from_layout(lines):
+        for cell in row:
+            if cell.strip().isdigit():
+                assert cell.strip() in tokens

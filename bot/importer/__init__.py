@@ -19,6 +19,8 @@ from bot.report import CellProblem, Report, ReportError, load_report_json
 
 __all__ = ["ImportResult", "UnreadableError", "import_bytes", "import_path"]
 
+MAX_ELEMENTS = 20_000  # paragraphs or lines; the longest sample report has 420
+MAX_TABLE_ROWS = 1000  # 表三 has 40 rows; a section far longer is not a report (and would take minutes to match)
 PARSERS = {"table2": parse_table2, "table3": parse_grid3, "table4": parse_table4}
 
 
@@ -50,6 +52,8 @@ def import_bytes(data: bytes, name: str, fmt: FormatDef | None = None) -> Import
     if name.lower().endswith(".json") or data.lstrip()[:1] == b"{":
         return _import_json(data, fmt)
     source = read_source(data, name)
+    if len(source.elements) > MAX_ELEMENTS:
+        raise UnreadableError(f"文件有{len(source.elements)}段（行），年报不会这么长，可能是异常文件，未读取。")
     layout = split_sections(source.elements, fmt)
     if not layout.sections:
         raise UnreadableError("没有找到报告的任何部分（如“一、总体情况”“二、主动公开政府信息情况”），这不像是一份政府信息公开工作年度报告。")
@@ -78,6 +82,8 @@ def import_bytes(data: bytes, name: str, fmt: FormatDef | None = None) -> Import
         elif section.table:
             tables, lines = table_lines(body or [])
             rows = [row for t in tables for row in t.rows] if tables else _text_rows(lines)
+            if len(rows) > MAX_TABLE_ROWS:
+                raise UnreadableError(f"“{section.full_heading}”中的表格有{len(rows)}行，年报的表格不会这么长，可能是异常文件，未读取。")
             parsed: TableResult = PARSERS[section.table](rows, fmt)
             report.cells.update(parsed.values)
             result.findings.extend(parsed.findings)

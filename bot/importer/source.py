@@ -8,6 +8,7 @@ import zipfile
 from dataclasses import dataclass
 
 MAX_BYTES = 20 * 1024 * 1024
+MAX_UNPACKED = 200 * 1024 * 1024  # a .docx is a zip: what it inflates to, not its size, bounds the memory
 IMAGE = re.compile(r"\[image:[^\]]*\]")
 BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
 
@@ -71,6 +72,12 @@ def read_docx(data: bytes) -> Source:
     from docx.table import Table as DocxTable
     from docx.text.paragraph import Paragraph
 
+    try:
+        unpacked = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise UnreadableError(f"不是有效的Word（.docx）文件，或文件已损坏（{type(exc).__name__}）。") from None
+    if unpacked > MAX_UNPACKED:
+        raise UnreadableError(f"Word文件解压后有{unpacked // 1024 // 1024} MB，远超正常年报，可能是异常文件，未读取。")
     try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:

@@ -21,6 +21,14 @@ MUNICIPALITIES = ("北京市", "上海市", "天津市", "重庆市")
 GOVERNMENT = re.compile(r"^(人民政府|政府)$")
 
 
+MARKUP = re.compile(r"^#{1,6}|\*\*|__|^【|】$")
+
+
+def _plain(line: str) -> str:
+    """A title line without spaces or markdown marks ('# 某镇…报告', '**2023年…**')."""
+    return MARKUP.sub("", re.sub(r"\s+", "", line))
+
+
 @dataclass
 class Title:
     unit: str
@@ -33,7 +41,7 @@ def title_span(lines: list[str]) -> tuple[int, int]:
     The title ends at the first short line ending in 报告 that names 政府信息公开, alone or with up to
     two title-like lines before it (page chrome such as '发布日期：2024-01-20' never joins it).
     """
-    kept = [(n, re.sub(r"\s+", "", ln)) for n, ln in enumerate(lines[:40])]
+    kept = [(n, _plain(ln)) for n, ln in enumerate(lines[:40])]
     kept = [(n, s) for n, s in kept if s]
     for i, (end, line) in enumerate(kept):
         if not line.endswith(("报告", "报告）", "报告)")) or len(line) > 60 or NOT_TITLE.search(line):
@@ -51,7 +59,7 @@ def title_span(lines: list[str]) -> tuple[int, int]:
 def read_title(lines: list[str]) -> Title:
     """Unit and year from the title lines: '次营镇人民政府' / '2023 年政府信息公开工作年度报告',
     '沭阳县发展和改革局2023年政府信息公开年度报告', '2024 年上海市科委政府信息公开工作' / '年度报告'."""
-    squeezed = [s for s in (re.sub(r"\s+", "", ln) for ln in lines) if s]
+    squeezed = [s for s in (_plain(ln) for ln in lines) if s]
     for start in range(len(squeezed)):
         joined = "".join(squeezed[start:])
         m = TITLE_YEAR.match(joined) or TITLE.match(joined)
