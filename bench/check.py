@@ -1,13 +1,17 @@
-"""Benchmark: validate one report, import one .txt and one .docx. Prints median times.
+"""Benchmark: validate one report, import one .txt, .docx, PDF and web page. Prints median times.
 
 Targets (issue 2): ≤ 2 ms to validate, ≤ 100 ms to import, on the 2-core CI machine.
+Targets (issue 13): ≤ 1 s to import a published PDF report, ≤ 100 ms per saved web page (made by
+LibreOffice from the rendered report; skipped without LibreOffice).
 Run: .venv/bin/python bench/check.py [--runs N]
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -19,13 +23,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.importer import import_path  # noqa: E402
+from bot.render import render_docx  # noqa: E402
 from bot.validate import validate  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 REPORTS = SHARED / "data" / "reports"
 
 
-def median_ms(fn, runs: int) -> float:  # type: ignore[no-untyped-def]
+def median_ms(fn, runs: int) -> float:
     fn()  # warm caches (format definition, regex compilation)
     times = []
     for _ in range(runs):
@@ -49,6 +54,18 @@ def filled_template(path: Path) -> Path:
                     cell.text = "0"
     document.save(str(path))
     return path
+
+
+def web_page(folder: Path) -> Path | None:
+    """洪泽区 2023 rendered to .docx and saved as a web page by LibreOffice, as a site would publish it."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        return None
+    source = folder / "hz2023.docx"
+    render_docx(import_path(REPORTS / "pdf" / "hongze-district-2023.json").report, source)
+    profile = f"-env:UserInstallation={(folder / 'profile').as_uri()}"
+    subprocess.run([soffice, profile, "--headless", "--convert-to", "html", "--outdir", str(folder), str(source)], capture_output=True, timeout=120, check=True)
+    return folder / "hz2023.html"
 
 
 def main() -> None:
@@ -77,6 +94,11 @@ def main() -> None:
             ("import one .txt (平潭 2022, 10.7 KB)", median_ms(lambda: import_path(txt), args.runs), 100),
             ("import one .docx (filled official template)", median_ms(lambda: import_path(docx_path), max(20, args.runs // 4)), 100),
         ]
+        pdf = REPORTS / "pdf" / "hongze-district-2023.pdf"
+        rows.append(("import one PDF (洪泽区 2023, 5 pages, 287 KB)", median_ms(lambda: import_path(pdf), max(5, args.runs // 40)), 1000))
+        page = web_page(Path(tmp))
+        if page is not None:
+            rows.append(("import one web page (洪泽区 2023 as HTML)", median_ms(lambda: import_path(page), max(20, args.runs // 4)), 100))
     print(f"{'what':48} {'median ms':>10} {'target ms':>10}")
     for name, ms, target in rows:
         print(f"{name:48} {ms:10.2f} {target:10}")

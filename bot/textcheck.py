@@ -273,12 +273,24 @@ PART = re.compile(rf"([^、，,；;：:。\d（）()]{{1,16}}?)(\d{{1,9}})({UNIT
 NOT_A_PART = re.compile(r"均|已|累计|同比|较|占|超过|不少于|约|余|多")
 CATCH_ALL = re.compile(r"其他|其余|其它")
 PARENS = re.compile(r"（[^（）]*）|\([^()]*\)")
+CLAUSE_END = re.compile(r"[；;]")
+
+
+def _clauses(sentence: str) -> list[str]:
+    """A sentence cut at each ； that a new breakdown (其中…) follows: '复议351件，其中…；诉讼46件，其中…'."""
+    out: list[str] = []
+    start = 0
+    for m in CLAUSE_END.finditer(sentence):
+        if MARKER.search(sentence, m.end()):
+            out.append(sentence[start : m.end()])
+            start = m.end()
+    return [*out, sentence[start:]]
 
 
 def text_breakdown(rule: Rule, report: Report) -> Iterator[Finding]:
     for key, text in _texts(report):
         previous_total: tuple[int, str, str] | None = None
-        for offset, sentence in sentences(text):
+        for sentence in (clause for _, whole in sentences(text) for clause in _clauses(whole)):
             plain = PARENS.sub("", sentence)
             marker = MARKER.search(plain)
             totals_before = list(COUNTED.finditer(plain[: marker.start()])) if marker else []
@@ -371,7 +383,14 @@ def overview_aspects(rule: Rule, report: Report) -> Iterator[Finding]:
     text = normalize(report.text.get("overview", ""))
     if not text:
         return
-    missing = [a.label for a in report.format.aspects if not any(k in text for k in a.keywords)]
+    aspects = report.format.aspects
+    # A sentence listing three aspects or more ('全文包括总体情况、主动公开、依申请公开…') covers none of them.
+    text = "".join(
+        sentence
+        for _, sentence in sentences(text)
+        if sentence.count("、") < 2 or sum(1 for a in aspects if any(k in sentence for k in a.keywords)) < 3
+    )
+    missing = [a.label for a in aspects if not any(k in text for k in a.keywords)]
     if missing:
         yield Finding(
             rule=rule.id,
@@ -582,7 +601,7 @@ def artifacts(rule: Rule, report: Report) -> Iterator[Finding]:
             last = value
 
 
-FEE_WORD = re.compile(r"处理费")
+FEE_WORD = re.compile(r"处理费|收费|收取[^。；]{0,12}费|费用")
 FEE_STATED = re.compile(r"未|没有|无|不|免|零|\d")
 CITED = re.compile(r"《[^》]*》|〔\d+〕\d+号")
 

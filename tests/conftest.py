@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 SAMPLES = FIXTURES / "reports"  # 次营镇 2023, 漕河镇 2023, 郭嘉镇 2022
 SHARED = ROOT.parent / "shared"
+REPORTS = SHARED / "data" / "reports"  # only with ../shared: check it, or reach it through shared()
 # Every sample report the tests know: the three townships (always here) and the 平潭 pair (../shared only).
 SAMPLE_NAMES = [
     "township-2022-gansu-guojia.txt",

@@ -6,11 +6,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from driver import Clerk, make_service
+from factories import zero_report
 from sqlmodel import select
 
 from bot.service import Service
-from driver import Clerk, make_service
-from factories import zero_report
 from storage.models import Conversation, ReportRecord, Unit
 
 ADMIN = "9000"

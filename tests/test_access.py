@@ -8,9 +8,9 @@ import io
 import zipfile
 
 import pytest
+from roles import build_county, fill_complete, tokens
 from sqlmodel import select
 
-from roles import build_county, fill_complete, tokens
 from storage.models import Comment, Delivery, Member
 
 TARGET_NAME = "次营镇"

@@ -16,11 +16,11 @@ PACKAGES = ("bot", "storage")
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("format", ("bot", "bot.formatdef", "bot.formattables", "bot.formatcheck", "bot.interviewdef")),
     ("core", ("bot.report", "bot.validate", "bot.textcheck", "bot.importer", "bot.render", "bot.findings",
-              "bot.numbers", "bot.clock", "bot.progress", "bot.config", "bot.schema", "bot.files", "bot.logredact")),
+              "bot.numbers", "bot.clock", "bot.progress", "bot.config", "bot.schema", "bot.files", "bot.logredact", "bot.checkbatch")),
     ("storage", ("storage",)),
     ("services", ("bot.reminders", "bot.county")),
     ("conversation", ("bot.interview", "bot.workplace", "bot.access", "bot.service")),
-    ("channels", ("bot.channels", "bot.app", "bot.cli", "bot.__main__")),
+    ("channels", ("bot.channels", "bot.app", "bot.cli", "bot.cliops", "bot.__main__")),
 ]
 CHAT_LIBRARIES = ("telegram", "aiohttp", "dingtalk")
 MAX_LINES = 400

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import docx
 import pytest
+from conftest import ROOT, SAMPLES, report_file, shared
+from factories import zero_report
 
 from bot.importer import import_path
 from bot.validate import validate
-from conftest import ROOT, SAMPLES, report_file, shared
-from factories import zero_report
 
 CIYING = SAMPLES / "township-2023-shanxi-ciying.txt"
 

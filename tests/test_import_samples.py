@@ -9,10 +9,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from conftest import SAMPLE_NAMES, report_file
 
 from bot.importer import import_path
 from bot.validate import validate
-from conftest import SAMPLE_NAMES, report_file
 
 COLS = ("NP", "BIZ", "RES", "NGO", "LAW", "OTHORG", "SUM")
 

@@ -8,12 +8,12 @@ import threading
 
 import docx
 import pytest
-
-from bot.importer import import_bytes
-from bot.validate import validate
 from conftest import SAMPLES, report_file
 from driver import Clerk, make_service, narratives, onboard
 from factories import zero_report
+
+from bot.importer import import_bytes
+from bot.validate import validate
 from storage.repository import Repository
 
 
@@ -299,7 +299,7 @@ def test_two_clerks_of_one_unit_at_once(tmp_path):
         try:
             for text in texts:
                 clerk.say(text)
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the test thread below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [

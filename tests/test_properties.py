@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from factories import FMT, consistent_reports
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.validate import validate
-from factories import FMT, consistent_reports
 
 ARITHMETIC = {"E-T3-COLSUM", "E-T3-TOTAL", "E-T3-BALANCE", "E-T4-SUM"}
 GRID_CELLS = [c.path for c in FMT.cells() if c.table in ("table3", "table4")]

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from driver import Clerk, make_service, onboard
+from fakebotapi import FakeBotAPI
 from sqlmodel import select
 from telegram import Bot
+from test_cli import nianbao
 
 from bot.reminders.plan import ZONE, plan
 from bot.reminders.schedule import Reminders, deadline_for, set_deadline
 from bot.reminders.sender import RateLimiter, ReminderSender
 from bot.reminders.workcalendar import CalendarFileError, WorkCalendar, parse_calendar_file
-from driver import Clerk, make_service, onboard
-from fakebotapi import FakeBotAPI
-from storage.models import Delivery, ReportRecord, Reminder
-from test_cli import nianbao
+from storage.models import Delivery, Reminder, ReportRecord
 
 
 def days(planned):
@@ -103,13 +103,13 @@ def setup(tmp_path):
         user = store.user("test", "42")
         user.chat_id = "42"
         store.save(user)
-    clock = Clock(datetime(2024, 11, 20, tzinfo=timezone.utc))
+    clock = Clock(datetime(2024, 11, 20, tzinfo=UTC))
     reminders = Reminders(service.repo, WorkCalendar(), clock)
     return service, clerk, reminders, clock
 
 
 def at(day: date, hour: int = 9, minute: int = 1) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZONE).astimezone(timezone.utc)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZONE).astimezone(UTC)
 
 
 def deliveries(service):

@@ -13,11 +13,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import SAMPLES
 
 from bot.importer import import_path
 from bot.render import PdfError, PdfUnavailable, convert_to_pdf, render_docx
 from bot.render.pdf import find_soffice
-from conftest import SAMPLES
 
 SAMPLE = SAMPLES / "township-2023-shanxi-ciying.txt"
 IN_CI = os.environ.get("CI", "").lower() in ("true", "1", "yes")

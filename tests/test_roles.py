@@ -10,13 +10,13 @@ from datetime import timedelta
 
 import docx
 import pytest
+from driver import Clerk, make_service, onboard
+from factories import zero_report
 from openpyxl import load_workbook
+from roles import build_county, fill_complete, tokens
 from sqlmodel import select
 
 from bot.importer import import_bytes
-from driver import Clerk, make_service, onboard
-from factories import zero_report
-from roles import build_county, fill_complete, tokens
 from storage.models import AuditLog, Delivery, Document, Invite, utcnow
 
 
@@ -143,7 +143,7 @@ def test_two_reviewers_at_once_produce_one_outcome(county):
         try:
             barrier.wait(5)
             person.press_data(data)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=press, args=(second, approve)), threading.Thread(target=press, args=(county.reviewer, send_back))]

@@ -8,14 +8,20 @@ from pathlib import Path
 
 from bot.findings import Finding
 from bot.formatdef import FormatDef, load_format
-from bot.importer.sections import paragraphs, read_title, split_sections, table_lines
-from bot.importer.source import MAX_BYTES, UnreadableError, read_source
+from bot.importer.fetch import fetch as fetch_url
+from bot.importer.fetch import is_url
+from bot.importer.forms import read_source
+from bot.importer.layout import rows_from_layout
+from bot.importer.sections import paragraphs, split_sections, table_lines
+from bot.importer.source import MAX_BYTES, UnreadableError
 from bot.importer.tables import TableResult, parse_grid3, parse_table2, parse_table4, rows_from_lines
+from bot.importer.titles import read_title, unit_level, year_from_period
 from bot.report import CellProblem, Report, ReportError, load_report_json
 
 __all__ = ["ImportResult", "UnreadableError", "import_bytes", "import_path"]
 
-TOWNSHIP_NAME = re.compile(r"(镇|乡|街道)(人民政府|办事处)?$")
+MAX_ELEMENTS = 20_000  # paragraphs or lines; the longest sample report has 420
+MAX_TABLE_ROWS = 1000  # 表三 has 40 rows; a section far longer is not a report (and would take minutes to match)
 PARSERS = {"table2": parse_table2, "table3": parse_grid3, "table4": parse_table4}
 
 
@@ -28,6 +34,10 @@ class ImportResult:
 
 
 def import_path(path: str | Path, fmt: FormatDef | None = None) -> ImportResult:
+    """A report file, or an http(s) address of one."""
+    if isinstance(path, str) and is_url(path):
+        data, name = fetch_url(path)
+        return import_bytes(data, name, fmt)
     p = Path(path)
     try:
         if p.stat().st_size > MAX_BYTES:
@@ -43,27 +53,38 @@ def import_bytes(data: bytes, name: str, fmt: FormatDef | None = None) -> Import
     if name.lower().endswith(".json") or data.lstrip()[:1] == b"{":
         return _import_json(data, fmt)
     source = read_source(data, name)
+    if len(source.elements) > MAX_ELEMENTS:
+        raise UnreadableError(f"文件有{len(source.elements)}段（行），年报不会这么长，可能是异常文件，未读取。")
     layout = split_sections(source.elements, fmt)
     if not layout.sections:
         raise UnreadableError("没有找到报告的任何部分（如“一、总体情况”“二、主动公开政府信息情况”），这不像是一份政府信息公开工作年度报告。")
-    unit, year = read_title(layout.title_lines)
-    report = Report.empty(year=year, unit_name=unit, fmt=fmt)
-    result = ImportResult(report=report, findings=list(layout.findings))
-    if not unit:
-        result.notes.append("未能从标题中读出单位名称。")
-    if year is None:
-        result.notes.append("未能从标题中读出报告年度。")
-    report.unit["level"] = "township" if TOWNSHIP_NAME.search(unit) else "other"
-    result.notes.append(f"单位层级按名称推断为：{fmt.levels[report.unit['level']]}。")
+    title = read_title(layout.title_lines)
+    unit, year = title.unit, title.year
     join = source.kind == "txt"
-    report.text["preamble"] = paragraphs(layout.preamble, join)
+    preamble = paragraphs(layout.preamble, join)
+    notes: list[str] = []
+    if not unit:
+        notes.append("未能从标题中读出单位名称。")
+    if year is None:
+        year = year_from_period(preamble + "\n" + paragraphs(layout.sections.get("overview", []), join))
+        if year is None:
+            notes.append("未能从标题中读出报告年度。")
+        else:
+            notes.append(f"标题中没有年份，报告年度{year}取自正文的“统计期限”。")
+    report = Report.empty(year=year, unit_name=unit, fmt=fmt)
+    result = ImportResult(report=report, findings=list(layout.findings), notes=notes)
+    report.unit["level"] = unit_level(unit)
+    result.notes.append(f"单位层级按名称推断为：{fmt.levels[report.unit['level']]}。")
+    report.text["preamble"] = preamble
     for section in fmt.sections:
         body = layout.sections.get(section.key)
         if section.text:
             report.text[section.text] = paragraphs(body or [], join)
         elif section.table:
             tables, lines = table_lines(body or [])
-            rows = [row for t in tables for row in t.rows] if tables else rows_from_lines(lines)
+            rows = [row for t in tables for row in t.rows] if tables else _text_rows(lines)
+            if len(rows) > MAX_TABLE_ROWS:
+                raise UnreadableError(f"“{section.full_heading}”中的表格有{len(rows)}行，年报的表格不会这么长，可能是异常文件，未读取。")
             parsed: TableResult = PARSERS[section.table](rows, fmt)
             report.cells.update(parsed.values)
             result.findings.extend(parsed.findings)
@@ -78,6 +99,13 @@ def import_bytes(data: bytes, name: str, fmt: FormatDef | None = None) -> Import
     if unread:
         result.notes.append(f"表格中有{unread}个格子是空的或无法读取，未填入任何数字。")
     return result
+
+
+def _text_rows(lines: list[str]) -> list[list[str]]:
+    """Rows of a table given as text: tab-separated as exported, else space-aligned or a pipe table."""
+    if any("\t" in ln for ln in lines):
+        return rows_from_lines(lines)
+    return rows_from_layout(lines)
 
 
 def _profile(other: str, fmt: FormatDef) -> str:

@@ -9,9 +9,12 @@ from bot.findings import Finding
 from bot.formatdef import FormatDef, Section
 from bot.importer.source import Element, Para, Table
 from bot.importer.tables import norm_label
+from bot.importer.titles import title_span
 
 HEADING = re.compile(r"^([一二三四五六])[、.．]\s*(.{2,40})$")
-TITLE = re.compile(r"^(.*?)((?:19|20)\d{2}|2100)年度?政府信息公开工作年度报告$")
+OWN_HEADING = re.compile(r"^([一二三四五六七八九十]|[1-9])[、.．]\s*(.{2,30})$")
+MARKS = re.compile(r"^#{1,6}\s*|^[*_]{2}|[*_]{2}$|^【|】$")
+PART = re.compile(r"^第([一二三四五六七八九十])部分[、.．：:]?")
 OPENS_ITEM = re.compile(r"^(（[一二三四五六七八九十]+）|\([一二三四五六七八九十]+\)|[一二三四五六七八九十]+[、是]|\d+[.、．]|[一二]方面|另一方面)")
 ENDS_SENTENCE = tuple("。！？；：…”」）)!?;:")
 
@@ -26,15 +29,35 @@ class Layout:
     findings: list[Finding] = field(default_factory=list)
 
 
+def _heading_text(line: str) -> str:
+    """A heading line without markdown marks ('## ', '**…**'), '第一部分' written as '一、', no spaces."""
+    text = norm_label(MARKS.sub("", line.strip())).rstrip("：:")
+    return PART.sub(r"\1、", text)
+
+
 def heading_of(line: str, fmt: FormatDef) -> Section | None:
-    text = norm_label(line).rstrip("：:")
+    """The section a line heads by the national numbering: '一、总体情况', '## 二、主动公开…', '**三、…**'."""
     if "\t" in line.strip():
         return None
-    m = HEADING.match(text)
+    m = HEADING.match(_heading_text(line))
     if not m:
         return None
     for section in fmt.sections:
         if section.number == m.group(1) and any(k in m.group(2) for k in section.keywords):
+            return section
+    return None
+
+
+def heading_by_content(line: str, fmt: FormatDef, missing: list[Section]) -> Section | None:
+    """A top-level heading numbered the report's own way ('二、主动公开…' as the first part, '1.总体情况')
+    that names a section the national numbering did not find."""
+    if "\t" in line.strip():
+        return None
+    m = OWN_HEADING.match(_heading_text(line))
+    if not m:
+        return None
+    for section in missing:
+        if any(k in m.group(2) for k in section.keywords):
             return section
     return None
 
@@ -48,6 +71,16 @@ def split_sections(elements: list[Element], fmt: FormatDef) -> Layout:
             if section:
                 found.append((i, section))
     rule = fmt.rule("E-SECTIONS")
+    missing = [sec for sec in fmt.sections if sec not in {s for _, s in found}]
+    if missing:
+        own = _by_content(elements, fmt, missing, found)
+        if own:
+            found = sorted(found + own, key=lambda item: item[0])
+            shown = "、".join(f"“{norm_label(elements[i].text)[:20]}”" for i, _ in own[:3])  # type: ignore[union-attr]
+            layout.findings.append(
+                Finding(rule=rule.id, level=rule.level, cells=[],
+                        message=f"部分标题的编号与规定格式不一致（如{shown}），已按内容识别各部分；请按“一、总体情况”至“六、其他需要报告的事项”编号。")
+            )
     keys = [s.key for _, s in found]
     for section in fmt.sections:
         count = keys.count(section.key)
@@ -74,33 +107,33 @@ def split_sections(elements: list[Element], fmt: FormatDef) -> Layout:
         )
     start = firsts[0][0] if firsts else len(elements)
     head = elements[:start]
-    title_end = _title_end(head)
-    layout.title_lines = [el.text.strip() for el in head[:title_end] if isinstance(el, Para) and el.text.strip()]
-    layout.preamble = head[title_end:]
-    firsts_sorted = sorted(firsts)
+    first, end = title_span([el.text if isinstance(el, Para) else "" for el in head])
+    layout.title_lines = [el.text.strip() for el in head[first:end] if isinstance(el, Para) and el.text.strip()]
+    layout.preamble = head[end:]
+    firsts_sorted = sorted(firsts, key=lambda item: item[0])
+    pos_of = {id(elements[i]): True for i, _ in found}
     for n, (pos, section) in enumerate(firsts_sorted):
         end = firsts_sorted[n + 1][0] if n + 1 < len(firsts_sorted) else len(elements)
-        body = [el for el in elements[pos + 1 : end] if not (isinstance(el, Para) and heading_of(el.text, fmt))]
+        body = [el for el in elements[pos + 1 : end] if not (isinstance(el, Para) and (heading_of(el.text, fmt) or pos_of.get(id(el))))]
         layout.sections[section.key] = body
     return layout
 
 
-def _title_end(head: list[Element]) -> int:
-    """Index just after the title: the line holding '…年政府信息公开工作年度报告'."""
-    for i, el in enumerate(head[:12]):
-        if isinstance(el, Para) and TITLE.match(re.sub(r"\s+", "", el.text)):
-            return i + 1
-    return 0
-
-
-def read_title(lines: list[str]) -> tuple[str, int | None]:
-    """(unit name, year) from the title lines: '次营镇人民政府' / '2023 年政府信息公开工作年度报告'."""
-    for i, line in enumerate(lines):
-        m = TITLE.match(re.sub(r"\s+", "", line))
-        if m:
-            unit = m.group(1) or "".join(re.sub(r"\s+", "", ln) for ln in lines[:i])
-            return unit, int(m.group(2))
-    return "", None
+def _by_content(elements: list[Element], fmt: FormatDef, missing: list[Section], found: list[tuple[int, Section]]) -> list[tuple[int, Section]]:
+    """Headings of the missing sections, found by what they name, each in its place between the others."""
+    own: list[tuple[int, Section]] = []
+    for i, el in enumerate(elements):
+        if not isinstance(el, Para) or any(i == pos for pos, _ in found):
+            continue
+        section = heading_by_content(el.text, fmt, [s for s in missing if s not in {x for _, x in own}])
+        if section is None:
+            continue
+        order = fmt.sections.index(section)
+        before = [pos for pos, s in found if fmt.sections.index(s) < order]
+        after = [pos for pos, s in found if fmt.sections.index(s) > order]
+        if (not before or max(before) < i) and (not after or i < min(after)):
+            own.append((i, section))
+    return own
 
 
 def paragraphs(elements: list[Element], join_lines: bool = True) -> str:

@@ -8,6 +8,7 @@ import zipfile
 from dataclasses import dataclass
 
 MAX_BYTES = 20 * 1024 * 1024
+MAX_UNPACKED = 200 * 1024 * 1024  # a .docx is a zip: what it inflates to, not its size, bounds the memory
 IMAGE = re.compile(r"\[image:[^\]]*\]")
 BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
 
@@ -32,7 +33,7 @@ Element = Para | Table
 @dataclass
 class Source:
     elements: list[Element]
-    kind: str  # "txt" | "docx"
+    kind: str  # "txt" | "docx" | "pdf" | "html"
     images: int = 0
 
 
@@ -72,6 +73,12 @@ def read_docx(data: bytes) -> Source:
     from docx.text.paragraph import Paragraph
 
     try:
+        unpacked = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise UnreadableError(f"不是有效的Word（.docx）文件，或文件已损坏（{type(exc).__name__}）。") from None
+    if unpacked > MAX_UNPACKED:
+        raise UnreadableError(f"Word文件解压后有{unpacked // 1024 // 1024} MB，远超正常年报，可能是异常文件，未读取。")
+    try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise UnreadableError(f"不是有效的Word（.docx）文件，或文件已损坏（{type(exc).__name__}）。") from None
@@ -91,7 +98,7 @@ def read_docx(data: bytes) -> Source:
     return Source(elements=elements, kind="docx", images=images)
 
 
-def _table_rows(table) -> list[list[str]]:  # type: ignore[no-untyped-def]
+def _table_rows(table) -> list[list[str]]:
     from docx.table import _Cell
 
     rows = []
@@ -104,19 +111,3 @@ def _table_rows(table) -> list[list[str]]:  # type: ignore[no-untyped-def]
                 cells.append(_Cell(tc, table).text.replace("\n", ""))
         rows.append(cells)
     return rows
-
-
-def read_source(data: bytes, name: str) -> Source:
-    """Sniff the content, not only the name: a .txt that is really a Word file is read as one."""
-    if not data.strip():
-        raise UnreadableError("文件是空的。")
-    if len(data) > MAX_BYTES:
-        raise UnreadableError(f"文件过大（{len(data) / 1024 / 1024:.1f} MB），报告文件不应超过{MAX_BYTES // 1024 // 1024} MB。")
-    lower = name.lower()
-    if data.startswith(b"PK\x03\x04") or lower.endswith(".docx"):
-        return read_docx(data)
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise UnreadableError("这是旧版Word（.doc）或WPS文件，请另存为.docx后再上传。")
-    if data.startswith(b"%PDF"):
-        raise UnreadableError("暂不支持PDF文件，请上传.docx或.txt格式的报告。")
-    return read_txt(data)

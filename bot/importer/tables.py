@@ -170,9 +170,8 @@ class RowMatcher:
             canon_bare = strip_ordinal(canon)
             if ordinal and canon_ordinal and ordinal.group(0) != canon_ordinal.group(0):
                 continue
-            if len(canon_bare) <= 4 and not (ordinal and canon_ordinal):
-                if canon_ordinal or bare != canon_bare:
-                    continue  # short labels (其他, 总计) must carry their own ordinal
+            if len(canon_bare) <= 4 and not (ordinal and canon_ordinal) and (canon_ordinal or bare != canon_bare):
+                continue  # short labels (其他, 总计) must carry their own ordinal
             if bare == canon_bare:
                 return key, False
             if key in taken or len(bare) < 6:
@@ -210,12 +209,12 @@ def label_runs(rows: list[list[str]], matcher: RowMatcher) -> list[Run]:
 def _assign_row(
     result: TableResult, table: str, row_key: str, cols: list[str | None], values: list[str], money: bool = False
 ) -> None:
-    for col, raw in zip(cols, values):
+    for col, raw in zip(cols, values, strict=False):
         path = f"{table}.{row_key}" + (f".{col}" if col else "")
         value, problem = read_value(raw, path, money)
         result.values[path] = value
         if problem and problem.kind != "blank" or (problem and problem.raw):
-            result.problems.append(problem)  # type: ignore[arg-type]
+            result.problems.append(problem)
 
 
 def _shape_finding(fmt: FormatDef, rule_id: str, cells: list[str], message: str, result: TableResult) -> None:
@@ -339,7 +338,7 @@ def parse_table2(rows: list[list[str]], fmt: FormatDef) -> TableResult:
     for row in t2.data_rows:
         if row.key not in seen:
             block = next(b for b in t2.blocks if row in b.rows)
-            paths = [f"table2.{row.key}" + (f".{c.key}" if c else "") for c in (block.columns or [None])]  # type: ignore[union-attr]
+            paths = [f"table2.{row.key}" + (f".{c.key}" if c else "") for c in (block.columns or [None])]
             _shape_finding(fmt, "E-T2-SHAPE", paths, fmt.rule("E-T2-SHAPE").say("missing_row", table=t2.name, row=row.label), result)
     return result
 
