@@ -196,6 +196,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_polling(config)
 
 
+def cmd_web(args: argparse.Namespace) -> int:
+    from bot.channels.web.cli import run
+
+    return run(args, _service)
+
+
+def cmd_user_reset(args: argparse.Namespace) -> int:
+    from bot.channels.web.cli import reset
+
+    return reset(args)
+
+
 def cmd_reminders_plan(args: argparse.Namespace) -> int:
     from bot.config import Config
     from bot.reminders.plan import plan
@@ -293,6 +305,17 @@ def build_parser() -> argparse.ArgumentParser:
     ccreate.add_argument("--days", type=int, default=7, help="邀请有效天数（默认7）")
     ccreate.add_argument("--bot", metavar="BOT_USERNAME", help="机器人的用户名，用于生成 t.me 链接")
     ccreate.set_defaults(func=cmd_county_create)
+
+    web = sub.add_parser("web", help="运行网页版（内网浏览器访问）")
+    web.add_argument("--host", help="监听地址（默认 NIANBAO_WEB_HOST 或 127.0.0.1）")
+    web.add_argument("--port", type=int, help="端口（默认 NIANBAO_WEB_PORT 或 8080）")
+    web.set_defaults(func=cmd_web)
+
+    user = sub.add_parser("user", help="网页版账号（运维人员）")
+    user_sub = user.add_subparsers(dest="user_command", required=True)
+    ureset = user_sub.add_parser("reset", help="生成一次性密码重置链接")
+    ureset.add_argument("name", metavar="NAME", help="登录名")
+    ureset.set_defaults(func=cmd_user_reset)
 
     run = sub.add_parser("run", help="运行机器人：设置了TELEGRAM_BOT_TOKEN时连接Telegram，否则在终端中运行")
     run.add_argument("--user", help="终端模式的用户名")
