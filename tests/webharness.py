@@ -216,3 +216,17 @@ def onboard_web(clerk: Client) -> None:
     from driver import onboard
 
     onboard(clerk, name="次营镇人民政府")
+
+
+def account(server: Server, login: str, password: str = "correct-horse-1") -> Client:
+    """A logged-in web person who belongs to nothing (made at the server, as an operator's script would)."""
+    import secrets
+
+    from storage import web_accounts as wa
+
+    with server.state.repo.transaction() as store:
+        user = store.user("web", secrets.token_hex(8), login)
+        wa.create_account(store.session, login, password, user.id)  # type: ignore[arg-type]
+    client = Client(server.url)
+    assert client.login(login, password).status == 302
+    return client
