@@ -139,7 +139,7 @@ async def password(request: web.Request) -> web.Response:
               pages.field("password2", "再次输入新密码", "password", autocomplete="new-password")]
     hidden = f'<input type="hidden" name="csrf" value="{pages.escape(auth.csrf)}">'
     html = pages.form_page(state.settings.prefix, "修改密码", state.url("/password"), fields, error=problem, csrf_field=hidden,
-                           intro="修改后，其他设备上的登录会失效。")
+                           intro="修改后，其他设备上的登录会失效。", user=auth.login, csrf=auth.csrf)
     return _html(request, html, status=400 if problem else 200)
 
 
@@ -173,7 +173,8 @@ async def operator(request: web.Request) -> web.Response:
     for i in (1, 2):
         fields[i] = fields[i].replace(" required", "")
     hidden = f'<input type="hidden" name="csrf" value="{pages.escape(auth.csrf)}">'
-    html = pages.form_page(state.settings.prefix, "管理：创建县", state.url("/operator"), fields, csrf_field=hidden, submit="创建并生成协调人邀请")
+    html = pages.form_page(state.settings.prefix, "管理：创建县", state.url("/operator"), fields, csrf_field=hidden, submit="创建并生成协调人邀请",
+                           user=auth.login, csrf=auth.csrf)
     html = html.replace("</section>", result + "</section>", 1)
     return _html(request, html)
 

@@ -228,7 +228,7 @@ async def join_page(request: web.Request) -> web.Response:
 
 
 def _join_html(state: WebState, hidden: str, token: str, error: str = "", login: str = "") -> str:
-    login_link = state.url("/login") + "?next=" + state.url(f"/join/{token}")
+    login_link = state.url("/login") + f"?next=/join/{token}"
     intro = "您收到了加入年报填报的邀请。请设置登录名和密码，以后用它们登录。"
     html = pages.form_page(state.settings.prefix, "加入年报助手", state.url(f"/join/{token}"), pages.new_account_fields(login),
                            intro=intro, error=error, csrf_field=hidden, submit="设置并加入")

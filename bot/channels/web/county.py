@@ -17,7 +17,7 @@ from bot.channels.web import grids, pages
 from bot.channels.web.api import content_type, nav, person_of
 from bot.channels.web.app import STATE, WebState
 from bot.channels.web.auth import require, require_post
-from bot.county.overview import county_status
+from bot.county.overview import STATUS_LABELS, county_status
 from bot.interview.progress import default_year
 from bot.interview.types import Input
 
@@ -88,13 +88,15 @@ def _unit_view(store: Any, state: WebState, user_id: int, unit_id: int) -> dict[
 
 def grid_html(layout: dict[str, Any], data: dict[str, Any]) -> str:
     """The three tables read-only, the cells named by findings or comments marked."""
-    bad = {c for f in data.get("findings", []) if f["level"] == "error" for c in f["cells"]}
+    bad = {c for f in data.get("findings", []) if f["level"] == "error" and f["rule"] != "E-BLANK" for c in f["cells"]}
     noted = {c["target"] for c in data.get("comments", [])}
     values = data.get("values", {})
     out = []
     for key in grids.TABLES:
         grid = layout[key]
-        out.append(f'<h2>{escape(grid["name"])}</h2><table class="grid readonly"><tbody>')
+        out.append(f'<h2>{escape(grid["name"])}　{escape(grid["title"])}</h2><table class="grid readonly"><tbody>')
+        if grid.get("columns"):
+            out.append("<tr><th></th>" + "".join(f'<th>{escape(c["label"])}</th>' for c in grid["columns"]) + "</tr>")
         for row in grid["rows"]:
             cells = "".join(
                 f'<td class="{"bad" if c["path"] in bad else ""}{" commented" if c["path"] in noted else ""}" data-path="{escape(c["path"])}">'
@@ -118,9 +120,12 @@ async def unit_page(request: web.Request) -> web.Response:
     if found.get("report") is None:
         body = f'<section class="card"><h1>{escape(found["unit"])}</h1><p>该单位今年还没有开始填报。</p></section>'
     else:
-        findings = "".join(f'<li class="{escape(f["level"])}">{escape(f["message"])}</li>' for f in found["findings"])
+        shown = [f for f in found["findings"] if f["rule"] != "E-BLANK"]
+        blanks = len(found["findings"]) - len(shown)
+        findings = "".join(f'<li class="{escape(f["level"])}">{escape(f["message"])}</li>' for f in shown)
+        findings += f'<li class="error">还有{blanks}个格子未填写。</li>' if blanks else ""
         comments = "".join(f'<li class="comment">💬 {escape(c["text"])}</li>' for c in found["comments"])
-        body = (f'<section class="card wide"><h1>{escape(found["title"])}</h1><p>状态：{escape(found["status"])}（只读）</p>'
+        body = (f'<section class="card wide"><h1>{escape(found["title"])}</h1><p>状态：{escape(STATUS_LABELS.get(found["status"], ""))}（只读）</p>'
                 f'<ul class="findings">{findings or "<li>未发现表格问题。</li>"}{comments}</ul>'
                 + grid_html(grids.layout(state.engine.fmt), found) + "</section>")
     return web.Response(text=pages.page(prefix, "单位报告", body, user=auth.login, csrf=auth.csrf, nav=nav(state, auth)), content_type="text/html")

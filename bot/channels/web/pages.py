@@ -46,7 +46,7 @@ def field(name: str, label: str, kind: str = "text", value: str = "", autocomple
 
 
 def form_page(prefix: str, title: str, action: str, fields: list[str], *, intro: str = "", error: str = "",
-              csrf_field: str = "", submit: str = "确定") -> str:
+              csrf_field: str = "", submit: str = "确定", user: str = "", csrf: str = "") -> str:
     err = f'<p class="error" role="alert">{escape(error)}</p>' if error else ""
     text = f"<p>{escape(intro)}</p>" if intro else ""
     body = (
@@ -54,7 +54,7 @@ def form_page(prefix: str, title: str, action: str, fields: list[str], *, intro:
         f'<form method="post" action="{escape(action)}">{csrf_field}{"".join(fields)}'
         f'<button type="submit" id="submit">{escape(submit)}</button></form></section>'
     )
-    return page(prefix, title, body)
+    return page(prefix, title, body, user=user, csrf=csrf)
 
 
 def new_account_fields(login: str = "") -> list[str]:
@@ -74,7 +74,7 @@ def app_page(prefix: str, csrf: str, user: str, nav: str) -> str:
         '<form id="composer" class="composer">'
         '<button type="button" id="menu" class="secondary" title="跳到某一部分">目录</button>'
         '<textarea id="text" rows="2" placeholder="输入回答，Enter 发送，Shift+Enter 换行"></textarea>'
-        '<label class="upload secondary" title="上传 .docx / .txt / .json">📎<input id="file" type="file" accept=".docx,.txt,.json"></label>'
+        '<label class="upload secondary" title="上传 .docx / .txt / .json">上传<input id="file" type="file" accept=".docx,.txt,.json"></label>'
         '<button type="submit" id="send">发送</button></form>'
         "</section>"
         '<section class="tables" aria-label="表格">'

@@ -13,12 +13,14 @@
 
   function marks() {
     var bad = {}, noted = {};
+    var blank = {};
     (data.findings || []).forEach(function (f) {
       if (f.level !== "error") { return; }
-      f.cells.forEach(function (c) { bad[c] = (bad[c] ? bad[c] + "\n" : "") + f.message; });
+      var into = f.rule === "E-BLANK" ? blank : bad;
+      f.cells.forEach(function (c) { into[c] = (into[c] ? into[c] + "\n" : "") + f.message; });
     });
     (data.comments || []).forEach(function (c) { noted[c.target] = (noted[c.target] ? noted[c.target] + "\n" : "") + "审核意见：" + c.text; });
-    return { bad: bad, noted: noted };
+    return { bad: bad, blank: blank, noted: noted };
   }
 
   function cell(c, m) {
@@ -28,6 +30,7 @@
     var rowTarget = c.path.split(".").slice(0, 2).join(".");
     var comment = m.noted[c.path] || m.noted[rowTarget];
     if (m.bad[c.path]) { td.classList.add("bad"); td.title = m.bad[c.path]; }
+    else if (m.blank[c.path] && c.editable) { td.classList.add("blank"); td.title = "未填写（没有的填0）"; }
     if (comment) { td.classList.add("commented"); td.title = (td.title ? td.title + "\n" : "") + comment; }
     if (c.editable && !data.readonly) {
       var input = el("input");
@@ -62,7 +65,7 @@
       return;
     }
     var layout = data.layout[current], m = marks();
-    document.getElementById("grid-title").textContent = layout.name + (data.readonly ? "（只读）" : "");
+    document.getElementById("grid-title").textContent = layout.name + "　" + layout.title + (data.readonly ? "（只读）" : "");
     document.getElementById("grid-save").hidden = !!data.readonly;
     var table = el("table", "grid");
     table.id = "grid-" + current;
@@ -93,10 +96,13 @@
     wrap.appendChild(table);
     original = {};
     wrap.querySelectorAll("input").forEach(function (i) { original[i.dataset.path] = i.value; });
-    var list = document.getElementById("findings");
+    var list = document.getElementById("findings"), blanks = 0;
     (data.findings || []).forEach(function (f) {
-      if (f.cells.some(function (c) { return c.indexOf(current + ".") === 0; })) { list.appendChild(el("li", f.level, f.message)); }
+      if (!f.cells.some(function (c) { return c.indexOf(current + ".") === 0; })) { return; }
+      if (f.rule === "E-BLANK") { blanks += 1; return; }
+      list.appendChild(el("li", f.level, f.message));
     });
+    if (blanks) { list.appendChild(el("li", "blank", "还有" + blanks + "处未填写（浅黄色格子），没有的请填0。")); }
     (data.comments || []).forEach(function (c) {
       if (c.target.indexOf(current) === 0) { list.appendChild(el("li", "comment", "💬 审核意见：" + c.text)); }
     });
