@@ -86,16 +86,18 @@ async def reset(request: web.Request) -> web.Response:
         problem = _new_account_problem({"login": login, "password": form.get("password", ""), "password2": form.get("password2", "")})
         if not problem:
 
-            def apply(store: Any) -> bool:
+            def apply(store: Any) -> int | None:
                 row = wa.peek_token(store.session, token, "reset", now)
                 account = store.session.get(wa.WebAccount, row.account_id) if row and row.account_id else None
                 if row is None or account is None:
-                    return False
+                    return None
                 wa.set_password(store.session, account, str(form["password"]))
                 wa.use_token(store.session, row, now)
-                return True
+                return account.id
 
-            if await state.db(apply):
+            account_id = await state.db(apply)
+            if account_id is not None:
+                state.forget_sessions(account_id=account_id)
                 return _html(request, pages.message(state.settings.prefix, "密码已重置", "请用新密码登录。", (state.url("/login"), "登录")))
             problem = "该重置链接已失效。"
     fields = [pages.field("password", "新密码（至少8位）", "password", autocomplete="new-password"),
@@ -130,6 +132,7 @@ async def password(request: web.Request) -> web.Response:
 
             token = await state.db(change)
             if token is not None:
+                state.forget_sessions(account_id=auth.account_id)
                 response = web.HTTPFound(state.url("/"))
                 set_session_cookie(response, state, token)
                 raise response

@@ -111,8 +111,8 @@ def content_type(name: str) -> str:
     return "application/octet-stream"
 
 
-def _grid_state(store: Any, state: WebState, external_id: str) -> dict[str, Any]:
-    user = store.user("web", external_id)
+def _grid_state(store: Any, state: WebState, user_id: int) -> dict[str, Any]:
+    user = store.get_user(user_id)
     report_id = store.conversation(user).report_id
     return grids.state(store, user, state.engine.fmt, state.engine.script, report_id)
 
@@ -120,7 +120,7 @@ def _grid_state(store: Any, state: WebState, external_id: str) -> dict[str, Any]
 async def grid_get(request: web.Request) -> web.Response:
     state: WebState = request.app[STATE]
     auth = require(request)
-    data = await state.db(_grid_state, state, auth.external_id)
+    data = await state.db(_grid_state, state, auth.user_id)
     return web.json_response({"layout": grids.layout(state.engine.fmt)} | data)
 
 
@@ -165,7 +165,7 @@ async def grid_save(request: web.Request) -> web.Response:
                 new += await state.chat.send_locked(person, Input(kind="text", text=text))
         else:
             new += await _fill_part(state, person, table, values)
-    data = await state.db(_grid_state, state, auth.external_id)
+    data = await state.db(_grid_state, state, auth.user_id)
     return web.json_response(data | {"messages": new})
 
 

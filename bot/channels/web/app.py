@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from storage import web_accounts as wa
 log = logging.getLogger(__name__)
 MAX_BODY = 10 * 1024 * 1024 + 64 * 1024  # a 10 MB file and its form around it
 STATE: web.AppKey[WebState] = web.AppKey("state")
+SESSION_CACHE = timedelta(seconds=30)  # how long a found session is trusted without the database
 
 
 @dataclass
@@ -69,6 +71,32 @@ class WebState:
         self.chat = WebChat(service)
         self.by_ip = security.RateLimiter(clock.now, limit=20)
         self.by_login = security.RateLimiter(clock.now, limit=5)
+        # Sessions recently found in the database (cookie → (person, until)): most requests then need no
+        # lookup. Logging out or changing a password here drops them at once; a revocation made by
+        # another process (`nianbao user reset`) is seen within SESSION_CACHE.
+        self.sessions: dict[str, tuple[Any, datetime]] = {}
+
+    def cached_session(self, token: str) -> Any:
+        found = self.sessions.get(token)
+        if found is None:
+            return None
+        if found[1] <= self.clock.now():
+            self.sessions.pop(token, None)
+            return None
+        return found[0]
+
+    def cache_session(self, token: str, auth: Any) -> None:
+        if len(self.sessions) > 50_000:
+            self.sessions.clear()
+        self.sessions[token] = (auth, self.clock.now() + SESSION_CACHE)
+
+    def forget_sessions(self, account_id: int | None = None, token: str = "") -> None:
+        """Drop one cookie, or every cookie of an account, from the cache."""
+        if token:
+            self.sessions.pop(token, None)
+        if account_id is not None:
+            for key in [k for k, (auth, _) in self.sessions.items() if auth.account_id == account_id]:
+                self.sessions.pop(key, None)
 
     def url(self, path: str) -> str:
         return self.settings.prefix + path
@@ -86,7 +114,7 @@ class WebState:
             with self.repo.transaction() as store:
                 return fn(store, *args)
 
-        return await asyncio.to_thread(run)
+        return await self.chat.run(run)
 
     def setup_link(self) -> str | None:
         """A one-time operator set-up link while the site has no operator (a new one each start)."""

@@ -60,7 +60,12 @@ async def session_middleware(request: web.Request, handler: security.Handler) ->
     token = request.cookies.get(COOKIE, "")
     request[AUTH] = None
     if token and not request.path.startswith(("/static/", "/healthz")) and len(token) < 100:
-        request[AUTH] = await state.db(_lookup, token, state.clock.now())
+        auth = state.cached_session(token)
+        if auth is None:
+            auth = await state.db(_lookup, token, state.clock.now())
+            if auth is not None:
+                state.cache_session(token, auth)
+        request[AUTH] = auth
     return await handler(request)
 
 
@@ -187,6 +192,7 @@ async def login_post(request: web.Request) -> web.Response:
 async def logout(request: web.Request) -> web.Response:
     state: WebState = request.app[STATE]
     auth, _ = await require_post(request)
+    state.forget_sessions(token=auth.token)
     await state.db(lambda store: wa.revoke_session(store.session, auth.token))
     response = web.HTTPFound(state.url("/login"))
     response.del_cookie(COOKIE, path=state.settings.prefix or "/")

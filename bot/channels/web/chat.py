@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections import OrderedDict, deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,7 @@ from bot.service import Service
 
 CHANNEL = "web"
 HISTORY = 200  # messages kept per person
+THREADS = 8
 DOCUMENTS = 2000  # documents kept for download, across everyone (oldest dropped first)
 
 
@@ -34,6 +36,9 @@ class Person:
 class WebChat:
     def __init__(self, service: Service):
         self.service = service
+        # Threads for the database work (blocking). Measured with bench/web_load.py: one thread is much
+        # slower (commits wait on the disk while nothing else runs).
+        self.executor = ThreadPoolExecutor(THREADS, thread_name_prefix="web-db")
         self.people: dict[str, Person] = {}
         self.documents: OrderedDict[str, tuple[str, str, bytes]] = OrderedDict()  # id → (owner, name, data)
 
@@ -85,6 +90,9 @@ class WebChat:
             out.append(self._record(person, "bot", reply.text, buttons=buttons, doc=doc))
         return out
 
+    async def run(self, fn: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
+
     def handle_sync(self, person: Person, inp: Input) -> Outcome:
         return self.service.handle(CHANNEL, person.external_id, inp, person.name)
 
@@ -95,10 +103,10 @@ class WebChat:
 
     async def send_locked(self, person: Person, inp: Input, label: str = "", echo: bool = True) -> list[dict[str, Any]]:
         new = [self._record(person, "me", self._shown(inp, label))] if echo else []
-        outcome = await asyncio.to_thread(self.handle_sync, person, inp)
+        outcome = await self.run(self.handle_sync, person, inp)
         return new + self._translate(person, outcome)
 
     async def send_outcome(self, person: Person, inp: Input) -> tuple[Outcome, list[dict[str, Any]]]:
         """For the grids: the raw outcome (its buttons are pressed next) and the messages it made."""
-        outcome = await asyncio.to_thread(self.handle_sync, person, inp)
+        outcome = await self.run(self.handle_sync, person, inp)
         return outcome, self._translate(person, outcome)

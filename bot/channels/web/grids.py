@@ -59,6 +59,16 @@ def layout(fmt: FormatDef) -> dict[str, Any]:
     }
 
 
+_TABLE_CELLS: dict[int, list[Any]] = {}
+
+
+def table_cells(fmt: FormatDef) -> list[Any]:
+    """The cells of the three tables (computed once per format)."""
+    if id(fmt) not in _TABLE_CELLS:
+        _TABLE_CELLS[id(fmt)] = [c for c in fmt.cells() if c.table in TABLES]
+    return _TABLE_CELLS[id(fmt)]
+
+
 def state(store: Store, user: User, fmt: FormatDef, script: Script, report_id: int | None) -> dict[str, Any]:
     """Values, findings and open comments of a report the person may read; `readonly` unless they may edit."""
     if report_id is None:
@@ -69,7 +79,8 @@ def state(store: Store, user: User, fmt: FormatDef, script: Script, report_id: i
         store.refuse(user, "read", f"report:{report_id}", "grid of a report the person cannot read")
         return {"report": None, "refused": True}
     report = store.load_report(report_id)
-    values = {c.path: (None if report.cells[c.path] is None else display(report.cells[c.path])) for c in fmt.cells() if c.table in TABLES}
+    cells = report.cells
+    values = {c.path: (None if cells[c.path] is None else display(cells[c.path])) for c in table_cells(fmt)}
     findings = [
         {"rule": f.rule, "level": f.level, "message": f.message, "cells": [c for c in f.cells if c.startswith(TABLES)]}
         for f in validate(report)
