@@ -114,3 +114,31 @@ def test_base_url_prefix_and_secure_cookie() -> None:
     settings = WebSettings("127.0.0.1", 8080, "https://gk.example.gov.cn/nianbao/")
     assert settings.prefix == "/nianbao" and settings.secure
     assert WebSettings.from_env({"NIANBAO_WEB_PORT": "9000"}).public == "http://127.0.0.1:9000"
+
+
+def test_nianbao_web_prints_its_address_and_a_one_time_setup_link(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+    import urllib.request
+
+    from webharness import free_port
+
+    port = free_port()
+    env = dict(os.environ, NIANBAO_DATA_DIR=str(tmp_path / "data"), NIANBAO_CLOCK="2026-11-23")
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "web", "--port", str(port)], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == f"年报助手网页版已启动：http://127.0.0.1:{port}/"
+        assert "一次性链接" in proc.stdout.readline()
+        link = proc.stdout.readline().strip()
+        assert link.startswith(f"http://127.0.0.1:{port}/setup/")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as health:
+            assert health.status == 200
+        with urllib.request.urlopen(link, timeout=10) as setup:
+            assert "设置管理员账号" in setup.read().decode()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert (tmp_path / "data" / "nianbao.sqlite3").exists()
