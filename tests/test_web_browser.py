@@ -128,6 +128,9 @@ def test_table3_pasted_from_tab_separated_text_wrong_cell_highlighted_and_fixed(
         "arguments[0].dispatchEvent(new ClipboardEvent('paste', {clipboardData: dt, bubbles: true, cancelable: true}));",
         first, tsv)
     assert driver.find_element(By.CSS_SELECTOR, "input[data-path='table3.FWD.NP']").get_attribute("value") == "1"
+    # Totals are computed as the clerk types, before anything is saved.
+    assert driver.find_element(By.CSS_SELECTOR, "td[data-path='table3.TOTAL.NP']").text == "3"
+    assert driver.find_element(By.CSS_SELECTOR, "td[data-path='table3.NEW.SUM']").text == "3"
     driver.find_element(By.ID, "grid-save").click()
     bad = wait(lambda: driver.find_element(By.CSS_SELECTOR, "td.bad[data-path='table3.FWD.NP']"), what="the wrong cell highlighted")
     assert "结转下年度" in bad.get_attribute("title")

@@ -43,8 +43,10 @@ def layout(fmt: FormatDef) -> dict[str, Any]:
             cells = [(f"table2.{row.key}.{c}", True) for c in cols] if cols else [(f"table2.{row.key}", True)]
             t2_rows.append(_row(row.key or "", row.label, cells) | {"block": block.heading, "header": list(block.header), "kind": row.kind})
     t3 = fmt.table3
+    leaves = set(t3.leaves())
     t3_rows = [
-        _row(r.key or "", r.name, [(f"table3.{r.key}.{c}", f"table3.{r.key}.{c}" not in totals) for c in t3.col_keys]) | {"depth": r.depth}
+        _row(r.key or "", r.name, [(f"table3.{r.key}.{c}", f"table3.{r.key}.{c}" not in totals) for c in t3.col_keys])
+        | {"depth": r.depth, "leaf": r.key in leaves}
         for r in t3.data_rows
     ]
     t4 = fmt.table4
@@ -54,7 +56,10 @@ def layout(fmt: FormatDef) -> dict[str, Any]:
     ]
     return {
         "table2": {"name": fmt.table2.name, "title": fmt.table2.title, "rows": t2_rows},
-        "table3": {"name": t3.name, "title": t3.title, "columns": [{"key": c.key, "label": c.label, "group": c.group} for c in t3.columns], "rows": t3_rows},
+        "table3": {
+            "name": t3.name, "title": t3.title, "rows": t3_rows, "total_row": (t3.total_row() or t3.data_rows[-1]).key,
+            "columns": [{"key": c.key, "label": c.label, "group": c.group} for c in t3.columns],
+        },
         "table4": {"name": t4.name, "title": t4.title, "columns": [{"key": c.key, "label": c.label} for c in t4.columns], "rows": t4_rows},
     }
 

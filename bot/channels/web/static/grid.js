@@ -48,11 +48,45 @@
     return td;
   }
 
+  // Totals as the clerk types (the engine computes the stored ones the same way on saving):
+  // each row's 总计, and 表三's （七）总计 row from its leaf rows.
+  function liveTotals() {
+    var layout = data.layout[current];
+    if (current === "table2") { return; }
+    function num(path) {
+      var input = document.querySelector("#grid input[data-path='" + path + "']");
+      var td = document.querySelector("#grid td[data-path='" + path + "']");
+      var v = input ? input.value : (td ? td.textContent : "");
+      return /^\d+$/.test(v.trim()) ? Number(v) : null;
+    }
+    function show(path, value) {
+      var td = document.querySelector("#grid td[data-path='" + path + "']");
+      if (td && !td.querySelector("input")) { td.textContent = value === null ? "" : String(value); }
+    }
+    function sum(paths) {
+      var total = 0;
+      for (var i = 0; i < paths.length; i++) { var v = num(paths[i]); if (v === null) { return null; } total += v; }
+      return total;
+    }
+    var cols = (layout.columns || []).map(function (c) { return c.key; });
+    var parts = cols.slice(0, cols.length - 1), last = cols[cols.length - 1];
+    if (current === "table3") {
+      parts.forEach(function (col) {
+        show("table3." + layout.total_row + "." + col,
+          sum(layout.rows.filter(function (r) { return r.leaf; }).map(function (r) { return "table3." + r.key + "." + col; })));
+      });
+    }
+    layout.rows.forEach(function (r) {
+      show(current + "." + r.key + "." + last, sum(parts.map(function (col) { return current + "." + r.key + "." + col; })));
+    });
+  }
+
   function liveCheck(input) {
     var v = input.value.trim();
     var ok = input.dataset.path === "table2.FEE" ? /^\d+(\.\d+)?$/.test(v) : /^\d+$/.test(v);
     input.parentNode.classList.toggle("bad", !ok);
     input.parentNode.title = ok ? "" : "请填写整数（没有的填0）";
+    liveTotals();
   }
 
   function render() {
