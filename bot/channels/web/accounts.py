@@ -13,11 +13,11 @@ from aiohttp import web
 from bot.channels.web import pages
 from bot.channels.web.app import STATE, WebState
 from bot.channels.web.auth import (
-    _create,
-    _html,
-    _new_account_problem,
-    _pre_form,
-    _pre_post,
+    create_person,
+    html_response,
+    new_account_problem,
+    pre_form,
+    pre_post,
     require,
     require_post,
     set_session_cookie,
@@ -34,21 +34,21 @@ async def setup(request: web.Request) -> web.Response:
     now = state.clock.now()
     valid = await state.db(lambda store: wa.peek_token(store.session, token, "setup", now) is not None)
     if not valid:
-        return _html(request, pages.message(state.settings.prefix, "链接无效", "该设置链接无效、已过期或已使用。"), status=404)
-    pre, hidden = _pre_form(request)
+        return html_response(request, pages.message(state.settings.prefix, "链接无效", "该设置链接无效、已过期或已使用。"), status=404)
+    pre, hidden = pre_form(request)
     problem = ""
     login = ""
     if request.method == "POST":
-        form = await _pre_post(request)
+        form = await pre_post(request)
         login = str(form.get("login", "")).strip()
-        problem = _new_account_problem(form)
+        problem = new_account_problem(form)
         if not problem:
 
             def make(store: Any) -> tuple[str, str] | None:
                 row = wa.peek_token(store.session, token, "setup", now)
                 if row is None:
                     return None
-                created = _create(store, login, str(form["password"]), now)
+                created = create_person(store, login, str(form["password"]), now)
                 if created is None:
                     return None
                 account = wa.account_by_login(store.session, login)
@@ -68,7 +68,7 @@ async def setup(request: web.Request) -> web.Response:
     html = pages.form_page(state.settings.prefix, "设置管理员账号", state.url(f"/setup/{token}"), pages.new_account_fields(login),
                            intro="这是一次性链接：设置后，此账号成为管理员，可以创建县并邀请县级协调人。", error=problem,
                            csrf_field=hidden, submit="设置")
-    return _html(request, html, pre, 400 if problem else 200)
+    return html_response(request, html, pre, 400 if problem else 200)
 
 
 async def reset(request: web.Request) -> web.Response:
@@ -78,12 +78,12 @@ async def reset(request: web.Request) -> web.Response:
     now = state.clock.now()
     login = await state.db(lambda store: _reset_login(store, token, now))
     if login is None:
-        return _html(request, pages.message(state.settings.prefix, "链接无效", "该重置链接无效、已过期或已使用。"), status=404)
-    pre, hidden = _pre_form(request)
+        return html_response(request, pages.message(state.settings.prefix, "链接无效", "该重置链接无效、已过期或已使用。"), status=404)
+    pre, hidden = pre_form(request)
     problem = ""
     if request.method == "POST":
-        form = await _pre_post(request)
-        problem = _new_account_problem({"login": login, "password": form.get("password", ""), "password2": form.get("password2", "")})
+        form = await pre_post(request)
+        problem = new_account_problem({"login": login, "password": form.get("password", ""), "password2": form.get("password2", "")})
         if not problem:
 
             def apply(store: Any) -> int | None:
@@ -98,13 +98,13 @@ async def reset(request: web.Request) -> web.Response:
             account_id = await state.db(apply)
             if account_id is not None:
                 state.forget_sessions(account_id=account_id)
-                return _html(request, pages.message(state.settings.prefix, "密码已重置", "请用新密码登录。", (state.url("/login"), "登录")))
+                return html_response(request, pages.message(state.settings.prefix, "密码已重置", "请用新密码登录。", (state.url("/login"), "登录")))
             problem = "该重置链接已失效。"
     fields = [pages.field("password", "新密码（至少8位）", "password", autocomplete="new-password"),
               pages.field("password2", "再次输入新密码", "password", autocomplete="new-password")]
     html = pages.form_page(state.settings.prefix, f"重置“{login}”的密码", state.url(f"/reset/{token}"), fields, error=problem,
                            csrf_field=hidden, submit="重置密码")
-    return _html(request, html, pre, 400 if problem else 200)
+    return html_response(request, html, pre, 400 if problem else 200)
 
 
 def _reset_login(store: Any, token: str, now: Any) -> str | None:
@@ -119,7 +119,7 @@ async def password(request: web.Request) -> web.Response:
     problem = ""
     if request.method == "POST":
         _, form = await require_post(request)
-        problem = _new_account_problem({"login": auth.login, "password": form.get("password", ""), "password2": form.get("password2", "")})
+        problem = new_account_problem({"login": auth.login, "password": form.get("password", ""), "password2": form.get("password2", "")})
         if not problem:
 
             def change(store: Any) -> str | None:
@@ -143,7 +143,7 @@ async def password(request: web.Request) -> web.Response:
     hidden = f'<input type="hidden" name="csrf" value="{pages.escape(auth.csrf)}">'
     html = pages.form_page(state.settings.prefix, "修改密码", state.url("/password"), fields, error=problem, csrf_field=hidden,
                            intro="修改后，其他设备上的登录会失效。", user=auth.login, csrf=auth.csrf)
-    return _html(request, html, status=400 if problem else 200)
+    return html_response(request, html, status=400 if problem else 200)
 
 
 async def operator(request: web.Request) -> web.Response:
@@ -179,7 +179,7 @@ async def operator(request: web.Request) -> web.Response:
     html = pages.form_page(state.settings.prefix, "管理：创建县", state.url("/operator"), fields, csrf_field=hidden, submit="创建并生成协调人邀请",
                            user=auth.login, csrf=auth.csrf)
     html = html.replace("</section>", result + "</section>", 1)
-    return _html(request, html)
+    return html_response(request, html)
 
 
 def routes(app: web.Application) -> None:

@@ -80,7 +80,7 @@ async def upload(request: web.Request) -> web.Response:
     data = field.file.read(MAX_FILE + 1)
     person = person_of(state, auth)
     if not name.lower().endswith(UPLOAD_SUFFIXES):
-        note = state.chat._record(person, "bot", "只能上传 .docx、.txt 或 .json 格式的文件。")
+        note = state.chat.record(person, "bot", "只能上传 .docx、.txt 或 .json 格式的文件。")
         return web.json_response({"messages": [note]})
     inp = Input(kind="file", data=data if len(data) <= MAX_FILE else b"", size=len(data), filename=name)
     return web.json_response({"messages": await state.chat.send(person, inp)})
@@ -157,7 +157,7 @@ async def grid_save(request: web.Request) -> web.Response:
             outcome, _ = await state.chat.send_outcome(person, Input(kind="command", text="menu"))
             goto = grids.goto_button(outcome, table)
             if goto is None:
-                new += state.chat._translate(person, outcome)
+                new += state.chat.translate(person, outcome)
                 return web.json_response({"error": "现在不能修改这张表（请先完成单位信息，或您没有修改权限）。", "messages": new}, status=409)
             new += await state.chat.send_locked(person, grids.button_input(goto), label=f"（表格）修改{fmt.table(table).name}")
         if table == "table3":

@@ -99,13 +99,13 @@ def set_session_cookie(response: web.StreamResponse, state: WebState, token: str
                         path=state.settings.prefix or "/", max_age=wa.SESSION_DAYS * 86400)
 
 
-def _pre_form(request: web.Request) -> tuple[str, str]:
+def pre_form(request: web.Request) -> tuple[str, str]:
     """(token, hidden field) of the pre-login double-submit token."""
     token = request.cookies.get(PRE, "") or secrets.token_urlsafe(24)
     return token, f'<input type="hidden" name="csrf" value="{pages.escape(token)}">'
 
 
-def _html(request: web.Request, html: str, pre: str = "", status: int = 200) -> web.Response:
+def html_response(request: web.Request, html: str, pre: str = "", status: int = 200) -> web.Response:
     state: WebState = request.app[STATE]
     response = web.Response(text=html, content_type="text/html", status=status)
     if pre and request.cookies.get(PRE) != pre:
@@ -113,7 +113,7 @@ def _html(request: web.Request, html: str, pre: str = "", status: int = 200) -> 
     return response
 
 
-async def _pre_post(request: web.Request) -> Any:
+async def pre_post(request: web.Request) -> Any:
     form = await request.post()
     given = str(form.get("csrf", ""))
     if not request.cookies.get(PRE) or not secrets.compare_digest(given, request.cookies.get(PRE, "")):
@@ -122,7 +122,7 @@ async def _pre_post(request: web.Request) -> Any:
     return form
 
 
-def _new_account_problem(form: Any) -> str:
+def new_account_problem(form: Any) -> str:
     login = str(form.get("login", "")).strip()
     password = str(form.get("password", ""))
     if not LOGIN_RE.fullmatch(login):
@@ -134,7 +134,7 @@ def _new_account_problem(form: Any) -> str:
     return ""
 
 
-def _create(store: Any, login: str, password: str, now: Any) -> tuple[str, str] | None:
+def create_person(store: Any, login: str, password: str, now: Any) -> tuple[str, str] | None:
     """A new web person (engine user + account) and their session; None when the name is taken."""
     if wa.account_by_login(store.session, login) is not None:
         return None
@@ -148,8 +148,8 @@ async def login_page(request: web.Request) -> web.Response:
     state: WebState = request.app[STATE]
     if request[AUTH] is not None:
         raise web.HTTPFound(state.url(_safe_next(request.query.get("next", "/"))))
-    pre, hidden = _pre_form(request)
-    return _html(request, _login_html(state, hidden, request.query.get("next", "/")), pre)
+    pre, hidden = pre_form(request)
+    return html_response(request, _login_html(state, hidden, request.query.get("next", "/")), pre)
 
 
 def _login_html(state: WebState, hidden: str, next_path: str, error: str = "") -> str:
@@ -161,14 +161,14 @@ def _login_html(state: WebState, hidden: str, next_path: str, error: str = "") -
 
 async def login_post(request: web.Request) -> web.Response:
     state: WebState = request.app[STATE]
-    form = await _pre_post(request)
+    form = await pre_post(request)
     login = str(form.get("login", "")).strip()[:64]
     password = str(form.get("password", ""))[:200]
     ip = security.client_ip(request)
-    pre, hidden = _pre_form(request)
+    pre, hidden = pre_form(request)
     if state.by_ip.blocked(ip) or state.by_login.blocked(login):
         log.warning("login rate-limited: ip %s, login %r", ip, login)
-        return _html(request, _login_html(state, hidden, request.query.get("next", "/"), "尝试次数过多，请15分钟后再试。"), pre, 429)
+        return html_response(request, _login_html(state, hidden, request.query.get("next", "/"), "尝试次数过多，请15分钟后再试。"), pre, 429)
 
     def check(store: Any) -> str | None:
         account = wa.verify(store.session, login, password)
@@ -182,7 +182,7 @@ async def login_post(request: web.Request) -> web.Response:
         state.by_ip.fail(ip)
         state.by_login.fail(login)
         log.info("login failed for %r from %s", login, ip)
-        return _html(request, _login_html(state, hidden, request.query.get("next", "/"), "登录名或密码不正确。"), pre, 401)
+        return html_response(request, _login_html(state, hidden, request.query.get("next", "/"), "登录名或密码不正确。"), pre, 401)
     state.by_login.clear(login)
     response = web.HTTPFound(state.url(_safe_next(request.query.get("next", "/"))))
     set_session_cookie(response, state, token)
@@ -210,17 +210,17 @@ async def join_page(request: web.Request) -> web.Response:
         raise web.HTTPFound(state.url("/"))
     invite = await state.db(lambda store: store.invite(token))
     if invite is None:
-        return _html(request, pages.message(state.settings.prefix, "邀请无效", "邀请链接无效，请向邀请人重新索取。"), status=404)
+        return html_response(request, pages.message(state.settings.prefix, "邀请无效", "邀请链接无效，请向邀请人重新索取。"), status=404)
     if auth is not None:
         body = (f'<section class="card narrow"><h1>加入</h1><p>您已以“{pages.escape(auth.login)}”登录。确认用此账号接受邀请？</p>'
                 f'<form method="post"><input type="hidden" name="csrf" value="{auth.csrf}"><button id="submit">接受邀请</button></form></section>')
-        return _html(request, pages.page(state.settings.prefix, "加入", body, csrf=auth.csrf, user=auth.login))
-    pre, hidden = _pre_form(request)
+        return html_response(request, pages.page(state.settings.prefix, "加入", body, csrf=auth.csrf, user=auth.login))
+    pre, hidden = pre_form(request)
     if request.method == "POST":
-        form = await _pre_post(request)
-        problem = _new_account_problem(form)
+        form = await pre_post(request)
+        problem = new_account_problem(form)
         if not problem:
-            created = await state.db(_create, str(form["login"]).strip(), str(form["password"]), state.clock.now())
+            created = await state.db(create_person, str(form["login"]).strip(), str(form["password"]), state.clock.now())
             if created is None:
                 problem = "这个登录名已被使用，请换一个。"
             else:
@@ -229,8 +229,8 @@ async def join_page(request: web.Request) -> web.Response:
                 response = web.HTTPFound(state.url("/"))
                 set_session_cookie(response, state, session_token)
                 raise response
-        return _html(request, _join_html(state, hidden, token, problem, str(form.get("login", ""))), pre, 400)
-    return _html(request, _join_html(state, hidden, token), pre)
+        return html_response(request, _join_html(state, hidden, token, problem, str(form.get("login", ""))), pre, 400)
+    return html_response(request, _join_html(state, hidden, token), pre)
 
 
 def _join_html(state: WebState, hidden: str, token: str, error: str = "", login: str = "") -> str:

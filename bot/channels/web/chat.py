@@ -62,7 +62,7 @@ class WebChat:
             return None
         return kept[1], kept[2]
 
-    def _record(self, person: Person, sender: str, text: str, **extra: Any) -> dict[str, Any]:
+    def record(self, person: Person, sender: str, text: str, **extra: Any) -> dict[str, Any]:
         person.counter += 1
         message = {"id": person.counter, "from": sender, "text": text, **extra}
         person.messages.append(message)
@@ -77,17 +77,17 @@ class WebChat:
             return label
         return inp.text
 
-    def _translate(self, person: Person, outcome: Outcome) -> list[dict[str, Any]]:
+    def translate(self, person: Person, outcome: Outcome) -> list[dict[str, Any]]:
         out = []
         if outcome.ack and outcome.stale:
-            out.append(self._record(person, "bot", outcome.ack, note=True))
+            out.append(self.record(person, "bot", outcome.ack, note=True))
         for reply in outcome.replies:
             doc = None
             if reply.document is not None:
                 name, data = reply.document
                 doc = {"id": self._keep_document(person.external_id, name, data), "name": name, "size": len(data)}
             buttons = [[{"label": b.label, "data": b.data} for b in row] for row in reply.buttons]
-            out.append(self._record(person, "bot", reply.text, buttons=buttons, doc=doc))
+            out.append(self.record(person, "bot", reply.text, buttons=buttons, doc=doc))
         return out
 
     async def run(self, fn: Any, *args: Any) -> Any:
@@ -102,11 +102,11 @@ class WebChat:
             return await self.send_locked(person, inp, label, echo)
 
     async def send_locked(self, person: Person, inp: Input, label: str = "", echo: bool = True) -> list[dict[str, Any]]:
-        new = [self._record(person, "me", self._shown(inp, label))] if echo else []
+        new = [self.record(person, "me", self._shown(inp, label))] if echo else []
         outcome = await self.run(self.handle_sync, person, inp)
-        return new + self._translate(person, outcome)
+        return new + self.translate(person, outcome)
 
     async def send_outcome(self, person: Person, inp: Input) -> tuple[Outcome, list[dict[str, Any]]]:
         """For the grids: the raw outcome (its buttons are pressed next) and the messages it made."""
         outcome = await self.run(self.handle_sync, person, inp)
-        return outcome, self._translate(person, outcome)
+        return outcome, self.translate(person, outcome)
