@@ -142,3 +142,27 @@ def test_nianbao_web_prints_its_address_and_a_one_time_setup_link(tmp_path: Path
         proc.terminate()
         proc.wait(10)
     assert (tmp_path / "data" / "nianbao.sqlite3").exists()
+
+
+def test_behind_a_proxy_links_redirects_and_cookie_carry_the_path_prefix(tmp_path: Path) -> None:
+    """NIANBAO_WEB_BASE_URL=https://…/nianbao: the proxy strips /nianbao (deploy/nginx.conf.example); every
+    link, redirect and the cookie's path put it back, and the cookie is Secure."""
+    srv = Server(make_service(tmp_path), base_url="https://gk.example.gov.cn/nianbao")
+    try:
+        client = Client(srv.url)
+        assert client.get("/").headers["Location"] == "/nianbao/login?next=/"
+        page = client.get("/login")
+        assert 'href="/nianbao/static/app.css"' in page.text and 'action="/nianbao/login?next=/"' in page.text
+        link = srv.state.setup_link()
+        assert link is not None and link.startswith("https://gk.example.gov.cn/nianbao/setup/")
+        path = link.removeprefix("https://gk.example.gov.cn/nianbao")
+        pre = next(v for k, v in client.get(path).headers.items() if k == "Set-Cookie" and v.startswith("nb_pre="))
+        assert "Path=/nianbao" in pre and "Secure" in pre
+        # Without the proxy in between, the browser would not send a /nianbao, Secure cookie: send it as it would.
+        client.opener.addheaders = [("Cookie", pre.split(";")[0])]
+        response = client.form(path, {"login": "管理员", "password": "12345678x", "password2": "12345678x"})
+        assert response.headers["Location"] == "/nianbao/operator"
+        cookie = next(v for k, v in response.headers.items() if k == "Set-Cookie" and v.startswith("nb_session="))
+        assert "Path=/nianbao" in cookie and "Secure" in cookie
+    finally:
+        srv.stop()
