@@ -166,3 +166,25 @@ def test_behind_a_proxy_links_redirects_and_cookie_carry_the_path_prefix(tmp_pat
         assert "Path=/nianbao" in cookie and "Secure" in cookie
     finally:
         srv.stop()
+
+
+def test_reviewer_comments_on_a_cell_and_returns_from_the_units_page(world: World) -> None:
+    clerk, reviewer = world.clerk, world.reviewer
+    clerk.tap("全部为0")
+    clerk.tap("没有，全部为0")
+    clerk.tap("没有，全部为0")
+    narratives(clerk)
+    clerk.say("/submit")
+    page = reviewer.get(f"/county/unit/{world.unit_id}")
+    assert page.status == 200 and 'id="review-form"' in page.text and 'data-label="本年新收 自然人"' in page.text
+    assert 'id="review-form"' not in world.coordinator.get(f"/county/unit/{world.unit_id}").text  # reads, never reviews
+    # A clerk of the unit posting the reviewer's form: the engine refuses, nothing is recorded.
+    clerk.form(f"/county/unit/{world.unit_id}/review", {"action": "comment", "part": "table3", "text": "本年新收 自然人：冒充"})
+    assert clerk.get("/api/grid").json()["comments"] == []
+    done = reviewer.form(f"/county/unit/{world.unit_id}/review", {"action": "comment", "part": "table3", "text": "本年新收 自然人：应为1件"})
+    assert done.status == 302
+    assert reviewer.form(f"/county/unit/{world.unit_id}/review", {"action": "return"}).status == 302
+    grid = clerk.get("/api/grid").json()
+    assert grid["status"] == "draft"
+    assert grid["comments"] == [{"target": "table3.NEW.NP", "text": "应为1件"}]
+    assert "应为1件" in reviewer.get(f"/county/unit/{world.unit_id}").text

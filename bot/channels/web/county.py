@@ -13,7 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.access import check
-from bot.channels.web import grids, pages
+from bot.channels.web import grids, pages, review
 from bot.channels.web.api import content_type, nav, person_of
 from bot.channels.web.app import STATE, WebState
 from bot.channels.web.auth import require, require_post
@@ -83,7 +83,7 @@ def _unit_view(store: Any, state: WebState, user_id: int, unit_id: int) -> dict[
     assert unit is not None
     record = store.report_for(unit.id, default_year(state.engine.today()), create=False)
     data = grids.state(store, user, state.engine.fmt, state.engine.script, record.id if record else None)
-    return data | {"unit": unit.name}
+    return data | {"unit": unit.name, "reviewer": review.may_review(store, user_id, unit.id)}
 
 
 def grid_html(layout: dict[str, Any], data: dict[str, Any]) -> str:
@@ -95,15 +95,22 @@ def grid_html(layout: dict[str, Any], data: dict[str, Any]) -> str:
     for key in grids.TABLES:
         grid = layout[key]
         out.append(f'<h2>{escape(grid["name"])}　{escape(grid["title"])}</h2><table class="grid readonly"><tbody>')
-        if grid.get("columns"):
-            out.append("<tr><th></th>" + "".join(f'<th>{escape(c["label"])}</th>' for c in grid["columns"]) + "</tr>")
+        columns = [c["label"] for c in grid.get("columns", [])]
+        if columns:
+            out.append("<tr><th></th>" + "".join(f"<th>{escape(label)}</th>" for label in columns) + "</tr>")
+        block = None
         for row in grid["rows"]:
+            labels = columns or list(row.get("header", [])[1:])
+            if row.get("block") and row["block"] != block:
+                block = row["block"]
+                out.append(f'<tr class="block"><th>{escape(block)}</th>' + "".join(f"<th>{escape(h)}</th>" for h in labels) + "</tr>")
             cells = "".join(
-                f'<td class="{"bad" if c["path"] in bad else ""}{" commented" if c["path"] in noted else ""}" data-path="{escape(c["path"])}">'
+                f'<td class="{"bad" if c["path"] in bad else ""}{" commented" if c["path"] in noted else ""}" data-path="{escape(c["path"])}"'
+                f' data-part="{key}" data-label="{escape(row["label"])} {escape(labels[i] if i < len(labels) and c["path"].count(".") > 1 else "")}">'
                 f'{escape(values.get(c["path"]) if values.get(c["path"]) is not None else "")}</td>'
-                for c in row["cells"]
+                for i, c in enumerate(row["cells"])
             )
-            out.append(f'<tr><th>{escape(row["label"])}</th>{cells}</tr>')
+            out.append(f'<tr><th class="rowlabel depth{row.get("depth", 0)}">{escape(row["label"])}</th>{cells}</tr>')
         out.append("</tbody></table>")
     return "".join(out)
 
@@ -124,11 +131,13 @@ async def unit_page(request: web.Request) -> web.Response:
         blanks = len(found["findings"]) - len(shown)
         findings = "".join(f'<li class="{escape(f["level"])}">{escape(f["message"])}</li>' for f in shown)
         findings += f'<li class="error">还有{blanks}个格子未填写。</li>' if blanks else ""
-        comments = "".join(f'<li class="comment">💬 {escape(c["text"])}</li>' for c in found["comments"])
+        comments = "".join(f'<li class="comment">审核意见：{escape(c["text"])}</li>' for c in found["comments"])
         body = (f'<section class="card wide"><h1>{escape(found["title"])}</h1><p>状态：{escape(STATUS_LABELS.get(found["status"], ""))}（只读）</p>'
                 f'<ul class="findings">{findings or "<li>未发现表格问题。</li>"}{comments}</ul>'
+                + (review.form_html(prefix, auth.csrf, int(unit_id), state.engine.script, found["status"]) if found["reviewer"] else "")
                 + grid_html(grids.layout(state.engine.fmt), found) + "</section>")
-    return web.Response(text=pages.page(prefix, "单位报告", body, user=auth.login, csrf=auth.csrf, nav=nav(state, auth)), content_type="text/html")
+    html = pages.page(prefix, "单位报告", body, user=auth.login, csrf=auth.csrf, nav=nav(state, auth), scripts=("review.js",))
+    return web.Response(text=html, content_type="text/html")
 
 
 async def run_command(request: web.Request, command: str) -> web.StreamResponse:
@@ -161,3 +170,4 @@ def routes(app: web.Application) -> None:
     app.router.add_get("/county/unit/{unit}", unit_page)
     app.router.add_post("/county/collect", collect)
     app.router.add_post("/county/nudge", nudge)
+    review.routes(app)

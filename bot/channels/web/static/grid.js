@@ -138,7 +138,7 @@
     });
     if (blanks) { list.appendChild(el("li", "blank", "还有" + blanks + "处未填写（浅黄色格子），没有的请填0。")); }
     (data.comments || []).forEach(function (c) {
-      if (c.target.indexOf(current) === 0) { list.appendChild(el("li", "comment", "💬 审核意见：" + c.text)); }
+      if (c.target.indexOf(current) === 0) { list.appendChild(el("li", "comment", "审核意见：" + c.text)); }
     });
   }
 
