@@ -169,3 +169,38 @@ def test_upload_type_and_size_limits(world: World) -> None:
     assert "只能上传" in upload("a.exe", b"MZ")[-1]["text"]  # type: ignore[operator]
     big = upload("big.txt", b"x" * (10 * 1024 * 1024 + 10))
     assert any("太大" in str(m["text"]) or m["text"] == "413" for m in big)
+
+
+def test_rate_limit_window_and_per_address_limit(world: World) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from bot.channels.web.security import RateLimiter
+
+    now = [datetime(2026, 11, 23, 1, 0, tzinfo=UTC)]
+    limiter = RateLimiter(lambda: now[0], limit=2)
+    limiter.fail("甲")
+    limiter.fail("甲")
+    assert limiter.blocked("甲") and not limiter.blocked("乙")
+    now[0] += timedelta(minutes=15, seconds=1)
+    assert not limiter.blocked("甲")
+    # Over HTTP: many names guessed from one address end up refused for every name.
+    thief = Client(world.server.url)
+    thief.get("/login")
+    for i in range(60):
+        assert thief.form("/login", {"login": f"猜{i}", "password": "x" * 8}).status == 401
+    assert thief.form("/login", {"login": "北留填报", "password": "correct-horse-1"}).status == 429
+
+
+def test_documents_kept_for_download_are_bounded(world: World) -> None:
+    from bot.channels.web import chat
+
+    keep = world.server.state.chat
+    before = chat.DOCUMENT_BYTES
+    chat.DOCUMENT_BYTES = 1000
+    try:
+        first = keep._keep_document("a", "a.docx", b"x" * 600)
+        second = keep._keep_document("a", "b.docx", b"y" * 600)
+        assert keep.document("a", first) is None and keep.document("a", second) == ("b.docx", b"y" * 600)
+        assert keep.document("b", second) is None
+    finally:
+        chat.DOCUMENT_BYTES = before

@@ -69,7 +69,8 @@ class WebState:
         self.settings = settings
         self.clock = clock
         self.chat = WebChat(service)
-        self.by_ip = security.RateLimiter(clock.now, limit=20)
+        # Per address generously: a township office reaches the server through one NAT address.
+        self.by_ip = security.RateLimiter(clock.now, limit=60)
         self.by_login = security.RateLimiter(clock.now, limit=5)
         # Sessions recently found in the database (cookie → (person, until)): most requests then need no
         # lookup. Logging out or changing a password here drops them at once; a revocation made by

@@ -21,7 +21,8 @@ from bot.service import Service
 CHANNEL = "web"
 HISTORY = 200  # messages kept per person
 THREADS = 8
-DOCUMENTS = 2000  # documents kept for download, across everyone (oldest dropped first)
+DOCUMENTS = 2000  # documents kept for download, across everyone (oldest dropped first) …
+DOCUMENT_BYTES = 256 * 1024 * 1024  # … and at most this much of them
 
 
 @dataclass
@@ -41,6 +42,7 @@ class WebChat:
         self.executor = ThreadPoolExecutor(THREADS, thread_name_prefix="web-db")
         self.people: dict[str, Person] = {}
         self.documents: OrderedDict[str, tuple[str, str, bytes]] = OrderedDict()  # id → (owner, name, data)
+        self.document_bytes = 0
 
     def person(self, external_id: str, name: str = "") -> Person:
         person = self.people.get(external_id)
@@ -51,8 +53,9 @@ class WebChat:
     def _keep_document(self, owner: str, name: str, data: bytes) -> str:
         doc_id = secrets.token_urlsafe(16)
         self.documents[doc_id] = (owner, name, data)
-        while len(self.documents) > DOCUMENTS:
-            self.documents.popitem(last=False)
+        self.document_bytes += len(data)
+        while len(self.documents) > 1 and (len(self.documents) > DOCUMENTS or self.document_bytes > DOCUMENT_BYTES):
+            self.document_bytes -= len(self.documents.popitem(last=False)[1][2])
         return doc_id
 
     def document(self, owner: str, doc_id: str) -> tuple[str, bytes] | None:
