@@ -2,7 +2,8 @@
 
 Each clerk joins by an invite link (setting a login name and password), then works as a person does:
 reads the tables, taps 表二 全部为0, saves two rows of the 表三 grid, asks /status and /preview, opens the
-menu — waiting for each answer and then 1 to 2.5 s (`--think`) before the next action. Clerks start at
+menu, each message followed at once by the grid's conditional refresh as the page does (304 when nothing in
+it changed) — waiting for each answer and then 1 to 2.5 s (`--think`) before the next action. Clerks start at
 random moments within `--ramp` seconds. `--think 0 0 --ramp 0` measures the server saturated; every
 clerk does a bounded number of rounds (`--rounds`). Joining (scrypt) is timed apart from the work.
 
@@ -61,6 +62,7 @@ class Clerk:
         self.base, self.token, self.n, self.think = base, token, n, think
         self.work, self.joins = work, joins
         self.csrf = ""
+        self.etag = ""
         self.messages: list[dict[str, Any]] = []
 
     async def timed(self, into: list[float], coro: Any, kind: str = "") -> Any:
@@ -100,13 +102,16 @@ class Clerk:
             for text in ("/status", "/preview", "/menu"):
                 await self.pause()
                 await self.timed(self.work, self.post(http, "/api/send", {"kind": "text", "text": text}, headers), text)
+                await self.timed(self.work, self.get(http, "/api/grid"), "grid refresh")  # the page does this after each send
 
     def button(self, label: str) -> str | None:
         return next((b["data"] for m in reversed(self.messages) for line in m.get("buttons") or [] for b in line if b["label"] == label), None)
 
     async def get(self, http: aiohttp.ClientSession, path: str) -> None:
-        async with http.get(path) as response:
-            assert response.status == 200, response.status
+        """The grid, as the page reads it: conditionally (304 when nothing in it changed)."""
+        async with http.get(path, headers={"If-None-Match": self.etag} if self.etag else {}) as response:
+            assert response.status in (200, 304), response.status
+            self.etag = response.headers.get("ETag", "")
             await response.read()
 
     async def post(self, http: aiohttp.ClientSession, path: str, body: Any, headers: dict[str, str]) -> None:

@@ -188,3 +188,18 @@ def test_reviewer_comments_on_a_cell_and_returns_from_the_units_page(world: Worl
     assert grid["status"] == "draft"
     assert grid["comments"] == [{"target": "table3.NEW.NP", "text": "应为1件"}]
     assert "应为1件" in reviewer.get(f"/county/unit/{world.unit_id}").text
+
+
+def test_an_unchanged_grid_is_answered_304(world: World) -> None:
+    clerk = world.clerk
+    clerk.tap("全部为0")
+    first = clerk.get("/api/grid")
+    etag = first.headers["ETag"]
+    assert first.status == 200 and "no-store" not in first.headers["Cache-Control"]
+    assert clerk.request("GET", "/api/grid", headers={"If-None-Match": etag}).status == 304
+    clerk.say("/status")  # reads only: the grid is the same
+    assert clerk.request("GET", "/api/grid", headers={"If-None-Match": etag}).status == 304
+    clerk.api("/api/grid/table3", {"rows": {"NEW": ["1", "0", "0", "0", "0", "0"]}})
+    changed = clerk.request("GET", "/api/grid", headers={"If-None-Match": etag})
+    assert changed.status == 200 and changed.headers["ETag"] != etag and changed.json()["values"]["table3.NEW.NP"] == "1"
+    assert world.other_clerk.request("GET", "/api/grid", headers={"If-None-Match": etag}).status == 200

@@ -117,11 +117,35 @@ def _grid_state(store: Any, state: WebState, user_id: int) -> dict[str, Any]:
     return grids.state(store, user, state.engine.fmt, state.engine.script, report_id)
 
 
+def _grid_version(store: Any, user_id: int) -> str:
+    """What the grids show changes only with this: the report, its table answers, status, comments, the role.
+    Cheap (a few indexed reads), so an unchanged grid is answered 304 without loading and checking the report."""
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from storage.models import AuditLog
+
+    user = store.get_user(user_id)
+    report_id = store.conversation(user).report_id
+    record = store.report_record(report_id) if report_id else None
+    if record is None:
+        return f"none-{report_id}"
+    last = store.session.exec(
+        select(func.max(AuditLog.id)).where(AuditLog.report_id == record.id, AuditLog.key >= "table", AuditLog.key < "tablf")
+    ).one()
+    role = grids.role_for(store, user, record.unit_id)
+    return f"{record.id}-{last}-{record.status}-{record.open_comments}-{role}"
+
+
 async def grid_get(request: web.Request) -> web.Response:
     state: WebState = request.app[STATE]
     auth = require(request)
+    etag = '"' + await state.db(_grid_version, auth.user_id) + '"'
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+    if request.headers.get("If-None-Match") == etag:
+        return web.Response(status=304, headers=headers)
     data = await state.db(_grid_state, state, auth.user_id)
-    return web.json_response({"layout": grids.layout(state.engine.fmt)} | data)
+    return web.json_response({"layout": grids.layout(state.engine.fmt)} | data, headers=headers)
 
 
 def _current_part(store: Any, state: WebState, external_id: str) -> str:
