@@ -13,8 +13,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from bot.validate import validate  # noqa: E402
 from factories import zero_report  # noqa: E402
+
+from bot.validate import validate  # noqa: E402
 
 
 def main() -> None:

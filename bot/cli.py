@@ -10,10 +10,10 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from bot.checkbatch import check_all, report_sources, write_workbook
-from bot.cliops import cmd_backup, cmd_chat, cmd_county_create, cmd_reminders_plan, cmd_run
+from bot.cliops import cmd_backup, cmd_chat, cmd_county_create, cmd_reminders_plan, cmd_run, cmd_user_reset, cmd_web
 from bot.config import Config
 from bot.files import private_process, write_atomic
 from bot.findings import SECTION_ORDER, Finding, sort_findings
@@ -70,7 +70,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     deadline = args.deadline
     if args.xlsx:
         return _check_batch(args, previous)
-    results = []
+    results: list[dict[str, Any]] = []
     status = 0
     for path in report_sources(args.files):
         try:
@@ -261,8 +261,20 @@ def build_parser() -> argparse.ArgumentParser:
     ccreate.add_argument("--bot", metavar="BOT_USERNAME", help="机器人的用户名，用于生成 t.me 链接")
     ccreate.set_defaults(func=cmd_county_create)
 
-    run = sub.add_parser("run", help="运行机器人：设置了TELEGRAM_BOT_TOKEN时连接Telegram，否则在终端中运行")
-    run.add_argument("--user", help="终端模式的用户名")
+    web = sub.add_parser("web", help="运行网页版（内网浏览器访问）")
+    web.add_argument("--host", help="监听地址（默认 NIANBAO_WEB_HOST 或 127.0.0.1）")
+    web.add_argument("--port", type=int, help="端口（默认 NIANBAO_WEB_PORT 或 8080）")
+    web.set_defaults(func=cmd_web)
+
+    user = sub.add_parser("user", help="网页版账号（运维人员）")
+    user_sub = user.add_subparsers(dest="user_command", required=True)
+    ureset = user_sub.add_parser("reset", help="生成一次性密码重置链接")
+    ureset.add_argument("name", metavar="NAME", help="登录名")
+    ureset.set_defaults(func=cmd_user_reset)
+
+    run = sub.add_parser("run", help="运行全部渠道：网页版，以及设置了TELEGRAM_BOT_TOKEN时的Telegram")
+    run.add_argument("--host", help="网页版监听地址（默认 NIANBAO_WEB_HOST 或 127.0.0.1）")
+    run.add_argument("--port", type=int, help="网页版端口（默认 NIANBAO_WEB_PORT 或 8080）")
     run.set_defaults(func=cmd_run)
     return parser
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
+import os
 import sys
 from pathlib import Path
 from typing import TextIO
 
+from bot.channels.workers import die_with_parent
 from bot.config import Config
 from bot.files import make_private, private_dir
 from bot.logredact import configure_logging
@@ -52,18 +55,42 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    """Every configured channel: the web page always; Telegram too when a token is set (the web page then
+    runs in a child process that ends with this one)."""
     config = Config.load()
     configure_logging([config.token])
     if not config.token:
-        _out("未设置 TELEGRAM_BOT_TOKEN，在终端中运行。", sys.stderr)
-        return cmd_chat(args)
+        return cmd_web(args)
     for problem in config.url_problems():
         _out(problem, sys.stderr)
     if config.url_problems() or _service(config) is None:  # checked here, before the workers start
         return EX_CONFIG
     from bot.channels.telegram import run_polling
 
-    return run_polling(config)
+    web = multiprocessing.get_context("spawn").Process(target=_web_child, args=(args, os.getpid()), name="nianbao-web", daemon=True)
+    web.start()
+    try:
+        return run_polling(config)
+    finally:
+        web.terminate()
+        web.join(10)
+
+
+def _web_child(args: argparse.Namespace, parent: int) -> None:
+    die_with_parent(parent)
+    sys.exit(cmd_web(args))
+
+
+def cmd_web(args: argparse.Namespace) -> int:
+    from bot.channels.web.cli import run
+
+    return run(args, _service)
+
+
+def cmd_user_reset(args: argparse.Namespace) -> int:
+    from bot.channels.web.cli import reset
+
+    return reset(args)
 
 
 def cmd_reminders_plan(args: argparse.Namespace) -> int:

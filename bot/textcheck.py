@@ -7,9 +7,9 @@ so every pattern here is narrow: it fires only on phrasing whose meaning is unam
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from decimal import Decimal
 from functools import lru_cache
-from typing import Iterator
 
 from bot.findings import Finding
 from bot.formatdef import Rule
@@ -69,7 +69,7 @@ class CountBefore:
     def __init__(self, phrase: str):
         self.phrase = re.compile(phrase)
 
-    def finditer(self, text: str) -> Iterator[re.Match[str] | "_Found"]:
+    def finditer(self, text: str) -> Iterator[re.Match[str] | _Found]:
         for m in self.phrase.finditer(text):
             n = NUMBER_TAIL.search(text, max(0, m.start() - 12), m.start())
             if n:
@@ -114,7 +114,8 @@ def _total(report: Report, table: str, row: str, col: str) -> int | None:
 NOT_APPLICATIONS = re.compile(r"复议|诉讼|建议|提案|投诉|举报|信访|咨询|留言|来电")
 # A literal each pattern of a kind needs, to skip texts that cannot match.
 APP_NEEDLES = {"received": ("收到", "新收", "受理"), "concluded": ("办结",), "forwarded": ("结转",), "carried": ("结转",)}
-APP_PATTERNS = {
+Pattern = re.Pattern[str] | CountBefore
+APP_PATTERNS: dict[str, list[Pattern]] = {
     # received this year (or received in all, counting carried-over ones)
     "received": [
         re.compile(rf"(?:新收|收到|受理)[^。；，,\d]{{0,20}}?申请[^。；，,\d]{{0,8}}?{N}件"),
@@ -183,7 +184,7 @@ def text_applications(rule: Rule, report: Report) -> Iterator[Finding]:
 
 # ---- W-TXT-REVIEW ----------------------------------------------------------------------------
 
-REVIEW_COUNT = {
+REVIEW_COUNT: dict[str, list[Pattern]] = {
     "RV": [re.compile(rf"行政复议(?:案件|申请)?(?:共)?{N}(?:件|起)"), CountBefore(r"(?:件|起)行政复议")],
     "LIT": [re.compile(rf"行政诉讼(?:案件)?(?:共)?{N}(?:件|起)"), CountBefore(r"(?:件|起)行政诉讼")],
 }

@@ -184,8 +184,8 @@ def test_word_file_with_merged_tables_imports_cell_by_cell(tmp_path, fmt):
     report = zero_report(2024)
     keys = fmt.table3.row_keys
     n = 0
-    for r, row in enumerate(keys):
-        for c, col in enumerate(fmt.table3.col_keys):
+    for row in keys:
+        for col in fmt.table3.col_keys:
             n += 1
             report.cells[f"table3.{row}.{col}"] = n  # distinct numbers catch any shift of rows or columns
     for g, group in enumerate(fmt.table4.row_keys):

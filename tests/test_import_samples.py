@@ -18,11 +18,11 @@ COLS = ("NP", "BIZ", "RES", "NGO", "LAW", "OTHORG", "SUM")
 
 
 def t3(row: str, *values: int) -> dict[str, int]:
-    return {f"table3.{row}.{c}": v for c, v in zip(COLS, values)}
+    return {f"table3.{row}.{c}": v for c, v in zip(COLS, values, strict=True)}
 
 
 def t4(group: str, *values: int | None) -> dict[str, int | None]:
-    return {f"table4.{group}.{c}": v for c, v in zip("MCOPT", values)}
+    return {f"table4.{group}.{c}": v for c, v in zip("MCOPT", values, strict=True)}
 
 
 EXPECTED = {

@@ -3,8 +3,10 @@ multiprocessing's resource tracker) along."""
 
 from __future__ import annotations
 
+import json
 import os
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -46,14 +48,28 @@ def alive(pids: set[int]) -> set[int]:
     return live
 
 
-def test_workers_end_with_a_killed_bot(tmp_path):
+def healthy(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+            return bool(json.load(response)["ok"])
+    except OSError:
+        return False
+
+
+def test_run_serves_telegram_and_the_web_page_and_a_killed_bot_takes_both_along(tmp_path):
     with FakeBotAPI(token="123:ABC") as api:
         bot = BotProcess(api, tmp_path).start()
         try:
             TgClerk(api, 901).say("/help")  # the first input starts the interview worker
+            port = int(bot.env["NIANBAO_WEB_PORT"])
+            for _ in range(100):  # bounded: 10 s for the web page to come up
+                if healthy(port):
+                    break
+                time.sleep(0.1)
+            assert healthy(port), "nianbao run serves the web page beside Telegram"
             assert bot.proc is not None
             workers = children(bot.proc.pid)
-            assert workers, "the bot runs its interview in a worker process"
+            assert len(workers) >= 2, "the interview worker and the web page run in child processes"
             bot.kill()
             for _ in range(100):  # bounded: 10 s at most
                 if not alive(workers):

@@ -34,7 +34,8 @@ def deliveries(county, person, kind: str) -> list[Delivery]:
 def audit_actions(county) -> list[str]:
     record = county.record()
     with county.service.repo.transaction() as store:
-        return [a.action for a in store.session.exec(select(AuditLog).where(AuditLog.report_id == record.id, AuditLog.key == "status").order_by(AuditLog.id)).all()]
+        query = select(AuditLog).where(AuditLog.report_id == record.id, AuditLog.key == "status").order_by(AuditLog.id)
+        return [a.action for a in store.session.exec(query).all()]
 
 
 def test_report_goes_clerk_returned_with_comment_fixed_approved_final(county):
@@ -260,7 +261,7 @@ def test_dashboard_nudge_and_collect(county):
     sheet = load_workbook(io.BytesIO(package.read("汇总表.xlsx"))).active
     rows = list(sheet.iter_rows(values_only=True))
     header = rows[1]
-    by_name = {r[1]: dict(zip(header, r)) for r in rows[2:]}
+    by_name = {r[1]: dict(zip(header, r, strict=True)) for r in rows[2:]}
     assert by_name["次营镇人民政府"]["状态"] == "已定稿" and by_name["次营镇人民政府"]["本年新收申请"] == 0
     assert by_name["北留镇人民政府"]["状态"] == "填报中" and by_name["北留镇人民政府"]["本年新收申请"] is None
     assert by_name["合计（已定稿1个单位）"]["行政许可"] == 0

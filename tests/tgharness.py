@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -21,6 +22,12 @@ from bot.config import Config
 
 TOKEN = "123:ABC"
 START = datetime(2026, 11, 23, 9, 0)  # the bot's clock starts here in every end-to-end test, whatever today is
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def config_for(api: FakeBotAPI, data_dir: Path) -> Config:
@@ -81,6 +88,7 @@ class BotProcess:
             TELEGRAM_API_FILE_URL=api.base_file_url,
             NIANBAO_DATA_DIR=str(data_dir),
             NIANBAO_CLOCK=START.isoformat(),
+            NIANBAO_WEB_PORT=str(free_port()),  # `nianbao run` serves the web page beside Telegram
         )
         self.api = api
         self.proc: subprocess.Popen[bytes] | None = None

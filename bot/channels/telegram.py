@@ -7,6 +7,7 @@ person's updates are handled one at a time and in order, different people's conc
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
@@ -190,10 +191,8 @@ class TelegramChannel:
                     if button.callback_data == query.data:
                         label = button.text
         text = (query.message.text or "")[: MessageLimit.MAX_TEXT_LENGTH - 40]
-        try:
+        with contextlib.suppress(BadRequest):  # unchanged or too old to edit: the choice was still taken
             await query.edit_message_text(f"{text}\n\n✔ {label}" if label else text, reply_markup=None)
-        except BadRequest:
-            pass  # unchanged or too old to edit: the choice was still taken
 
     async def send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply) -> None:
         if reply.document is not None:
@@ -234,10 +233,8 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if isinstance(context.error, Forbidden):
         return
     if isinstance(update, Update) and update.effective_chat is not None:
-        try:
+        with contextlib.suppress(TelegramError):
             await context.bot.send_message(update.effective_chat.id, "抱歉，处理这条消息时出错了。已保存的内容不受影响，请稍后再试或发送 /start 继续。")
-        except TelegramError:
-            pass
 
 
 def make_request(config: Config, pool: int) -> BaseRequest:

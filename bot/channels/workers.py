@@ -25,8 +25,8 @@ _service = None
 PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent(parent: int) -> None:
-    """Ask Linux to end this worker when the bot process ends, however it ends (SIGKILL included), so a
+def die_with_parent(parent: int) -> None:
+    """Ask Linux to end this process (a worker, the web page) when the bot process ends, however it ends (SIGKILL included), so a
     killed bot never leaves its workers (and with them multiprocessing's resource tracker) behind."""
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
@@ -38,7 +38,7 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _init(config: Config, bot_username: str, parent: int) -> None:
-    _die_with_parent(parent)
+    die_with_parent(parent)
     configure_logging([config.token])  # a worker's own log lines, redacted like the bot's
     global _service
     _service = build_service(config, invite_link=lambda token: f"https://t.me/{bot_username}?start={token}")

@@ -38,7 +38,7 @@ def figure(report: Report, cells: tuple[str, ...]) -> int | Decimal | None:
     values = [report.cells.get(path) for path in cells]
     if any(v is None for v in values):
         return None
-    return sum(values)  # type: ignore[arg-type, return-value]
+    return sum(values)  # type: ignore[arg-type]
 
 
 def summary_xlsx(county: County, year: int, rows: list[UnitStatus], fmt: FormatDef, zone: Any) -> bytes:
@@ -59,7 +59,7 @@ def summary_xlsx(county: County, year: int, rows: list[UnitStatus], fmt: FormatD
             + [float(v) if isinstance(v, Decimal) else v for v in figures]
         )
         if row.status == "final":
-            totals = [t + (v or 0) for t, v in zip(totals, figures)]
+            totals = [t + (v or 0) for t, v in zip(totals, figures, strict=True)]
     finals = sum(1 for r in rows if r.status == "final")
     sheet.append([None, f"合计（已定稿{finals}个单位）", None, None, None, None, None, None] + [float(t) if isinstance(t, Decimal) else t for t in totals])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))

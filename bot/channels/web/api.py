@@ -1,0 +1,223 @@
+"""The page a person works in and its API: the chat (messages, buttons, files) and the three grids."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from aiohttp import web
+
+from bot.channels.web import grids, pages
+from bot.channels.web.auth import Auth, require, require_post
+from bot.channels.web.chat import Person
+from bot.channels.web.state import STATE, WebState
+from bot.interview.types import Input
+from storage import web_accounts as wa
+
+log = logging.getLogger(__name__)
+UPLOAD_SUFFIXES = (".docx", ".txt", ".json")
+MAX_FILE = 10 * 1024 * 1024
+
+
+def person_of(state: WebState, auth: Auth) -> Person:
+    return state.chat.person(auth.external_id, auth.login)
+
+
+def nav(state: WebState, auth: Auth) -> str:
+    items = [("/", "填报"), ("/county", "县级汇总")]
+    if auth.operator:
+        items.append(("/operator", "管理"))
+    return pages.nav_links(state.settings.prefix, items)
+
+
+async def home(request: web.Request) -> web.Response:
+    state: WebState = request.app[STATE]
+    auth = require(request)
+    person = person_of(state, auth)
+    if not person.messages:
+        await state.chat.send(person, Input(kind="command", text="start"), echo=False)
+    html = pages.app_page(state.settings.prefix, auth.csrf, auth.login, nav(state, auth))
+    return web.Response(text=html, content_type="text/html")
+
+
+async def messages(request: web.Request) -> web.Response:
+    state: WebState = request.app[STATE]
+    auth = require(request)
+    after = int(request.query.get("after", "0") or 0) if request.query.get("after", "0").isdigit() else 0
+    return web.json_response({"messages": [m for m in person_of(state, auth).messages if m["id"] > after]})
+
+
+async def send(request: web.Request) -> web.Response:
+    state: WebState = request.app[STATE]
+    auth, _ = await require_post(request)
+    try:
+        body = await request.json()
+    except ValueError:
+        raise web.HTTPBadRequest(text="bad json") from None
+    kind = body.get("kind") if isinstance(body, dict) else None
+    text = str(body.get("text", ""))[:40000] if isinstance(body, dict) else ""
+    if kind == "button":
+        inp = Input(kind="button", text=text[:200])
+    elif kind == "text" and text.strip():
+        inp = Input.parse_text(text)
+    else:
+        raise web.HTTPBadRequest(text="nothing to send")
+    new = await state.chat.send(person_of(state, auth), inp, label=str(body.get("label", ""))[:100])
+    return web.json_response({"messages": new})
+
+
+async def upload(request: web.Request) -> web.Response:
+    state: WebState = request.app[STATE]
+    auth = require(request)
+    if not request.headers.get("X-CSRF-Token"):
+        log.warning("upload without CSRF token (account %s)", auth.account_id)
+        raise web.HTTPForbidden(text="请求无效（缺少安全令牌），请刷新页面后重试。")
+    auth, form = await require_post(request)
+    field = form.get("file") if form else None
+    if not isinstance(field, web.FileField):
+        raise web.HTTPBadRequest(text="no file")
+    name = (field.filename or "").strip()[:200]
+    data = field.file.read(MAX_FILE + 1)
+    person = person_of(state, auth)
+    if not name.lower().endswith(UPLOAD_SUFFIXES):
+        note = state.chat.record(person, "bot", "只能上传 .docx、.txt 或 .json 格式的文件。")
+        return web.json_response({"messages": [note]})
+    inp = Input(kind="file", data=data if len(data) <= MAX_FILE else b"", size=len(data), filename=name)
+    return web.json_response({"messages": await state.chat.send(person, inp)})
+
+
+async def document(request: web.Request) -> web.StreamResponse:
+    state: WebState = request.app[STATE]
+    auth = require(request)
+    found = state.chat.document(auth.external_id, request.match_info["doc"])
+    if found is None:
+        log.warning("document %s asked by account %s, not theirs or gone", request.match_info["doc"][:30], auth.account_id)
+        raise web.HTTPNotFound(text="文件不存在或已过期，请重新生成。")
+    name, data = found
+    return web.Response(body=data, headers={
+        "Content-Type": content_type(name),
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+    })
+
+
+def content_type(name: str) -> str:
+    lower = name.lower()
+    if lower.endswith(".docx"):
+        return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    if lower.endswith(".zip"):
+        return "application/zip"
+    if lower.endswith(".json"):
+        return "application/json"
+    return "application/octet-stream"
+
+
+def _grid_state(store: Any, state: WebState, user_id: int) -> dict[str, Any]:
+    user = store.get_user(user_id)
+    report_id = store.conversation(user).report_id
+    return grids.state(store, user, state.engine.fmt, state.engine.script, report_id)
+
+
+def _grid_version(store: Any, user_id: int) -> str:
+    """What the grids show changes only with this: the report, its table answers, status, comments, the role.
+    Cheap (a few indexed reads), so an unchanged grid is answered 304 without loading and checking the report."""
+    user = store.get_user(user_id)
+    report_id = store.conversation(user).report_id
+    record = store.report_record(report_id) if report_id else None
+    if record is None:
+        return f"none-{report_id}"
+    last = wa.last_table_change(store, record.id)
+    role = grids.role_for(store, user, record.unit_id)
+    return f"{record.id}-{last}-{record.status}-{record.open_comments}-{role}"
+
+
+async def grid_get(request: web.Request) -> web.Response:
+    state: WebState = request.app[STATE]
+    auth = require(request)
+    etag = '"' + await state.db(_grid_version, auth.user_id) + '"'
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+    if request.headers.get("If-None-Match") == etag:
+        return web.Response(status=304, headers=headers)
+    data = await state.db(_grid_state, state, auth.user_id)
+    return web.json_response({"layout": grids.layout(state.engine.fmt)} | data, headers=headers)
+
+
+def _current_part(store: Any, state: WebState, external_id: str) -> str:
+    step = store.conversation(store.user("web", external_id)).step
+    return state.engine.script.step(step).part if step else ""
+
+
+async def grid_save(request: web.Request) -> web.Response:
+    """The grid's change as chat inputs, in order, under the person's lock; then the grid read back."""
+    state: WebState = request.app[STATE]
+    auth, _ = await require_post(request)
+    table = request.match_info["table"]
+    if table not in grids.TABLES:
+        raise web.HTTPNotFound()
+    body = await request.json()
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(text="bad json")
+    person = person_of(state, auth)
+    fmt = state.engine.fmt
+    try:
+        if table == "table3":
+            rows = body.get("rows", {})
+            texts = grids.table3_inputs(fmt, rows if isinstance(rows, dict) else {})
+        else:
+            values = body.get("values", {})
+            values = values if isinstance(values, dict) else {}
+            grids.check_values(fmt, table, values)
+    except grids.GridError as exc:
+        return web.json_response({"error": str(exc), "messages": []}, status=400)
+    new: list[dict[str, Any]] = []
+    async with person.lock:
+        if table != "table3" or await state.db(_current_part, state, auth.external_id) != "table3":
+            outcome, _ = await state.chat.send_outcome(person, Input(kind="command", text="menu"))
+            goto = grids.goto_button(outcome, table)
+            if goto is None:
+                new += state.chat.translate(person, outcome)
+                return web.json_response({"error": "现在不能修改这张表（请先完成单位信息，或您没有修改权限）。", "messages": new}, status=409)
+            new += await state.chat.send_locked(person, grids.button_input(goto), label=f"（表格）修改{fmt.table(table).name}")
+        if table == "table3":
+            for text in texts:
+                new += await state.chat.send_locked(person, Input(kind="text", text=text))
+        else:
+            new += await _fill_part(state, person, table, values)
+    data = await state.db(_grid_state, state, auth.user_id)
+    return web.json_response(data | {"messages": new})
+
+
+async def _fill_part(state: WebState, person: Person, table: str, values: dict[str, Any]) -> list[dict[str, Any]]:
+    """表二 or 表四 answered question by question, as a clerk would: 全部为0 when every cell is 0."""
+    fmt = state.engine.fmt
+    script = state.engine.script
+    totals = grids.computed(fmt)
+    cells = [c for c in fmt.cells() if c.table == table and c.path not in totals]
+    all_zero = all(str(values.get(c.path, "")).strip() in ("0", "0.0", "0.00") for c in cells)
+    last = person.messages[-1] if person.messages else {}
+    data = next((b["data"] for line in last.get("buttons", []) for b in line if b["data"].endswith(":opt:" + ("zero" if all_zero else "fill"))), None)
+    if data is None:
+        return []
+    new = await state.chat.send_locked(person, grids.button_input(data), label="全部为0" if all_zero else "逐项填写")
+    for _ in range(12):
+        step = await state.db(lambda store: store.conversation(store.user("web", person.external_id)).step)
+        if all_zero or not step or script.step(step).part != table:
+            break
+        text = grids.step_text(fmt, script, step, values)
+        if text is None:
+            break
+        new += await state.chat.send_locked(person, Input(kind="text", text=text))
+        after = await state.db(lambda store: store.conversation(store.user("web", person.external_id)).step)
+        if after == step:  # the engine did not accept it: its message says why
+            break
+    return new
+
+
+def routes(app: web.Application) -> None:
+    app.router.add_get("/", home)
+    app.router.add_get("/api/messages", messages)
+    app.router.add_post("/api/send", send)
+    app.router.add_post("/api/upload", upload)
+    app.router.add_get("/doc/{doc}", document)
+    app.router.add_get("/api/grid", grid_get)
+    app.router.add_post("/api/grid/{table}", grid_save)

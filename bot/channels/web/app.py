@@ -1,0 +1,89 @@
+"""The web server: wiring of the routes, the shared state, and `nianbao web`'s start-up.
+
+The page is a channel like Telegram: it translates requests into the engine's inputs
+(`Service.handle(channel="web", …)`) and its outcomes into pages and JSON.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from bot.app import build_service
+from bot.channels.web import accounts, api, auth, county, security
+from bot.channels.web.state import STATE, WebSettings, WebState
+from bot.clock import Clock
+from bot.config import Config
+from bot.service import Service
+from storage import web_accounts as wa
+
+log = logging.getLogger(__name__)
+MAX_BODY = 10 * 1024 * 1024 + 64 * 1024  # a 10 MB file and its form around it
+async def healthz(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+
+    try:
+        await state.db(wa.ping)
+    except Exception as exc:  # the database is what is checked: any failure is "not healthy"
+        log.warning("health check failed: %s", exc)
+        return web.json_response({"ok": False, "database": "unreachable"}, status=503)
+    return web.json_response({"ok": True, "database": "ok"})
+
+
+def static_dir() -> Path:
+    return Path(str(resources.files("bot.channels.web") / "static"))
+
+
+def build_app(service: Service, settings: WebSettings, clock: Clock) -> web.Application:
+    app = web.Application(middlewares=[security.security_headers, auth.session_middleware], client_max_size=MAX_BODY)
+    state = WebState(service, settings, clock)
+    service.engine.invite_link = state.invite_link
+    app[STATE] = state
+    app.router.add_get("/healthz", healthz)
+    app.router.add_static("/static/", static_dir(), show_index=False, follow_symlinks=False)
+    auth.routes(app)
+    api.routes(app)
+    county.routes(app)
+    accounts.routes(app)
+    return app
+
+
+def web_service(config: Config, clock: Clock | None = None) -> Service:
+    return build_service(config, clock=clock)
+
+
+async def serve(app: web.Application, settings: WebSettings) -> web.AppRunner:
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=5)
+    await runner.setup()
+    await web.TCPSite(runner, settings.host, settings.port).start()
+    return runner
+
+
+def run_web(config: Config, settings: WebSettings, say: Any = print) -> int:
+    """`nianbao web`: serve until interrupted; print the address and, while no operator exists, a set-up link."""
+    clock = config.clock()
+    service = web_service(config, clock)
+    app = build_app(service, settings, clock)
+    state = app[STATE]
+
+    async def main() -> None:
+        runner = await serve(app, settings)
+        say(f"年报助手网页版已启动：{settings.public}/")
+        link = state.setup_link()
+        if link:
+            say(f"首次使用：请在24小时内用浏览器打开以下一次性链接，设置管理员账号：\n{link}")
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        return 0
+    return 0

@@ -1,0 +1,115 @@
+"""The chat as data: one person's input → the engine → messages the page shows (text, buttons, files).
+
+Only translation happens here. A person's inputs run one at a time and in order (one lock each), in a
+worker thread because database work blocks. The conversation's position lives in the database; the
+messages of the page are kept in memory for the page's history (a restart shows the current question
+again, as the chat does after `/start`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections import OrderedDict, deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.interview.types import Input, Outcome
+from bot.service import Service
+
+CHANNEL = "web"
+HISTORY = 200  # messages kept per person
+THREADS = 8
+DOCUMENTS = 2000  # documents kept for download, across everyone (oldest dropped first) …
+DOCUMENT_BYTES = 256 * 1024 * 1024  # … and at most this much of them
+
+
+@dataclass
+class Person:
+    external_id: str
+    name: str
+    messages: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=HISTORY))
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    counter: int = 0
+
+
+class WebChat:
+    def __init__(self, service: Service):
+        self.service = service
+        # Threads for the database work (blocking). Measured with bench/web_load.py: one thread is much
+        # slower (commits wait on the disk while nothing else runs).
+        self.executor = ThreadPoolExecutor(THREADS, thread_name_prefix="web-db")
+        self.people: dict[str, Person] = {}
+        self.documents: OrderedDict[str, tuple[str, str, bytes]] = OrderedDict()  # id → (owner, name, data)
+        self.document_bytes = 0
+
+    def person(self, external_id: str, name: str = "") -> Person:
+        person = self.people.get(external_id)
+        if person is None:
+            person = self.people[external_id] = Person(external_id, name)
+        return person
+
+    def _keep_document(self, owner: str, name: str, data: bytes) -> str:
+        doc_id = secrets.token_urlsafe(16)
+        self.documents[doc_id] = (owner, name, data)
+        self.document_bytes += len(data)
+        while len(self.documents) > 1 and (len(self.documents) > DOCUMENTS or self.document_bytes > DOCUMENT_BYTES):
+            self.document_bytes -= len(self.documents.popitem(last=False)[1][2])
+        return doc_id
+
+    def document(self, owner: str, doc_id: str) -> tuple[str, bytes] | None:
+        """A document sent to this person; None for anyone else's (ids are not guessable either)."""
+        kept = self.documents.get(doc_id)
+        if kept is None or kept[0] != owner:
+            return None
+        return kept[1], kept[2]
+
+    def record(self, person: Person, sender: str, text: str, **extra: Any) -> dict[str, Any]:
+        person.counter += 1
+        message = {"id": person.counter, "from": sender, "text": text, **extra}
+        person.messages.append(message)
+        return message
+
+    def _shown(self, inp: Input, label: str) -> str:
+        if inp.kind == "command":
+            return f"/{inp.text}" + (f" {inp.args}" if inp.args and inp.text != "start" else "")
+        if inp.kind == "file":
+            return f"📎 {inp.filename}"
+        if inp.kind == "button":
+            return label
+        return inp.text
+
+    def translate(self, person: Person, outcome: Outcome) -> list[dict[str, Any]]:
+        out = []
+        if outcome.ack and outcome.stale:
+            out.append(self.record(person, "bot", outcome.ack, note=True))
+        for reply in outcome.replies:
+            doc = None
+            if reply.document is not None:
+                name, data = reply.document
+                doc = {"id": self._keep_document(person.external_id, name, data), "name": name, "size": len(data)}
+            buttons = [[{"label": b.label, "data": b.data} for b in row] for row in reply.buttons]
+            out.append(self.record(person, "bot", reply.text, buttons=buttons, doc=doc))
+        return out
+
+    async def run(self, fn: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
+
+    def handle_sync(self, person: Person, inp: Input) -> Outcome:
+        return self.service.handle(CHANNEL, person.external_id, inp, person.name)
+
+    async def send(self, person: Person, inp: Input, label: str = "", echo: bool = True) -> list[dict[str, Any]]:
+        """One input of the person; returns the new messages (their own first, when echoed)."""
+        async with person.lock:
+            return await self.send_locked(person, inp, label, echo)
+
+    async def send_locked(self, person: Person, inp: Input, label: str = "", echo: bool = True) -> list[dict[str, Any]]:
+        new = [self.record(person, "me", self._shown(inp, label))] if echo else []
+        outcome = await self.run(self.handle_sync, person, inp)
+        return new + self.translate(person, outcome)
+
+    async def send_outcome(self, person: Person, inp: Input) -> tuple[Outcome, list[dict[str, Any]]]:
+        """For the grids: the raw outcome (its buttons are pressed next) and the messages it made."""
+        outcome = await self.run(self.handle_sync, person, inp)
+        return outcome, self.translate(person, outcome)

@@ -1,0 +1,173 @@
+"""The county view: the coordinator's dashboard as a sortable table, a unit's report read-only with
+its findings, and the collection and nudges through the engine's own commands (/collect, /nudge).
+
+Every unit named by a URL is checked with the chat's permission table (bot/access.py): a unit of
+another county, or a stranger, is refused and the refusal logged.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from aiohttp import web
+
+from bot.access import check
+from bot.channels.web import grids, pages, review
+from bot.channels.web.api import content_type, nav, person_of
+from bot.channels.web.auth import require, require_post
+from bot.channels.web.state import STATE, WebState
+from bot.county.overview import STATUS_LABELS, county_status
+from bot.interview.types import Input
+from bot.progress import default_year
+
+
+def _dashboard(store: Any, state: WebState, user_id: int, wanted: str) -> tuple[str, list[Any], Any] | None:
+    user = store.get_user(user_id)
+    counties = store.coordinated_counties(user)
+    if not counties:
+        store.refuse(user, "county", "web:/county", "not a coordinator")
+        return None
+    county = next((c for c in counties if str(c.id) == wanted), counties[0])
+    today = state.engine.today()
+    year = default_year(today)
+    rows = county_status(store, county, year, state.engine.fmt, state.engine.script, today)
+    return f"{county.name}{year}年度", rows, counties
+
+
+def _when(value: Any, state: WebState) -> tuple[str, str]:
+    if value is None:
+        return "—", ""
+    local = value.astimezone(state.engine.zone)
+    return f"{local:%m-%d %H:%M}", local.isoformat()
+
+
+async def dashboard(request: web.Request) -> web.Response:
+    state: WebState = request.app[STATE]
+    auth = require(request)
+    found = await state.db(_dashboard, state, auth.user_id, request.query.get("county", ""))
+    prefix = state.settings.prefix
+    if found is None:
+        body = '<section class="card narrow"><h1>县级汇总</h1><p>此页面仅供县级协调人使用。协调人需由管理员或其他协调人邀请。</p></section>'
+        return web.Response(text=pages.page(prefix, "县级汇总", body, csrf=auth.csrf, user=auth.login, nav=nav(state, auth)),
+                            content_type="text/html", status=403)
+    title, rows, counties = found
+    table_rows = []
+    for r in rows:
+        when, when_key = _when(r.last_activity, state)
+        link = f'<a href="{prefix}/county/unit/{r.unit.id}">查看</a>'
+        table_rows.append([
+            (str(r.unit.id), r.unit.id), (escape(r.unit.name), r.unit.name), (escape(r.label), r.status),
+            (f"{r.done}/{r.parts}", r.done), (str(r.errors), r.errors), (when, when_key),
+            (str(r.days_left), r.days_left), (link, ""),
+        ])
+    headers = [("编号", "num"), ("单位", "text"), ("状态", "text"), ("进度", "num"), ("错误", "num"), ("最后活动", "text"), ("剩余天数", "num"), ("", "text")]
+    hidden = f'<input type="hidden" name="csrf" value="{escape(auth.csrf)}">'
+    switch = "".join(f'<a href="{prefix}/county?county={c.id}">{escape(c.name)}</a> ' for c in counties) if len(counties) > 1 else ""
+    body = (
+        f'<section class="card wide"><h1>{escape(title)}</h1><p class="note">{switch}点表头排序。</p>'
+        + pages.table(headers, table_rows, "dashboard")
+        + f'<div class="actions"><form method="post" action="{prefix}/county/collect">{hidden}<button id="collect">下载定稿报告和汇总表（zip）</button></form>'
+        f'<form method="post" action="{prefix}/county/nudge">{hidden}<button id="nudge" class="secondary">提醒落后的单位</button></form></div>'
+        "</section>"
+    )
+    html = pages.page(prefix, "县级汇总", body, csrf=auth.csrf, scripts=("sort.js",), user=auth.login, nav=nav(state, auth))
+    return web.Response(text=html, content_type="text/html")
+
+
+def _unit_view(store: Any, state: WebState, user_id: int, unit_id: int) -> dict[str, Any] | None:
+    user = store.get_user(user_id)
+    unit = store.unit(unit_id)
+    if check(store, user, unit, "read"):
+        return None
+    assert unit is not None
+    record = store.report_for(unit.id, default_year(state.engine.today()), create=False)
+    data = grids.state(store, user, state.engine.fmt, state.engine.script, record.id if record else None)
+    return data | {"unit": unit.name, "reviewer": review.may_review(store, user_id, unit.id)}
+
+
+def grid_html(layout: dict[str, Any], data: dict[str, Any]) -> str:
+    """The three tables read-only, the cells named by findings or comments marked."""
+    bad = {c for f in data.get("findings", []) if f["level"] == "error" and f["rule"] != "E-BLANK" for c in f["cells"]}
+    noted = {c["target"] for c in data.get("comments", [])}
+    values = data.get("values", {})
+    out = []
+    for key in grids.TABLES:
+        grid = layout[key]
+        out.append(f'<h2>{escape(grid["name"])}　{escape(grid["title"])}</h2><table class="grid readonly"><tbody>')
+        columns = [c["label"] for c in grid.get("columns", [])]
+        if columns:
+            out.append("<tr><th></th>" + "".join(f"<th>{escape(label)}</th>" for label in columns) + "</tr>")
+        block = None
+        for row in grid["rows"]:
+            labels = columns or list(row.get("header", [])[1:])
+            if row.get("block") and row["block"] != block:
+                block = row["block"]
+                out.append(f'<tr class="block"><th>{escape(block)}</th>' + "".join(f"<th>{escape(h)}</th>" for h in labels) + "</tr>")
+            cells = "".join(
+                f'<td class="{"bad" if c["path"] in bad else ""}{" commented" if c["path"] in noted else ""}" data-path="{escape(c["path"])}"'
+                f' data-part="{key}" data-label="{escape(row["label"])} {escape(labels[i] if i < len(labels) and c["path"].count(".") > 1 else "")}">'
+                f'{escape(values.get(c["path"]) if values.get(c["path"]) is not None else "")}</td>'
+                for i, c in enumerate(row["cells"])
+            )
+            out.append(f'<tr><th class="rowlabel depth{row.get("depth", 0)}">{escape(row["label"])}</th>{cells}</tr>')
+        out.append("</tbody></table>")
+    return "".join(out)
+
+
+async def unit_page(request: web.Request) -> web.Response:
+    state: WebState = request.app[STATE]
+    auth = require(request)
+    unit_id = request.match_info["unit"]
+    found = await state.db(_unit_view, state, auth.user_id, int(unit_id)) if unit_id.isdigit() and len(unit_id) < 12 else None
+    prefix = state.settings.prefix
+    if found is None:
+        body = '<section class="card narrow"><h1>无权查看</h1><p>您无权查看该单位的报告。</p></section>'
+        return web.Response(text=pages.page(prefix, "无权查看", body, user=auth.login, csrf=auth.csrf), content_type="text/html", status=403)
+    if found.get("report") is None:
+        body = f'<section class="card"><h1>{escape(found["unit"])}</h1><p>该单位今年还没有开始填报。</p></section>'
+    else:
+        shown = [f for f in found["findings"] if f["rule"] != "E-BLANK"]
+        blanks = len(found["findings"]) - len(shown)
+        findings = "".join(f'<li class="{escape(f["level"])}">{escape(f["message"])}</li>' for f in shown)
+        findings += f'<li class="error">还有{blanks}个格子未填写。</li>' if blanks else ""
+        comments = "".join(f'<li class="comment">审核意见：{escape(c["text"])}</li>' for c in found["comments"])
+        body = (f'<section class="card wide"><h1>{escape(found["title"])}</h1><p>状态：{escape(STATUS_LABELS.get(found["status"], ""))}（只读）</p>'
+                f'<ul class="findings">{findings or "<li>未发现表格问题。</li>"}{comments}</ul>'
+                + (review.form_html(prefix, auth.csrf, int(unit_id), state.engine.script, found["status"]) if found["reviewer"] else "")
+                + grid_html(grids.layout(state.engine.fmt), found) + "</section>")
+    html = pages.page(prefix, "单位报告", body, user=auth.login, csrf=auth.csrf, nav=nav(state, auth), scripts=("review.js",))
+    return web.Response(text=html, content_type="text/html")
+
+
+async def run_command(request: web.Request, command: str) -> web.StreamResponse:
+    """The engine's command for this person; a document it sends is returned as the download."""
+    state: WebState = request.app[STATE]
+    auth, _ = await require_post(request)
+    new = await state.chat.send(person_of(state, auth), Input(kind="command", text=command))
+    doc = next((m["doc"] for m in new if m.get("doc")), None)
+    if doc is not None:
+        found = state.chat.document(auth.external_id, doc["id"])
+        assert found is not None
+        from urllib.parse import quote
+
+        return web.Response(body=found[1], headers={"Content-Type": content_type(found[0]),
+                                                    "Content-Disposition": f"attachment; filename*=UTF-8''{quote(found[0])}"})
+    text = "\n".join(m["text"] for m in new if m["from"] == "bot")
+    return web.Response(text=pages.message(state.settings.prefix, "结果", text, (state.url("/county"), "返回")), content_type="text/html")
+
+
+async def collect(request: web.Request) -> web.StreamResponse:
+    return await run_command(request, "collect")
+
+
+async def nudge(request: web.Request) -> web.StreamResponse:
+    return await run_command(request, "nudge")
+
+
+def routes(app: web.Application) -> None:
+    app.router.add_get("/county", dashboard)
+    app.router.add_get("/county/unit/{unit}", unit_page)
+    app.router.add_post("/county/collect", collect)
+    app.router.add_post("/county/nudge", nudge)
+    review.routes(app)

@@ -1,0 +1,220 @@
+// The three tables as editable grids. Values, findings and comments come from the server; a save
+// sends the change, which the server passes to the interview as chat inputs.
+"use strict";
+(function () {
+  var prefix, csrf, data = null, current = "table3", original = {};
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text !== undefined && text !== null) { e.textContent = text; }
+    return e;
+  }
+
+  function marks() {
+    var bad = {}, noted = {};
+    var blank = {};
+    (data.findings || []).forEach(function (f) {
+      if (f.level !== "error") { return; }
+      var into = f.rule === "E-BLANK" ? blank : bad;
+      f.cells.forEach(function (c) { into[c] = (into[c] ? into[c] + "\n" : "") + f.message; });
+    });
+    (data.comments || []).forEach(function (c) { noted[c.target] = (noted[c.target] ? noted[c.target] + "\n" : "") + "审核意见：" + c.text; });
+    return { bad: bad, blank: blank, noted: noted };
+  }
+
+  function cell(c, m) {
+    var td = el("td");
+    td.dataset.path = c.path;
+    var value = data.values ? data.values[c.path] : null;
+    var rowTarget = c.path.split(".").slice(0, 2).join(".");
+    var comment = m.noted[c.path] || m.noted[rowTarget];
+    if (m.bad[c.path]) { td.classList.add("bad"); td.title = m.bad[c.path]; }
+    else if (m.blank[c.path] && c.editable) { td.classList.add("blank"); td.title = "未填写（没有的填0）"; }
+    if (comment) { td.classList.add("commented"); td.title = (td.title ? td.title + "\n" : "") + comment; }
+    if (c.editable && !data.readonly) {
+      var input = el("input");
+      input.inputMode = c.path === "table2.FEE" ? "decimal" : "numeric";
+      input.value = value === null || value === undefined ? "" : value;
+      input.dataset.path = c.path;
+      input.setAttribute("aria-label", c.path);
+      input.addEventListener("paste", onPaste);
+      input.addEventListener("input", function () { liveCheck(input); });
+      td.appendChild(input);
+    } else {
+      td.textContent = value === null || value === undefined ? "" : value;
+      if (!c.editable) { td.classList.add("total"); }
+    }
+    return td;
+  }
+
+  // Totals as the clerk types (the engine computes the stored ones the same way on saving):
+  // each row's 总计, and 表三's （七）总计 row from its leaf rows.
+  function liveTotals() {
+    var layout = data.layout[current];
+    if (current === "table2") { return; }
+    function num(path) {
+      var input = document.querySelector("#grid input[data-path='" + path + "']");
+      var td = document.querySelector("#grid td[data-path='" + path + "']");
+      var v = input ? input.value : (td ? td.textContent : "");
+      return /^\d+$/.test(v.trim()) ? Number(v) : null;
+    }
+    function show(path, value) {
+      var td = document.querySelector("#grid td[data-path='" + path + "']");
+      if (td && !td.querySelector("input")) { td.textContent = value === null ? "" : String(value); }
+    }
+    function sum(paths) {
+      var total = 0;
+      for (var i = 0; i < paths.length; i++) { var v = num(paths[i]); if (v === null) { return null; } total += v; }
+      return total;
+    }
+    var cols = (layout.columns || []).map(function (c) { return c.key; });
+    var parts = cols.slice(0, cols.length - 1), last = cols[cols.length - 1];
+    if (current === "table3") {
+      parts.forEach(function (col) {
+        show("table3." + layout.total_row + "." + col,
+          sum(layout.rows.filter(function (r) { return r.leaf; }).map(function (r) { return "table3." + r.key + "." + col; })));
+      });
+    }
+    layout.rows.forEach(function (r) {
+      show(current + "." + r.key + "." + last, sum(parts.map(function (col) { return current + "." + r.key + "." + col; })));
+    });
+  }
+
+  function liveCheck(input) {
+    var v = input.value.trim();
+    var ok = input.dataset.path === "table2.FEE" ? /^\d+(\.\d+)?$/.test(v) : /^\d+$/.test(v);
+    input.parentNode.classList.toggle("bad", !ok);
+    input.parentNode.title = ok ? "" : "请填写整数（没有的填0）";
+    liveTotals();
+  }
+
+  function render() {
+    var wrap = document.getElementById("grid");
+    wrap.textContent = "";
+    document.getElementById("findings").textContent = "";
+    if (!data || !data.report) {
+      document.getElementById("grid-title").textContent = data && data.refused ? "无权查看该报告。" : "先在左边回答单位信息，表格就会出现在这里。";
+      document.getElementById("grid-save").hidden = true;
+      return;
+    }
+    var layout = data.layout[current], m = marks();
+    document.getElementById("grid-title").textContent = layout.name + "　" + layout.title + (data.readonly ? "（只读）" : "");
+    document.getElementById("grid-save").hidden = !!data.readonly;
+    var table = el("table", "grid");
+    table.id = "grid-" + current;
+    var body = el("tbody");
+    if (layout.columns) {
+      var head = el("tr");
+      head.appendChild(el("th", "", ""));
+      layout.columns.forEach(function (c) { head.appendChild(el("th", "", c.label)); });
+      body.appendChild(head);
+    }
+    var block = null;
+    layout.rows.forEach(function (row) {
+      if (row.block && row.block !== block) {
+        block = row.block;
+        var tr = el("tr", "block");
+        var th = el("th", "", row.block + "　" + row.header.slice(1).join(" / "));
+        th.colSpan = 4;
+        tr.appendChild(th);
+        body.appendChild(tr);
+      }
+      var tr2 = el("tr");
+      tr2.dataset.row = row.key;
+      tr2.appendChild(el("th", "rowlabel depth" + (row.depth || 0), row.label));
+      row.cells.forEach(function (c) { tr2.appendChild(cell(c, m)); });
+      body.appendChild(tr2);
+    });
+    table.appendChild(body);
+    wrap.appendChild(table);
+    original = {};
+    wrap.querySelectorAll("input").forEach(function (i) { original[i.dataset.path] = i.value; });
+    var list = document.getElementById("findings"), blanks = 0;
+    (data.findings || []).forEach(function (f) {
+      if (!f.cells.some(function (c) { return c.indexOf(current + ".") === 0; })) { return; }
+      if (f.rule === "E-BLANK") { blanks += 1; return; }
+      list.appendChild(el("li", f.level, f.message));
+    });
+    if (blanks) { list.appendChild(el("li", "blank", "还有" + blanks + "处未填写（浅黄色格子），没有的请填0。")); }
+    (data.comments || []).forEach(function (c) {
+      if (c.target.indexOf(current) === 0) { list.appendChild(el("li", "comment", "审核意见：" + c.text)); }
+    });
+  }
+
+  function onPaste(e) {
+    var text = (e.clipboardData || window.clipboardData).getData("text");
+    if (!text || (text.indexOf("\t") < 0 && text.indexOf("\n") < 0)) { return; }
+    e.preventDefault();
+    var inputs = Array.prototype.slice.call(document.querySelectorAll("#grid tr"))
+      .map(function (tr) { return Array.prototype.slice.call(tr.querySelectorAll("input")); })
+      .filter(function (r) { return r.length; });
+    var r0 = -1, c0 = -1;
+    inputs.forEach(function (r, i) { var j = r.indexOf(e.target); if (j >= 0) { r0 = i; c0 = j; } });
+    text.replace(/\r/g, "").split("\n").filter(function (l) { return l.trim(); }).forEach(function (line, i) {
+      var cells = line.split("\t");
+      while (cells.length && !/^\s*[\d０-９.]*\s*$/.test(cells[0])) { cells.shift(); }  // the row's label
+      var row = inputs[r0 + i];
+      if (!row) { return; }
+      cells.forEach(function (v, j) {
+        var input = row[c0 + j];
+        if (input) { input.value = v.trim().replace(/[０-９]/g, function (d) { return String.fromCharCode(d.charCodeAt(0) - 0xFEE0); }); liveCheck(input); }
+      });
+    });
+  }
+
+  function save() {
+    var note = document.getElementById("grid-note");
+    var body;
+    if (current === "table3") {
+      var rows = {};
+      document.querySelectorAll("#grid tr[data-row]").forEach(function (tr) {
+        var inputs = Array.prototype.slice.call(tr.querySelectorAll("input"));
+        if (inputs.some(function (i) { return i.value !== original[i.dataset.path]; })) {
+          rows[tr.dataset.row] = inputs.map(function (i) { return i.value; });
+        }
+      });
+      if (!Object.keys(rows).length) { note.textContent = "没有修改。"; return; }
+      body = { rows: rows };
+    } else {
+      var values = {};
+      document.querySelectorAll("#grid input").forEach(function (i) { values[i.dataset.path] = i.value; });
+      body = { values: values };
+    }
+    note.textContent = "正在保存…";
+    document.getElementById("grid-save").disabled = true;
+    fetch(prefix + "/api/grid/" + current, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf }, body: JSON.stringify(body)
+    }).then(function (r) { return r.json(); }).then(function (res) {
+      if (window.chatAppend) { window.chatAppend(res.messages); }
+      if (res.error) { note.textContent = res.error; note.className = "note error"; return; }
+      note.className = "note";
+      note.textContent = "已保存。";
+      data = Object.assign({ layout: data.layout }, res);
+      render();
+    }).finally(function () { document.getElementById("grid-save").disabled = false; });
+  }
+
+  function refresh() {
+    return fetch(prefix + "/api/grid", { credentials: "same-origin" }).then(function (r) { return r.json(); })
+      .then(function (d) { data = d; render(); });
+  }
+  window.gridRefresh = refresh;
+
+  document.addEventListener("DOMContentLoaded", function () {
+    prefix = document.body.dataset.prefix;
+    csrf = document.body.dataset.csrf;
+    if (!document.getElementById("grid")) { return; }
+    document.querySelectorAll(".tabs button").forEach(function (b) {
+      b.addEventListener("click", function () {
+        document.querySelectorAll(".tabs button").forEach(function (x) { x.classList.remove("active"); });
+        b.classList.add("active");
+        current = b.dataset.table;
+        render();
+      });
+    });
+    document.getElementById("grid-save").addEventListener("click", save);
+    refresh();
+  });
+})();
