@@ -26,6 +26,7 @@ from bot.channels.telegram_inbox import DurableQueue
 from bot.channels.workers import WorkerPool
 from bot.clock import Clock
 from bot.config import Config
+from bot.importer import READABLE_WORDS
 from bot.interview.commands import MENU
 from bot.interview.types import Input, Outcome, Reply
 from bot.reminders.schedule import Reminders
@@ -154,7 +155,7 @@ class TelegramChannel:
             return
         message = update.effective_message
         if update.callback_query is None and message is not None and message.text is None and message.document is None:
-            await context.bot.send_message(chat.id, "请发送文字，或发送.docx、.txt、.json格式的文件。")
+            await context.bot.send_message(chat.id, f"请发送文字，或发送{READABLE_WORDS}格式的文件。")
             return
         inp = await self.to_input(update, context)
         if inp is None:

@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.files import private_dir, safe_filename, write_atomic
+from bot.importer import READABLE
 from bot.interview.types import Button, Input, Outcome
 from bot.service import Service
-
-UPLOAD_SUFFIXES = (".docx", ".txt", ".json")
 
 
 class Terminal:
@@ -53,7 +52,7 @@ class Terminal:
         if stripped.isdigit() and 1 <= int(stripped) <= len(self.choices):
             return Input(kind="button", text=self.choices[int(stripped) - 1].data)
         candidate = Path(stripped.strip("'\"")).expanduser()
-        if stripped.lower().strip("'\"").endswith(UPLOAD_SUFFIXES) and "\n" not in stripped:
+        if stripped.lower().strip("'\"").endswith(READABLE) and "\n" not in stripped:
             if candidate.is_file():
                 try:
                     return Input(kind="file", data=candidate.read_bytes(), filename=candidate.name)

@@ -18,6 +18,10 @@ from bot.importer.tables import TableResult, parse_grid3, parse_table2, parse_ta
 from bot.importer.titles import read_title, unit_level, year_from_period
 from bot.report import CellProblem, Report, ReportError, load_report_json
 
+# Every form a published report comes in that the readers take (uploads in any channel, `nianbao check`).
+READABLE = (".docx", ".doc", ".wps", ".pdf", ".html", ".htm", ".txt", ".md", ".json")
+READABLE_WORDS = "Word（.docx/.doc）、WPS（.wps）、PDF、网页（.html）、文本（.txt/.md）或年报JSON"
+
 __all__ = ["ImportResult", "UnreadableError", "import_bytes", "import_path"]
 
 MAX_ELEMENTS = 20_000  # paragraphs or lines; the longest sample report has 420

@@ -125,7 +125,7 @@ def draft(template: str, report: Report, facts: dict[str, Any]) -> str:
         profile = report.format.profiles[report.profile]
         if profile.other_items:
             for i, heading in enumerate(profile.other_items, start=1):
-                answer = fee_sentence(report, facts) if i == 1 else facts.get(f"fact.other{i}")
+                answer = fee_sentence(report, facts) if i - 1 == profile.fee_item else facts.get(f"fact.other{i}")
                 items.append((heading, answer))
         return render(template, items=items, fee=fee_sentence(report, facts), extra=facts.get("fact.other"))
     if template == "preamble.j2":

@@ -107,12 +107,12 @@ class Draft(Kind):
 
 
 def _other_items(ctx: Ctx) -> list[tuple[str, str]]:
-    """(answer key, question) of the items to ask in 六 for the report's profile; a profile's first item
-    is the fee, asked by the fee step."""
+    """(answer key, question) of the items to ask in 六 for the report's profile; the profile's fee item
+    (`fee: true` in the format definition) is asked by the fee step."""
     record = ctx.record
     profile = ctx.fmt.profiles[record.profile if record else "national"]
     if profile.other_items:
-        return [(f"fact.other{i}", heading) for i, heading in enumerate(profile.other_items, start=1) if i > 1]
+        return [(f"fact.other{i}", heading) for i, heading in enumerate(profile.other_items, start=1) if i - 1 != profile.fee_item]
     return [("fact.other", "还有其他需要报告的事项吗？（例如人大代表建议和政协提案办理结果公开情况）")]
 
 

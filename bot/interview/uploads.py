@@ -8,13 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.importer import ImportResult, UnreadableError, import_bytes
+from bot.importer import READABLE, READABLE_WORDS, ImportResult, UnreadableError, import_bytes
 from bot.interview.context import Ctx
 from bot.interview.moves import STAY, Move, advance, again, goto
 from bot.progress import default_year
 from bot.report import Report, ReportError, load_report_json
-
-ACCEPTED = (".docx", ".txt", ".json")
 
 
 def report_values(report: Report, *, skip_empty: bool) -> dict[str, Any]:
@@ -39,8 +37,8 @@ def report_values(report: Report, *, skip_empty: bool) -> dict[str, Any]:
 
 def handle_upload(ctx: Ctx, filename: str, data: bytes) -> Move:
     name = filename or "文件"
-    if not name.lower().endswith(ACCEPTED):
-        ctx.say(f"不支持“{name}”这种文件。请发送.docx、.txt格式的报告，或年报JSON文件（.json）。")
+    if not name.lower().endswith(READABLE):
+        ctx.say(f"不支持“{name}”这种文件。请发送{READABLE_WORDS}格式的报告。")
         return STAY
     if name.lower().endswith(".json"):
         return _upload_json(ctx, data)

@@ -12,11 +12,11 @@ from bot.channels.web import grids, pages
 from bot.channels.web.auth import Auth, require, require_post
 from bot.channels.web.chat import Person
 from bot.channels.web.state import STATE, WebState
+from bot.importer import READABLE
 from bot.interview.types import Input
 from storage import web_accounts as wa
 
 log = logging.getLogger(__name__)
-UPLOAD_SUFFIXES = (".docx", ".txt", ".json")
 MAX_FILE = 10 * 1024 * 1024
 
 
@@ -80,7 +80,7 @@ async def upload(request: web.Request) -> web.Response:
     name = (field.filename or "").strip()[:200]
     data = field.file.read(MAX_FILE + 1)
     person = person_of(state, auth)
-    if not name.lower().endswith(UPLOAD_SUFFIXES):
+    if not name.lower().endswith(READABLE):
         note = state.chat.record(person, "bot", "只能上传 .docx、.txt 或 .json 格式的文件。")
         return web.json_response({"messages": [note]})
     inp = Input(kind="file", data=data if len(data) <= MAX_FILE else b"", size=len(data), filename=name)
