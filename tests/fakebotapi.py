@@ -380,6 +380,17 @@ class FakeBotAPI:
             queue.extend(_ApiError(error_code, description, parameters) for _ in range(count))
 
     @property
+    def last_update_id(self) -> int:
+        """The id of the newest update queued for the bot."""
+        with self._lock:
+            return self._next_update_id - 1
+
+    def confirmed(self, update_id: int) -> bool:
+        """True once the bot has asked for the updates after `update_id` (Telegram forgets it then)."""
+        with self._lock:
+            return all(u["update_id"] != update_id for u in self._updates)
+
+    @property
     def unconfirmed(self) -> int:
         """Updates not yet confirmed by the bot (it confirms by asking for the ones after them)."""
         with self._lock:

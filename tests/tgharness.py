@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -32,6 +34,19 @@ def free_port() -> int:
 
 def config_for(api: FakeBotAPI, data_dir: Path) -> Config:
     return Config(token=TOKEN, api_base_url=api.base_url, api_file_url=api.base_file_url, data_dir=data_dir, clock_start=START)
+
+
+# The data folders of the bots running now: a clerk's input has been handled once Telegram was told it
+# arrived and it has left the bot's inbox (storage/inbox.py), which happens when its handling ends.
+RUNNING: list[Path] = []
+
+
+def handled(update_id: int) -> bool:
+    for data_dir in RUNNING:
+        with contextlib.closing(sqlite3.connect(f"file:{data_dir / 'nianbao.sqlite3'}?mode=ro", uri=True, timeout=5)) as db:
+            if db.execute("SELECT 1 FROM inbox_update WHERE channel = 'telegram' AND update_id = ?", (update_id,)).fetchone():
+                return False
+    return True
 
 
 class BotThread:
@@ -64,6 +79,7 @@ class BotThread:
             self.ready.set()
 
     def __enter__(self) -> BotThread:
+        RUNNING.append(self.config.data_dir)
         self.thread.start()
         assert self.ready.wait(20), "the bot did not start"
         if self.error:
@@ -71,6 +87,7 @@ class BotThread:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        RUNNING.remove(self.config.data_dir)
         if self.loop and self.stopping:
             self.loop.call_soon_threadsafe(self.stopping.set)
         self.thread.join(20)
@@ -132,7 +149,16 @@ class TgClerk:
         self.mark = 0
 
     def _wait(self, before: int, timeout: float = 20.0) -> list[SentCall]:
-        """Everything the bot sent to this chat after `before`, once it has gone quiet."""
+        """Everything the bot sent to this chat after `before`: once the input was handled when the bot
+        runs in this test's process, else once the bot has gone quiet."""
+        if RUNNING:
+            update_id = self.api.last_update_id
+            deadline = time.monotonic() + timeout
+            while not (self.api.confirmed(update_id) and handled(update_id)):
+                assert time.monotonic() < deadline, f"update {update_id} not handled within {timeout}s"
+                time.sleep(0.01)
+            self.mark = before
+            return [c for c in self.api.sent[before:] if c.chat_id == self.user_id]
         self.api.wait_for(lambda c: c.chat_id == self.user_id, timeout=timeout, since=before)
         quiet_since = time.monotonic()
         seen = len(self.api.sent)
