@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
-from bot import textcheck
+from bot import textcheck, textcontent
 from bot.findings import Finding, sort_findings
 from bot.formatdef import Grid, Rule
 from bot.report import CellProblem, Report
@@ -333,20 +333,20 @@ CHECKS: dict[str, Check] = {
     "valid_continuity": valid_continuity,
     "repeat_text": repeat_text,
     "late": late,
-    "fee_statement": _text_rule(textcheck.fee_statement),
+    "fee_statement": _text_rule(textcontent.fee_statement),
     "text_applications": _text_rule(textcheck.text_applications),
     "text_review": _text_rule(textcheck.text_review),
     "text_documents": _text_rule(textcheck.text_documents),
     "text_breakdown": _text_rule(textcheck.text_breakdown),
     "text_years": _text_rule(textcheck.text_years),
-    "overview_aspects": _text_rule(textcheck.overview_aspects),
-    "overview_length": _text_rule(textcheck.overview_length),
-    "problems_content": _text_rule(textcheck.problems_content),
-    "other_high": _text_rule(textcheck.other_high),
-    "fee_unit": _text_rule(textcheck.fee_unit),
-    "wrong_level": _text_rule(textcheck.wrong_level),
-    "citations": _text_rule(textcheck.citations),
-    "artifacts": _text_rule(textcheck.artifacts),
+    "overview_aspects": _text_rule(textcontent.overview_aspects),
+    "overview_length": _text_rule(textcontent.overview_length),
+    "problems_content": _text_rule(textcontent.problems_content),
+    "other_high": _text_rule(textcontent.other_high),
+    "fee_unit": _text_rule(textcontent.fee_unit),
+    "wrong_level": _text_rule(textcontent.wrong_level),
+    "citations": _text_rule(textcontent.citations),
+    "artifacts": _text_rule(textcontent.artifacts),
 }
 
 

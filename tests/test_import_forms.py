@@ -16,8 +16,8 @@ from conftest import SAMPLES as SAMPLE_DIR
 
 from bot.formatdef import load_format
 from bot.importer import import_bytes, import_path
+from bot.importer.cells import rows_from_lines
 from bot.importer.sections import heading_of
-from bot.importer.tables import rows_from_lines
 from bot.render import render_docx
 from bot.render.pages import pdf_bytes
 from bot.report import Report

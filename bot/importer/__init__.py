@@ -8,13 +8,14 @@ from pathlib import Path
 
 from bot.findings import Finding
 from bot.formatdef import FormatDef, load_format
+from bot.importer.cells import rows_from_lines
 from bot.importer.fetch import fetch as fetch_url
 from bot.importer.fetch import is_url
 from bot.importer.forms import read_source
 from bot.importer.layout import rows_from_layout
 from bot.importer.sections import paragraphs, split_sections, table_lines
 from bot.importer.source import MAX_BYTES, UnreadableError
-from bot.importer.tables import TableResult, parse_grid3, parse_table2, parse_table4, rows_from_lines
+from bot.importer.tables import TableResult, parse_grid3, parse_table2, parse_table4
 from bot.importer.titles import read_title, unit_level, year_from_period
 from bot.report import CellProblem, Report, ReportError, load_report_json
 

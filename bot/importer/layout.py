@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from bot.importer.tables import kind_of
+from bot.importer.cells import kind_of
 
 LONE = re.compile(r"^[\u4e00-\u9fff、]$")
 PIPE_RULE = re.compile(r"^:?-{2,}:?$")

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 from bot.findings import Finding
 from bot.formatdef import FormatDef, Section
+from bot.importer.cells import norm_label
 from bot.importer.source import Element, Para, Table
-from bot.importer.tables import norm_label
 from bot.importer.titles import title_span
 
 HEADING = re.compile(r"^([一二三四五六])[、.．]\s*(.{2,40})$")

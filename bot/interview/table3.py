@@ -10,7 +10,8 @@ import re
 from typing import Any
 
 from bot.formatdef import Row, strip_ordinal
-from bot.importer.tables import grid3_matcher, norm_label, parse_grid3, rows_from_lines
+from bot.importer.cells import norm_label, rows_from_lines
+from bot.importer.tables import grid3_matcher, parse_grid3
 from bot.interview import parse
 from bot.interview.context import Ctx
 from bot.interview.moves import STAY, Move, advance, again, goto
