@@ -101,6 +101,7 @@ class ReportRecord(SQLModel, table=True):
     unit_id: int = Field(foreign_key="unit.id", index=True)
     year: int
     profile: str = Field(default="national", max_length=32)
+    format_id: str = Field(default="gov-2021", max_length=32)  # the format definition it is written in (bot/formats/)
     status: str = Field(default="draft", max_length=16)  # draft | review (submitted) | final (approved)
     source: str = Field(default="interview", max_length=16)  # interview | import (last year's, uploaded)
     open_comments: int = 0  # reviewer's comments not yet answered: the interview looks them up only when > 0

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, update
 from sqlmodel import select
 
-from bot.formatdef import FormatDef
+from bot.formatdef import FormatDef, load_format
 from bot.report import Report
 from storage.db import StoreBase, decode, encode
 from storage.models import (
@@ -215,7 +215,8 @@ class ReportsStore(StoreBase):
 
 
 def assemble_report(record: ReportRecord, unit: Unit | None, answers: dict[str, Any], fmt: FormatDef | None = None) -> Report:
-    report = Report.empty(year=record.year, unit_name=unit.name if unit else "", fmt=fmt)
+    """The report from its stored answers, in the format it records (or `fmt`)."""
+    report = Report.empty(year=record.year, unit_name=unit.name if unit else "", fmt=fmt or load_format(record.format_id))
     report.profile = record.profile
     if unit:
         report.unit.update({"level": unit.level, "province": unit.province, "city": unit.city, "county": unit.county})
