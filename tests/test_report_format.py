@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from driver import Clerk, make_service, onboard
 
 from bot.formatdef import FormatError
-from driver import Clerk, make_service, onboard
 from storage.models import ReportRecord
 
 
