@@ -8,10 +8,11 @@ import sys
 
 import docx
 from conftest import ROOT, SAMPLES
+from tgharness import START
 
 
 def chat(data_dir, lines: list[str], user: str = "clerk") -> str:
-    env = dict(os.environ, PYTHONPATH=str(ROOT), NIANBAO_DATA_DIR=str(data_dir))
+    env = dict(os.environ, PYTHONPATH=str(ROOT), NIANBAO_DATA_DIR=str(data_dir), NIANBAO_CLOCK=START.isoformat())
     env.pop("TELEGRAM_BOT_TOKEN", None)
     out = subprocess.run(
         [sys.executable, "-m", "bot", "chat", "--user", user],
@@ -66,7 +67,7 @@ def test_terminal_bad_input_and_missing_file(tmp_path):
 
 def test_terminal_county_flow_with_pasted_tokens(tmp_path):
     """An operator at the server creates a county; its coordinator and a clerk join by pasting tokens."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT), NIANBAO_DATA_DIR=str(tmp_path))
+    env = dict(os.environ, PYTHONPATH=str(ROOT), NIANBAO_DATA_DIR=str(tmp_path), NIANBAO_CLOCK=START.isoformat())
     env.pop("TELEGRAM_BOT_TOKEN", None)
     created = subprocess.run(
         [sys.executable, "-m", "bot", "county", "create", "阳城县", "--province", "山西省", "--city", "晋城市"],
