@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from datetime import datetime
 
 from bot.clock import Clock
 from bot.config import Config
 from bot.interview.engine import Engine
+from bot.render import DRAFT, render_docx
 from bot.report import Report
 from bot.service import Service
+from bot.validate import validate
 from storage.repository import Repository
 
 
-def docx_bytes(report: Report, status: str = "草稿") -> bytes:
-    """The .docx of a report; `status` (草稿 or 定稿) is written into its properties."""
-    from bot.render import render_docx
-
+def docx_bytes(report: Report, status: str = DRAFT, created: datetime | None = None) -> bytes:
+    """The .docx of a report; `status` (草稿 or 定稿) is written into its properties, and a draft is marked
+    on every page and lists its open errors on a last page."""
+    errors = [f for f in validate(report) if f.level == "error"] if status == DRAFT else []
     buffer = io.BytesIO()
-    render_docx(report, buffer, status=status)
+    render_docx(report, buffer, status=status, findings=errors, created=created)
     return buffer.getvalue()
 
 
@@ -32,7 +35,7 @@ def build_service(
     repo = Repository(config.database_url or None, data_dir=config.data_dir, now=clock.now)
     engine = Engine(
         clock=clock,
-        render_docx=docx_bytes,
+        render_docx=lambda report, status: docx_bytes(report, status, created=clock.now()),
         invite_link=invite_link,
         admin_ids=config.admin_ids,
     )

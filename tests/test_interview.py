@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import threading
+import zipfile
 
 import docx
 import pytest
@@ -43,7 +44,9 @@ def test_all_zero_township_in_few_actions_and_docx_reads_back(service):
     assert "0个错误" in clerk.texts()
     clerk.tap("生成Word文档")
     name, data = clerk.document()
-    assert name == "次营镇人民政府2026年政府信息公开工作年度报告.docx"
+    assert name == "次营镇人民政府2026年政府信息公开工作年度报告（草稿）.docx"
+    with zipfile.ZipFile(io.BytesIO(data)) as package:  # the draft is marked on its pages, not only in its name
+        assert any("草稿" in package.read(n).decode() for n in package.namelist() if n.startswith("word/header"))
     assert clerk.actions <= 30
     result = import_bytes(data, name)
     assert result.report.unit["name"] == "次营镇人民政府" and result.report.year == 2026
@@ -212,7 +215,7 @@ def test_json_upload_after_start_then_docx(service):
     assert "已从JSON填入" in clerk.texts()
     clerk.say("/docx")
     name, data = clerk.document()
-    assert name == "测试镇人民政府2026年政府信息公开工作年度报告.docx"
+    assert name == "测试镇人民政府2026年政府信息公开工作年度报告（草稿）.docx"
     docx.Document(io.BytesIO(data))
 
 

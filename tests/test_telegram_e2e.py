@@ -41,7 +41,7 @@ def test_all_zero_township_in_30_actions(api, tmp_path):
         assert "0个错误" in clerk.last_text()
         clerk.tap("生成Word文档")
         doc = clerk.last_document()
-        assert doc is not None and doc.filename == "次营镇人民政府2026年政府信息公开工作年度报告.docx"
+        assert doc is not None and doc.filename == "次营镇人民政府2026年政府信息公开工作年度报告（草稿）.docx"
         assert clerk.actions <= 30, clerk.actions
         report, _ = read_docx(doc)
         assert report.year == 2026 and report.unit["name"] == "次营镇人民政府"
@@ -85,7 +85,7 @@ def test_json_upload_then_docx_with_nothing_else_asked(api, tmp_path):
         assert "已从JSON填入" in clerk.last_text()
         clerk.say("/docx")
         sent = clerk.last_document()
-        assert sent is not None and sent.filename == "测试镇人民政府2026年政府信息公开工作年度报告.docx"
+        assert sent is not None and sent.filename == "测试镇人民政府2026年政府信息公开工作年度报告（草稿）.docx"
         docx.Document(io.BytesIO(sent.data))
         clerk.say("/export")
         exported = clerk.last_document()

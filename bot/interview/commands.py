@@ -13,6 +13,7 @@ from bot.interview.context import Ctx
 from bot.interview.moves import Move, again, back, goto, home, resume
 from bot.interview.show import deadline_of, findings_text, parts_done, preview
 from bot.progress import STATUS_TEXT
+from bot.render import DRAFT, document_filename
 from bot.validate import validate
 from bot.workplace import coordinate, deadlines, people, review
 from bot.workplace.counties import current_county
@@ -171,7 +172,7 @@ def send_docx(ctx: Ctx, args: str) -> Move | None:
     if ctx.may("submit") and record is not None and record.status == "draft":
         text += "\n确认无误后请提交审核，审核通过即定稿。"
         buttons = [[ctx.button("提交审核", "submit")]]
-    ctx.say(text, buttons, document=(f"{report.title()}.docx", data))
+    ctx.say(text, buttons, document=(document_filename(report, DRAFT), data))
     if ctx.may("edit"):
         ctx.save({"meta.docx_at": ctx.engine.today().isoformat()}, action="docx")
     return None

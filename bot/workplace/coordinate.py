@@ -15,6 +15,7 @@ from bot.county.overview import county_status, dashboard_text
 from bot.interview.context import Ctx
 from bot.interview.show import findings_text, preview
 from bot.progress import STATUS_TEXT, default_year
+from bot.render import DRAFT, document_filename
 from bot.validate import validate
 from bot.workplace.counties import current_county, is_operator
 from bot.workplace.people import cmd_history, cmd_members, invite_to
@@ -229,7 +230,7 @@ def docx_of_unit(ctx: Ctx, arg: str) -> None:
         ctx.say("文档生成功能暂不可用。")
         return
     report = ctx.store.load_report(record.id)  # type: ignore[arg-type]
-    ctx.say("草稿（未定稿，仅供查看）：", document=(f"{report.title()}（草稿）.docx", ctx.engine.render_docx(report, "草稿")))
+    ctx.say("草稿（未定稿，仅供查看）：", document=(document_filename(report, DRAFT), ctx.engine.render_docx(report, DRAFT)))
 
 
 def history_of_unit(ctx: Ctx, arg: str) -> None:
