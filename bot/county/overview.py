@@ -56,7 +56,7 @@ def county_status(store: Store, county: County, year: int, fmt: FormatDef, scrip
     if not units:
         return []
     unit_ids = [u.id for u in units]
-    snap = store.county_snapshot(unit_ids, year, county_keys(units[0]))  # type: ignore[arg-type]
+    snap = store.county_snapshot(unit_ids, year, county_keys(store, units[0]))  # type: ignore[arg-type]
     records, answers, returned, members, deadlines = snap.records, snap.answers, snap.returned, snap.members, snap.deadlines
     county_rows = [d for d in deadlines if d.scope == "county"]
     unit_rows: dict[str, list[Deadline]] = defaultdict(list)

@@ -36,6 +36,10 @@ class Region(Kind):
     def answer(self, ctx: Ctx, step: Step, text: str) -> Move:
         province, city, county = parse.region(text)
         ctx.save(dict(zip(step.keys, (province, city, county), strict=True)))
+        unit = ctx.unit()
+        if unit is not None and unit.county_id is None:  # a lone unit: the county it names is how a county's date reaches it
+            unit.province, unit.city, unit.county = province, city, county
+            ctx.store.save(unit)
         return advance()
 
 

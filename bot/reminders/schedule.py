@@ -27,10 +27,16 @@ def default_deadline(year: int) -> date:
     return date(year + 1, 1, 31)
 
 
-def county_keys(unit: Unit) -> list[str]:
-    """The keys a county deadline of this unit may be stored under: its county's id, or (a lone unit) the
-    county's name as the clerk gave it."""
-    return [str(unit.county_id)] if unit.county_id is not None else [unit.county or "\0"]
+def county_keys(store: Store, unit: Unit) -> list[str]:
+    """The keys a county deadline of this unit may be stored under: its county's id; for a lone unit (one
+    that named its county at onboarding), that name and the id of every county of that name in its
+    province, so that a county's date reaches every unit that named the county."""
+    if unit.county_id is not None:
+        return [str(unit.county_id)]
+    if not unit.county:
+        return []
+    same = [c for c in store.counties_named(unit.county) if not (unit.province and c.province and c.province != unit.province)]
+    return [unit.county, *(str(c.id) for c in same)]
 
 
 def earliest(year: int, rows: list[Deadline]) -> tuple[date, str]:
@@ -42,7 +48,7 @@ def earliest(year: int, rows: list[Deadline]) -> tuple[date, str]:
 
 def deadline_for(store: Store, record: ReportRecord, unit: Unit) -> tuple[date, str]:
     """The earliest of the default, the county's internal date and the unit's own date, and whose it is."""
-    return earliest(record.year, store.deadlines_for(record.year, unit.id, county_keys(unit)))  # type: ignore[arg-type]
+    return earliest(record.year, store.deadlines_for(record.year, unit.id, county_keys(store, unit)))  # type: ignore[arg-type]
 
 
 def set_deadline(store: Store, scope: str, key: str, year: int, due: date, user: User) -> None:
