@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.reminders.schedule import deadline_for
 from driver import Clerk, make_service, onboard
+
+from bot.reminders.schedule import deadline_for
 
 
 def report_of(store, external_id: str = "clerk1"):  # type: ignore[no-untyped-def]
