@@ -143,7 +143,12 @@ def _read_count(raw: Any) -> int | None | str:
         if isinstance(raw, float) and raw.is_integer() and raw >= 0:
             return int(raw)
         return "not_integer"
-    return raw if raw >= 0 else "not_integer"
+    return raw if 0 <= raw <= MAX_COUNT else "not_integer"
+
+
+MAX_COUNT = 10**9  # no unit counts a billion of anything; a 400-digit count breaks sums and sheets
+MONEY_DIGITS = 12  # 万元 before the point: far beyond any unit's fees
+MONEY_PLACES = 12  # digits after the point
 
 
 def _read_money(raw: Any) -> Decimal | None | str:
@@ -157,6 +162,8 @@ def _read_money(raw: Any) -> Decimal | None | str:
         return "not_money"
     if value is None or not value.is_finite() or value < 0:
         return "not_money"
+    if value and not (value.as_tuple().exponent >= -MONEY_PLACES and value.adjusted() < MONEY_DIGITS):  # type: ignore[operator]
+        return "not_money"  # 1e999999999 or 400 decimals: not an amount (and too big to print or sum)
     return value
 
 
@@ -270,4 +277,8 @@ def load_report_json(text: str, fmt: FormatDef | None = None, *, lenient: bool =
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ReportError("", f"不是有效的JSON（第{exc.lineno}行第{exc.colno}列：{exc.msg}）") from None
+    except RecursionError:
+        raise ReportError("", "JSON嵌套过深，不是年报数据。") from None
+    except ValueError:  # a number of more than 4,300 digits
+        raise ReportError("", "JSON中的数字位数过多，不是年报数据。") from None
     return report_from_dict(doc, fmt, lenient=lenient)

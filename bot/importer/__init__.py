@@ -45,9 +45,12 @@ def import_path(path: str | Path, fmt: FormatDef | None = None) -> ImportResult:
         return import_bytes(data, name, fmt)
     p = Path(path)
     try:
-        if p.stat().st_size > MAX_BYTES:
-            raise UnreadableError(f"文件过大（{p.stat().st_size / 1024 / 1024:.1f} MB），报告文件不应超过{MAX_BYTES // 1024 // 1024} MB。")
-        data = p.read_bytes()
+        if not p.is_file():  # a device (/dev/zero), a pipe or a folder would never end or never start
+            raise UnreadableError("这不是一个普通文件（可能是设备、管道或文件夹）。" if p.exists() else "文件不存在。")
+        with p.open("rb") as file:
+            data = file.read(MAX_BYTES + 1)  # bounded even if the file grows while it is read
+        if len(data) > MAX_BYTES:
+            raise UnreadableError(f"文件过大，报告文件不应超过{MAX_BYTES // 1024 // 1024} MB。")
     except OSError as exc:
         raise UnreadableError(f"无法读取文件：{exc.strerror or exc}") from None
     return import_bytes(data, p.name, fmt)
