@@ -25,7 +25,7 @@ class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=16)
     external_id: str = Field(max_length=64)
-    display_name: str = Field(default="", max_length=128)
+    display_name: str = Field(default="", max_length=256)  # Telegram: first and last name, 64 each, and more elsewhere
     chat_id: str = Field(default="", max_length=64)
     reminders_on: bool = True
     blocked: bool = False  # the user blocked the bot (Telegram 403)
