@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
+from driver import Clerk, narratives, onboard
+from pgserver import database, server
 
 from bot.app import docx_bytes
 from bot.clock import FixedClock
@@ -17,8 +19,6 @@ from bot.interview.engine import Engine
 from bot.reminders.schedule import Reminders
 from bot.reminders.workcalendar import WorkCalendar
 from bot.service import Service
-from driver import Clerk, narratives, onboard
-from pgserver import database, server
 from storage.repository import Repository
 
 IN_CI = os.environ.get("CI", "").lower() in ("true", "1", "yes")
