@@ -22,6 +22,9 @@ class Service:
             try:
                 with self.repo.transaction() as store:
                     user = store.user(channel, external_id, display_name, chat_id)
+                    if user.blocked:  # they wrote to the bot, so they unblocked it: reach them again
+                        user.blocked = False
+                        store.save(user)
                     return self.engine.handle(store, user, inp)
             except OperationalError as exc:
                 if "locked" not in str(exc).lower() and "busy" not in str(exc).lower() or attempt == 4:

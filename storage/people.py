@@ -22,10 +22,9 @@ class PeopleStore(StoreBase):
             user = User(channel=channel, external_id=external_id, display_name=display_name, chat_id=chat_id)
             self.session.add(user)
             self.session.flush()
-        elif (display_name and user.display_name != display_name) or (chat_id and user.chat_id != chat_id) or user.blocked:
+        elif (display_name and user.display_name != display_name) or (chat_id and user.chat_id != chat_id):
             user.display_name = display_name or user.display_name
             user.chat_id = chat_id or user.chat_id
-            user.blocked = False  # they wrote to the bot: they unblocked it
             self.session.add(user)
         return user
 
