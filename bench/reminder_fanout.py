@@ -16,8 +16,9 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import UTC, date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -25,7 +26,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from fakebotapi import FakeBotAPI  # noqa: E402
 from sqlalchemy import insert, select  # noqa: E402
-from tgharness import TOKEN, BotProcess  # noqa: E402
+from tgharness import START, TOKEN, BotProcess  # noqa: E402
 
 from storage.models import Delivery, Member, Reminder, ReportRecord, Unit, User  # noqa: E402
 from storage.repository import Repository  # noqa: E402
@@ -37,7 +38,7 @@ LIMIT = 25.0
 def fill(data_dir: Path, n: int) -> None:
     """N users, units, final reports (so no plans are made) and one released reminder with a pending delivery each."""
     repo = Repository(data_dir=data_dir)
-    now = datetime.now(UTC)
+    now = START.replace(tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC)  # the bot's clock starts here (tgharness)
     with repo.engine.begin() as conn:
         conn.execute(insert(User.__table__), [
             {"id": i + 1, "channel": "telegram", "external_id": str(FIRST_CHAT + i), "display_name": "", "chat_id": str(FIRST_CHAT + i),
