@@ -10,10 +10,11 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from bot.checkbatch import check_all, report_sources, write_workbook
 from bot.cliops import cmd_backup, cmd_chat, cmd_county_create, cmd_reminders_plan, cmd_run, cmd_user_reset, cmd_web
+from bot.cliops import out as _out
 from bot.config import Config
 from bot.files import private_process, write_atomic
 from bot.findings import SECTION_ORDER, Finding, sort_findings
@@ -24,10 +25,6 @@ from bot.schema import schema_json
 from bot.validate import validate
 
 LEVEL_WORD = {"error": "错误", "warning": "提醒"}
-
-
-def _out(text: str = "", stream: TextIO | None = None) -> None:
-    print(text, file=stream or sys.stdout)
 
 
 def check_findings(result: ImportResult, previous: ImportResult | None, deadline: date | None) -> list[Finding]:

@@ -12,15 +12,14 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.channels.workers import die_with_parent
-from bot.config import Config
+from bot.config import EX_CONFIG, Config
 from bot.files import make_private, private_dir
 from bot.logredact import configure_logging
 from bot.service import Service
 
-EX_CONFIG = 78  # a setting to fix (systemd's RestartPreventExitStatus): restarting cannot mend it
 
-
-def _out(text: str = "", stream: TextIO | None = None) -> None:
+def out(text: str = "", stream: TextIO | None = None) -> None:
+    """A line for the operator (stdout, or the stream given)."""
     print(text, file=stream or sys.stdout)
 
 
@@ -40,7 +39,7 @@ def _service(config: Config) -> Service | None:
     except (OperationalError, OSError) as exc:
         where = config.database_url.split("@")[-1] if config.database_url else str(config.data_dir / "nianbao.sqlite3")
         reason = "只读或无写入权限" if "readonly" in str(exc) or isinstance(exc, PermissionError) else "无法打开或创建"
-        _out(f"数据库 {where} {reason}。请检查 NIANBAO_DATA_DIR / DATABASE_URL 和文件权限（运行账户需要读写权限）。", sys.stderr)
+        out(f"数据库 {where} {reason}。请检查 NIANBAO_DATA_DIR / DATABASE_URL 和文件权限（运行账户需要读写权限）。", sys.stderr)
         return None
 
 
@@ -62,7 +61,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not config.token:
         return cmd_web(args)
     for problem in config.url_problems():
-        _out(problem, sys.stderr)
+        out(problem, sys.stderr)
     if config.url_problems() or _service(config) is None:  # checked here, before the workers start
         return EX_CONFIG
     from bot.channels.telegram import run_polling
@@ -102,18 +101,18 @@ def cmd_reminders_plan(args: argparse.Namespace) -> int:
     try:
         calendar = WorkCalendar.load(path)
     except CalendarFileError as exc:
-        _out(f"节假日文件 {path} 有误：{exc}", sys.stderr)
+        out(f"节假日文件 {path} 有误：{exc}", sys.stderr)
         return 2
     planned = plan(args.deadline, calendar, start=args.start)
     if args.json:
         rows = [{"kind": p.kind, "send_at": p.send_at.isoformat(), "target": p.target.isoformat(), "reasons": list(p.reasons)} for p in planned]
-        _out(json.dumps({"deadline": args.deadline.isoformat(), "reminders": rows}, ensure_ascii=False, indent=2))
+        out(json.dumps({"deadline": args.deadline.isoformat(), "reminders": rows}, ensure_ascii=False, indent=2))
         return 0
     weekdays = "一二三四五六日"
-    _out(f"截止日 {args.deadline.isoformat()} 的提醒计划（北京时间）：")
+    out(f"截止日 {args.deadline.isoformat()} 的提醒计划（北京时间）：")
     for p in planned:
         why = "；".join(p.reasons)
-        _out(f"  {p.send_at:%Y-%m-%d %H:%M} 周{weekdays[p.day.weekday()]}  {kind_label(p.kind):8}" + (f"  {why}" if why else ""))
+        out(f"  {p.send_at:%Y-%m-%d %H:%M} 周{weekdays[p.day.weekday()]}  {kind_label(p.kind):8}" + (f"  {why}" if why else ""))
     return 0
 
 
@@ -127,9 +126,9 @@ def cmd_backup(args: argparse.Namespace) -> int:
         source = sqlite_path(config.database_url or default_url(config.data_dir))
         pages = backup_sqlite(source, Path(args.path))
     except BackupError as exc:
-        _out(str(exc), sys.stderr)
+        out(str(exc), sys.stderr)
         return 2
-    _out(f"已备份 {source} → {args.path}（{pages}页）。恢复：停止机器人，把备份文件复制为 {source}，再启动。", sys.stderr)
+    out(f"已备份 {source} → {args.path}（{pages}页）。恢复：停止机器人，把备份文件复制为 {source}，再启动。", sys.stderr)
     return 0
 
 
@@ -155,8 +154,8 @@ def cmd_county_create(args: argparse.Namespace) -> int:
         ) or store.create_county(args.name, args.province, args.city, operator)
         invite = store.create_invite(None, operator, "coordinator", days=args.days, county_id=county.id)
     repo.dispose()
-    _out(f"{county.name}（编号{county.id}）协调人邀请，{args.days}天内有效，只能使用一次：")
+    out(f"{county.name}（编号{county.id}）协调人邀请，{args.days}天内有效，只能使用一次：")
     if config.token and args.bot:
-        _out(f"https://t.me/{args.bot}?start={invite.token}")
-    _out(f"/start {invite.token}")
+        out(f"https://t.me/{args.bot}?start={invite.token}")
+    out(f"/start {invite.token}")
     return 0

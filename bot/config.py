@@ -10,6 +10,8 @@ from pathlib import Path
 
 from bot.clock import Clock, RunningClock, SystemClock, parse_instant
 
+EX_CONFIG = 78  # exit status for a setting to fix (systemd's RestartPreventExitStatus): restarting cannot mend it
+
 KEYS = (
     "TELEGRAM_BOT_TOKEN",
     "DATABASE_URL",

@@ -7,6 +7,7 @@ through `shared()`, which skips the test, saying why, when ../shared is absent.
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,13 @@ SAMPLE_NAMES = [
     "zone-2021-fujian-pingtan.txt",
     "zone-2022-fujian-pingtan.txt",
 ]
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (for a server a test starts, or a connection to be refused)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def shared(relative: str) -> Path:

@@ -12,20 +12,15 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from conftest import free_port
+
 ENV = "NIANBAO_TEST_POSTGRES_URL"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager
@@ -50,7 +45,7 @@ def server() -> Iterator[str | None]:
     folder = tempfile.mkdtemp(prefix="nianbao-pg-")
     if as_postgres:
         shutil.chown(folder, "postgres")
-    data, port = os.path.join(folder, "data"), _free_port()
+    data, port = os.path.join(folder, "data"), free_port()
     subprocess.run([*as_postgres, f"{bindir}/initdb", "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8"],
                    check=True, capture_output=True, timeout=120)
     options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"

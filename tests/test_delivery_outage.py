@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from datetime import date, timedelta
 
+from conftest import free_port
 from fakebotapi import FakeBotAPI
 from telegram import Bot
 from telegram.error import NetworkError
@@ -15,13 +15,6 @@ from test_reminders import at, deliveries, setup  # noqa: F401 - `setup` is the 
 
 from bot.channels.aiohttp_request import AiohttpRequest
 from bot.reminders.sender import RateLimiter, ReminderSender
-
-
-def dead_port() -> int:
-    """A loopback port with nothing listening: connections are refused."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def send(base_url: str, reminders) -> tuple[int, ReminderSender]:  # type: ignore[no-untyped-def]
@@ -45,7 +38,7 @@ def test_refused_connections_and_502_are_retried_and_sent_once(setup):  # noqa: 
     reminders.release_due()
 
     # Telegram unreachable: the message goes back to the queue, not to "unknown"
-    sent, sender = asyncio.run(send(f"http://127.0.0.1:{dead_port()}/bot", reminders))
+    sent, sender = asyncio.run(send(f"http://127.0.0.1:{free_port()}/bot", reminders))
     (row,) = deliveries(service)
     assert sent == 0 and row.state == "pending" and row.attempts == 1 and sender.outage_retries == 1
     assert row.not_before.replace(tzinfo=clock.t.tzinfo) > clock.t  # held back by the backoff

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -14,7 +13,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from conftest import ROOT
+from conftest import ROOT, free_port
 from fakebotapi import FakeBotAPI, SentCall
 from telegram import Update
 
@@ -24,12 +23,6 @@ from bot.config import Config
 
 TOKEN = "123:ABC"
 START = datetime(2026, 11, 23, 9, 0)  # the bot's clock starts here in every end-to-end test, whatever today is
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def config_for(api: FakeBotAPI, data_dir: Path) -> Config:

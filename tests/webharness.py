@@ -7,7 +7,6 @@ import asyncio
 import http.cookiejar
 import json
 import re
-import socket
 import threading
 import urllib.error
 import urllib.request
@@ -15,18 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from conftest import free_port
 
 from bot.channels.web.app import build_app, serve
 from bot.channels.web.state import STATE, WebSettings
 from bot.service import Service
 
 LINK = re.compile(r"https?://[^\s/]+(/(?:join|setup|reset)/[A-Za-z0-9_-]+)")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Server:

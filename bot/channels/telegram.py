@@ -25,7 +25,7 @@ from bot.channels.aiohttp_request import AiohttpRequest
 from bot.channels.telegram_inbox import DurableQueue
 from bot.channels.workers import WorkerPool
 from bot.clock import Clock
-from bot.config import Config
+from bot.config import EX_CONFIG, Config
 from bot.importer import READABLE_WORDS
 from bot.interview.commands import MENU
 from bot.interview.types import Input, Outcome, Reply
@@ -326,7 +326,6 @@ def build_application(
     return app
 
 
-EX_CONFIG = 78  # the unit file's RestartPreventExitStatus: restarting cannot mend a wrong setting
 
 
 def run_polling(config: Config) -> int:

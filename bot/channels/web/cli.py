@@ -8,10 +8,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from bot.config import Config, read_env_file
+from bot.config import EX_CONFIG, Config, read_env_file
 from bot.logredact import configure_logging
-
-EX_CONFIG = 78
 
 
 def settings(args: argparse.Namespace) -> Any:
