@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sqlmodel import Session, SQLModel, create_engine
 
+from storage.changes import ChangesStore
 from storage.county import CountyStore
 from storage.db import _sqlite_pragmas, default_url, upgrade_sqlite
 from storage.models import CLOCK
@@ -64,5 +65,5 @@ class Repository:
         self.engine.dispose()
 
 
-class Store(PeopleStore, ReportsStore, OutboxStore, CountyStore):
+class Store(PeopleStore, ReportsStore, OutboxStore, CountyStore, ChangesStore):
     """Operations inside one transaction."""

@@ -8,10 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.interview import steps
+from bot.interview import confirm, steps
 from bot.interview.context import Ctx
 from bot.interview.moves import Move, again, back, goto, home, resume
 from bot.interview.show import deadline_of, findings_text, parts_done, preview
+from bot.interview.undo import cmd_undo
 from bot.progress import STATUS_TEXT
 from bot.render import DRAFT, document_filename
 from bot.validate import validate
@@ -201,6 +202,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("menu", cmd_menu, "edit", (_f("/menu", "跳到某部分"),), "跳到某一部分"),
     Command("back", lambda ctx, args: back(), "edit", (_f("/back", "上一步"),), "回到上一步"),
     Command("skip", cmd_skip, "edit", (_f("/skip", "跳过"),), "跳过这一项"),
+    Command("undo", cmd_undo, "edit", (_f("/undo", "撤销上一次修改"),), "撤销我上一次的修改"),
     Command("status", cmd_status, "read", (_f("/status", "进度和问题"),), "进度和需要改正的问题"),
     Command("preview", cmd_preview, "read", (_f("/preview", "查看表格"),), "查看表格"),
     Command("docx", send_docx, "read", (_f("/docx", "生成Word文档"),), "生成Word文档"),
@@ -265,4 +267,6 @@ ACTIONS: dict[str, Handler] = {
     "mowner": people.make_owner,
     "revoke": people.revoke,
     "switch": people.switch,
+    "confirm": confirm.confirm,
+    "unconfirm": confirm.cancel,
 }

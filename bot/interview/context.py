@@ -18,7 +18,7 @@ from bot.interview.types import Button, Outcome, Reply
 from bot.interviewdef import Script, Step
 from bot.progress import is_content
 from bot.report import Report
-from storage.models import Conversation, ReportRecord, Unit, User
+from storage.models import ChangeSet, Conversation, ReportRecord, Unit, User
 from storage.repository import Store
 
 S = TypeVar("S", bound=Sub)
@@ -59,6 +59,7 @@ class Ctx:
     # does not read them again; the role is looked up once per report.
     _rows: dict[tuple[type, int], Any] = field(default_factory=dict)
     _roles: dict[int, str | None] = field(default_factory=dict)
+    last_change: ChangeSet | None = None  # what this input changed in the conversation's report (flush)
 
     @property
     def script(self) -> Script:
@@ -115,9 +116,14 @@ class Ctx:
         """Write the recorded answers: one bulk statement per report and kind of change. A change to a
         submitted or final report puts it back to draft (logged)."""
         changed: dict[int, list[str]] = {}
+        after = self.store.last_audit_id() if self._pending else 0
         for (report_id, action), (values, before) in self._pending.items():
             changed.setdefault(report_id, []).extend(self.store.set_answers(report_id, values, self.user, action, current=before))
         self._pending.clear()
+        for report_id, keys in changed.items():  # what this input changed, as one step /undo takes back
+            change = self.store.record_change(report_id, self.user, after) if keys else None
+            if change is not None and report_id == self.conv.report_id:
+                self.last_change = change
         for report_id, keys in changed.items():
             record = self.record_of(report_id)
             if record is not None and keys:
