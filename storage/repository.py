@@ -25,6 +25,7 @@ from storage.models import CLOCK
 from storage.outbox import OutboxStore
 from storage.people import PeopleStore
 from storage.reports import ReportsStore
+from storage.years import YearsStore
 
 
 class Repository:
@@ -65,5 +66,5 @@ class Repository:
         self.engine.dispose()
 
 
-class Store(PeopleStore, ReportsStore, OutboxStore, CountyStore, ChangesStore):
+class Store(PeopleStore, ReportsStore, OutboxStore, CountyStore, ChangesStore, YearsStore):
     """Operations inside one transaction."""

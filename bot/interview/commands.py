@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from bot.interview import confirm, steps
 from bot.interview.context import Ctx
 from bot.interview.moves import Move, again, back, goto, home, resume
+from bot.interview.newyear import cmd_newyear
 from bot.interview.show import deadline_of, findings_text, parts_done, preview
 from bot.interview.undo import cmd_undo
 from bot.progress import STATUS_TEXT
@@ -216,6 +217,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("units", _plain(people.cmd_units), "", (_f("/units", "切换单位"),), "切换单位"),
     Command("leave", people.cmd_leave, "", (_f("/leave", "退出单位"),)),
     Command("newunit", lambda ctx, args: people.cmd_newunit(ctx)),
+    Command("newyear", cmd_newyear, "edit", (_f("/newyear", "新建下一年度的报告"),)),
     Command("deadline", deadlines.cmd_deadline, "", (_f("/deadline", "查看或设定截止日期"), _c("/deadline 县名 YYYY-MM-DD", "设定全县的截止日期", 1))),
     Command("remind", deadlines.cmd_remind, "", (_f("/remind off|on", "关闭或开启提醒"),)),
     Command("county", coordinate.cmd_county),

@@ -160,11 +160,15 @@ class Engine:
         notes = review.comment_lines(ctx, review.comments_for_step(ctx, step))
         if notes:
             preface = "\n".join(([preface] if preface else []) + notes)
-        self.apply(ctx, steps.ask(ctx, step, self._header(step), preface))
+        self.apply(ctx, steps.ask(ctx, step, self._header(ctx, step), preface))
 
-    def _header(self, step: Step) -> str:
+    def _header(self, ctx: Ctx, step: Step) -> str:
+        """Which part of which unit's report of which year: a clerk of several units always knows."""
         n = self.script.part_number(step.part)
-        return f"【第 {n}/{len(self.script.parts)} 部分 · {self.script.part(step.part).title}】"
+        record = ctx.record
+        unit = ctx.unit()
+        whose = f" · {unit.name} {record.year}年度" if record is not None and unit is not None and unit.name else ""
+        return f"【第 {n}/{len(self.script.parts)} 部分 · {self.script.part(step.part).title}{whose}】"
 
     def advance(self, ctx: Ctx, preface: str = "") -> None:
         """Go to the next step that applies to this report."""

@@ -127,6 +127,28 @@ def _upload_report(ctx: Ctx, name: str, result: ImportResult) -> Move:
     return goto("finish", "\n".join(lines))
 
 
+def prefill_values(ctx: Ctx, previous: Report) -> dict[str, Any]:
+    """This year's answers that follow from last year's report: 上年结转 (its 结转下年度) and the unit's details."""
+    filled: dict[str, Any] = {}
+    for col in ctx.fmt.table3.col_keys:
+        fwd = previous.cells.get(f"table3.FWD.{col}")
+        if fwd is not None:
+            filled[f"table3.CARRY.{col}"] = fwd
+    answers = ctx.answers()
+    for key in ("name", "level", "province", "city", "county", "address", "phone", "website"):
+        if previous.unit.get(key) and not answers.get(f"unit.{key}"):
+            filled[f"unit.{key}"] = previous.unit[key]
+    return filled
+
+
+def carried(filled: dict[str, Any]) -> int:
+    """The applications carried over, as pre-filled: the 总计 column's, not the sum of every column."""
+    total = filled.get("table3.CARRY.SUM")
+    if isinstance(total, int):
+        return total
+    return sum(v for k, v in filled.items() if k.startswith("table3.") and isinstance(v, int))
+
+
 def _store_previous(ctx: Ctx, previous: Report, name: str, result: ImportResult | None = None) -> Move:
     """Keep last year's report (for cross-year checks and drafts) and pre-fill this year's from it."""
     record = ctx.record
@@ -134,19 +156,11 @@ def _store_previous(ctx: Ctx, previous: Report, name: str, result: ImportResult 
     prev_record = ctx.store.report_for(record.unit_id, record.year - 1, source="import")
     assert prev_record is not None
     ctx.store.set_answers(prev_record.id, report_values(previous, skip_empty=False), ctx.user, "upload")  # type: ignore[arg-type]
-    filled: dict[str, Any] = {}
-    for col in ctx.fmt.table3.col_keys:
-        fwd = previous.cells.get(f"table3.FWD.{col}")
-        if fwd is not None:
-            filled[f"table3.CARRY.{col}"] = fwd
-    answers = ctx.answers()
-    for key in ("name", "province", "city", "county", "address", "phone", "website"):
-        if previous.unit.get(key) and not answers.get(f"unit.{key}"):
-            filled[f"unit.{key}"] = previous.unit[key]
+    filled = prefill_values(ctx, previous)
     ctx.save(filled, action="prefill")
     lines = [
         f"已读取{previous.year}年度报告“{name}”，用于预填和跨年度核对：",
-        f"· 表三“上年结转”已按去年的“结转下年度继续办理”填好（{sum(v for k, v in filled.items() if k.startswith('table3.') and isinstance(v, int))}件）。",
+        f"· 表三“上年结转”已按去年的“结转下年度继续办理”填好（{carried(filled)}件）。",
         "· 去年的行政规范性文件现行有效件数将用于核对今年的数字。",
         "· 填写各部分文字时，可以选择以去年的文字为底稿。",
     ]
