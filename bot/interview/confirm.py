@@ -54,6 +54,8 @@ def _move(then: str, done: str) -> Move:
         return goto(then[5:], done)
     if then == "again":
         return again(done, fresh=True)
+    if then == "resume":  # the question again, its sub-flow kept (text being collected)
+        return again(done)
     return STAY
 
 
