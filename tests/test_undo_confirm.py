@@ -96,3 +96,27 @@ def test_undo_with_nothing_to_undo(service):
     clerk.say("/start")
     clerk.say("/undo")
     assert "没有可以撤销" in clerk.texts() or "还没有报告" in clerk.texts()
+
+
+def test_an_upload_over_typed_answers_lists_them_and_asks_then_undo_restores(service):
+    import json
+
+    from factories import zero_report
+
+    clerk = Clerk(service)
+    onboard(clerk)
+    fill_table2(clerk)
+    doc = zero_report(2026, "次营镇人民政府").to_dict()
+    clerk.upload("report.json", json.dumps(doc, ensure_ascii=False).encode())
+    text = clerk.texts()
+    assert "上传的JSON文件会替换已保存的" in text and "行政许可" in text
+    assert stored(service)["table2.LIC"] == 12
+    clerk.tap("确认替换")
+    assert "已从JSON填入" in clerk.texts()
+    assert stored(service)["table2.LIC"] == 0 and stored(service)["text.problems"]
+    clerk.say("/undo")
+    answers = stored(service)
+    assert answers["table2.LIC"] == 12 and "text.problems" not in answers
+    clerk.upload("report.json", json.dumps(doc, ensure_ascii=False).encode())
+    clerk.say("/status")  # anything else sent drops the waiting replacement
+    assert stored(service)["table2.LIC"] == 12

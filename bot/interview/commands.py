@@ -64,6 +64,8 @@ def cmd_start(ctx: Ctx, token: str) -> Move | None:
         if joined is not None:
             return joined
     if ctx.conv.step:
+        if confirm.ask_again(ctx):
+            return None
         return again("欢迎回来！从上次停下的地方继续：")
     if ctx.conv.report_id or current_county(ctx, quiet=True):
         return home("欢迎回来！")

@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.interview.context import Ctx
 from bot.interview.moves import STAY, Move, advance, again, goto
-from bot.interview.state import Pending
+from bot.interview.state import DraftText, Pending
 from bot.workplace.people import key_label
 
 SHOWN = 12
@@ -47,7 +47,10 @@ def shown(value: Any) -> str:
     return text if len(text) <= 20 else text[:20] + "……"
 
 
-def _move(then: str, done: str) -> Move:
+def _move(ctx: Ctx, then: str, done: str) -> Move:
+    if then == "collect":  # a narrative text being written over several messages: the next ones are added
+        ctx.sub(DraftText).collect = "rewrite_more"
+        then = "resume"
     if then == "advance":
         return advance(done)
     if then.startswith("goto:"):
@@ -67,17 +70,31 @@ def offer(ctx: Ctx, values: dict[str, Any], *, what: str, action: str = "answer"
         sync_rows(ctx, values)
         if then == "stay" and done:
             ctx.say(done)
-        return _move(then, done)
-    ctx.state.pending = Pending(values=_plain(values), action=action, step=ctx.conv.step, then=then, done=done)
+        return _move(ctx, then, done)
     answers = ctx.answers()
     lines = [f"{what}会替换已保存的{len(changes)}项内容："]
     lines += [f"· {key_label(ctx, k)}：{shown(answers.get(k))} → {shown(values[k])}" for k in changes[:SHOWN]]
     if len(changes) > SHOWN:
         lines.append(f"……共{len(changes)}项")
     lines.append("确定要替换吗？（替换后也可以发送 /undo 撤销）")
-    ctx.new_buttons()
-    ctx.say("\n".join(lines), [[ctx.button("确认替换", "confirm"), ctx.button("取消", "unconfirm")]])
+    question = "\n".join(lines)
+    ctx.state.pending = Pending(values=_plain(values), action=action, step=ctx.conv.step, then=then, done=done, question=question)
+    _ask(ctx, question)
     return STAY
+
+
+def _ask(ctx: Ctx, question: str) -> None:
+    ctx.new_buttons()
+    ctx.say(question, [[ctx.button("确认替换", "confirm"), ctx.button("取消", "unconfirm")]])
+
+
+def ask_again(ctx: Ctx) -> bool:
+    """A replacement still waiting (the person came back, /start): asked again. False if none waits."""
+    pending = ctx.state.pending
+    if pending is None or pending.step != ctx.conv.step or not pending.question:
+        return False
+    _ask(ctx, pending.question)
+    return True
 
 
 def confirm(ctx: Ctx, arg: str) -> Move | None:
@@ -95,7 +112,7 @@ def confirm(ctx: Ctx, arg: str) -> Move | None:
     sync_rows(ctx, pending.values)
     if pending.then == "stay" and pending.done:
         ctx.say(pending.done)
-    return _move(pending.then, pending.done)
+    return _move(ctx, pending.then, pending.done)
 
 
 def cancel(ctx: Ctx, arg: str) -> Move | None:

@@ -80,8 +80,8 @@ class Engine:
                 store.save_conversation(conv)
             return ctx.outcome
         conv.last_seq = max(conv.last_seq, inp.seq)
-        if inp.kind != "button":  # a replacement waiting for 确认 is dropped by anything else the person sends
-            ctx.state.pending = None
+        if inp.kind in ("text", "file") or (inp.kind == "command" and inp.text != "start"):
+            ctx.state.pending = None  # a replacement waiting for 确认 is dropped by anything else the person sends
         if inp.kind == "button" and inp.text == "resume":  # a reminder's button: always valid, changes nothing
             self._guarded(ctx, lambda: self.home(ctx, "继续填写："))
         elif inp.kind == "button":

@@ -49,6 +49,16 @@ class Draft(Kind):
         ctx.say((start if not current or current == proposal else "") + step.prompt + "\n\n" + proposal, buttons)
         return STAY
 
+    def take_text(self, ctx: Ctx, step: Step, text: str, source: str) -> Move:
+        """A whole text from a file: added while collecting, else the section (asking before it replaces one)."""
+        if ctx.sub(DraftText).collect:
+            return self.answer(ctx, step, text)
+        new = text.strip()
+        if len(new) > MAX_TEXT:
+            raise AnswerError(f"{source}有{len(new)}字，超过{MAX_TEXT}字，请精简。没有保存。")
+        done = f"已保存{source}的文字（共{len(new)}字）。可以继续发送要补充的文字，发完点“完成”。"
+        return confirm.offer(ctx, {step.key: new}, what=f"{source}的文字", then="collect", done=done)
+
     def answer(self, ctx: Ctx, step: Step, text: str) -> Move:
         """Typed text at a draft: in collect mode it is added; otherwise it replaces the whole section."""
         sub = ctx.sub(DraftText)
@@ -57,13 +67,14 @@ class Draft(Kind):
         new = (current.rstrip() + "\n" + text.strip()) if mode in ("append", "rewrite_more") else text.strip()
         if len(new) > MAX_TEXT:
             raise AnswerError(f"全文已超过{MAX_TEXT}字，请精简。刚才这条没有保存。")
+        more = "可以继续发送（接在后面），发完点“完成”。"
+        if not mode:  # typed straight at the draft: the section's text, perhaps in several messages
+            return confirm.offer(ctx, {step.key: new}, what="您发送的文字", then="collect", done=f"已保存（共{len(new)}字）。{more}")
         ctx.save({step.key: new})
         if mode == "rewrite":
             sub.collect = "rewrite_more"
-        if mode:
-            ctx.say(f"已保存（共{len(new)}字）。可以继续发送，发完点“完成”。", [[ctx.button("完成", "done")]])
-            return STAY
-        return advance(f"已保存您写的文字（共{len(new)}字）。")
+        ctx.say(f"已保存（共{len(new)}字）。{more}", [[ctx.button("完成", "done")]])
+        return STAY
 
     def _last_year(self, ctx: Ctx, step: Step, sub: DraftText) -> Move:
         """Last year's text as the base: years and table figures made this year's (bot/interview/lastyear.py)."""

@@ -63,8 +63,9 @@ class Pending:
     values: dict[str, Any] = field(default_factory=dict)
     action: str = "answer"  # the audit log's action when it is written
     step: str = ""  # the question it was asked at
-    then: str = "advance"  # advance | again | goto:<step>
+    then: str = "advance"  # advance | again | resume | collect | stay | goto:<step> (bot/interview/confirm.py)
     done: str = ""  # what is said when it is written
+    question: str = ""  # what it replaces, as asked (asked again after a restart)
 
 
 @dataclass

@@ -192,7 +192,7 @@ class Fact(Kind):
         if len(text) > 4000:
             raise AnswerError("这一项请控制在4000字以内。")
         ctx.save({step.key: text.strip()})
-        return advance("已保存。")
+        return advance(f"已保存（共{len(text.strip())}字）。")
 
     def skip(self, ctx: Ctx, step: Step) -> Move:
         ctx.save({step.key: ""})
