@@ -86,9 +86,9 @@ class ChangesStore(StoreBase):
 
     # ---- which message answered which question -------------------------------------------------
 
-    def note_answer(self, user: User, report_id: int, message: str, step: str, change: ChangeSet | None) -> None:
-        """Remember that this message answered this question; a person's last few are kept."""
-        self.session.add(AnswerInput(user_id=user.id, report_id=report_id, message=message, step=step,  # type: ignore[arg-type]
+    def note_answer(self, user: User, report_id: int, message: str, step: str, state: str, change: ChangeSet | None) -> None:
+        """Remember that this message answered this question (in this state); a person's last few are kept."""
+        self.session.add(AnswerInput(user_id=user.id, report_id=report_id, message=message, step=step, state=state,  # type: ignore[arg-type]
                                      change_id=change.id if change else None))
         self.session.flush()
         old = list(

@@ -267,5 +267,6 @@ class AnswerInput(SQLModel, table=True):
     report_id: int = Field(foreign_key="report.id")
     message: str = Field(max_length=64)  # the channel's id of the message (Telegram: chat:message_id)
     step: str = Field(max_length=64)  # the question it answered
+    state: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # the conversation's state then (JSON)
     change_id: int | None = Field(default=None, foreign_key="change_set.id")  # what it changed, if anything
     at: datetime = Field(default_factory=utcnow)
