@@ -11,6 +11,7 @@ from typing import Any
 from bot.importer import READABLE, READABLE_WORDS, ImportResult, UnreadableError, import_bytes
 from bot.interview.context import Ctx
 from bot.interview.moves import STAY, Move, advance, again, goto
+from bot.interview.parse import level_of
 from bot.progress import default_year
 from bot.report import Report, ReportError, load_report_json
 
@@ -54,11 +55,14 @@ def _ensure_report(ctx: Ctx, report: Report, year: int) -> None:
     """Before any unit exists: create it from the uploaded report (this person owns it)."""
     if ctx.conv.report_id:
         return
-    unit = ctx.store.create_unit(ctx.user, report.unit.get("name", "") or "未命名单位", report.unit.get("level", "township"))
+    name = report.unit.get("name", "") or "未命名单位"
+    level = level_of(name) or report.unit.get("level", "township")
+    unit = ctx.store.create_unit(ctx.user, name, level)
     record = ctx.store.report_for(unit.id, year)  # type: ignore[arg-type]
     assert record is not None
     ctx.conv.report_id = record.id
     ctx.reset_answers()
+    ctx.save({"unit.name": name, "unit.level": level}, action="upload")
 
 
 def _sync_unit(ctx: Ctx, report: Report) -> None:
@@ -146,12 +150,12 @@ def _store_previous(ctx: Ctx, previous: Report, name: str, result: ImportResult 
     ctx.save(filled, action="prefill")
     lines = [
         f"已读取{previous.year}年度报告“{name}”，用于预填和跨年度核对：",
-        f"· 表三“上年结转”已按去年的“结转下年度继续办理”填好（{sum(v for k, v in filled.items() if k.startswith('table3.') and isinstance(v, int))}件）。",
+        f"· 表三“上年结转”已按去年的“结转下年度继续办理”填好（{ctx.answers().get('table3.CARRY.SUM')}件）。",
         "· 去年的行政规范性文件现行有效件数将用于核对今年的数字。",
         "· 填写各部分文字时，可以选择以去年的文字为底稿。",
     ]
     if result is not None:
         lines += [f"· {note}" for note in result.notes if "格子" in note]
-    if not ctx.conv.step:  # the unit was created from the file: continue with its level
+    if ctx.conv.step in ("", ctx.script.steps[0].id):  # the unit is named by the file: continue after its name
         return advance("\n".join(lines), after=ctx.script.steps[0].id)
     return again("\n".join(lines))
