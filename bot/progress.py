@@ -24,13 +24,13 @@ def default_year(today: date) -> int:
 
 
 def parts_done_from(answers: dict[str, Any], fmt: FormatDef, script: Script, faulty: set[str] | frozenset[str] = frozenset()) -> set[str]:
-    """The interview parts whose answers are complete (a table in `faulty` has errors: not done)."""
+    """The interview parts whose answers are complete (a part in `faulty` has errors: not done)."""
     done = {"unit"} if answers.get("unit.name") and answers.get("unit.level") else set()
     for table in ("table2", "table3", "table4"):
         if table not in faulty and all(answers.get(c.path) is not None for c in fmt.cells() if c.table == table):
             done.add(table)
     for part, key in (("overview", "text.overview"), ("problems", "text.problems"), ("other", "text.other"), ("preamble", "text.preamble")):
-        if (answers.get(key) or "").strip():
+        if (answers.get(key) or "").strip() and part not in faulty:
             done.add(part)
     if answers.get("meta.docx_at"):
         done.add("finish")
@@ -60,9 +60,14 @@ class CheckResult:
         text = f"检查：{len(self.errors)}个错误、{len(self.warnings)}个提醒"
         return text + (f"；尚有{len(self.missing)}处未填写。" if self.missing else "。")
 
-    def faulty_tables(self) -> set[str]:
-        """The tables with an error in them: such a part is not done, however full it is."""
-        return {cell.split(".")[0] for f in self.errors for cell in f.cells if cell.startswith("table")}
+    def faulty_parts(self) -> set[str]:
+        """The tables and sections with an error in them ('table3', 'other'): such a part is not done,
+        however full it is."""
+        parts = set()
+        for cell in (c for f in self.errors for c in f.cells):
+            head, _, rest = cell.partition(".")
+            parts.add(rest.split(".")[0] if head == "text" else head)
+        return parts
 
 
 def check_report(report: Report, previous: Report | None = None, *, today: date | None = None, deadline: date | None = None) -> CheckResult:

@@ -129,3 +129,10 @@ def test_questions_not_asked_are_still_reachable(service):
     clerk.say("/menu")
     clerk.tap("✔ 1. 单位信息")
     assert "当前：次营镇人民政府（县级部门），山东省 济南市 历城区，2025年度" in clerk.texts()
+    clerk.tap("改所在地")
+    clerk.say("山东省 济南市 章丘区")
+    assert "已保存所在地：山东省 济南市 章丘区" in clerk.texts()
+    clerk.say("/menu")
+    clerk.tap("✔ 1. 单位信息")
+    clerk.tap("名称不变，继续")
+    assert "本单位属于哪一级" in clerk.texts()  # the stored level differs from the one the name states: asked

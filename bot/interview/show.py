@@ -33,7 +33,7 @@ def parts_done(ctx: Ctx, result: CheckResult | None = None) -> set[str]:
     """Parts complete and, for the tables, free of errors."""
     if not ctx.conv.report_id:
         return set()
-    faulty = (result or check(ctx)).faulty_tables()
+    faulty = (result or check(ctx)).faulty_parts()
     return parts_done_from(ctx.answers(), ctx.fmt, ctx.script, faulty)
 
 

@@ -16,6 +16,7 @@ from bot.interview.show import check, findings_text, missing_text, parts_done
 from bot.interview.stepkind import FillsTable, Kind, chosen, extras, head, option_rows, short
 from bot.interviewdef import KINDS as DEFINED_KINDS
 from bot.interviewdef import Script, ScriptError, Step
+from bot.numbers import display
 
 
 class Choice(Kind):
@@ -104,7 +105,14 @@ class Row(FillsTable):
         values, _ = parse.counts(text, len(step.columns), what="顺序：" + "、".join(labels))
         ctx.save({f"table2.{step.row}.{c}": v for c, v in zip(step.columns, values, strict=True)})
         label = next(r.label for r in ctx.fmt.table2.data_rows if r.key == step.row)
-        return advance(f"已保存：{label} {' '.join(map(str, values))}")
+        kept = [ctx.answers()[f"table2.{step.row}.{c}"] for c in step.columns]
+        named = "、".join(f"{lab.removesuffix('件数')}{v}件" for lab, v in zip(labels, kept, strict=True))
+        return advance(f"已保存：{label} {' '.join(map(str, kept))}（{named}）。")
+
+
+def row_label(ctx: Ctx, key: str) -> str:
+    """The 表二 row a one-value key is: 'table2.LIC' → 行政许可."""
+    return next((r.label for r in ctx.fmt.table2.data_rows if r.key == key.split(".")[1]), key)
 
 
 class Values(FillsTable):
@@ -114,7 +122,7 @@ class Values(FillsTable):
     def answer(self, ctx: Ctx, step: Step, text: str) -> Move:
         values, _ = parse.counts(text, len(step.keys))
         ctx.save(dict(zip(step.keys, values, strict=True)))
-        return advance("已保存。")
+        return advance("已保存：" + "、".join(f"{row_label(ctx, k)}{ctx.answers()[k]}件" for k in step.keys) + "。")
 
 
 class Money(FillsTable):
@@ -123,7 +131,7 @@ class Money(FillsTable):
 
     def answer(self, ctx: Ctx, step: Step, text: str) -> Move:
         ctx.save({step.key: parse.money(text)})
-        return advance("已保存。")
+        return advance(f"已保存：{row_label(ctx, step.key)}{display(ctx.answers()[step.key])}万元。")
 
 
 class Group4(FillsTable):
@@ -145,7 +153,8 @@ class Group4(FillsTable):
         cells = {f"table4.{step.row}.{m}": v for m, v in zip(parts, values, strict=True)}
         cells.update({f"table4.{step.row}.{c.key}": sum(values) for c in grid.columns if c.sum_of})
         ctx.save(cells)
-        return advance(f"已保存，总计{sum(values)}件。")
+        stored = [ctx.answers()[f"table4.{step.row}.{c.key}"] for c in grid.columns]
+        return advance(f"已保存：{' '.join(map(str, stored[:-1]))}，总计{stored[-1]}件。")
 
     def press(self, ctx: Ctx, step: Step, verb: str, arg: str) -> Move:
         return self.answer(ctx, step, "0") if verb == "zero" else STAY

@@ -29,9 +29,9 @@ class UnitName(Kind):
         where = " ".join(str(answers.get(k) or "") for k in ("unit.province", "unit.city", "unit.county")).strip() or "未填"
         profile = ctx.fmt.profiles[record.profile].label if record.profile in ctx.fmt.profiles else record.profile
         card = f"当前：{answers['unit.name']}（{level}），{where}，{record.year}年度，第六部分按{profile}格式。"
-        buttons = [[ctx.button("改层级", "edit:unit_level"), ctx.button("改所在地", "edit:unit_region")],
+        buttons = [[ctx.button("名称不变，继续", "keep")], [ctx.button("改层级", "edit:unit_level"), ctx.button("改所在地", "edit:unit_region")],
                    [ctx.button("改年度", "edit:year"), ctx.button("改第六部分格式", "edit:profile")], extras(ctx, step)]
-        ctx.say(head(header, preface) + card + "\n" + step.prompt + "（名称不变请直接点下面要改的项，或发送 /menu）", buttons)
+        ctx.say(head(header, preface) + card + "\n" + step.prompt + "（发送新名称即修改；其他各项请点下面的按钮）", buttons)
         return STAY
 
     def answer(self, ctx: Ctx, step: Step, text: str) -> Move:
@@ -46,6 +46,8 @@ class UnitName(Kind):
     def press(self, ctx: Ctx, step: Step, verb: str, arg: str) -> Move:
         if verb == "edit" and arg in ("unit_level", "unit_region", "year", "profile"):
             return goto(arg)
+        if verb == "keep":
+            return advance()
         return STAY
 
 

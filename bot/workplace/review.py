@@ -199,7 +199,7 @@ def home(ctx: Ctx, report_id: int | None = None, preface: str = "") -> None:
     answers = ctx.store.answers(record.id)  # type: ignore[arg-type]
     report = ctx.store.load_report(record.id, answers)  # type: ignore[arg-type]
     result = check_report(report, ctx.store.previous_report(record), today=ctx.engine.today(), deadline=deadline_of(report))
-    done = parts_done_from(answers, ctx.fmt, ctx.script, result.faulty_tables())
+    done = parts_done_from(answers, ctx.fmt, ctx.script, result.faulty_parts())
     remarks = open_comments(ctx, record)
     lines = [preface] if preface else []
     lines.append(f"{report.title()}：{STATUS_TEXT[record.status]}，已完成{len(done)}/{len(ctx.script.parts)}部分。{result.line()}")
