@@ -204,7 +204,7 @@ argparse._ = lambda text: ARGPARSE_ZH.get(text, text)  # type: ignore[attr-defin
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nianbao", description="年报助手：政府信息公开工作年度报告的填报与检查")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="命令")
 
     check = sub.add_parser("check", help="检查已写好的年报（.docx / .doc / .wps / .pdf / 网页 / .txt / .md / .json，或网址）")
     check.add_argument("files", nargs="+", metavar="FILE", help="报告文件、文件夹或http(s)网址")
@@ -236,7 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat.set_defaults(func=cmd_chat)
 
     reminders = sub.add_parser("reminders", help="截止日期提醒")
-    reminders_sub = reminders.add_subparsers(dest="reminders_command", required=True)
+    reminders_sub = reminders.add_subparsers(dest="reminders_command", required=True, metavar="子命令")
     rplan = reminders_sub.add_parser("plan", help="显示某个截止日期的提醒计划及调整原因")
     rplan.add_argument("--deadline", type=_date, required=True, metavar="YYYY-MM-DD")
     rplan.add_argument("--from", dest="start", type=_date, metavar="YYYY-MM-DD", help="只显示此日及以后的提醒")
@@ -249,7 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup.set_defaults(func=cmd_backup)
 
     county = sub.add_parser("county", help="县（运维人员）")
-    county_sub = county.add_subparsers(dest="county_command", required=True)
+    county_sub = county.add_subparsers(dest="county_command", required=True, metavar="子命令")
     ccreate = county_sub.add_parser("create", help="创建县并生成协调人邀请")
     ccreate.add_argument("name", metavar="县名")
     ccreate.add_argument("--province", default="", metavar="省")
@@ -264,7 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     web.set_defaults(func=cmd_web)
 
     user = sub.add_parser("user", help="网页版账号（运维人员）")
-    user_sub = user.add_subparsers(dest="user_command", required=True)
+    user_sub = user.add_subparsers(dest="user_command", required=True, metavar="子命令")
     ureset = user_sub.add_parser("reset", help="生成一次性密码重置链接")
     ureset.add_argument("name", metavar="NAME", help="登录名")
     ureset.set_defaults(func=cmd_user_reset)

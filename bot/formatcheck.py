@@ -102,7 +102,10 @@ CHECKS: dict[str, CheckSpec] = {
         {"min_chars": "number"},
         {"default": _m("reason"), "empty": _m(), "short": _m("count"), "no_problems": _m(), "no_measures": _m()},
     ),
-    "other_high": CheckSpec({"share": "number", "min_total": "number"}, {"high": _m("actual", "total"), "unexplained": _m("actual")}),
+    "other_high": CheckSpec(
+        {"share": "number", "min_total": "number"},
+        {"high": _m("actual", "total"), "unexplained": _m("actual"), "unexplained_items": _m("actual")},
+    ),
     "fee_unit": CheckSpec(
         {"township_max": "number", "max_decimals": "number"},
         {"default": _m("reason"), "township": _m("fee", "yuan"), "decimals": _m("decimals")},

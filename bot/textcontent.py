@@ -118,7 +118,7 @@ def other_high(rule: Rule, report: Report) -> Iterator[Finding]:
             level=rule.level,
             cells=["table3.OTH3.SUM"],
             actual=oth3,
-            message=rule.say("unexplained", actual=oth3),
+            message=rule.say("unexplained_items" if report.format.profiles[report.profile].other_items else "unexplained", actual=oth3),
         )
 
 

@@ -59,7 +59,7 @@ def test_progress_and_explanations_are_shown(service):
     clerk = Clerk(service)
     clerk.say("/start")
     assert "第 1/9 部分" in clerk.texts()
-    clerk.say("次营镇人民政府")
+    clerk.say("阳城县教育局")  # a name that does not state the level: it is asked, with its explanation
     clerk.tap("说明")
     assert "乡镇人民政府和街道办事处" in clerk.texts()
 

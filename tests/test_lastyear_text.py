@@ -3,7 +3,7 @@ year; sentences stating table figures rewritten from this year's tables; the res
 
 from __future__ import annotations
 
-from driver import Clerk, make_service, onboard
+from driver import Clerk, has_button, make_service, onboard
 from factories import zero_report
 from sqlmodel import select
 
@@ -66,7 +66,9 @@ def test_the_clerk_gets_last_years_text_carefully_and_it_is_stored(tmp_path):
         clerk.say("0 0 0 0 0 0")
     clerk.say("/menu")
     clerk.tap("5. 一、总体情况")
-    for _ in range(4):
+    for _ in range(4):  # the questions behind the draft, where they are still asked
+        if not has_button(clerk, "跳过"):
+            break
         clerk.tap("跳过")
     clerk.tap("以去年文字为底稿")
     text = clerk.texts()

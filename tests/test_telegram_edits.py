@@ -30,21 +30,16 @@ def test_edits_of_the_last_answers_update_them_and_older_ones_are_noted(api, tmp
         clerk = TgClerk(api, 601)
         clerk.say("/start")
         clerk.say("次营镇人民政府")
-        clerk.tap("乡镇（街道）")
         clerk.say("山西省 晋城市 阳城县")
-        assert "本次填写哪一年度的报告" in clerk.last_text()
+        assert "表二“主动公开政府信息情况”" in clerk.last_text()
         region_message = clerk.sent_ids()[-1]
-        # the region corrected while the bot asks for the year: the region changes, no year error
+        # the region corrected while the bot asks the next question: the region changes, nothing else
         clerk.edit(region_message, "山西省 晋城市 沁水县")
         text = clerk.last_text()
-        assert "已按您修改后的消息更新了“单位信息”中的回答" in text and "年度" in text and "年份" not in text
+        assert "已按您修改后的消息更新了“单位信息”中的回答" in text and "表二" in text and "年份" not in text
         answers = stored(tmp_path)
-        assert answers["unit.county"] == "沁水县" and "year" not in answers
-        clerk.tap("2026年度")
-        clerk.tap("全国通用")
-        clerk.tap("全部为0")
-        clerk.tap("没有，全部为0")
-        clerk.tap("没有，全部为0")
+        assert answers["unit.county"] == "沁水县"
+        clerk.tap("三张表都为0（表二、表三、表四）")
         clerk.say(FACTS["active"])
         clerk.say(FACTS["manage"])
         assert "平台建设" in clerk.last_text()

@@ -30,13 +30,8 @@ def conversation_report(service, external_id: str) -> tuple[str, int]:
 
 
 def onboard_2022(clerk: Clerk) -> None:
-    clerk.say("/start")
-    clerk.say("次营镇人民政府")
-    clerk.tap("乡镇（街道）")
-    clerk.say("山西省 晋城市 阳城县")
-    clerk.say("2022")
-    assert "已选择2022年度" in clerk.texts()
-    clerk.tap("全国通用")
+    onboard(clerk, year="2022年度")
+    assert "2022年度" in clerk.texts()
 
 
 def test_switching_back_keeps_the_2022_report_and_makes_no_empty_one(service):

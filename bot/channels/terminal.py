@@ -1,12 +1,14 @@
-"""The interview in a terminal: lines in, text out; buttons become numbered choices, files are paths.
+"""The interview in a terminal: lines in, text out; buttons become lettered choices, files are paths.
 
-Type the number of a choice, any answer, a command such as /menu, or the path of a .docx/.txt/.json
-file to upload it. Documents the bot sends are written to the data directory.
+Type the letter of a choice (`a`, `b`, …), any answer, a command such as /menu, or the path of a report
+file to upload it. Digits are always an answer, never a choice, so "1" at "几件" is one 件. Documents the
+bot sends are written to the data directory.
 """
 
 from __future__ import annotations
 
 import getpass
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +21,18 @@ from bot.service import Service
 
 LINE_LIMIT = 4095  # bytes a terminal in canonical mode keeps of one line (Linux N_TTY_BUF_SIZE - 1)
 MULTI_START, MULTI_END = "<<<", ">>>"
+
+
+CHOICE = re.compile(r"[a-zA-Z]|[a-zA-Z]{2}")
+
+
+def letters(i: int) -> str:
+    """The letter of the i-th choice (0-based): a … z, then aa, ab, …"""
+    return chr(ord("a") + i) if i < 26 else letters(i // 26 - 1) + chr(ord("a") + i % 26)
+
+
+def choices_line(buttons: list[Button]) -> str:
+    return "  ".join(f"[{letters(i)}] {b.label}" for i, b in enumerate(buttons)) + "　（输入字母选择）"
 
 
 class Terminal:
@@ -34,9 +48,12 @@ class Terminal:
         self.stdout.write(text + "\n")
         self.stdout.flush()
 
-    def show(self, outcome: Outcome) -> None:
+    def show(self, outcome: Outcome, keep_choices: bool = False) -> None:
+        """Print the replies. The choices are those of the last reply with buttons; an answer whose
+        replies have none leaves no choice on the screen (a command that shows only text keeps them)."""
         if outcome.ack:
             self.write(f"（{outcome.ack}）")
+        shown = False
         for reply in outcome.replies:
             if reply.text:
                 self.write(reply.text)
@@ -47,26 +64,51 @@ class Terminal:
                 self.write(f"【文件已保存】{path}")
             if reply.buttons:
                 self.choices = [b for row in reply.buttons for b in row]
-                self.write("  ".join(f"[{i}] {b.label}" for i, b in enumerate(self.choices, start=1)))
+                self.write(choices_line(self.choices))
+                shown = True
+        if not shown and (not keep_choices or outcome.stale):
+            self.choices = []
         self.write()
+
+    def choice(self, stripped: str) -> Input | None:
+        """A typed letter: the button it names on the screen, or a refusal (None) when there is none."""
+        wanted = stripped.lower()
+        for i, button in enumerate(self.choices):
+            if letters(i) == wanted:
+                return Input(kind="button", text=button.data)
+        if self.choices:
+            shown = "、".join(letters(i) for i in range(len(self.choices)))
+            self.write(f"没有选项“{stripped}”。当前可选：{shown}（输入字母），也可以直接输入回答。\n")
+        else:
+            self.write(f"当前没有可选的选项，“{stripped}”没有发送。请直接输入回答，或发送 /help 查看命令。\n")
+        return None
+
+    def upload(self, candidate: Path) -> Input | None:
+        try:
+            return Input(kind="file", data=candidate.read_bytes(), filename=candidate.name)
+        except OSError as exc:
+            self.write(f"无法读取文件：{exc.strerror}")
+            return None
 
     def to_input(self, line: str) -> Input | None:
         text = line.rstrip("\n")
         stripped = text.strip()
-        if stripped.isdigit() and 1 <= int(stripped) <= len(self.choices):
-            return Input(kind="button", text=self.choices[int(stripped) - 1].data)
-        candidate = Path(stripped.strip("'\"")).expanduser()
-        if stripped.lower().strip("'\"").endswith(READABLE) and "\n" not in stripped:
-            if candidate.is_file():
-                try:
-                    return Input(kind="file", data=candidate.read_bytes(), filename=candidate.name)
-                except OSError as exc:
-                    self.write(f"无法读取文件：{exc.strerror}")
-                    return None
-            self.write(f"找不到文件：{candidate}")
-            return None
         if not stripped:
             return None
+        if CHOICE.fullmatch(stripped) and (len(stripped) == 1 or len(self.choices) > 26):
+            return self.choice(stripped)
+        unquoted = stripped.strip("'\"")
+        candidate = Path(unquoted).expanduser()
+        if "\n" not in stripped and (unquoted.startswith(("/", "~", "./", "../")) or unquoted.lower().endswith(READABLE)):
+            try:
+                exists = candidate.is_file()
+            except OSError:  # a name too long for the file system is no file
+                exists = False
+            if exists:
+                return self.upload(candidate)
+            if unquoted.lower().endswith(READABLE) or "/" in unquoted.lstrip("/").split(" ", 1)[0]:  # a path, not a command
+                self.write(f"找不到文件：{candidate}")
+                return None
         return Input.parse_text(text)
 
     def warn_if_cut(self, line: str) -> None:
@@ -100,9 +142,22 @@ class Terminal:
                 yield inp
 
     def run(self) -> int:
-        self.write(f"年报助手（终端模式）。输入数字选择选项，输入文件路径上传报告，{MULTI_START} 开始多行输入，/help 查看帮助，Ctrl-D 退出。")
+        self.write(
+            "年报助手（终端模式）。输入选项前的字母选择（如 a），数字总是作为回答；输入文件路径上传报告，"
+            f"{MULTI_START} 开始多行输入，/help 查看帮助，Ctrl-D 退出。"
+        )
         self.show(self.service.handle("terminal", self.user, Input(kind="command", text="start"), self.user))
         for inp in self.inputs():
-            self.show(self.service.handle("terminal", self.user, inp, self.user))
+            self.dispatch(inp)
         self.write("再见！所有回答都已保存，下次运行会从停下的地方继续。")
         return 0
+
+    def feed(self, line: str) -> None:
+        """One typed line: read, handled, and its replies shown."""
+        self.warn_if_cut(line)
+        inp = self.to_input(line)
+        if inp is not None:
+            self.dispatch(inp)
+
+    def dispatch(self, inp: Input) -> None:
+        self.show(self.service.handle("terminal", self.user, inp, self.user), keep_choices=inp.kind == "command")

@@ -10,13 +10,12 @@ from dataclasses import dataclass
 
 from bot.interview import confirm, steps
 from bot.interview.context import Ctx
-from bot.interview.moves import Move, again, back, goto, home, resume
+from bot.interview.moves import Move, again, goto, home, resume
 from bot.interview.newyear import cmd_newyear
-from bot.interview.show import deadline_of, findings_text, parts_done, preview
+from bot.interview.show import check, findings_text, missing_text, parts_done, preview
 from bot.interview.undo import cmd_undo
 from bot.progress import STATUS_TEXT
 from bot.render import DRAFT, document_filename
-from bot.validate import validate
 from bot.workplace import coordinate, deadlines, people, review
 from bot.workplace.counties import current_county
 
@@ -97,17 +96,21 @@ def cmd_status(ctx: Ctx, args: str) -> Move | None:
         ctx.say("还没有开始填写。发送 /start 开始。")
         return None
     report = ctx.report()
-    done = parts_done(ctx)
-    findings = validate(report, ctx.previous(), today=ctx.engine.today(), deadline=deadline_of(report))
-    errors = [f for f in findings if f.level == "error"]
+    result = check(ctx)
+    done = parts_done(ctx, result)
     record = ctx.record
     lines = [
         f"{report.unit.get('name', '')}{report.year}年度报告（{STATUS_TEXT[record.status] if record else ''}）："
         f"已完成 {len(done)}/{len(ctx.script.parts)} 部分。",
         "、".join(f"{'✔' if p.key in done else '○'}{p.title}" for p in ctx.script.parts),
-        f"检查：{len(errors)}个错误、{len(findings) - len(errors)}个提醒。",
+        result.line(),
     ]
-    lines += [f"· {f.message}" for f in errors[:10]]
+    if result.errors:
+        lines.append(findings_text("错误：", result.errors, 15, more=""))
+    if result.missing:
+        lines.append(missing_text(result))
+    if result.warnings:
+        lines.append(findings_text("提醒：", result.warnings, 15, more=""))
     lines += review.comment_lines(ctx, review.open_comments(ctx, record))
     ctx.say("\n".join(lines))
     return None
@@ -160,16 +163,15 @@ def send_docx(ctx: Ctx, args: str) -> Move | None:
         ctx.say("定稿文档（已审核通过）：", document=(stored.filename, stored.data))
         return None
     report = ctx.report()
-    findings = validate(report, ctx.previous(), today=ctx.engine.today(), deadline=deadline_of(report))
-    errors = [f for f in findings if f.level == "error"]
-    if errors:
-        ctx.say(findings_text("还有以下错误，改正后才能生成文档：", errors, limit=20))
+    result = check(ctx)
+    if result.blocking:
+        ctx.say(result.line() + "\n" + findings_text("还有以下错误（含未填写的空项），改正后才能生成文档：", result.blocking, limit=20))
         return None
     if ctx.engine.render_docx is None:
         ctx.say("文档生成功能暂不可用。")
         return None
     data = ctx.engine.render_docx(report, "草稿")
-    warnings = [f for f in findings if f.level == "warning"]
+    warnings = result.warnings
     ctx.new_buttons()
     text = "报告已生成（草稿）。" + ("\n" + findings_text("请再核对以下提醒（不影响生成）：", warnings, 10) if warnings else "")
     buttons = []
@@ -203,7 +205,7 @@ def _c(usage: str, text: str, order: int = 0) -> Help:
 COMMANDS: tuple[Command, ...] = (
     Command("start", cmd_start, menu="开始或继续填写"),
     Command("menu", cmd_menu, "edit", (_f("/menu", "跳到某部分"),), "跳到某一部分"),
-    Command("back", lambda ctx, args: back(), "edit", (_f("/back", "上一步"),), "回到上一步"),
+    Command("back", lambda ctx, args: steps.step_back(ctx), "edit", (_f("/back", "上一步"),), "回到上一步"),
     Command("skip", cmd_skip, "edit", (_f("/skip", "跳过"),), "跳过这一项"),
     Command("undo", cmd_undo, "edit", (_f("/undo", "撤销上一次修改"),), "撤销我上一次的修改"),
     Command("status", cmd_status, "read", (_f("/status", "进度和问题"),), "进度和需要改正的问题"),

@@ -3,17 +3,22 @@ from last year's), the items of 六, and the fee question with its two follow-up
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from bot.interview import confirm, drafts, lastyear, parse
 from bot.interview.context import Ctx
-from bot.interview.moves import STAY, Move, advance, again
+from bot.interview.moves import STAY, Move, advance, again, goto
 from bot.interview.parse import AnswerError
 from bot.interview.state import DraftText, FeeDetail, OtherItems
 from bot.interview.stepkind import Kind, chosen, extras, head, option_rows, short
 from bot.interviewdef import Step
+from bot.numbers import display
 
 MAX_TEXT = 20000
+FROM_FACTS_ONLY = ("preamble.j2",)  # drafts with no prose of their own: stored without asking when the section is empty
+CASES_QUESTION = "收取了几件申请的信息处理费？请发一个数（单位：件），例如：1"
+AMOUNT_QUESTION = "合计收取多少元？请发一个数（单位：元），例如：300 或 三百元"
 
 
 def _facts(ctx: Ctx) -> dict[str, Any]:
@@ -39,10 +44,15 @@ class Draft(Kind):
         current = (ctx.answers().get(step.key) or "").strip()
         proposal = drafts.draft(step.template, report, _facts(ctx))
         sub.proposal = proposal
+        if step.template in FROM_FACTS_ONLY and not current:  # nothing in it but what the clerk just answered
+            ctx.save({step.key: proposal})
+            return advance(start + f"已按您的回答写好这一部分：\n\n{ctx.answers()[step.key]}\n\n（如需修改：/menu → {ctx.script.part(step.part).title}）")
         buttons = [[ctx.button("采用草稿", "accept"), ctx.button("重新编写", "rewrite")], [ctx.button("在草稿后补充", "append")]]
         prev = ctx.previous()
         if prev is not None and prev.text.get(step.key[5:], "").strip():
-            buttons.append([ctx.button("以去年文字为底稿", "last_year")])
+            buttons.insert(0, [ctx.button("以去年文字为底稿", "last_year")])
+            if not ctx.answers().get(f"meta.{step.part}_facts"):
+                buttons.append([ctx.button("按问题逐项起草", "by_facts")])
         if current and current != proposal:
             buttons.insert(0, [ctx.button("保留现有文字", "keep")])
             ctx.say(start + f"这一部分已有文字：\n\n{current}\n\n也可以改用新草稿：")
@@ -76,8 +86,9 @@ class Draft(Kind):
         ctx.say(f"已保存（共{len(new)}字）。{more}", [[ctx.button("完成", "done")]])
         return STAY
 
-    def _last_year(self, ctx: Ctx, step: Step, sub: DraftText) -> Move:
-        """Last year's text as the base: years and table figures made this year's (bot/interview/lastyear.py)."""
+    def _last_year(self, ctx: Ctx, step: Step) -> Move:
+        """Last year's text as the base, in one tap: years and table figures made this year's
+        (bot/interview/lastyear.py), stored and shown; /back returns to it to rewrite or add."""
         prev = ctx.previous()
         record = ctx.record
         if prev is None or record is None:
@@ -90,12 +101,12 @@ class Draft(Kind):
             notes.append("以下年份是文号、规划期、日期或引文，没有改动：" + "；".join(result.kept[:6]))
         if result.check:
             notes.append("请核对以下句子中的数字是否是今年的：\n" + "\n".join(f"· {c}" for c in result.check[:8]))
-        sub.collect = "append"
         done = (
             f"已把去年的文字作为底稿保存（共{len(result.text)}字）。请务必结合今年的实际修改，避免年年雷同：\n\n" + result.text
             + ("\n\n" + "\n".join(notes) if notes else "")
+            + f"\n\n如需改写或补充：发送 /back 回到这一部分（或 /menu → {ctx.script.part(step.part).title}）。"
         )
-        return confirm.offer(ctx, {step.key: result.text}, what="以去年文字为底稿", then="resume", done=done)
+        return confirm.offer(ctx, {step.key: result.text}, what="以去年文字为底稿", done=done)
 
     def press(self, ctx: Ctx, step: Step, verb: str, arg: str) -> Move:
         sub = ctx.sub(DraftText)
@@ -105,6 +116,10 @@ class Draft(Kind):
             return confirm.offer(ctx, {step.key: proposal}, what="采用草稿", done=f"已采用草稿（共{len(proposal)}字）。")
         if verb == "keep":
             return advance("已保留现有文字。")
+        if verb == "by_facts":  # the questions behind the draft, although last year's text is there
+            ctx.save({f"meta.{step.part}_facts": "yes"})
+            first = next(s for s in ctx.script.steps if s.part == step.part and s.kind == "fact")
+            return goto(first.id)
         if verb == "rewrite":
             sub.collect = "rewrite"
             ctx.say("请发送这一部分的全文（可以分几条发送），发完点“完成”。", [[ctx.button("完成", "done")]])
@@ -113,7 +128,7 @@ class Draft(Kind):
             done = "已采用草稿。请发送要补充的文字（可以分几条发送），发完点“完成”。"
             return confirm.offer(ctx, {step.key: sub.proposal}, what="采用草稿再补充", then="resume", done=done)
         elif verb == "last_year":
-            return self._last_year(ctx, step, sub)
+            return self._last_year(ctx, step)
         elif verb == "done":
             sub.collect = ""
             if not (ctx.answers().get(step.key) or "").strip():
@@ -134,6 +149,11 @@ def _other_items(ctx: Ctx) -> list[tuple[str, str]]:
     if profile.other_items:
         return [(f"fact.other{i}", heading) for i, heading in enumerate(profile.other_items, start=1) if i - 1 != profile.fee_item]
     return [("fact.other", "还有其他需要报告的事项吗？（例如人大代表建议和政协提案办理结果公开情况）")]
+
+
+def _profile_items(ctx: Ctx) -> tuple[str, ...]:
+    record = ctx.record
+    return tuple(ctx.fmt.profiles[record.profile if record else "national"].other_items)
 
 
 class OtherItemsKind(Kind):
@@ -180,7 +200,10 @@ class Fee(Kind):
     needs = ("options",)
 
     def ask(self, ctx: Ctx, step: Step, header: str, preface: str) -> Move:
-        ctx.say(head(header, preface) + step.prompt, option_rows(ctx, step) + [extras(ctx, step)])
+        rows = option_rows(ctx, step)
+        if not _profile_items(ctx) and not (ctx.answers().get("text.other") or "").strip():
+            rows.append([ctx.button("没有收取，也没有其他需要报告的事项", "opt:none_all")])
+        ctx.say(head(header, preface) + step.prompt, rows + [extras(ctx, step)])
         return STAY
 
     def answer(self, ctx: Ctx, step: Step, text: str) -> Move:
@@ -188,21 +211,39 @@ class Fee(Kind):
         if sub.stage == "cases":
             ctx.save({"fee.cases": parse.count(text)})
             sub.stage = "amount"
-            ctx.say("合计收取多少元？请发一个数（单位：元）。")
+            ctx.say(f"已记录：收取了{ctx.answers()['fee.cases']}件申请的信息处理费。\n{AMOUNT_QUESTION}")
             return STAY
         if sub.stage == "amount":
-            amount = parse.money(text)
+            amount = float(parse.yuan(text))
             cases = ctx.answers().get("fee.cases", 0)
-            ctx.save({"fee.amount_yuan": float(amount), "info_fee": {"cases": cases, "amount_yuan": float(amount)}})
-            return advance(f"已记录：收取信息处理费{cases}件，合计{amount}元。")
+            ctx.save({"fee.amount_yuan": amount, "info_fee": {"cases": cases, "amount_yuan": amount}})
+            stored = ctx.answers()["info_fee"]
+            return advance(f"已记录：收取信息处理费{stored['cases']}件，合计{display(Decimal(str(stored['amount_yuan'])))}元。")
         return self.press(ctx, step, "opt", chosen(step, text))
 
     def press(self, ctx: Ctx, step: Step, verb: str, arg: str) -> Move:
         if verb != "opt":
             return STAY
-        if arg == "no":
+        if arg in ("no", "none_all"):
             ctx.save({"fee.cases": 0, "fee.amount_yuan": 0, "info_fee": {"cases": 0, "amount_yuan": 0}})
+            if arg == "none_all" and not _profile_items(ctx):  # 六 is then fully known: written, shown, not asked
+                ctx.save({"fact.other": ""})
+                if not (ctx.answers().get("text.other") or "").strip():
+                    ctx.save({"text.other": drafts.draft("other.j2", ctx.report(), _facts(ctx))})
+                text = ctx.answers()["text.other"]
+                return advance(f"已记录：本年度未收取信息处理费，没有其他需要报告的事项。第六部分写为：\n{text}", after="other_draft")
             return advance("已记录：本年度未收取信息处理费。")
         ctx.state.sub = FeeDetail(stage="cases")
-        ctx.say("收取了几件申请的信息处理费？请发一个数。")
+        ctx.say(CASES_QUESTION)
         return STAY
+
+    def back(self, ctx: Ctx, step: Step) -> Move | None:
+        """/back inside the follow-ups: from the amount to the number of cases, from there to the question."""
+        sub = ctx.sub(FeeDetail)
+        if sub.stage == "amount":
+            sub.stage = "cases"
+            ctx.say("回到上一步：" + CASES_QUESTION)
+            return STAY
+        if sub.stage == "cases":
+            return again("回到上一步：", fresh=True)
+        return None

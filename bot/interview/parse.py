@@ -12,6 +12,7 @@ from bot.numbers import FULLWIDTH, cn_to_int, parse_decimal
 
 MAX_COUNT = 1_000_000
 MAX_FEE_WAN = Decimal("100000000")
+MAX_FEE_YUAN = Decimal("100000000")
 SEPARATORS = re.compile(r"[\s,，、；;|｜/]+")
 
 
@@ -68,6 +69,35 @@ def money(text: str) -> Decimal:
     if value > MAX_FEE_WAN:
         raise AnswerError("金额过大，请核对单位是否为“万元”。")
     return value
+
+
+def yuan(text: str) -> Decimal:
+    """An amount in 元, as a clerk writes it: '300', '300元', '三百元', '1.5万元' (= 15000); never negative."""
+    t = re.sub(r"[\s\u3000]", "", text.translate(FULLWIDTH)).replace("人民币", "").removesuffix("元")
+    scale = Decimal(1)
+    if t.endswith("万") and len(t) > 1 and not cn_to_int(t):
+        t, scale = t[:-1], Decimal(10000)
+    if t in ("零", "无", "没有"):
+        return Decimal("0")
+    value = parse_decimal(t)
+    if value is None and cn_to_int(t) is not None:
+        value = Decimal(cn_to_int(t) or 0)
+    if value is None:
+        raise AnswerError(f"“{text.strip()}”不是金额。请发一个数，单位是元，例如：300 或 三百元")
+    if value < 0:
+        raise AnswerError("金额不能为负数。没有收费请发0。")
+    value *= scale
+    if value > MAX_FEE_YUAN:
+        raise AnswerError("金额过大，请核对（单位是元）。")
+    return value
+
+
+LEVEL_ENDINGS = (("镇人民政府", "township"), ("乡人民政府", "township"), ("街道办事处", "township"), ("街道办", "township"))
+
+
+def level_of(name: str) -> str:
+    """The level a unit's official name states ('…镇人民政府' is a township), or '' when it does not."""
+    return next((level for ending, level in LEVEL_ENDINGS if name.endswith(ending)), "")
 
 
 def unit_name(text: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 from bot.findings import Finding
 from bot.interview.context import Ctx
 from bot.numbers import display
-from bot.progress import parts_done_from
+from bot.progress import CheckResult, check_report, parts_done_from
 from bot.report import Report
 
 
@@ -16,20 +16,40 @@ def deadline_of(report: Report) -> date | None:
     return date(report.year + 1, 1, 31) if report.year else None
 
 
-def findings_text(title: str, findings: list[Finding], limit: int) -> str:
+def findings_text(title: str, findings: list[Finding], limit: int, more: str = "，发送 /status 查看") -> str:
     lines = [title] + [f"{i}. {f.message}" for i, f in enumerate(findings[:limit], start=1)]
     if len(findings) > limit:
-        lines.append(f"……另有{len(findings) - limit}条，发送 /status 查看。")
+        lines.append(f"……另有{len(findings) - limit}条{more}。")
     return "\n".join(lines)
 
 
-def parts_done(ctx: Ctx) -> set[str]:
-    return parts_done_from(ctx.answers(), ctx.fmt, ctx.script) if ctx.conv.report_id else set()
+def check(ctx: Ctx) -> CheckResult:
+    """The report's check, counted the one way every screen counts it."""
+    report = ctx.report()
+    return check_report(report, ctx.previous(), today=ctx.engine.today(), deadline=deadline_of(report))
+
+
+def parts_done(ctx: Ctx, result: CheckResult | None = None) -> set[str]:
+    """Parts complete and, for the tables, free of errors."""
+    if not ctx.conv.report_id:
+        return set()
+    faulty = (result or check(ctx)).faulty_parts()
+    return parts_done_from(ctx.answers(), ctx.fmt, ctx.script, faulty)
+
+
+def missing_text(result: CheckResult) -> str:
+    """What is still to fill, by table or section, in one line."""
+    where: dict[str, int] = {}
+    for f in result.missing:
+        for cell in f.cells or ["sections"]:
+            name = {"table2": "表二", "table3": "表三", "table4": "表四"}.get(cell.split(".")[0], "正文")
+            where[name] = where.get(name, 0) + 1
+    return "尚未填写：" + "、".join(f"{k}{v}处" for k, v in where.items()) if where else ""
 
 
 def _fmt_value(value: Any) -> str:
     """A cell in a chat message: as printed in the document, and an unknown one as “空”."""
-    return "空" if value is None else display(value)
+    return "（空）" if value is None else display(value)
 
 
 def preview(report: Report) -> str:
@@ -44,7 +64,8 @@ def preview(report: Report) -> str:
                 lines.append(f"· {row.label}：{cols}")
             else:
                 unit = "万元" if row.kind == "money" else "件"
-                lines.append(f"· {row.label}：{_fmt_value(c[f'table2.{row.key}'])}{unit}")
+                value = c[f"table2.{row.key}"]
+                lines.append(f"· {row.label}：{_fmt_value(value)}{unit if value is not None else ''}")
     lines += ["", "表三 依申请公开（自然人 商业企业 科研机构 社会公益组织 法律服务机构 其他 | 总计）"]
     rows3 = [(row, [c[f"table3.{row.key}.{col}"] for col in fmt.table3.col_keys]) for row in fmt.table3.data_rows]
     if all(v is None for _, values in rows3 for v in values):

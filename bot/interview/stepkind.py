@@ -74,6 +74,10 @@ class Kind:
         ctx.say("这一项不能跳过。如无此类情况请填0或点相应的按钮。")
         return STAY
 
+    def back(self, ctx: Ctx, step: Step) -> Move | None:
+        """/back inside this step's own follow-up questions; None: to the step before."""
+        return None
+
 
 class FillsTable(Kind):
     """A step that fills part of a table: not asked when the whole table was set to zero."""

@@ -7,55 +7,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from bot.interview import confirm, parse, table3
+from bot.interview import confirm, parse, table3, unitsteps
 from bot.interview.context import Ctx
-from bot.interview.moves import STAY, Move, advance, again, goto
+from bot.interview.moves import STAY, Move, advance, again, back, goto
 from bot.interview.narrative import Draft, Fee, OtherItemsKind
 from bot.interview.parse import AnswerError
-from bot.interview.show import deadline_of, findings_text, parts_done
+from bot.interview.show import check, findings_text, missing_text, parts_done
 from bot.interview.stepkind import FillsTable, Kind, chosen, extras, head, option_rows, short
 from bot.interviewdef import KINDS as DEFINED_KINDS
 from bot.interviewdef import Script, ScriptError, Step
-from bot.progress import default_year
-from bot.validate import validate
-
-
-class UnitName(Kind):
-    name = "unit_name"
-    needs = ("key",)
-
-    def answer(self, ctx: Ctx, step: Step, text: str) -> Move:
-        set_unit_name(ctx, parse.unit_name(text))
-        return advance()
-
-
-class Region(Kind):
-    name = "region"
-    needs = ("keys",)
-
-    def answer(self, ctx: Ctx, step: Step, text: str) -> Move:
-        province, city, county = parse.region(text)
-        ctx.save(dict(zip(step.keys, (province, city, county), strict=True)))
-        unit = ctx.unit()
-        if unit is not None and unit.county_id is None:  # a lone unit: the county it names is how a county's date reaches it
-            unit.province, unit.city, unit.county = province, city, county
-            ctx.store.save(unit)
-        return advance()
-
-
-class Year(Kind):
-    name = "year"
-
-    def ask(self, ctx: Ctx, step: Step, header: str, preface: str) -> Move:
-        y = default_year(ctx.engine.today())
-        ctx.say(head(header, preface) + step.prompt, [[ctx.button(f"{y}年度", f"opt:{y}"), ctx.button(f"{y - 1}年度", f"opt:{y - 1}")], extras(ctx, step)])
-        return STAY
-
-    def answer(self, ctx: Ctx, step: Step, text: str) -> Move:
-        return set_year(ctx, parse.year(text, ctx.fmt.first_year, ctx.engine.today().year))
-
-    def press(self, ctx: Ctx, step: Step, verb: str, arg: str) -> Move:
-        return set_year(ctx, int(arg)) if verb == "opt" else STAY
+from bot.numbers import display
 
 
 class Choice(Kind):
@@ -69,22 +30,28 @@ class Choice(Kind):
     def answer(self, ctx: Ctx, step: Step, text: str) -> Move:
         return self.press(ctx, step, "opt", chosen(step, text))
 
+    def applies(self, ctx: Ctx, step: Step) -> bool:
+        answers = ctx.answers()
+        if step.key == "unit.level":  # not asked when the name states it
+            return not answers.get("unit.level") or answers.get("unit.level") != parse.level_of(str(answers.get("unit.name", "")))
+        if step.key == "meta.profile":  # asked in 山东 (七项); elsewhere 全国通用 unless chosen otherwise
+            return str(answers.get("unit.province", "")).startswith("山东") or answers.get("meta.profile") not in (None, "national")
+        return True
+
     def press(self, ctx: Ctx, step: Step, verb: str, arg: str) -> Move:
         if verb != "opt" or arg not in {o.value for o in step.options}:
             return STAY
         ctx.save({step.key: arg})
         if step.key == "unit.level":  # the unit's own row keeps its level too
-            unit = ctx.unit()
-            if unit is not None:
-                unit.level = arg
-                ctx.store.save(unit)
+            unitsteps.set_level(ctx, arg)
         elif step.key == "meta.profile":
             record = ctx.record
             if record is not None:
                 record.profile = arg
                 ctx.store.save(record)
-        ctx.outcome.ack = "已选择"
-        return advance()
+        label = next(o.label for o in step.options if o.value == arg)
+        ctx.outcome.ack = f"已选择：{label}"
+        return advance(f"已选择：{label}")
 
 
 class TableMode(Choice):
@@ -93,9 +60,18 @@ class TableMode(Choice):
     name = "table_mode"
     needs = ("table", "options")
 
+    def applies(self, ctx: Ctx, step: Step) -> bool:
+        return ctx.answers().get(f"meta.{step.table}_mode") != "zero"  # all zero already (the one tap for all three)
+
     def press(self, ctx: Ctx, step: Step, verb: str, arg: str) -> Move:
         if verb != "opt":
             return STAY
+        if arg == "all_zero":  # 表二、表三、表四 in one tap: what most townships have
+            tables = ("table2", "table3", "table4")
+            zeros = {c.path: (Decimal("0") if c.kind == "money" else 0) for c in ctx.fmt.cells() if c.table in tables}
+            meta = {f"meta.{t}_mode": "zero" for t in tables}
+            done = f"表二、表三、表四已全部填为0（共{len(zeros)}个格子）。"
+            return confirm.offer(ctx, {**meta, **zeros}, what="“三张表都为0”", done=done)
         table = step.table
         if arg == "zero":
             zeros = {c.path: (Decimal("0") if c.kind == "money" else 0) for c in ctx.fmt.cells() if c.table == table}
@@ -129,7 +105,14 @@ class Row(FillsTable):
         values, _ = parse.counts(text, len(step.columns), what="顺序：" + "、".join(labels))
         ctx.save({f"table2.{step.row}.{c}": v for c, v in zip(step.columns, values, strict=True)})
         label = next(r.label for r in ctx.fmt.table2.data_rows if r.key == step.row)
-        return advance(f"已保存：{label} {' '.join(map(str, values))}")
+        kept = [ctx.answers()[f"table2.{step.row}.{c}"] for c in step.columns]
+        named = "、".join(f"{lab.removesuffix('件数')}{v}件" for lab, v in zip(labels, kept, strict=True))
+        return advance(f"已保存：{label} {' '.join(map(str, kept))}（{named}）。")
+
+
+def row_label(ctx: Ctx, key: str) -> str:
+    """The 表二 row a one-value key is: 'table2.LIC' → 行政许可."""
+    return next((r.label for r in ctx.fmt.table2.data_rows if r.key == key.split(".")[1]), key)
 
 
 class Values(FillsTable):
@@ -139,7 +122,7 @@ class Values(FillsTable):
     def answer(self, ctx: Ctx, step: Step, text: str) -> Move:
         values, _ = parse.counts(text, len(step.keys))
         ctx.save(dict(zip(step.keys, values, strict=True)))
-        return advance("已保存。")
+        return advance("已保存：" + "、".join(f"{row_label(ctx, k)}{ctx.answers()[k]}件" for k in step.keys) + "。")
 
 
 class Money(FillsTable):
@@ -148,7 +131,7 @@ class Money(FillsTable):
 
     def answer(self, ctx: Ctx, step: Step, text: str) -> Move:
         ctx.save({step.key: parse.money(text)})
-        return advance("已保存。")
+        return advance(f"已保存：{row_label(ctx, step.key)}{display(ctx.answers()[step.key])}万元。")
 
 
 class Group4(FillsTable):
@@ -170,7 +153,8 @@ class Group4(FillsTable):
         cells = {f"table4.{step.row}.{m}": v for m, v in zip(parts, values, strict=True)}
         cells.update({f"table4.{step.row}.{c.key}": sum(values) for c in grid.columns if c.sum_of})
         ctx.save(cells)
-        return advance(f"已保存，总计{sum(values)}件。")
+        stored = [ctx.answers()[f"table4.{step.row}.{c.key}"] for c in grid.columns]
+        return advance(f"已保存：{' '.join(map(str, stored[:-1]))}，总计{stored[-1]}件。")
 
     def press(self, ctx: Ctx, step: Step, verb: str, arg: str) -> Move:
         return self.answer(ctx, step, "0") if verb == "zero" else STAY
@@ -182,10 +166,25 @@ class Fact(Kind):
     name = "fact"
     needs = ("key",)
 
+    def applies(self, ctx: Ctx, step: Step) -> bool:
+        """A fact behind a draft is not asked when last year's report has the section: its draft step offers
+        last year's text, and a button to answer the questions after all."""
+        if step.key.startswith("unit.") or ctx.answers().get(f"meta.{step.part}_facts"):
+            return True
+        draft = next((s for s in ctx.script.steps if s.part == step.part and s.kind == "draft"), None)
+        prev = ctx.previous() if draft else None
+        return not (prev is not None and draft is not None and prev.text.get(draft.key[5:], "").strip())
+
     def ask(self, ctx: Ctx, step: Step, header: str, preface: str) -> Move:
         current = ctx.answers().get(step.key)
-        note = f"\n（已填写：{short(current)}；发新内容将替换）" if current else ""
-        ctx.say(head(header, preface) + step.prompt + note, [extras(ctx, step, skip=True)])
+        note = f"\n（已填写：{short(current)}；发新内容将替换，不变请点“保留”）" if current else ""
+        buttons = extras(ctx, step, skip=not current) + ([ctx.button("保留", "keep")] if current else [])
+        ctx.say(head(header, preface) + step.prompt + note, [buttons])
+        return STAY
+
+    def press(self, ctx: Ctx, step: Step, verb: str, arg: str) -> Move:
+        if verb == "keep":
+            return advance(f"已保留：{short(ctx.answers().get(step.key) or '')}")
         return STAY
 
     def answer(self, ctx: Ctx, step: Step, text: str) -> Move:
@@ -195,6 +194,8 @@ class Fact(Kind):
         return advance(f"已保存（共{len(text.strip())}字）。")
 
     def skip(self, ctx: Ctx, step: Step) -> Move:
+        if ctx.answers().get(step.key):  # skipping what is filled keeps it: nothing is erased by a skip
+            return self.press(ctx, step, "keep", "")
         ctx.save({step.key: ""})
         return advance("已跳过。")
 
@@ -214,17 +215,17 @@ class Finish(Kind):
     name = "finish"
 
     def ask(self, ctx: Ctx, step: Step, header: str, preface: str) -> Move:
-        report = ctx.report()
-        findings = validate(report, ctx.previous(), today=ctx.engine.today(), deadline=deadline_of(report))
-        errors = [f for f in findings if f.level == "error"]
-        warnings = [f for f in findings if f.level == "warning"]
-        done = parts_done(ctx)
+        result = check(ctx)
+        errors, warnings = result.blocking, result.warnings
+        done = parts_done(ctx, result)
         todo = [p.title for p in ctx.script.parts if p.key not in done and p.key != "finish"]
-        lines = [head(header, preface) + f"全部检查：{len(errors)}个错误、{len(warnings)}个提醒。"]
+        lines = [head(header, preface) + "全部" + result.line()]
         if todo:
             lines.append("尚未完成：" + "、".join(todo))
+        if result.missing:
+            lines.append(missing_text(result))
         if errors:
-            lines.append(findings_text("需要改正的错误：", errors, 15))
+            lines.append(findings_text("生成文档前需要改正或填写：", errors, 15))
         if warnings:
             lines.append(findings_text("提醒（可以确认后生成）：", warnings, 10))
         buttons = [[ctx.button("生成Word文档", "docx"), ctx.button("查看表格", "preview")], [ctx.button("重新检查", "recheck")]]
@@ -244,7 +245,7 @@ class Finish(Kind):
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in (
-        UnitName(), Region(), Year(), Choice(), TableMode(), Row(), Values(), Money(), Group4(), Fact(), Phone(),
+        unitsteps.UnitName(), unitsteps.Region(), unitsteps.Year(), Choice(), TableMode(), Row(), Values(), Money(), Group4(), Fact(), Phone(),
         Finish(), table3.Table3Mode(), table3.TableCheck(), Draft(), Fee(), OtherItemsKind(),
     )
 }
@@ -302,40 +303,8 @@ def skip(ctx: Ctx, step: Step) -> Move:
     return KINDS[step.kind].skip(ctx, step)
 
 
-# ---- unit, year ---------------------------------------------------------------------------------
-
-
-def set_unit_name(ctx: Ctx, name: str) -> None:
-    """The first answer: creates the unit (owned by this person) and this year's report."""
-    record = ctx.record
-    if record is None:
-        unit = ctx.store.create_unit(ctx.user, name)
-        record = ctx.store.report_for(unit.id, default_year(ctx.engine.today()))  # type: ignore[arg-type]
-        assert record is not None
-        ctx.conv.report_id = record.id
-        ctx.reset_answers()
-    else:
-        unit = ctx.store.unit(record.unit_id)  # type: ignore[assignment]
-        assert unit is not None
-        unit.name = name
-        ctx.store.save(unit)
-    ctx.save({"unit.name": name})
-
-
-def set_year(ctx: Ctx, year: int) -> Move:
-    """Switch to the unit's report of that year (created when new), keeping what was answered."""
-    record = ctx.record
-    assert record is not None
-    if record.year != year:
-        other = ctx.store.report_for(record.unit_id, year, create=False)
-        if other is not None:
-            ctx.conv.report_id = other.id
-            ctx.reset_answers()
-        else:
-            record.year = year
-            ctx.store.save(record)
-    province = ctx.answers().get("unit.province", "")
-    preface = f"已选择{year}年度。"
-    if province.startswith("山东"):
-        preface += "山东省的报告第六部分一般按七项填写，下面请确认。"
-    return advance(preface)
+def step_back(ctx: Ctx) -> Move:
+    """/back: the previous follow-up question of the current step, else the step before."""
+    step = ctx.step()
+    inner = KINDS[step.kind].back(ctx, step) if step else None
+    return inner or back()

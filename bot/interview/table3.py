@@ -6,18 +6,14 @@ clerk did not give them, and the table's rules run as soon as it is complete.
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
 from bot.formatdef import Row, strip_ordinal
-from bot.importer.cells import norm_label, rows_from_lines
-from bot.importer.tables import grid3_matcher, parse_grid3
 from bot.interview import confirm, parse
 from bot.interview.context import Ctx
 from bot.interview.moves import STAY, Move, advance, again, goto
 from bot.interview.parse import AnswerError
 from bot.interview.state import Table3Entry
 from bot.interview.stepkind import Kind, chosen, head
+from bot.interview.table3input import Rows, one_row, parts_cols, read_line, read_rows, store_rows, write
 from bot.interviewdef import Step
 from bot.validate import validate
 
@@ -41,33 +37,6 @@ def entry_rows(ctx: Ctx) -> list[Row]:
     return [r for r in grid.data_rows if r is not total]
 
 
-def parts_cols(ctx: Ctx) -> list[str]:
-    return [c.key for c in ctx.fmt.table3.columns if not c.sum_of]
-
-
-def write(ctx: Ctx, cells: dict[str, Any], compute: bool = True) -> None:
-    """Store table-三 cells; then fill each total whose parts are all known (unless the clerk gave it)."""
-    ctx.save(cells)
-    if not compute:
-        return
-    grid = ctx.fmt.table3
-    answers = ctx.answers()
-    totals: dict[str, int | None] = {}
-    given = set(cells)
-    for row in grid.row_keys:
-        parts = [answers.get(f"table3.{row}.{c}") for c in parts_cols(ctx)]
-        path = f"table3.{row}.SUM"
-        if None not in parts and path not in given:
-            totals[path] = sum(parts)  # type: ignore[arg-type]
-    total_row = grid.total_row()
-    assert total_row is not None
-    for col in grid.col_keys:
-        leaves = [answers.get(f"table3.{r}.{col}", None) if f"table3.{r}.{col}" not in totals else totals[f"table3.{r}.{col}"] for r in grid.leaves()]
-        path = f"table3.{total_row.key}.{col}"
-        if None not in leaves and path not in given:
-            totals[path] = sum(leaves)  # type: ignore[arg-type]
-    if totals:
-        ctx.save(totals)
 
 
 # ---- the menu -------------------------------------------------------------------------------------
@@ -79,12 +48,26 @@ class Table3Mode(Kind):
     name = "t3_mode"
     needs = ("options",)
 
+    def applies(self, ctx: Ctx, step: Step) -> bool:
+        return ctx.answers().get("meta.table3_mode") != "zero"
+
+    def back(self, ctx: Ctx, step: Step) -> Move | None:
+        """/back in the rows flow: the row before; in any other flow: the choice of the way to fill."""
+        sub = ctx.sub(Table3Entry)
+        if sub.flow == "rows" and sub.i > 0:
+            sub.i -= 1
+            return again("回到上一行：")
+        if sub.flow:
+            ctx.state.sub = None
+            return again("回到上一步：")
+        return None
+
     def ask(self, ctx: Ctx, step: Step, header: str, preface: str) -> Move:
         flow = ctx.sub(Table3Entry).flow
         if flow == "apps":
-            ask_app(ctx)
+            ask_app(ctx, preface)
         elif flow == "rows":
-            ask_row(ctx)
+            ask_row(ctx, preface)
         elif flow == "paste":
             ctx.say(
                 head(header, preface) + "请把表三整张复制粘贴过来（从Word/WPS中选中整张表复制即可，含“总计”列）。"
@@ -160,24 +143,25 @@ def _apps_summary(ctx: Ctx) -> str:
     return f"已录入{len(apps)}件（本年新收{new}件、上年结转{len(apps) - new}件；已办结{done}件、结转下年度{len(apps) - done}件）。"
 
 
-def ask_app(ctx: Ctx) -> None:
+def ask_app(ctx: Ctx, preface: str = "") -> None:
+    pre = preface + "\n" if preface else ""
     sub = ctx.sub(Table3Entry)
     n = len(ctx.store.applications(ctx.conv.report_id)) + 1  # type: ignore[arg-type]
     if sub.stage == "applicant":
         buttons = [[ctx.button(label, f"who:{key}") for key, label in APPLICANTS[i : i + 3]] for i in (0, 3)]
         buttons.append([ctx.button("录完了", "apps_done"), ctx.button("撤销上一件", "undo")])
-        ctx.say(f"{_apps_summary(ctx)}\n第{n}件申请：申请人是？", buttons)
+        ctx.say(f"{pre}{_apps_summary(ctx)}\n第{n}件申请：申请人是？", buttons)
     elif sub.stage == "arrival":
-        ctx.say(f"第{n}件：这件申请是本年新收的，还是上年结转的？",
+        ctx.say(f"{pre}第{n}件：这件申请是本年新收的，还是上年结转的？",
                 [[ctx.button("本年新收", "when:NEW"), ctx.button("上年结转", "when:CARRY")]])
     elif sub.stage == "result":
         buttons = [[ctx.button(label, f"res:{key}")] for key, label, _ in RESULT_GROUPS]
-        ctx.say(f"第{n}件：办理结果是？（截至12月31日未办结的选最后一项）", buttons)
+        ctx.say(f"{pre}第{n}件：办理结果是？（截至12月31日未办结的选最后一项）", buttons)
     elif sub.stage == "detail":
         group = next(g for g in RESULT_GROUPS if g[0] == sub.group)
         grid = ctx.fmt.table3
         buttons = [[ctx.button(strip_ordinal(grid.row(key).label)[:30], f"item:{key}")] for key in group[2]]
-        ctx.say(f"第{n}件：{group[1]}的具体情形是？", buttons)
+        ctx.say(f"{pre}第{n}件：{group[1]}的具体情形是？", buttons)
 
 
 def press_app(ctx: Ctx, sub: Table3Entry, verb: str, arg: str) -> Move:
@@ -226,13 +210,13 @@ def _add_application(ctx: Ctx, sub: Table3Entry, result: str) -> None:
 # ---- a row per message ----------------------------------------------------------------------------
 
 
-def ask_row(ctx: Ctx) -> None:
+def ask_row(ctx: Ctx, preface: str = "") -> None:
     rows = entry_rows(ctx)
     i = ctx.sub(Table3Entry).i
     row = rows[i]
     labels = "、".join(label for _, label in APPLICANTS)
     ctx.say(
-        f"表三第{i + 1}/{len(rows)}行“{row.label}”：\n请发6个数（{labels}），总计自动算出；本行没有请发 0。",
+        (preface + "\n" if preface else "") + f"表三第{i + 1}/{len(rows)}行“{row.label}”：\n请发6个数（{labels}），总计自动算出；本行没有请发 0。",
         [[ctx.button("本行全为0", "row_zero"), ctx.button("其余各行全为0", "rest_zero")]],
     )
 
@@ -248,22 +232,17 @@ def _next_row(ctx: Ctx, saved: str) -> Move:
 def answer_row(ctx: Ctx, text: str) -> Move:
     row = entry_rows(ctx)[ctx.sub(Table3Entry).i]
     values, total = parse.counts(text, 6, allow_total=True, what="顺序：" + "、".join(label for _, label in APPLICANTS))
-    if total is not None and total != sum(values):
-        raise AnswerError(f"总计应为{sum(values)}，您写的是{total}。请核对后重发，也可以只发6个数。")
-    write(ctx, {f"table3.{row.key}.{c}": v for c, v in zip(parts_cols(ctx), values, strict=True)})
-    return _next_row(ctx, f"已保存“{row.name}”：{' '.join(map(str, values))}，总计{sum(values)}。")
+    return _next_row(ctx, one_row(ctx, str(row.key), values, total))
 
 
 def press_row(ctx: Ctx, sub: Table3Entry, verb: str) -> Move:
     rows = entry_rows(ctx)
     i = sub.i
     if verb == "row_zero":
-        write(ctx, {f"table3.{rows[i].key}.{c}": 0 for c in parts_cols(ctx)})
-        return _next_row(ctx, f"“{rows[i].name}”已填为0。")
+        return _next_row(ctx, one_row(ctx, str(rows[i].key), [0] * 6, None))
     if verb == "rest_zero":
-        cells = {f"table3.{r.key}.{c}": 0 for r in rows[i:] for c in parts_cols(ctx)}
-        write(ctx, cells)
-        return advance("其余各行已填为0。")
+        write(ctx, {f"table3.{r.key}.{c}": 0 for r in rows[i:] for c in parts_cols(ctx)})
+        return advance(f"“{rows[i].name}”及以下{len(rows) - i}行已填为0。")
     return STAY
 
 
@@ -271,50 +250,45 @@ def press_row(ctx: Ctx, sub: Table3Entry, verb: str) -> Move:
 
 
 def answer_paste(ctx: Ctx, text: str) -> Move:
-    result = parse_grid3(rows_from_lines(text.replace("\r", "").split("\n")), ctx.fmt)
-    read = {p: v for p, v in result.values.items() if v is not None}
-    if not read:
+    return _stored_rows(ctx, read_rows(ctx, text), pasted=True)
+
+
+def _stored_rows(ctx: Ctx, read: Rows, pasted: bool) -> Move:
+    """Store what was read, and end with the table's state: the next question when it is complete, else
+    what is still missing (and the same question again)."""
+    if not read.rows:
+        if read.header:
+            ctx.say("（这是表头，已忽略。）请继续粘贴表三的数据行，或发送“行名 + 数字”。")
+            return STAY
         raise AnswerError("没有从粘贴的内容中认出表三的任何一行。请从Word/WPS中复制整张表再粘贴，或发送“行名 + 数字”。")
-    write(ctx, read, compute=False)
-    read_rows = {p.split(".")[1] for p in read}
-    missing = [r.name for r in ctx.fmt.table3.data_rows if r.key not in read_rows]
-    problems = [p for p in result.problems if p.kind in ("not_integer", "blank") and p.raw]
-    notes = [f"有{len(problems)}个格子不是整数或为空（如“{problems[0].raw}”），未保存。"] if problems else []
-    if missing:
-        ctx.say(
-            f"已读取并保存{len(read_rows)}行。" + "".join(notes)
-            + f"\n还缺：{'、'.join(missing[:8])}{'等' if len(missing) > 8 else ''}{len(missing)}行。"
-            "请继续粘贴这些行，或发送“行名 + 数字”（例如：予以公开 1 0 0 0 0 0 1）。"
-        )
-        return STAY
-    return advance(f"已读取整张表三（{len(read_rows)}行）。" + "".join(notes))
-
-
-ROW_EDIT = re.compile(r"^(?P<label>.*?\S)\s+(?P<numbers>[\d０-９零〇一二两三四五六七八九十][\d０-９零〇一二两三四五六七八九十\s,，、]*)$")
+    saved, refused = store_rows(ctx, read)
+    lines = (["（表头已忽略）"] if read.header else []) + saved + read.notes
+    if pasted and len(read.rows) == len(ctx.fmt.table3.row_keys) and not refused:
+        lines.insert(0, f"已读取整张表三（{len(read.rows)}行）：")
+    if refused:
+        lines += ["以下没有保存，请核对后重发这些行：", *refused]
+    if refused and not saved and not pasted:
+        raise AnswerError("\n".join(refused).replace("这一行没有保存。", "请核对后重发（也可以只发6个数，总计自动算出）。"))
+    answers = ctx.answers()
+    missing = [r.name for r in entry_rows(ctx) if any(answers.get(f"table3.{r.key}.{c}") is None for c in parts_cols(ctx))]
+    step = ctx.step()
+    if not missing and step is not None and step.kind == "t3_mode":
+        return advance("\n".join(lines))  # to the table's check, then the next question
+    if missing and (pasted or ctx.sub(Table3Entry).flow == "paste"):
+        lines.append(f"表三还缺{len(missing)}行：{'、'.join(missing[:8])}{'等' if len(missing) > 8 else ''}。"
+                     "请继续粘贴这些行，或发送“行名 + 数字”（例如：予以公开 1 0 0 0 0 0）。")
+    return again("\n".join(lines))
 
 
 def row_edit(ctx: Ctx, step: Step, text: str) -> Move | None:
-    """'予以公开 1 0 0 0 0 0' (6 numbers, total computed, or 7 with the total) sets one row of 表三.
-    None when the text is not such an edit."""
-    m = ROW_EDIT.match(text.strip())
-    if not m or "\n" in text.strip():
+    """'予以公开 1 0 0 0 0 0' (6 numbers, total computed, or 7 with the total) sets one row of 表三, the
+    same way as a pasted table. None when the text is not such a line."""
+    if "\n" in text.strip():
         return None
-    grid = ctx.fmt.table3
-    key, _ = grid3_matcher(ctx.fmt).match(m.group("label"), set())
-    if key is None:
-        key = {norm_label(r.name): r.key for r in grid.data_rows}.get(norm_label(m.group("label")))
-    if key is None:
+    read = read_line(ctx, text)
+    if read is None:
         return None
-    values, total = parse.counts(m.group("numbers"), 6, allow_total=True)
-    cells: dict[str, int | None] = {f"table3.{key}.{c}": v for c, v in zip(parts_cols(ctx), values, strict=True)}
-    if total is not None:
-        cells[f"table3.{key}.SUM"] = total
-    write(ctx, cells)
-    note = f"已修改“{grid.row(key).name}”：{' '.join(map(str, values))}，总计{total if total is not None else sum(values)}。"
-    if step.kind == "table_check":
-        return again(note)
-    ctx.say(note)
-    return STAY
+    return _stored_rows(ctx, Rows(rows={read[0]: (read[1], read[2])}), pasted=False)
 
 
 # ---- the check when the table is complete ---------------------------------------------------------

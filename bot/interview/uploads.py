@@ -15,7 +15,7 @@ from bot.interview import confirm
 from bot.interview.context import Ctx
 from bot.interview.moves import STAY, Move, advance, again
 from bot.interview.narrative import Draft
-from bot.interview.parse import AnswerError
+from bot.interview.parse import AnswerError, level_of
 from bot.interviewdef import Step
 from bot.progress import default_year
 from bot.report import Report, ReportError, load_report_json
@@ -84,11 +84,14 @@ def _ensure_report(ctx: Ctx, report: Report, year: int) -> None:
     """Before any unit exists: create it from the uploaded report (this person owns it)."""
     if ctx.conv.report_id:
         return
-    unit = ctx.store.create_unit(ctx.user, report.unit.get("name", "") or "未命名单位", report.unit.get("level", "township"))
+    name = report.unit.get("name", "") or "未命名单位"
+    level = level_of(name) or report.unit.get("level", "township")
+    unit = ctx.store.create_unit(ctx.user, name, level)
     record = ctx.store.report_for(unit.id, year)  # type: ignore[arg-type]
     assert record is not None
     ctx.conv.report_id = record.id
     ctx.reset_answers()
+    ctx.save({"unit.name": name, "unit.level": level}, action="upload")
 
 
 def _upload_json(ctx: Ctx, data: bytes) -> Move:
@@ -180,6 +183,6 @@ def _store_previous(ctx: Ctx, previous: Report, name: str, result: ImportResult 
     ]
     if result is not None:
         lines += [f"· {note}" for note in result.notes if "格子" in note]
-    if not ctx.conv.step:  # the unit was created from the file: continue with its level
+    if ctx.conv.step in ("", ctx.script.steps[0].id):  # the unit is named by the file: continue after its name
         return advance("\n".join(lines), after=ctx.script.steps[0].id)
     return again("\n".join(lines))

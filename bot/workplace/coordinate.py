@@ -13,10 +13,9 @@ from bot.access import access, entity_id
 from bot.county.collect import collect_zip
 from bot.county.overview import county_status, dashboard_text
 from bot.interview.context import Ctx
-from bot.interview.show import findings_text, preview
-from bot.progress import STATUS_TEXT, default_year
+from bot.interview.show import deadline_of, findings_text, preview
+from bot.progress import STATUS_TEXT, check_report, default_year
 from bot.render import DRAFT, document_filename
-from bot.validate import validate
 from bot.workplace.counties import current_county, is_operator
 from bot.workplace.people import cmd_history, cmd_members, invite_to
 from bot.workplace.review import comment_lines, fillers, open_comments
@@ -191,10 +190,9 @@ def open_unit(ctx: Ctx, arg: str) -> None:
         ctx.say(f"#{unit.id} {unit.name}：{default_year(ctx.engine.today())}年度报告还没有开始（{len(ctx.store.members(unit.id))}人已加入）。", buttons)  # type: ignore[arg-type]
         return
     report = ctx.store.load_report(record.id)  # type: ignore[arg-type]
-    findings = validate(report, ctx.store.previous_report(record))
-    errors = [f for f in findings if f.level == "error"]
-    warnings = [f for f in findings if f.level == "warning"]
-    lines = [f"#{unit.id} {report.title()}（只读）", f"状态：{STATUS_TEXT[record.status]}。检查：{len(errors)}个错误、{len(warnings)}个提醒。"]
+    result = check_report(report, ctx.store.previous_report(record), today=ctx.engine.today(), deadline=deadline_of(report))
+    errors, warnings = result.errors, result.warnings
+    lines = [f"#{unit.id} {report.title()}（只读）", f"状态：{STATUS_TEXT[record.status]}。{result.line()}"]
     if errors:
         lines.append(findings_text("错误：", errors, 15))
     if warnings:

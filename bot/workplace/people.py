@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC
+from decimal import Decimal
 from itertools import groupby
 from typing import Any
 
@@ -16,6 +17,7 @@ from bot.access import ROLE_NAMES, access, entity_id
 from bot.interview.context import Ctx
 from bot.interview.moves import Move, again, goto, resume
 from bot.interview.state import ConvState
+from bot.numbers import display
 from bot.progress import STATUS_TEXT, default_year, is_content
 from bot.workplace.counties import current_county
 from bot.workplace.review import home as review_home
@@ -299,9 +301,21 @@ def _value(v: str | None) -> str:
     value = json.loads(v)
     if isinstance(value, str):
         return (value[:20] + "…") if len(value) > 20 else (value or "空")
-    if isinstance(value, dict):
-        return "…"
+    if isinstance(value, dict):  # the 信息处理费 as stored: {"cases": 1, "amount_yuan": 300.0}
+        return f"{value.get('cases', 0)}件，{display(Decimal(str(value.get('amount_yuan', 0))))}元"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
     return str(value)
+
+
+def _shown(ctx: Ctx, key: str, v: str | None) -> str:
+    """A stored value as the clerk chose it: a level or a profile by its Chinese name."""
+    text = _value(v)
+    if key == "unit.level":
+        return ctx.fmt.levels.get(text, text)
+    if key == "meta.profile" and text in ctx.fmt.profiles:
+        return ctx.fmt.profiles[text].label
+    return text
 
 
 def key_label(ctx: Ctx, key: str) -> str:
@@ -309,11 +323,13 @@ def key_label(ctx: Ctx, key: str) -> str:
         return ctx.fmt.cell(key).name
     names = {"status": "报告状态", "unit.name": "单位名称", "unit.level": "单位层级", "meta.profile": "第六部分格式",
              "text.preamble": "前言", "unit.province": "所在省", "unit.city": "所在市", "unit.county": "所在县",
-             "member.remove": "移出成员", "member.role": "成员角色", "member.leave": "成员退出"}
+             "member.remove": "移出成员", "member.role": "成员角色", "member.leave": "成员退出",
+             "unit.website": "公开网站", "unit.address": "办公地址", "unit.phone": "联系电话",
+             "fee.cases": "信息处理费件数", "fee.amount_yuan": "信息处理费金额（元）", "info_fee": "信息处理费"}
     if key.startswith("text."):
         section = next((s for s in ctx.fmt.sections if s.text == key[5:] or s.key == key[5:]), None)
         return f"正文“{section.heading}”" if section else f"正文（{key[5:]}）"
-    return names.get(key, key)
+    return names.get(key, "其他内容")
 
 
 ACTION_NAMES = {"answer": "填写", "upload": "上传文件填入", "docx": "生成文档", "submit": "提交审核", "approve": "审核通过",
@@ -323,7 +339,8 @@ ACTION_NAMES = {"answer": "填写", "upload": "上传文件填入", "docx": "生
 def history_text(ctx: Ctx, report_id: int, limit: int = 30) -> str:
     """Recent changes, newest first; a bulk change (an upload, an all-zero table) as one line."""
     record = ctx.store.report_record(report_id)
-    rows = [r for r in ctx.store.history(report_id, 500) if r.key == "status" or r.key.startswith("member.") or is_content(r.key)]
+    rows = [r for r in ctx.store.history(report_id, 500)
+            if (r.key == "status" or r.key.startswith("member.") or is_content(r.key)) and _value(r.old) != _value(r.new)]  # a skip is no change
     if record is None or not rows:
         return "还没有修改记录。"
     names: dict[int | None, str] = {}
@@ -348,7 +365,7 @@ def history_text(ctx: Ctx, report_id: int, limit: int = 30) -> str:
                 old, new = STATUS_TEXT.get(json.loads(row.old or '""'), "—"), STATUS_TEXT.get(json.loads(row.new or '""'), "—")
                 lines.append(f"{head}：{ACTION_NAMES.get(action, action)}（{old} → {new}）")
             else:
-                lines.append(f"{head}：{key_label(ctx, row.key)} {_value(row.old)} → {_value(row.new)}")
+                lines.append(f"{head}：{key_label(ctx, row.key)} {_shown(ctx, row.key, row.old)} → {_shown(ctx, row.key, row.new)}")
     return "\n".join([f"最近的修改记录（新的在前，共{len(lines)}条）："] + lines[:limit])
 
 

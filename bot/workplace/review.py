@@ -11,12 +11,12 @@ from __future__ import annotations
 from bot.access import access
 from bot.formatdef import FormatDef, strip_ordinal
 from bot.interview.context import Ctx
-from bot.interview.show import findings_text
+from bot.interview.show import deadline_of, findings_text
 from bot.interview.state import CommentWait
 from bot.interviewdef import Script, Step
-from bot.progress import STATUS_TEXT, parts_done_from
+from bot.progress import STATUS_TEXT, check_report, parts_done_from
 from bot.report import Report
-from bot.validate import UNFINISHED, validate
+from bot.validate import validate
 from storage.models import Comment, ReportRecord, User
 
 MAX_COMMENT = 1000
@@ -198,16 +198,12 @@ def home(ctx: Ctx, report_id: int | None = None, preface: str = "") -> None:
         return
     answers = ctx.store.answers(record.id)  # type: ignore[arg-type]
     report = ctx.store.load_report(record.id, answers)  # type: ignore[arg-type]
-    done = parts_done_from(answers, ctx.fmt, ctx.script)
-    findings = [f for f in validate(report) if f.rule not in UNFINISHED]  # blanks are progress, not errors
-    errors = [f for f in findings if f.level == "error"]
+    result = check_report(report, ctx.store.previous_report(record), today=ctx.engine.today(), deadline=deadline_of(report))
+    done = parts_done_from(answers, ctx.fmt, ctx.script, result.faulty_parts())
     remarks = open_comments(ctx, record)
     lines = [preface] if preface else []
-    lines.append(
-        f"{report.title()}：{STATUS_TEXT[record.status]}，已完成{len(done)}/{len(ctx.script.parts)}部分。"
-        f"检查：{len(errors)}个错误、{len(findings) - len(errors)}个提醒。"
-    )
-    lines += [f"· {f.message}" for f in errors[:10]]
+    lines.append(f"{report.title()}：{STATUS_TEXT[record.status]}，已完成{len(done)}/{len(ctx.script.parts)}部分。{result.line()}")
+    lines += [f"· {f.message}" for f in result.errors[:10]]
     if remarks:
         lines.append(f"已有{len(remarks)}条意见：")
         lines += comment_lines(ctx, remarks)
