@@ -1,7 +1,7 @@
 """The interview in a terminal: lines in, text out; buttons become numbered choices, files are paths.
 
 Type the number of a choice, any answer, a command such as /menu, or the path of a .docx/.txt/.json
-file to upload it. Documents the bot sends are written to the data directory.
+file to upload it. Documents and page pictures the bot sends are written to the documents folder.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from typing import TextIO
 
 from bot.files import private_dir, safe_filename, write_atomic
 from bot.importer import READABLE
-from bot.interview.types import Button, Input, Outcome
+from bot.interview.pagework import finish
+from bot.interview.types import IMAGE, Button, Input, Outcome, Reply
 from bot.service import Service
 
 
@@ -34,17 +35,24 @@ class Terminal:
         if outcome.ack:
             self.write(f"（{outcome.ack}）")
         for reply in outcome.replies:
-            if reply.text:
-                self.write(reply.text)
-            if reply.document:
-                name, data = reply.document
-                path = private_dir(self.out_dir) / safe_filename(name)
-                write_atomic(path, data)
-                self.write(f"【文件已保存】{path}")
-            if reply.buttons:
-                self.choices = [b for row in reply.buttons for b in row]
-                self.write("  ".join(f"[{i}] {b.label}" for i, b in enumerate(self.choices, start=1)))
+            self.show_reply(reply)
         self.write()
+
+    def show_reply(self, reply: Reply) -> None:
+        """Its text, its files written to the documents folder (pictures too) and named, its choices;
+        then the pages it asks for (one person at a terminal: made right away)."""
+        if reply.text:
+            self.write(reply.text)
+        for attachment in reply.attachments():
+            path = private_dir(self.out_dir) / safe_filename(attachment.filename)
+            write_atomic(path, attachment.data)
+            self.write(f"【{'图片' if attachment.kind == IMAGE else '文件'}已保存】{path}")
+        if reply.buttons:
+            self.choices = [b for row in reply.buttons for b in row]
+            self.write("  ".join(f"[{i}] {b.label}" for i, b in enumerate(self.choices, start=1)))
+        if reply.later is not None:
+            for made in finish(reply.later):
+                self.show_reply(made)
 
     def to_input(self, line: str) -> Input | None:
         text = line.rstrip("\n")
