@@ -4,7 +4,8 @@ The core of "look before you download": the bot sends the PNGs as an album (read
 and the PDF beside the .docx; `nianbao render --pdf --png` writes them. Both conversions run as
 subprocesses with time limits in a private temporary directory, so a call is safe off the chat's
 hot path in a thread or worker; at most MAX_RENDERS run at once, and a report rendered before
-(same content, whatever its time stamps) is answered from memory.
+(same content, whatever its time stamps) is answered from memory. The PDF comes from a warm
+LibreOffice kept running (bot/render/warm.py) where python3-uno is installed, else from a cold one.
 
 Measured (docs/render.md): pdftoppm's own PNG writer took 0.17 CPU-s a page; it rasterises to PPM
 in 0.015 s a page, and Pillow writes a 64-colour PNG of that in about 0.04 s, a third of the bytes.
@@ -26,11 +27,13 @@ from pathlib import Path
 
 from PIL import Image
 
-from bot.render.pdf import TIMEOUT_S, PdfError, PdfUnavailable, convert_to_pdf
+from bot.render.pdf import TIMEOUT_S, PdfError, PdfUnavailable, convert_to_pdf, find_soffice, libreoffice_ready
+from bot.render.warm import warm_office
 
 PNG_DPI = 110  # an A4 page 910 × 1287 px: sharp on a phone, well under Telegram's photo limits
 PNG_COLOURS = 64  # anti-aliased black text, the red draft mark and the shading fit; a third of RGB's bytes
 PDFTOPPM_TIMEOUT_S = 60
+WARM_TIMEOUT_S = 60  # the warm office gets this long before it is stopped and the document converted cold
 MAX_RENDERS = 2  # LibreOffice runs at once (one per core); more wait their turn
 CACHED = 16  # reports whose pages are kept in memory (about 1 MB each)
 PAGE_NUMBER = re.compile(r"-(\d+)\.ppm$")
@@ -66,10 +69,16 @@ def pdf_bytes(docx_bytes: bytes, *, soffice: str | None = None, timeout_s: float
     found = _cached(key)
     if found is not None:
         return found.pdf
+    binary = soffice or find_soffice()
+    office = warm_office(binary) if binary else None
     with _turns, tempfile.TemporaryDirectory(prefix="nianbao-pdf-") as work:
-        source = Path(work) / "report.docx"
+        source, warm_source, warm_pdf = (Path(work) / name for name in ("report.docx", "warm.docx", "warm.pdf"))
         source.write_bytes(docx_bytes)
-        pdf = convert_to_pdf(source, Path(work), soffice=soffice, timeout_s=timeout_s).read_bytes()
+        warm_source.write_bytes(libreoffice_ready(docx_bytes))
+        if office is not None and office.convert(warm_source, warm_pdf, min(timeout_s, WARM_TIMEOUT_S)):
+            pdf = warm_pdf.read_bytes()
+        else:  # LibreOffice started for this document alone (and it says why when it cannot)
+            pdf = convert_to_pdf(source, Path(work), soffice=soffice, timeout_s=timeout_s).read_bytes()
     with _cache_lock:
         _cache[key] = _cache.get(key) or _Rendered(pdf)
         while len(_cache) > CACHED:
