@@ -117,7 +117,7 @@ def merge(replies: list[Reply]) -> list[Reply]:
             and prev.later is None
             and len(prev.text) + len(reply.text) + 1 <= CHUNK
         ):
-            out[-1] = Reply(text=f"{prev.text}\n{reply.text}", buttons=reply.buttons)
+            out[-1] = Reply(text=f"{prev.text}\n{reply.text}", buttons=reply.buttons, later=reply.later)
         else:
             out.append(reply)
     return out

@@ -174,7 +174,8 @@ def send_docx(ctx: Ctx, args: str) -> Move | None:
     record = ctx.record
     stored = ctx.store.document(ctx.conv.report_id) if record and record.status == "final" else None
     if stored is not None:
-        ctx.say("定稿文档（已审核通过）：", document=(stored.filename, stored.data))
+        later = PageJob(stored.data, stored.filename, images=False) if pagework.can_render() else None
+        ctx.outcome.replies.append(Reply(text="定稿文档（已审核通过）：", document=(stored.filename, stored.data), later=later))
         return None
     report = ctx.report()
     findings = validate(report, ctx.previous(), today=ctx.engine.today(), deadline=deadline_of(report))
