@@ -62,11 +62,15 @@ MAX_CAPTION_LENGTH = 1024
 MAX_CALLBACK_DATA_BYTES = 64
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 
-_NEW_MESSAGE_METHODS = frozenset({"sendMessage", "sendDocument"})
+_NEW_MESSAGE_METHODS = frozenset({"sendMessage", "sendDocument", "sendPhoto", "sendMediaGroup"})
+MAX_ALBUM = 10  # sendMediaGroup takes 2–10 items
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_PHOTO_SIDES = 10000  # width + height
 # Form and multipart bodies carry every value as a string; these are decoded back.
 _JSON_FIELDS = frozenset(
     {
         "reply_markup",
+        "media",
         "allowed_updates",
         "commands",
         "scope",
@@ -228,6 +232,8 @@ class FakeBotAPI:
             "deleteMessage": self._delete_message,
             "answerCallbackQuery": self._answer_callback_query,
             "sendDocument": self._send_document,
+            "sendPhoto": self._send_photo,
+            "sendMediaGroup": self._send_media_group,
             "sendChatAction": self._send_chat_action,
             "setMyCommands": self._set_my_commands,
             "getMyCommands": self._get_my_commands,
@@ -797,6 +803,67 @@ class FakeBotAPI:
             )
             return message
 
+    def _send_photo(self, params: dict[str, Any], files: dict[str, _Upload]) -> dict[str, Any]:
+        chat_id = _chat_id(params)
+        photo = _file_param(params, files, "photo")
+        if not isinstance(photo, _Upload):
+            raise _ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        markup = _checked_markup(params.get("reply_markup"))
+        with self._lock:
+            return self._photo_message("sendPhoto", chat_id, photo, params.get("caption"), params, markup)
+
+    def _send_media_group(self, params: dict[str, Any], files: dict[str, _Upload]) -> list[dict[str, Any]]:
+        """An album: 2–10 photos (or documents), each its own message sharing a media_group_id."""
+        chat_id = _chat_id(params)
+        media = params.get("media")
+        if not isinstance(media, list) or not 2 <= len(media) <= MAX_ALBUM:
+            raise _ApiError(400, "Bad Request: wrong number of media specified: must be 2-10")
+        uploads = []
+        for item in media:
+            if not isinstance(item, dict) or item.get("type") != "photo":
+                raise _ApiError(400, "Bad Request: unsupported media type in the album")
+            upload = _file_param({"photo": item.get("media")}, files, "photo")
+            if not isinstance(upload, _Upload):
+                raise _ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+            uploads.append((upload, item.get("caption")))
+        with self._lock:
+            group = f"album{self._next_file_no}"
+            return [self._photo_message("sendMediaGroup", chat_id, u, c, params, None, group) for u, c in uploads]
+
+    def _photo_message(
+        self,
+        method: str,
+        chat_id: int,
+        upload: _Upload,
+        raw_caption: object,
+        params: dict[str, Any],
+        markup: dict[str, Any] | None,
+        group: str | None = None,
+    ) -> dict[str, Any]:
+        """Store a picture as Telegram would: it must be a real image within the photo limits."""
+        if not upload.data:
+            raise _ApiError(400, "Bad Request: file must be non-empty")
+        if len(upload.data) > MAX_PHOTO_BYTES:
+            raise _ApiError(400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
+        width, height = _image_size(upload.data)
+        if width + height > MAX_PHOTO_SIDES or max(width, height) > 20 * min(width, height):
+            raise _ApiError(400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
+        caption = _visible_text(str(raw_caption), params.get("parse_mode")) if raw_caption else None
+        if caption is not None and len(caption) > MAX_CAPTION_LENGTH:
+            raise _ApiError(400, "Bad Request: message caption is too long")
+        stored = self._store_file(upload.filename, upload.data, upload.content_type)
+        size = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id, "width": width, "height": height,
+                "file_size": len(upload.data)}
+        content: dict[str, Any] = {"from": BOT_USER, "photo": [size], **_echo(markup)}
+        if caption is not None:
+            content["caption"] = caption
+        if group is not None:
+            content["media_group_id"] = group
+        message = self._new_message(chat_id, content)
+        self._record(SentCall(method, chat_id, message["message_id"], caption=caption, reply_markup=markup,
+                              filename=stored.file_name, data=stored.data, params=params))
+        return message
+
     def _send_chat_action(self, params: dict[str, Any], files: dict[str, _Upload]) -> bool:
         _chat_id(params)
         if not params.get("action"):
@@ -1098,6 +1165,20 @@ def _file_param(params: dict[str, Any], files: dict[str, _Upload], name: str) ->
 
 
 # ----------------------------------------------------------- Bot API helpers
+
+
+def _image_size(data: bytes) -> tuple[int, int]:
+    """(width, height) of a PNG or JPEG; anything else is no photo for Telegram."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR":
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if data.startswith(b"\xff\xd8"):
+        i = 2
+        while i + 9 < len(data):
+            marker, length = data[i + 1], int.from_bytes(data[i + 2 : i + 4], "big")
+            if 0xC0 <= marker <= 0xC3:
+                return int.from_bytes(data[i + 7 : i + 9], "big"), int.from_bytes(data[i + 5 : i + 7], "big")
+            i += 2 + length
+    raise _ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED")
 
 
 def _chat_id(params: Mapping[str, Any]) -> int:

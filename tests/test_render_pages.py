@@ -21,10 +21,12 @@ import pytest
 from conftest import REPORTS
 from conftest import SAMPLES as SAMPLE_DIR
 from lxml import etree
+from PIL import Image
 
 from bot.findings import Finding
 from bot.importer import import_path
 from bot.render import DRAFT, render_docx, render_pages
+from bot.render.pages import pdf_pages
 from bot.render.pdf import convert_all, find_soffice
 from bot.validate import validate
 
@@ -208,3 +210,22 @@ def test_cli_writes_docx_pdf_and_pngs(tmp_path: Path) -> None:
     assert out.exists() and out.with_suffix(".pdf").exists() and len(pngs) >= 4
     for png in pngs:
         assert f"已生成 {png}" in done.stderr
+
+
+@pytest.mark.parametrize("name", sample_ids())
+def test_the_pictures_of_the_pages_have_ink_and_none_in_the_side_margins(pdfs: dict[str, Path], name: str) -> None:
+    """The PNGs the clerk sees (bot/render/pages.py): each page printed on, and nothing — no table border,
+    no text — in the left or right margin, beyond a closing punctuation mark hanging."""
+    tool("pdftoppm")
+    pictures = pdf_pages(pdfs[name].read_bytes())
+    assert len(pictures) >= 3
+    for number, png in enumerate(pictures, 1):
+        with Image.open(io.BytesIO(png)) as picture:
+            grey = picture.convert("L")
+        width, height = grey.size
+        scale = width / (210 * PT_PER_MM)  # pixels per point
+        ink = grey.point(lambda v: 255 if v < 160 else 0)
+        assert sum(ink.histogram()[255:]) > 2000, f"page {number} is blank"
+        left = ink.crop((0, 0, int((LEFT - TOLERANCE) * scale), height)).getbbox()
+        right = ink.crop((int((RIGHT + TOLERANCE + 16) * scale), 0, width, height)).getbbox()
+        assert left is None and right is None, f"page {number}: ink in the margin {left or right}"

@@ -111,7 +111,7 @@ def test_last_years_report_uploaded_prefills(api, tmp_path):
         onboard(clerk)
         clerk.upload("次营镇2025年报.txt", text.encode("utf-8"))
         assert "已读取2025年度报告" in clerk.last_text() and "上年结转" in clerk.last_text()
-        clerk.say("/preview")
+        clerk.say("/preview 文字")
         assert "上年结转：1 0 0 0 0 0 | 1" in clerk.last_text()
 
 
@@ -161,9 +161,9 @@ def test_two_clerks_at_once_do_not_interfere(api, tmp_path):
         for t in threads:
             t.join(90)
         assert not errors
-        a.say("/preview")
+        a.say("/preview 文字")
         assert "东镇人民政府" in a.last_text() and "本年制发件数1" in a.last_text()
-        b.say("/preview")
+        b.say("/preview 文字")
         assert "西镇人民政府" in b.last_text() and "本年制发件数2" in b.last_text()
 
 

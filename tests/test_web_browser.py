@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from browser import BrowserPerson, downloaded, make_driver, require_chromium, wait
 from docx import Document
-from driver import make_service, narratives
-from webharness import Server, build_world
+from driver import make_service, narratives, onboard
+from webharness import Server, account, build_world
 
 TSV_ROWS = {  # 表三 as copied from Excel/WPS: the label, then the six applicant columns
     "本年新收": "3", "予以公开": "2", "部分公开": "1", "结转下年度": "1",  # 结转下年度 is wrong: it should be 0
@@ -78,7 +78,7 @@ def test_all_zero_township_from_setup_link_to_docx_review_and_collection(server:
     person.tap("没有，全部为0")
     narratives(person)
     person.say("/docx")
-    driver.find_element(By.XPATH, "(//a[contains(@class,'doc')])[last()]").click()
+    driver.find_element(By.XPATH, "(//a[contains(@class,'doc') and contains(@download,'.docx')])[last()]").click()  # not the PDF beside it
     docx = downloaded(downloads, ".docx")
     text = "\n".join(p.text for p in Document(str(docx)).paragraphs)
     assert "次营镇人民政府" in text and "政府信息公开工作年度报告" in text
@@ -144,3 +144,23 @@ def test_table3_pasted_from_tab_separated_text_wrong_cell_highlighted_and_fixed(
     saved = world.clerk.get("/api/grid").json()["values"]
     assert saved["table3.NEW.NP"] == "3" and saved["table3.FWD.NP"] == "0" and saved["table3.TOTAL.NP"] == "3"
     assert "已修改“结转下年度”" in person.all_text()  # the same row edit as typed in the chat
+
+
+def test_preview_shows_the_pages_as_pictures_in_the_chat(server: Server, driver: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    from bot.render.pdf import find_soffice
+
+    if find_soffice() is None:
+        pytest.skip("needs LibreOffice (apt-get install libreoffice-writer-nogui poppler-utils) to make the pictures")
+    account(server, "预览填报")
+    person = BrowserPerson(driver, server.url)
+    login(person, "预览填报")
+    onboard(person, name="测试镇人民政府")
+    person.say("/preview")
+    assert "正在生成预览" in person.all_text()
+    pictures = wait(lambda: driver.find_elements(By.CSS_SELECTOR, ".msg a.page img"), timeout=120, what="the page pictures")
+    wait(lambda: all(driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth", img) for img in pictures),
+         what="the pictures loaded")
+    assert len(pictures) >= 3 and all(driver.execute_script("return arguments[0].naturalWidth", img) > 800 for img in pictures)
+    assert "预览：共" in person.all_text()

@@ -210,9 +210,16 @@ class TgClerk:
         msgs = [c for c in self.api.sent[self.mark:] if c.chat_id == self.user_id and c.method in ("sendMessage", "sendDocument")]
         return "\n".join((c.text or c.caption or "") for c in msgs)
 
-    def last_document(self) -> SentCall | None:
+    def last_document(self, suffix: str = "") -> SentCall | None:
+        """The last file sent for the last action (with `suffix`: the last of that kind); the PDF the bot
+        sends beside a .docx counts only when asked for by its suffix."""
         docs = [c for c in self.api.sent[self.mark:] if c.chat_id == self.user_id and c.method == "sendDocument"]
+        docs = [c for c in docs if (c.filename or "").endswith(suffix)] if suffix else [c for c in docs if not (c.filename or "").endswith(".pdf")]
         return docs[-1] if docs else None
+
+    def last_pictures(self) -> list[SentCall]:
+        """The pictures (albums and single photos) sent for the last action, in order."""
+        return [c for c in self.api.sent[self.mark:] if c.chat_id == self.user_id and c.method in ("sendMediaGroup", "sendPhoto")]
 
 
 def service_for(data_dir: Path):  # type: ignore[no-untyped-def]

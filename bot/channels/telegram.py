@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import aiohttp
-from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Update
 from telegram.constants import MessageLimit
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, TypeHandler
@@ -28,7 +29,8 @@ from bot.clock import Clock
 from bot.config import EX_CONFIG, Config
 from bot.importer import READABLE_WORDS
 from bot.interview.commands import MENU
-from bot.interview.types import Input, Outcome, Reply
+from bot.interview.pagework import finish
+from bot.interview.types import Attachment, Input, Outcome, Reply
 from bot.reminders.schedule import Reminders
 from bot.reminders.sender import ReminderSender
 from bot.reminders.workcalendar import WorkCalendar
@@ -39,6 +41,8 @@ log = logging.getLogger(__name__)
 MAX_REPLY_WAIT = 60.0  # seconds: longer than that, the person has better things to do than wait
 MAX_FILE = 10 * 1024 * 1024
 CHUNK = 4000
+CAPTION = 1000  # Telegram allows 1024 characters under a file or picture
+ALBUM = 10  # pictures in one album, Telegram's most
 
 
 class PerUserProcessor(BaseUpdateProcessor):
@@ -108,11 +112,12 @@ def merge(replies: list[Reply]) -> list[Reply]:
         if (
             prev is not None
             and not prev.buttons
-            and prev.document is None
-            and reply.document is None
+            and not prev.attachments()
+            and not reply.attachments()
+            and prev.later is None
             and len(prev.text) + len(reply.text) + 1 <= CHUNK
         ):
-            out[-1] = Reply(text=f"{prev.text}\n{reply.text}", buttons=reply.buttons)
+            out[-1] = Reply(text=f"{prev.text}\n{reply.text}", buttons=reply.buttons, later=reply.later)
         else:
             out.append(reply)
     return out
@@ -174,6 +179,9 @@ class TelegramChannel:
         async def replies() -> None:
             for reply in merge(outcome.replies):
                 await self.send(context, chat_id, reply)
+                if reply.later is not None:  # LibreOffice in a thread: other people's updates go on meanwhile
+                    for made in await asyncio.to_thread(finish, reply.later):
+                        await self.send(context, chat_id, made)
 
         query = update.callback_query
         jobs: list[Coroutine[Any, Any, object]] = [replies()]
@@ -200,18 +208,37 @@ class TelegramChannel:
             await query.edit_message_text(f"{text}\n\n✔ {label}" if label else text, reply_markup=None)
 
     async def send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply) -> None:
-        if reply.document is not None:
-            name, data = reply.document
-            caption = reply.text[:1000] if reply.text and len(reply.text) <= 1000 else None
-            await patiently(lambda: context.bot.send_document(
-                chat_id, document=data, filename=name.replace('"', "”"), caption=caption, reply_markup=keyboard(reply)))
-            if caption is not None or not reply.text:
-                return
-        parts = chunks(reply.text) if reply.text else []
+        """Pictures as albums, then documents, then the text; the text rides as a caption where it fits,
+        the buttons on the last message that can carry them (an album cannot)."""
+        text = reply.text
+        fits = bool(text) and len(text) <= CAPTION
+        images, documents = reply.images(), reply.documents()
+        under_album = fits and (documents or not reply.buttons)
+        for start in range(0, len(images), ALBUM):
+            await self._album(context, chat_id, images[start : start + ALBUM], text if under_album and start == 0 else None)
+        if images and under_album:
+            text = ""
+        for n, doc in enumerate(documents):
+            caption = text if fits and n == 0 and text else None
+            markup = keyboard(reply) if n == len(documents) - 1 and (caption is not None or not text) else None
+            send = functools.partial(
+                context.bot.send_document, chat_id, document=doc.data, filename=doc.filename.replace('"', "”"), caption=caption, reply_markup=markup
+            )
+            await patiently(send)
+            if caption is not None:
+                text = ""
+        parts = chunks(text) if text else []
         for i, part in enumerate(parts):
-            last = i == len(parts) - 1
-            markup = keyboard(reply) if last and reply.document is None else None
-            await patiently(lambda: context.bot.send_message(chat_id, part, reply_markup=markup))  # noqa: B023 - awaited at once
+            markup = keyboard(reply) if i == len(parts) - 1 else None
+            await patiently(functools.partial(context.bot.send_message, chat_id, part, reply_markup=markup))
+
+    async def _album(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, images: list[Attachment], caption: str | None) -> None:
+        """Up to ten pictures in one album (one picture is a photo: an album needs two)."""
+        if len(images) == 1:
+            await patiently(lambda: context.bot.send_photo(chat_id, images[0].data, caption=caption, filename=images[0].filename))
+            return
+        media = [InputMediaPhoto(a.data, caption=caption if n == 0 else None, filename=a.filename) for n, a in enumerate(images)]
+        await patiently(lambda: context.bot.send_media_group(chat_id, media))
 
 
 async def patiently(call: Callable[[], Awaitable[Any]], attempts: int = 4) -> Any:

@@ -1,8 +1,8 @@
 """The interview in a terminal: lines in, text out; buttons become lettered choices, files are paths.
 
 Type the letter of a choice (`a`, `b`, …), any answer, a command such as /menu, or the path of a report
-file to upload it. Digits are always an answer, never a choice, so "1" at "几件" is one 件. Documents the
-bot sends are written to the data directory.
+file to upload it. Digits are always an answer, never a choice, so "1" at "几件" is one 件. Documents and
+page pictures the bot sends are written to the documents folder.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from typing import TextIO
 
 from bot.files import private_dir, safe_filename, write_atomic
 from bot.importer import READABLE
-from bot.interview.types import Button, Input, Outcome
+from bot.interview.pagework import finish
+from bot.interview.types import IMAGE, Button, Input, Outcome, Reply
 from bot.service import Service
 
 LINE_LIMIT = 4095  # bytes a terminal in canonical mode keeps of one line (Linux N_TTY_BUF_SIZE - 1)
@@ -55,20 +56,27 @@ class Terminal:
             self.write(f"（{outcome.ack}）")
         shown = False
         for reply in outcome.replies:
-            if reply.text:
-                self.write(reply.text)
-            if reply.document:
-                name, data = reply.document
-                path = private_dir(self.out_dir) / safe_filename(name)
-                write_atomic(path, data)
-                self.write(f"【文件已保存】{path}")
-            if reply.buttons:
-                self.choices = [b for row in reply.buttons for b in row]
-                self.write(choices_line(self.choices))
-                shown = True
+            self.show_reply(reply)
+            shown = shown or bool(reply.buttons)
         if not shown and (not keep_choices or outcome.stale):
             self.choices = []
         self.write()
+
+    def show_reply(self, reply: Reply) -> None:
+        """Its text, its files written to the documents folder (pictures too) and named, its choices;
+        then the pages it asks for (one person at a terminal: made right away)."""
+        if reply.text:
+            self.write(reply.text)
+        for attachment in reply.attachments():
+            path = private_dir(self.out_dir) / safe_filename(attachment.filename)
+            write_atomic(path, attachment.data)
+            self.write(f"【{'图片' if attachment.kind == IMAGE else '文件'}已保存】{path}")
+        if reply.buttons:
+            self.choices = [b for row in reply.buttons for b in row]
+            self.write(choices_line(self.choices))
+        if reply.later is not None:
+            for made in finish(reply.later):
+                self.show_reply(made)
 
     def choice(self, stripped: str) -> Input | None:
         """A typed letter: the button it names on the screen, or a refusal (None) when there is none."""

@@ -8,11 +8,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.interview import confirm, steps
+from bot.interview import confirm, pagework, steps
 from bot.interview.context import Ctx
 from bot.interview.moves import Move, again, goto, home, resume
 from bot.interview.newyear import cmd_newyear
 from bot.interview.show import check, findings_text, missing_text, parts_done, preview
+from bot.interview.types import PageJob, Reply
 from bot.interview.undo import cmd_undo
 from bot.progress import STATUS_TEXT
 from bot.render import DRAFT, document_filename
@@ -20,12 +21,13 @@ from bot.workplace import coordinate, deadlines, people, review
 from bot.workplace.counties import current_county
 
 Handler = Callable[[Ctx, str], Move | None]
+TEXT_ONLY = ("文字", "text")  # `/preview 文字`: the tables as a message, not pictures
 
 WELCOME = (
     "您好！我是年报助手，帮您按国办公开办函〔2021〕30号格式填写《政府信息公开工作年度报告》，"
     "最后生成Word文档。每个回答都会立即保存，随时可以中断，下次接着填。\n"
     "也可以直接发送去年的报告（.docx/.txt）或完整的年报JSON文件，我会自动读取。\n"
-    "常用命令：/menu 跳到某部分　/back 上一步　/status 进度　/preview 查看表格　/docx 生成文档　/help 帮助"
+    "常用命令：/menu 跳到某部分　/back 上一步　/status 进度　/preview 查看页面　/docx 生成文档　/help 帮助"
 )
 USAGE = (
     "使用说明：\n"
@@ -117,7 +119,26 @@ def cmd_status(ctx: Ctx, args: str) -> Move | None:
 
 
 def cmd_preview(ctx: Ctx, args: str) -> Move | None:
-    ctx.say(preview(ctx.report()) if ctx.conv.report_id else "还没有报告，请先回答单位信息。")
+    """The pages as pictures, made off the hot path (bot/interview/pagework.py); `/preview 文字`, or
+    without LibreOffice, the tables as a message."""
+    if not ctx.conv.report_id:
+        ctx.say("还没有报告，请先回答单位信息。")
+        return None
+    report = ctx.report()
+    text = preview(report)
+    if args.strip() in TEXT_ONLY or ctx.engine.render_docx is None:
+        ctx.say(text)
+        return None
+    if not pagework.can_render():
+        ctx.say(f"{pagework.NO_LIBREOFFICE}\n{text}")
+        return None
+    record = ctx.record
+    stored = ctx.store.document(ctx.conv.report_id) if record and record.status == "final" else None
+    if stored is not None:
+        name, data = stored.filename, stored.data
+    else:
+        name, data = document_filename(report, DRAFT), ctx.engine.render_docx(report, DRAFT)
+    ctx.outcome.replies.append(Reply(text=pagework.WORKING, later=PageJob(data, name, images=True, fallback=text)))
     return None
 
 
@@ -160,7 +181,8 @@ def send_docx(ctx: Ctx, args: str) -> Move | None:
     record = ctx.record
     stored = ctx.store.document(ctx.conv.report_id) if record and record.status == "final" else None
     if stored is not None:
-        ctx.say("定稿文档（已审核通过）：", document=(stored.filename, stored.data))
+        later = PageJob(stored.data, stored.filename, images=False) if pagework.can_render() else None
+        ctx.outcome.replies.append(Reply(text="定稿文档（已审核通过）：", document=(stored.filename, stored.data), later=later))
         return None
     report = ctx.report()
     result = check(ctx)
@@ -178,7 +200,9 @@ def send_docx(ctx: Ctx, args: str) -> Move | None:
     if ctx.may("submit") and record is not None and record.status == "draft":
         text += "\n确认无误后请提交审核，审核通过即定稿。"
         buttons = [[ctx.button("提交审核", "submit")]]
-    ctx.say(text, buttons, document=(document_filename(report, DRAFT), data))
+    name = document_filename(report, DRAFT)
+    later = PageJob(data, name, images=False) if pagework.can_render() else None
+    ctx.outcome.replies.append(Reply(text=text, buttons=buttons, document=(name, data), later=later))
     if ctx.may("edit"):
         ctx.save({"meta.docx_at": ctx.engine.today().isoformat()}, action="docx")
     return None
@@ -209,7 +233,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("skip", cmd_skip, "edit", (_f("/skip", "跳过"),), "跳过这一项"),
     Command("undo", cmd_undo, "edit", (_f("/undo", "撤销上一次修改"),), "撤销我上一次的修改"),
     Command("status", cmd_status, "read", (_f("/status", "进度和问题"),), "进度和需要改正的问题"),
-    Command("preview", cmd_preview, "read", (_f("/preview", "查看表格"),), "查看表格"),
+    Command("preview", cmd_preview, "read", (_f("/preview", "查看页面（/preview 文字 只看表格）"),), "查看报告页面"),
     Command("docx", send_docx, "read", (_f("/docx", "生成Word文档"),), "生成Word文档"),
     Command("export", cmd_export, "read", (_f("/export", "导出JSON"),), "导出年报JSON"),
     Command("submit", _plain(review.submit), "submit", (_f("/submit", "提交审核"),), "提交审核"),

@@ -35,13 +35,58 @@ class Button:
     data: str  # "<prompt token>:<action>"; the channel passes it back unchanged
 
 
+IMAGE = "image"  # a picture the channel shows in the chat (PNG): Telegram's album, the web page's <img>
+DOCUMENT = "document"  # a file to download
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with a reply. Channels show "image"s as pictures (several in a row as an album) and
+    offer "document"s for download; a channel that cannot show pictures sends them as documents."""
+
+    filename: str
+    data: bytes
+    kind: str = DOCUMENT  # IMAGE | DOCUMENT
+
+
+@dataclass(frozen=True)
+class PageJob:
+    """Pictures or a PDF of a .docx, to be made by the channel off its hot path (LibreOffice takes seconds).
+
+    The reply carrying it is sent first (it tells the person it is working); then the channel calls
+    `bot.interview.pagework.finish(job)` in a thread and sends the replies that returns, in order.
+    """
+
+    docx: bytes
+    filename: str  # the .docx's name: the PDF and the pictures are named after it
+    images: bool  # True: each page as a picture (/preview); False: the PDF beside the .docx (/docx)
+    fallback: str = ""  # sent instead when the pictures cannot be made (the text preview)
+
+
 @dataclass
 class Reply:
-    """A message to send: text, optional button rows, optional document (filename, bytes)."""
+    """A message to send: text, optional button rows, files, and work to finish off the hot path.
+
+    `document` (filename, bytes) is the older single-file form, still accepted: `attachments()` gives
+    it and `files` together, which is what channels send.
+    """
 
     text: str = ""
     buttons: list[list[Button]] = field(default_factory=list)
     document: tuple[str, bytes] | None = None
+    files: list[Attachment] = field(default_factory=list)
+    later: PageJob | None = None
+
+    def attachments(self) -> list[Attachment]:
+        """Every file of the reply, the `document` first."""
+        first = [Attachment(*self.document)] if self.document is not None else []
+        return first + self.files
+
+    def images(self) -> list[Attachment]:
+        return [a for a in self.attachments() if a.kind == IMAGE]
+
+    def documents(self) -> list[Attachment]:
+        return [a for a in self.attachments() if a.kind != IMAGE]
 
 
 @dataclass

@@ -4,8 +4,9 @@
   page and, with findings, adds a last page of the open errors; 定稿 (or "") carries neither.
 - `document_filename(report, status)`: the name to send or save it under ("（草稿）" for a draft).
 - `render_pages(docx_bytes) -> (pdf_bytes, [png_bytes, ...])`: PDF and one PNG per page (LibreOffice and
-  pdftoppm in subprocesses); `pdf_bytes(docx_bytes)` the PDF alone. Errors are PdfError subclasses
-  with a Chinese message for the clerk.
+  pdftoppm in subprocesses; a warm LibreOffice where python3-uno is installed, `warm`); `pdf_bytes(docx_bytes)`
+  the PDF alone. Both keep what they made in memory by content. Errors are PdfError subclasses with a
+  Chinese message for the clerk.
 """
 
 from bot.render.docx import render_docx

@@ -49,17 +49,21 @@ def soffice_env() -> dict[str, str]:
     return env
 
 
+def libreoffice_ready(data: bytes) -> bytes:
+    """The .docx as LibreOffice should read it (bot/render/lo_compat.py); one this project did not
+    write as it is (LibreOffice reads it, or says why not)."""
+    with contextlib.suppress(zipfile.BadZipFile, etree.XMLSyntaxError, KeyError, ValueError):
+        return libreoffice_copy(data)
+    return data
+
+
 def _libreoffice_copies(docx_paths: Sequence[Path], into: Path) -> list[Path]:
-    """Each .docx as LibreOffice should read it (bot/render/lo_compat.py), under its own name."""
+    """Each .docx as LibreOffice should read it, under its own name."""
     into.mkdir()
     copies = []
     for path in docx_paths:
         copy = into / Path(path).name
-        data = Path(path).read_bytes()
-        # not a document this project wrote: LibreOffice reads it as it is, or says why not
-        with contextlib.suppress(zipfile.BadZipFile, etree.XMLSyntaxError, KeyError, ValueError):
-            data = libreoffice_copy(data)
-        copy.write_bytes(data)
+        copy.write_bytes(libreoffice_ready(Path(path).read_bytes()))
         copies.append(copy)
     return copies
 

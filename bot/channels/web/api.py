@@ -95,9 +95,10 @@ async def document(request: web.Request) -> web.StreamResponse:
         log.warning("document %s asked by account %s, not theirs or gone", request.match_info["doc"][:30], auth.account_id)
         raise web.HTTPNotFound(text="文件不存在或已过期，请重新生成。")
     name, data = found
+    shown = "inline" if name.lower().endswith(".png") else "attachment"  # a page picture is shown in the chat
     return web.Response(body=data, headers={
         "Content-Type": content_type(name),
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+        "Content-Disposition": f"{shown}; filename*=UTF-8''{quote(name)}",
     })
 
 
@@ -109,6 +110,10 @@ def content_type(name: str) -> str:
         return "application/zip"
     if lower.endswith(".json"):
         return "application/json"
+    if lower.endswith(".pdf"):
+        return "application/pdf"
+    if lower.endswith(".png"):
+        return "image/png"
     return "application/octet-stream"
 
 

@@ -9,18 +9,22 @@ again, as the chat does after `/start`).
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 from collections import OrderedDict, deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.interview.types import Input, Outcome
+from bot.interview.pagework import finish
+from bot.interview.types import IMAGE, Input, Outcome, PageJob, Reply
 from bot.service import Service
 
+log = logging.getLogger(__name__)
 CHANNEL = "web"
 HISTORY = 200  # messages kept per person
 THREADS = 8
+RENDER_THREADS = 2  # pages made at once (bot/render/pages.py runs at most two LibreOffice anyway)
 DOCUMENTS = 2000  # documents kept for download, across everyone (oldest dropped first) …
 DOCUMENT_BYTES = 256 * 1024 * 1024  # … and at most this much of them
 
@@ -40,6 +44,8 @@ class WebChat:
         # Threads for the database work (blocking). Measured with bench/web_load.py: one thread is much
         # slower (commits wait on the disk while nothing else runs).
         self.executor = ThreadPoolExecutor(THREADS, thread_name_prefix="web-db")
+        self.render_executor = ThreadPoolExecutor(RENDER_THREADS, thread_name_prefix="web-pages")  # LibreOffice waits here
+        self.background: set[asyncio.Task[list[dict[str, Any]]]] = set()
         self.people: dict[str, Person] = {}
         self.documents: OrderedDict[str, tuple[str, str, bytes]] = OrderedDict()  # id → (owner, name, data)
         self.document_bytes = 0
@@ -80,18 +86,37 @@ class WebChat:
             return label
         return inp.text
 
-    def translate(self, person: Person, outcome: Outcome) -> list[dict[str, Any]]:
+    def translate(self, person: Person, outcome: Outcome, **marks: Any) -> list[dict[str, Any]]:
         out = []
         if outcome.ack and outcome.stale:
             out.append(self.record(person, "bot", outcome.ack, note=True))
         for reply in outcome.replies:
-            doc = None
-            if reply.document is not None:
-                name, data = reply.document
-                doc = {"id": self._keep_document(person.external_id, name, data), "name": name, "size": len(data)}
+            files = [
+                {"id": self._keep_document(person.external_id, a.filename, a.data), "name": a.filename, "size": len(a.data), "kind": a.kind}
+                for a in reply.attachments()
+            ]
+            docs = [f for f in files if f["kind"] != IMAGE]
             buttons = [[{"label": b.label, "data": b.data} for b in row] for row in reply.buttons]
-            out.append(self.record(person, "bot", reply.text, buttons=buttons, doc=doc))
+            # `doc`: the first document (the page's download link); `files`: all, pictures shown inline
+            extra = marks | ({"waiting": True} if reply.later is not None else {})
+            out.append(self.record(person, "bot", reply.text, buttons=buttons, doc=docs[0] if docs else None, files=files, **extra))
         return out
+
+    def _jobs(self, outcome: Outcome, new: list[dict[str, Any]]) -> list[tuple[int, PageJob]]:
+        """The page jobs of an outcome, each with the id of the message that announced it."""
+        announced = [m["id"] for m in new if m.get("waiting")]
+        jobs = [r.later for r in outcome.replies if r.later is not None]
+        return list(zip(announced, jobs, strict=True))
+
+    async def pages(self, person: Person, waiting: int, job: PageJob) -> list[dict[str, Any]]:
+        """Make the pages in the render threads (not the database's) and add what they give to the chat;
+        each message answering a job names it (`answers`), so the page knows when to stop asking."""
+        try:
+            made = await asyncio.get_running_loop().run_in_executor(self.render_executor, finish, job)
+        except Exception:  # not a conversion that failed (finish says those): still end the page's wait
+            log.exception("making the pages failed")
+            made = [Reply(text="抱歉，生成预览时出错了，请稍后再试。")]
+        return self.translate(person, Outcome(replies=made), answers=waiting)
 
     async def run(self, fn: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
@@ -100,14 +125,28 @@ class WebChat:
         return self.service.handle(CHANNEL, person.external_id, inp, person.name)
 
     async def send(self, person: Person, inp: Input, label: str = "", echo: bool = True) -> list[dict[str, Any]]:
-        """One input of the person; returns the new messages (their own first, when echoed)."""
+        """One input of the person; returns the new messages (their own first, when echoed) at once.
+        Pages it asks for are made in the background and join the person's messages when done (the
+        page asks /api/messages for them while a message says `waiting`)."""
         async with person.lock:
-            return await self.send_locked(person, inp, label, echo)
+            new, outcome = await self._send(person, inp, label, echo)
+            for waiting, job in self._jobs(outcome, new):
+                task = asyncio.create_task(self.pages(person, waiting, job))
+                self.background.add(task)
+                task.add_done_callback(self.background.discard)
+        return new
 
-    async def send_locked(self, person: Person, inp: Input, label: str = "", echo: bool = True) -> list[dict[str, Any]]:
+    async def _send(self, person: Person, inp: Input, label: str, echo: bool) -> tuple[list[dict[str, Any]], Outcome]:
         new = [self.record(person, "me", self._shown(inp, label))] if echo else []
         outcome = await self.run(self.handle_sync, person, inp)
-        return new + self.translate(person, outcome)
+        return new + self.translate(person, outcome), outcome
+
+    async def send_locked(self, person: Person, inp: Input, label: str = "", echo: bool = True) -> list[dict[str, Any]]:
+        """As `send`, for callers that hold the person's lock; pages asked for are waited for."""
+        new, outcome = await self._send(person, inp, label, echo)
+        for waiting, job in self._jobs(outcome, new):
+            new += await self.pages(person, waiting, job)
+        return new
 
     async def send_outcome(self, person: Person, inp: Input) -> tuple[Outcome, list[dict[str, Any]]]:
         """For the grids: the raw outcome (its buttons are pressed next) and the messages it made."""

@@ -23,14 +23,24 @@
     text.className = "text";
     text.textContent = m.text || "";
     div.appendChild(text);
-    if (m.doc) {
+    (m.files || (m.doc ? [m.doc] : [])).forEach(function (f) {
       var a = document.createElement("a");
-      a.className = "doc";
-      a.href = prefix + "/doc/" + encodeURIComponent(m.doc.id);
-      a.setAttribute("download", m.doc.name);
-      a.textContent = "📄 下载 " + m.doc.name;
+      a.href = prefix + "/doc/" + encodeURIComponent(f.id);
+      if (f.kind === "image") {
+        a.className = "page";
+        a.target = "_blank";
+        var img = document.createElement("img");
+        img.src = a.href;
+        img.alt = f.name;
+        img.loading = "lazy";
+        a.appendChild(img);
+      } else {
+        a.className = "doc";
+        a.setAttribute("download", f.name);
+        a.textContent = "📄 下载 " + f.name;
+      }
       div.appendChild(a);
-    }
+    });
     if (m.buttons && m.buttons.length) {
       var row = document.createElement("div");
       row.className = "buttons";
@@ -51,6 +61,19 @@
   function append(messages) {
     (messages || []).forEach(render);
     box.scrollTop = box.scrollHeight;
+    (messages || []).forEach(function (m) { if (m.waiting) { awaitPages(m.id, 0); } });
+  }
+
+  // A message that says the pages are being made: ask for new messages until the one answering it comes.
+  function awaitPages(id, tries) {
+    if (tries > 120) { return; }
+    setTimeout(function () {
+      fetch(prefix + "/api/messages?after=" + last, { credentials: "same-origin" }).then(function (r) { return r.json(); })
+        .then(function (data) {
+          append(data.messages);
+          if (!(data.messages || []).some(function (m) { return m.answers === id; })) { awaitPages(id, tries + 1); }
+        });
+    }, 1000);
   }
   window.chatAppend = append;
 
