@@ -13,8 +13,7 @@ from bot.interview.parse import AnswerError
 from bot.interview.state import DraftText, FeeDetail, OtherItems
 from bot.interview.stepkind import Kind, chosen, extras, head, option_rows, short
 from bot.interviewdef import Step
-
-MAX_TEXT = 20000
+from bot.limits import MAX_TEXT
 
 
 def _facts(ctx: Ctx) -> dict[str, Any]:

@@ -16,13 +16,13 @@ from bot.access import role_for
 from bot.formatdef import FormatDef
 from bot.interview.types import Input, Outcome
 from bot.interviewdef import Script
+from bot.limits import MAX_COUNT
 from bot.numbers import display
 from bot.validate import validate
 from storage.models import User
 from storage.repository import Store
 
 TABLES = ("table2", "table3", "table4")
-MAX_COUNT = 1_000_000
 
 
 class GridError(ValueError):

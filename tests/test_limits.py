@@ -1,0 +1,139 @@
+"""One set of limits for every way in: typed, a JSON upload in the bot, `nianbao import`/`render`, a .txt
+report. A value out of range is refused with one Chinese line naming the field, and nothing saved changes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from conftest import SAMPLES
+from driver import Clerk, make_service, onboard
+from factories import zero_report
+from test_cli import nianbao
+
+from bot.importer import UnreadableError, import_bytes
+from bot.limits import MAX_COUNT, check_values
+from bot.report import ReportError, load_report_json
+from storage.models import Unit
+
+CIYING = SAMPLES / "township-2023-shanxi-ciying.txt"
+
+
+def _doc(**changes: Any) -> dict[str, Any]:
+    doc = json.loads(zero_report(2026, "次营镇人民政府").to_json())
+    for path, value in changes.items():
+        node = doc
+        *parents, last = path.split(".")
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[last] = value
+    return doc
+
+
+def _stored(clerk: Clerk) -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
+    """Every answer of every report, and every unit's name, level and county: what an upload must not change."""
+    with clerk.service.repo.transaction() as store:
+        from sqlmodel import select
+
+        from storage.models import Answer
+
+        answers = {(a.report_id, a.key): a.value for a in store.session.exec(select(Answer)).all()}
+        units = [(u.name, u.level, u.county) for u in store.session.exec(select(Unit)).all()]
+    return answers, units  # type: ignore[return-value]
+
+
+@pytest.fixture
+def clerk(tmp_path) -> Clerk:
+    clerk = Clerk(make_service(tmp_path))
+    onboard(clerk)
+    clerk.say("/menu")
+    return clerk
+
+
+def _refused_upload(clerk: Clerk, data: bytes, *words: str) -> str:
+    before = _stored(clerk)
+    clerk.upload("report.json", data)
+    reply = clerk.texts()
+    assert "已保存的内容没有任何改动" in reply and "出错" not in reply, reply
+    assert len(reply) < 300, reply  # one line of reason, not the value echoed back
+    for word in words:
+        assert word in reply, reply
+    assert _stored(clerk) == before
+    return reply
+
+
+def test_a_unit_name_of_300000_characters_is_refused(clerk):
+    data = json.dumps(_doc(**{"unit.name": "镇" * 300_000}), ensure_ascii=False).encode()
+    _refused_upload(clerk, data, "单位名称", "最多40字")
+
+
+def test_a_fee_of_1e100000_is_refused_in_a_cell_and_in_the_fee_item(clerk):
+    text = json.dumps(_doc(**{"table2.FEE": "HUGE"}), ensure_ascii=False).replace('"HUGE"', "1e100000")
+    _refused_upload(clerk, text.encode(), "table2.FEE")
+    doc = _doc(profile="shandong", info_fee={"cases": 1, "amount_yuan": "HUGE"})
+    text = json.dumps(doc, ensure_ascii=False).replace('"HUGE"', "1e100000")
+    _refused_upload(clerk, text.encode(), "信息处理费金额")
+
+
+@pytest.mark.parametrize("path", ["profile", "unit.level"])
+def test_profile_or_level_as_an_object_is_refused_with_a_message(clerk, path):
+    data = json.dumps(_doc(**{path: {"a": [1, 2]}}), ensure_ascii=False).encode()
+    _refused_upload(clerk, data, path)
+
+
+def test_a_count_of_400_digits_is_refused(clerk):
+    data = json.dumps(_doc(**{"table3.NEW.NP": 10**400}), ensure_ascii=False).encode()
+    _refused_upload(clerk, data, "table3.NEW.NP", f"不应超过{MAX_COUNT}")
+
+
+def test_every_field_is_checked_the_same_way_by_the_json_reader():
+    cases = {
+        "unit.address": "路" * 201,
+        "text.problems": "字" * 20_001,
+        "info_fee": {"cases": MAX_COUNT + 1, "amount_yuan": 1},
+        "table2.LIC": MAX_COUNT + 1,
+        "table2.FEE": "100000000.01",
+        "year": 10**400,
+    }
+    for path, value in cases.items():
+        doc = _doc(**{path: value})
+        with pytest.raises(ReportError) as info:
+            load_report_json(json.dumps(doc, ensure_ascii=False))
+        assert info.value.path.startswith(path.split(".")[0]) and "\n" not in str(info.value), (path, info.value)
+    report, _ = load_report_json(json.dumps(_doc(**{"table2.LIC": MAX_COUNT, "table2.FEE": "100000000"})))
+    assert report.cells["table2.LIC"] == MAX_COUNT  # the limits themselves are allowed
+
+
+def test_typed_answers_meet_the_same_limits(clerk):
+    clerk.say("/menu")
+    clerk.tap("2. 表二 主动公开")
+    clerk.tap("有，逐项填写")
+    before = _stored(clerk)
+    clerk.say(f"{MAX_COUNT + 1} 0 0")
+    assert f"超过{MAX_COUNT}" in clerk.texts() and _stored(clerk) == before
+    problem = check_values({"unit.name": "镇" * 41}, zero_report().format)
+    assert problem is not None and problem.key == "unit.name" and "最多40字" in problem.message
+
+
+def test_a_text_report_with_an_overlong_section_is_refused_naming_the_field():
+    text = CIYING.read_text(encoding="utf-8")
+    heading = text.index("\n", text.index("五、存在的主要问题及改进情况"))
+    long = text[: heading + 1] + "改" * 20_001 + "\n" + text[heading + 1 :]
+    with pytest.raises(UnreadableError) as info:
+        import_bytes(long.encode(), "long.txt")
+    assert "「五、存在的主要问题及改进情况」太长了" in str(info.value) and "\n" not in str(info.value)
+    assert import_bytes(text.encode(), "ok.txt").report.unit["name"] == "次营镇人民政府"
+
+
+def test_import_and_render_refuse_out_of_range_json_in_one_line(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(_doc(**{"unit.level": {"x": 1}}), ensure_ascii=False), encoding="utf-8")
+    huge = tmp_path / "huge.json"
+    huge.write_text(json.dumps(_doc(**{"unit.name": "镇" * 300_000}), ensure_ascii=False), encoding="utf-8")
+    for args in (("import", str(bad), "-o", str(tmp_path / "x.json")), ("render", str(huge), "-o", str(tmp_path / "x.docx"))):
+        out = nianbao(*args)
+        assert out.returncode == 2, out
+        assert "Traceback" not in out.stderr and out.stderr.strip().count("\n") == 0, out.stderr
+        assert ("unit.level" in out.stderr or "单位名称" in out.stderr) and len(out.stderr) < 400
+    assert not (tmp_path / "x.json").exists() and not (tmp_path / "x.docx").exists()
