@@ -3,19 +3,24 @@ report. A value out of range is refused with one Chinese line naming the field, 
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from typing import Any
 
 import pytest
 from conftest import SAMPLES
 from driver import Clerk, make_service, onboard
 from factories import zero_report
+from openpyxl import load_workbook
+from roles import build_county, fill_complete
+from sqlalchemy import update
 from test_cli import nianbao
 
 from bot.importer import UnreadableError, import_bytes
 from bot.limits import MAX_COUNT, check_values
 from bot.report import ReportError, load_report_json
-from storage.models import Unit
+from storage.models import Answer, Unit
 
 CIYING = SAMPLES / "township-2023-shanxi-ciying.txt"
 
@@ -137,3 +142,53 @@ def test_import_and_render_refuse_out_of_range_json_in_one_line(tmp_path):
         assert "Traceback" not in out.stderr and out.stderr.strip().count("\n") == 0, out.stderr
         assert ("unit.level" in out.stderr or "单位名称" in out.stderr) and len(out.stderr) < 400
     assert not (tmp_path / "x.json").exists() and not (tmp_path / "x.docx").exists()
+
+
+def test_a_unit_stored_past_the_limits_is_listed_with_the_reason_and_the_others_collected(tmp_path):
+    county = build_county(tmp_path)
+    fill_complete(county.clerk)
+    fill_complete(county.other_clerk, name="北留镇人民政府")
+    bad = county.record(county.other_unit_id)
+    with county.service.repo.transaction() as store:  # past the limits, as a hand-edited database would be
+        store.set_answers(bad.id, {"table3.NEW.NP": 10**400, "table2.FEE": "1e100000"}, None)  # type: ignore[arg-type]
+        store.session.get(Unit, county.other_unit_id).name = "北留镇" + "镇" * 300_000  # type: ignore[union-attr]
+    coordinator = county.coordinator
+
+    coordinator.say("/dashboard")
+    assert len(coordinator.last.replies) == 1 and len(coordinator.texts()) < 2000
+    line = next(ln for ln in coordinator.texts().splitlines() if ln.startswith(f"#{county.other_unit_id} "))
+    assert "无法汇总：「单位名称」太长了" in line
+    assert any(ln.startswith(f"#{county.unit_id} 次营镇人民政府｜") and "无法汇总" not in ln for ln in coordinator.texts().splitlines())
+
+    with county.service.repo.transaction() as store:  # the name back within the limits: the count is named next
+        store.session.get(Unit, county.other_unit_id).name = "北留镇人民政府"  # type: ignore[union-attr]
+    coordinator.say("/collect")
+    name, data = coordinator.document()  # type: ignore[misc]
+    assert "北留镇人民政府：「" in coordinator.texts()
+    rows = list(load_workbook(io.BytesIO(zipfile.ZipFile(io.BytesIO(data)).read("汇总表.xlsx"))).active.iter_rows(values_only=True))
+    header = rows[1]
+    units = {r[1]: dict(zip(header, r, strict=True)) for r in rows[2:-1]}
+    assert units["北留镇人民政府"]["说明"].startswith("无法汇总：「") and units["北留镇人民政府"]["本年新收申请"] is None
+    assert units["次营镇人民政府"]["本年新收申请"] == 0 and units["次营镇人民政府"]["说明"] is None
+
+    coordinator.say(f"/open {county.other_unit_id}")
+    assert "保存的数据无法显示" in coordinator.texts() and "请该单位的填报人改正" in coordinator.texts()
+
+
+def test_a_stored_value_that_is_not_even_json_is_named_not_fatal(tmp_path):
+    county = build_county(tmp_path)
+    fill_complete(county.clerk)
+    fill_complete(county.other_clerk, name="北留镇人民政府")
+    bad = county.record(county.other_unit_id)
+    with county.service.repo.transaction() as store:
+        store.session.execute(
+            update(Answer).where(Answer.report_id == bad.id, Answer.key == "table2.LIC").values(value="9" * 5000)  # type: ignore[arg-type]
+        )
+        store.session.execute(
+            update(Answer).where(Answer.report_id == bad.id, Answer.key == "text.problems").values(value="[" * 100_000)  # type: ignore[arg-type]
+        )
+    county.coordinator.say("/dashboard")
+    text = county.coordinator.texts()
+    assert f"#{county.other_unit_id} 北留镇人民政府｜" in text and "无法汇总：「" in text
+    county.coordinator.say("/collect")
+    assert county.coordinator.document() is not None
