@@ -84,10 +84,16 @@ def label(key: str, fmt: FormatDef) -> str:
     return cell.name if cell is not None else key
 
 
+def named(key: str, fmt: FormatDef) -> str:
+    """The field's name quoted for a message: 「单位名称」, 表二「行政许可」本年处理决定数量 (quoted already)."""
+    name = label(key, fmt)
+    return name if "「" in name else f"「{name}」"
+
+
 def check_value(key: str, value: Any, fmt: FormatDef) -> Problem | None:
     """The problem with one answer (a cell path, `text.*`, `unit.*`, `meta.profile`, `fee.*`, …), or None."""
     reason = _reason(key, value, fmt)
-    return Problem(key, f"「{label(key, fmt)}」{reason}。") if reason else None
+    return Problem(key, f"{named(key, fmt)}{reason}。") if reason else None
 
 
 def check_values(values: Mapping[str, Any], fmt: FormatDef) -> Problem | None:

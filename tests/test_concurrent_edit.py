@@ -53,7 +53,7 @@ def test_the_later_writer_is_told_what_the_colleague_stored(tmp_path):
     colleague.say("2 0 2")
     told = colleague.texts()
     assert "注意：您修改了同事填写的内容" in told
-    assert "原为同事“李填报”填写的 1，现已改为您填写的 2" in told
+    assert "· 表二「行政规范性文件」本年制发件数原为同事“李填报”填写的 1，现已改为您填写的 2" in told
     assert _audit(owner, KEY) == [("李填报", None, "1"), ("王同事", "1", "2")]
     colleague.say("3 0 3")  # their own value again: nothing to tell
     assert "注意" not in colleague.texts()

@@ -17,7 +17,7 @@ from bot.interview.parse import AnswerError
 from bot.interview.state import ConvState, Sub
 from bot.interview.types import Button, Outcome, Reply
 from bot.interviewdef import Script, Step
-from bot.limits import check_values, label
+from bot.limits import check_values, named
 from bot.progress import is_content
 from bot.report import Report
 from storage.models import Conversation, ReportRecord, Unit, User
@@ -212,7 +212,7 @@ def replaced_notice(ctx: Ctx, replaced: list[Replaced]) -> str:
         if item.author_id not in names:
             person = ctx.store.get_user(item.author_id) if item.author_id is not None else None
             names[item.author_id] = f"同事“{person.display_name[:20]}”" if person and person.display_name else "另一位同事"
-        lines.append(f"· 「{label(item.key, ctx.fmt)}」原为{names[item.author_id]}填写的 {_shown(item.old)}，现已改为您填写的 {_shown(item.new)}")
+        lines.append(f"· {named(item.key, ctx.fmt)}原为{names[item.author_id]}填写的 {_shown(item.old)}，现已改为您填写的 {_shown(item.new)}")
     more = f"\n（另有{len(replaced) - 3}项同样如此）" if len(replaced) > 3 else ""
     return "注意：您修改了同事填写的内容。\n" + "\n".join(lines) + more + "\n两次填写都记在修改记录中（/history）；如同事的数值才对，请重新填写。"
 
