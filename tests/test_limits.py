@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from roles import build_county, fill_complete
 from sqlalchemy import update
 from test_cli import nianbao
+from webharness import Server, build_world
 
 from bot.importer import UnreadableError, import_bytes
 from bot.limits import MAX_COUNT, check_values
@@ -193,3 +194,20 @@ def test_a_stored_value_that_is_not_even_json_is_named_not_fatal(tmp_path):
     assert "无法汇总：" in line and ("行政许可" in line or "五、存在的主要问题" in line)
     county.coordinator.say("/collect")
     assert county.coordinator.document() is not None
+
+
+def test_the_web_county_page_names_the_unit_that_cannot_be_summarised(tmp_path):
+    server = Server(make_service(tmp_path))
+    try:
+        world = build_world(server)
+        with server.state.repo.transaction() as store:
+            record = store.report_for(world.other_unit_id, 2026)
+            store.set_answers(record.id, {"table2.LIC": 10**400}, None)  # type: ignore[arg-type, union-attr]
+        page = world.coordinator.get("/county")
+        assert page.status == 200 and "无法汇总：表二「行政许可」本年处理决定数量太大了" in page.text and "次营镇人民政府" in page.text
+        unit = world.coordinator.get(f"/county/unit/{world.other_unit_id}")
+        assert unit.status == 200 and "保存的数据无法显示" in unit.text
+        collected = world.coordinator.form("/county/collect", {})
+        assert collected.status == 200 and "汇总表.xlsx" in zipfile.ZipFile(io.BytesIO(collected.body)).namelist()
+    finally:
+        server.stop()
