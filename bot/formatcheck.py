@@ -62,6 +62,7 @@ CHECKS: dict[str, CheckSpec] = {
         {},
         {
             "missing_text": _m("label"), "heading_in_text": _m("label", "line"), "missing_heading": _m("heading"),
+            "placeholder": _m("label", "quote"), "empty_problems": _m("label"),
             "heading_twice": _m("heading", "count"), "order": _m(),
         },
     ),

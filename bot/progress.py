@@ -26,7 +26,8 @@ def parts_done_from(answers: dict[str, Any], fmt: FormatDef, script: Script) -> 
         if all(answers.get(c.path) is not None for c in fmt.cells() if c.table == table):
             done.add(table)
     for part, key in (("overview", "text.overview"), ("problems", "text.problems"), ("other", "text.other"), ("preamble", "text.preamble")):
-        if (answers.get(key) or "").strip():
+        text = answers.get(key) or ""
+        if text.strip() and "【待补充" not in text:  # a draft's gap for a fact not given is not done
             done.add(part)
     if answers.get("meta.docx_at"):
         done.add("finish")

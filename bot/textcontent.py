@@ -55,12 +55,27 @@ PROBLEM_WORDS = re.compile(r"问题|不足|差距|短板|薄弱|有待|不够|�
 MEASURE_WORDS = re.compile(r"下一步|措施|改进|整改|将|加强|推进|完善|提升|强化")
 
 
+PLACEHOLDER = re.compile(r"【待补充[:：]?[^】\n]{0,40}】")
+SUBHEADING = re.compile(r"^[（(][一二三四五六七八九十][）)][^。\n]{0,20}$")
+NOTHING = ("", "无", "暂无", "没有")
+
+
+def placeholders(text: str) -> list[str]:
+    """The 【待补充：…】 a draft left where the clerk gave no fact."""
+    return PLACEHOLDER.findall(text)
+
+
+def problems_empty(text: str) -> bool:
+    """五 says nothing: empty, only its subheadings, or only “无” (an error, not a style remark)."""
+    body = [line for line in normalize(text).split("\n") if line.strip() and not SUBHEADING.match(line.strip())]
+    return all(line.strip("。.；; ") in NOTHING for line in body)
+
+
 def problems_content(rule: Rule, report: Report) -> Iterator[Finding]:
     text = normalize(report.text.get("problems", ""))
-    stripped = text.strip("。.；; \n")
-    if stripped in ("", "无", "暂无", "没有"):
-        reason = rule.say("empty")
-    elif han_count(text) < rule.params["min_chars"]:
+    if problems_empty(text) or placeholders(text):  # E-SECTIONS says it, as an error
+        return
+    if han_count(text) < rule.params["min_chars"]:
         reason = rule.say("short", count=han_count(text))
     elif not PROBLEM_WORDS.search(text):
         reason = rule.say("no_problems")

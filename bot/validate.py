@@ -192,6 +192,11 @@ def sections(rule: Rule, ctx: Context) -> Iterator[Finding]:
                 cells=[f"text.{key}"],
                 message=rule.say("missing_text", label=spec["label"]),
             )
+        elif key == "problems" and textcontent.problems_empty(text):
+            yield Finding(rule=rule.id, level=rule.level, cells=[f"text.{key}"], message=rule.say("empty_problems", label=spec["label"]))
+        for gap in textcontent.placeholders(text):
+            yield Finding(rule=rule.id, level=rule.level, cells=[f"text.{key}"], actual=gap,
+                          message=rule.say("placeholder", label=spec["label"], quote=gap))
         for line in text.splitlines():
             line = re.sub(r"\s+", "", line)
             if line in headings or re.fullmatch(r".{0,40}\d{4}年度?政府信息公开工作年度报告", line):

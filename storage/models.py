@@ -243,3 +243,30 @@ class InboxUpdate(SQLModel, table=True):
     update_id: int
     payload: str = Field(sa_column=Column(Text, nullable=False))
     received_at: datetime = Field(default_factory=utcnow)
+
+
+class ChangeSet(SQLModel, table=True):
+    """The audit rows one input of one person wrote to one report (ids first..last): what /undo takes back."""
+
+    __tablename__ = "change_set"
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    first_audit: int  # audit_log.id of its first row
+    last_audit: int  # audit_log.id of its last row
+    undone: bool = False
+    at: datetime = Field(default_factory=utcnow)
+
+
+class AnswerInput(SQLModel, table=True):
+    """Which message of a person answered which question of a report: an edited message finds its answer."""
+
+    __tablename__ = "answer_input"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    report_id: int = Field(foreign_key="report.id")
+    message: str = Field(max_length=64)  # the channel's id of the message (Telegram: chat:message_id)
+    step: str = Field(max_length=64)  # the question it answered
+    state: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # the conversation's state then (JSON)
+    change_id: int | None = Field(default=None, foreign_key="change_set.id")  # what it changed, if anything
+    at: datetime = Field(default_factory=utcnow)

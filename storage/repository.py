@@ -18,12 +18,14 @@ from pathlib import Path
 
 from sqlmodel import Session, SQLModel, create_engine
 
+from storage.changes import ChangesStore
 from storage.county import CountyStore
 from storage.db import _sqlite_pragmas, default_url, upgrade_sqlite
 from storage.models import CLOCK
 from storage.outbox import OutboxStore
 from storage.people import PeopleStore
 from storage.reports import ReportsStore
+from storage.years import YearsStore
 
 
 class Repository:
@@ -64,5 +66,5 @@ class Repository:
         self.engine.dispose()
 
 
-class Store(PeopleStore, ReportsStore, OutboxStore, CountyStore):
+class Store(PeopleStore, ReportsStore, OutboxStore, CountyStore, ChangesStore, YearsStore):
     """Operations inside one transaction."""

@@ -303,6 +303,22 @@ class FakeBotAPI:
             ]
         return self._queue_user_message(user_id, chat_id, first_name, content)
 
+    def edit_text(self, user_id: int, message_id: int, text: str, first_name: str = "张三") -> int:
+        """Queue an edited_message update: the user changed the text of a message they sent."""
+        with self._lock:
+            old = self._messages.get((user_id, message_id))
+            if old is None or old["from"]["id"] != user_id:
+                raise AssertionError(f"no message {message_id} of user {user_id} to edit")
+            message = {**old, "text": text, "edit_date": int(time.time())}
+            self._messages[(user_id, message_id)] = message
+            return self._queue_update({"edited_message": message})
+
+    def user_message_ids(self, user_id: int) -> list[int]:
+        """The ids of the messages a user sent in their private chat, oldest first."""
+        with self._lock:
+            return sorted(m for (chat, m), message in self._messages.items()
+                          if chat == user_id and message.get("from", {}).get("id") == user_id)
+
     def send_document(
         self,
         user_id: int,

@@ -51,7 +51,9 @@ def test_terminal_interview_resumes_and_writes_the_document(tmp_path):
     assert imported.returncode == 0
     text = (tmp_path / "r.json").read_text(encoding="utf-8").replace('"year": 2023', '"year": 2026').replace("2023年度", "2026年度")
     (tmp_path / "r.json").write_text(text, encoding="utf-8")
-    out = chat(tmp_path, [str(tmp_path / "r.json"), "/docx"])
+    out = chat(tmp_path, [str(tmp_path / "r.json")])
+    assert "会替换已保存的" in out  # the typed answers (unit name, table 二) are not replaced without asking
+    out = chat(tmp_path, [choice(out, "确认替换"), "/docx"])
     assert "已从JSON填入" in out and "【文件已保存】" in out
     path = next(line.split("】", 1)[1] for line in out.splitlines() if line.startswith("【文件已保存】"))
     document = docx.Document(path)

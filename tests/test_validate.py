@@ -247,10 +247,15 @@ def test_aspects_length_problems():
     r.text["overview"] += "公开" * 1001
     f = rules(r)["W-LENGTH"][0]
     assert f.actual > 1000 and f.expected == 1000
-    for problems, reason in [("无", "“无”"), ("工作还需加强。", "过于简单")]:
-        r = zero_report()
+    r = zero_report()
+    r.text["problems"] = "工作还需加强。"
+    assert "过于简单" in rules(r)["W-PROBLEMS"][0].message
+    for problems in ("无", "（一）存在的主要问题\n\n（二）改进措施\n", "（一）存在的主要问题\n无。\n（二）改进措施\n无"):
+        r = zero_report()  # an empty 五 is an error (issue 12, item 5), not a style remark
         r.text["problems"] = problems
-        assert reason in rules(r)["W-PROBLEMS"][0].message
+        found = rules(r)
+        assert "W-PROBLEMS" not in found
+        assert [f.level for f in found["E-SECTIONS"]] == ["error"] and "只有标题" in found["E-SECTIONS"][0].message
 
 
 def test_other_high_and_explained():

@@ -171,6 +171,17 @@ class TgClerk:
         self.api.send_text(self.user_id, text, first_name=self.name)
         return self._wait(before)
 
+    def edit(self, message_id: int, text: str) -> list[SentCall]:
+        """Change the text of a message this user sent (Telegram's edited_message)."""
+        before = len(self.api.sent)
+        self.actions += 1
+        self.api.edit_text(self.user_id, message_id, text, first_name=self.name)
+        return self._wait(before)
+
+    def sent_ids(self) -> list[int]:
+        """The ids of the messages this user sent, oldest first."""
+        return self.api.user_message_ids(self.user_id)
+
     def send_only(self, text: str) -> None:
         self.actions += 1
         self.api.send_text(self.user_id, text, first_name=self.name)

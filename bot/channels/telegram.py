@@ -138,8 +138,12 @@ class TelegramChannel:
             telegram_file = await context.bot.get_file(doc.file_id)
             data = bytes(await telegram_file.download_as_bytearray())
             return Input(kind="file", data=data, filename=doc.file_name or "")
+        ref = f"{message.chat_id}:{message.message_id}"
+        if update.edited_message is not None:  # a text changed after it was sent: an edit, never a new answer
+            return Input(kind="edit", text=message.text, ref=ref) if message.text is not None else None
         if message.text is not None:
-            return Input.parse_text(message.text)
+            inp = Input.parse_text(message.text)
+            return dataclasses.replace(inp, ref=ref) if inp.kind == "text" else inp
         return Input(kind="text", text="")
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import getpass
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -15,6 +16,9 @@ from bot.files import private_dir, safe_filename, write_atomic
 from bot.importer import READABLE
 from bot.interview.types import Button, Input, Outcome
 from bot.service import Service
+
+LINE_LIMIT = 4095  # bytes a terminal in canonical mode keeps of one line (Linux N_TTY_BUF_SIZE - 1)
+MULTI_START, MULTI_END = "<<<", ">>>"
 
 
 class Terminal:
@@ -65,13 +69,40 @@ class Terminal:
             return None
         return Input.parse_text(text)
 
-    def run(self) -> int:
-        self.write("年报助手（终端模式）。输入数字选择选项，输入文件路径上传报告，/help 查看帮助，Ctrl-D 退出。")
-        self.show(self.service.handle("terminal", self.user, Input(kind="command", text="start"), self.user))
+    def warn_if_cut(self, line: str) -> None:
+        """A terminal in line mode keeps at most 4095 bytes of a line and drops the rest without a word."""
+        if len(line.rstrip("\n").encode("utf-8")) >= LINE_LIMIT:
+            self.write(
+                f"（注意：这一行有{len(line.rstrip(chr(10)).encode('utf-8'))}字节，已达终端单行输入的上限{LINE_LIMIT}字节，"
+                f"后面的内容很可能被截掉了。长文字请输入 {MULTI_START} 进入多行模式分行粘贴（以单独一行 {MULTI_END} 结束），"
+                "或存为.txt文件后输入文件路径。请核对下面报告的字数。）"
+            )
+
+    def inputs(self) -> Iterator[Input]:
+        """The inputs typed: a line each, or the lines between <<< and >>> as one text (long answers)."""
+        block: list[str] | None = None
         for line in self.stdin:
-            inp = self.to_input(line)
-            if inp is None:
+            self.warn_if_cut(line)
+            if block is not None:
+                if line.strip() == MULTI_END:
+                    text, block = "\n".join(block).strip("\n"), None
+                    if text.strip():
+                        yield Input(kind="text", text=text)
+                else:
+                    block.append(line.rstrip("\n"))
                 continue
+            if line.strip() == MULTI_START:
+                block = []
+                self.write(f"（多行输入：请粘贴或输入文字，可以有很多行；以单独一行 {MULTI_END} 结束。）")
+                continue
+            inp = self.to_input(line)
+            if inp is not None:
+                yield inp
+
+    def run(self) -> int:
+        self.write(f"年报助手（终端模式）。输入数字选择选项，输入文件路径上传报告，{MULTI_START} 开始多行输入，/help 查看帮助，Ctrl-D 退出。")
+        self.show(self.service.handle("terminal", self.user, Input(kind="command", text="start"), self.user))
+        for inp in self.inputs():
             self.show(self.service.handle("terminal", self.user, inp, self.user))
         self.write("再见！所有回答都已保存，下次运行会从停下的地方继续。")
         return 0

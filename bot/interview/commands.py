@@ -8,10 +8,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.interview import steps
+from bot.interview import confirm, steps
 from bot.interview.context import Ctx
 from bot.interview.moves import Move, again, back, goto, home, resume
+from bot.interview.newyear import cmd_newyear
 from bot.interview.show import deadline_of, findings_text, parts_done, preview
+from bot.interview.undo import cmd_undo
 from bot.progress import STATUS_TEXT
 from bot.render import DRAFT, document_filename
 from bot.validate import validate
@@ -62,6 +64,8 @@ def cmd_start(ctx: Ctx, token: str) -> Move | None:
         if joined is not None:
             return joined
     if ctx.conv.step:
+        if confirm.ask_again(ctx):
+            return None
         return again("欢迎回来！从上次停下的地方继续：")
     if ctx.conv.report_id or current_county(ctx, quiet=True):
         return home("欢迎回来！")
@@ -201,6 +205,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("menu", cmd_menu, "edit", (_f("/menu", "跳到某部分"),), "跳到某一部分"),
     Command("back", lambda ctx, args: back(), "edit", (_f("/back", "上一步"),), "回到上一步"),
     Command("skip", cmd_skip, "edit", (_f("/skip", "跳过"),), "跳过这一项"),
+    Command("undo", cmd_undo, "edit", (_f("/undo", "撤销上一次修改"),), "撤销我上一次的修改"),
     Command("status", cmd_status, "read", (_f("/status", "进度和问题"),), "进度和需要改正的问题"),
     Command("preview", cmd_preview, "read", (_f("/preview", "查看表格"),), "查看表格"),
     Command("docx", send_docx, "read", (_f("/docx", "生成Word文档"),), "生成Word文档"),
@@ -214,6 +219,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("units", _plain(people.cmd_units), "", (_f("/units", "切换单位"),), "切换单位"),
     Command("leave", people.cmd_leave, "", (_f("/leave", "退出单位"),)),
     Command("newunit", lambda ctx, args: people.cmd_newunit(ctx)),
+    Command("newyear", cmd_newyear, "edit", (_f("/newyear", "新建下一年度的报告"),)),
     Command("deadline", deadlines.cmd_deadline, "", (_f("/deadline", "查看或设定截止日期"), _c("/deadline 县名 YYYY-MM-DD", "设定全县的截止日期", 1))),
     Command("remind", deadlines.cmd_remind, "", (_f("/remind off|on", "关闭或开启提醒"),)),
     Command("county", coordinate.cmd_county),
@@ -265,4 +271,6 @@ ACTIONS: dict[str, Handler] = {
     "mowner": people.make_owner,
     "revoke": people.revoke,
     "switch": people.switch,
+    "confirm": confirm.confirm,
+    "unconfirm": confirm.cancel,
 }

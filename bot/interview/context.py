@@ -20,7 +20,7 @@ from bot.interviewdef import Script, Step
 from bot.limits import check_values, named
 from bot.progress import is_content
 from bot.report import Report
-from storage.models import Conversation, ReportRecord, Unit, User
+from storage.models import ChangeSet, Conversation, ReportRecord, Unit, User
 from storage.reports import Replaced
 from storage.repository import Store
 
@@ -62,6 +62,7 @@ class Ctx:
     # does not read them again; the role is looked up once per report.
     _rows: dict[tuple[type, int], Any] = field(default_factory=dict)
     _roles: dict[int, str | None] = field(default_factory=dict)
+    last_change: ChangeSet | None = None  # what this input changed in the conversation's report (flush)
 
     @property
     def script(self) -> Script:
@@ -123,6 +124,7 @@ class Ctx:
         submitted or final report puts it back to draft (logged)."""
         changed: dict[int, list[str]] = {}
         replaced: list[Replaced] = []
+        after = self.store.last_audit_id() if self._pending else 0
         for (report_id, action), (values, before) in self._pending.items():
             written = self.store.set_answers(report_id, values, self.user, action, current=before)
             changed.setdefault(report_id, []).extend(written)
@@ -130,6 +132,10 @@ class Ctx:
         self._pending.clear()
         if replaced:
             self.say(replaced_notice(self, replaced))
+        for report_id, keys in changed.items():  # what this input changed, as one step /undo takes back
+            change = self.store.record_change(report_id, self.user, after) if keys else None
+            if change is not None and report_id == self.conv.report_id:
+                self.last_change = change
         for report_id, keys in changed.items():
             record = self.record_of(report_id)
             if record is not None and keys:

@@ -34,6 +34,34 @@ def sentence(text: Any, default: str = "") -> str:
     return value if value.endswith(ENDINGS) else value + "。"
 
 
+def placeholder(label: str) -> str:
+    """What a draft says where the clerk gave no fact: visible, and an error for the checker until replaced."""
+    return f"【待补充：{label}】"
+
+
+def given(text: Any, label: str) -> str:
+    """A fact the clerk gave, as a sentence; else the placeholder naming it. A draft never fills the gap itself."""
+    return sentence(text) or placeholder(label)
+
+
+def nest_quotes(text: str) -> str:
+    """Quotes inside quotes as ‘’ (“危及‘三安全一稳定’的信息”), paragraph by paragraph."""
+    out: list[str] = []
+    depth = 0
+    for ch in text:
+        if ch == "\n":
+            depth = 0
+        if ch == "“":
+            out.append("‘" if depth % 2 else "“")
+            depth += 1
+        elif ch == "”" and depth:
+            depth -= 1
+            out.append("’" if depth % 2 else "”")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 @cache
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -43,11 +71,12 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["sentence"] = sentence
+    env.filters["given"] = given
     return env
 
 
 def render(template: str, **context: Any) -> str:
-    return environment().get_template(template).render(**context).strip()
+    return nest_quotes(environment().get_template(template).render(**context).strip())
 
 
 def we(unit_name: str) -> str:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, SystemClock
 from bot.formatdef import FormatDef, load_format
-from bot.interview import commands, steps
+from bot.interview import commands, edits, steps
 from bot.interview.context import Ctx
 from bot.interview.moves import Move
 from bot.interview.show import preview
@@ -80,6 +80,9 @@ class Engine:
                 store.save_conversation(conv)
             return ctx.outcome
         conv.last_seq = max(conv.last_seq, inp.seq)
+        asked, before = conv.step, edits.state_now(ctx)  # what a typed answer answers (for an edit of it later)
+        if inp.kind in ("text", "file") or (inp.kind == "command" and inp.text != "start"):
+            ctx.state.pending = None  # a replacement waiting for 确认 is dropped by anything else the person sends
         if inp.kind == "button" and inp.text == "resume":  # a reminder's button: always valid, changes nothing
             self._guarded(ctx, lambda: self.home(ctx, "继续填写："))
         elif inp.kind == "button":
@@ -93,9 +96,12 @@ class Engine:
             self._guarded(ctx, lambda: self.on_command(ctx, inp.text, inp.args))
         elif inp.kind == "file":
             self._guarded(ctx, lambda: self.on_file(ctx, inp))
+        elif inp.kind == "edit":
+            self._guarded(ctx, lambda: self.apply(ctx, edits.on_edit(ctx, inp)))
         else:
             self._guarded(ctx, lambda: self.on_text(ctx, inp.text))
         ctx.flush()
+        edits.note(ctx, inp, asked, before)
         conv.state = dump(ctx.state)
         store.save_conversation(conv)
         return ctx.outcome
@@ -158,11 +164,15 @@ class Engine:
         notes = review.comment_lines(ctx, review.comments_for_step(ctx, step))
         if notes:
             preface = "\n".join(([preface] if preface else []) + notes)
-        self.apply(ctx, steps.ask(ctx, step, self._header(step), preface))
+        self.apply(ctx, steps.ask(ctx, step, self._header(ctx, step), preface))
 
-    def _header(self, step: Step) -> str:
+    def _header(self, ctx: Ctx, step: Step) -> str:
+        """Which part of which unit's report of which year: a clerk of several units always knows."""
         n = self.script.part_number(step.part)
-        return f"【第 {n}/{len(self.script.parts)} 部分 · {self.script.part(step.part).title}】"
+        record = ctx.record
+        unit = ctx.unit()
+        whose = f" · {unit.name} {record.year}年度" if record is not None and unit is not None and unit.name else ""
+        return f"【第 {n}/{len(self.script.parts)} 部分 · {self.script.part(step.part).title}{whose}】"
 
     def advance(self, ctx: Ctx, preface: str = "") -> None:
         """Go to the next step that applies to this report."""

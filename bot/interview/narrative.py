@@ -3,10 +3,9 @@ from last year's), the items of 六, and the fee question with its two follow-up
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from bot.interview import drafts, parse
+from bot.interview import confirm, drafts, lastyear, parse
 from bot.interview.context import Ctx
 from bot.interview.moves import STAY, Move, advance, again
 from bot.interview.parse import AnswerError
@@ -33,7 +32,8 @@ class Draft(Kind):
         report = ctx.report()
         sub = ctx.sub(DraftText)
         if sub.collect:
-            ctx.say(start + "请继续发送文字，发完点“完成”。", [[ctx.button("完成", "done")]])
+            row = [ctx.button("完成", "done")] + ([ctx.button("重新编写", "rewrite")] if sub.collect == "append" else [])
+            ctx.say(start + "请继续发送文字（可以分几条发送，也可以上传.txt/.docx文件），发完点“完成”。", [row])
             return STAY
         current = (ctx.answers().get(step.key) or "").strip()
         proposal = drafts.draft(step.template, report, _facts(ctx))
@@ -48,6 +48,16 @@ class Draft(Kind):
         ctx.say((start if not current or current == proposal else "") + step.prompt + "\n\n" + proposal, buttons)
         return STAY
 
+    def take_text(self, ctx: Ctx, step: Step, text: str, source: str) -> Move:
+        """A whole text from a file: added while collecting, else the section (asking before it replaces one)."""
+        if ctx.sub(DraftText).collect:
+            return self.answer(ctx, step, text)
+        new = text.strip()
+        if len(new) > MAX_TEXT:
+            raise AnswerError(f"{source}有{len(new)}字，超过{MAX_TEXT}字，请精简。没有保存。")
+        done = f"已保存{source}的文字（共{len(new)}字）。可以继续发送要补充的文字，发完点“完成”。"
+        return confirm.offer(ctx, {step.key: new}, what=f"{source}的文字", then="collect", done=done)
+
     def answer(self, ctx: Ctx, step: Step, text: str) -> Move:
         """Typed text at a draft: in collect mode it is added; otherwise it replaces the whole section."""
         sub = ctx.sub(DraftText)
@@ -56,43 +66,53 @@ class Draft(Kind):
         new = (current.rstrip() + "\n" + text.strip()) if mode in ("append", "rewrite_more") else text.strip()
         if len(new) > MAX_TEXT:
             raise AnswerError(f"全文已超过{MAX_TEXT}字，请精简。刚才这条没有保存。")
+        more = "可以继续发送（接在后面），发完点“完成”。"
+        if not mode:  # typed straight at the draft: the section's text, perhaps in several messages
+            return confirm.offer(ctx, {step.key: new}, what="您发送的文字", then="collect", done=f"已保存（共{len(new)}字）。{more}")
         ctx.save({step.key: new})
         if mode == "rewrite":
             sub.collect = "rewrite_more"
-        if mode:
-            ctx.say(f"已保存（共{len(new)}字）。可以继续发送，发完点“完成”。", [[ctx.button("完成", "done")]])
+        ctx.say(f"已保存（共{len(new)}字）。{more}", [[ctx.button("完成", "done")]])
+        return STAY
+
+    def _last_year(self, ctx: Ctx, step: Step, sub: DraftText) -> Move:
+        """Last year's text as the base: years and table figures made this year's (bot/interview/lastyear.py)."""
+        prev = ctx.previous()
+        record = ctx.record
+        if prev is None or record is None:
             return STAY
-        return advance("已保存您写的文字。")
+        result = lastyear.carry(prev.text.get(step.key[5:], ""), record.year - 1, ctx.report())
+        notes = []
+        if result.replaced:
+            notes.append(f"去年写表格数字的{len(result.replaced)}句已按今年的表三、表四重写。")
+        if result.kept:
+            notes.append("以下年份是文号、规划期、日期或引文，没有改动：" + "；".join(result.kept[:6]))
+        if result.check:
+            notes.append("请核对以下句子中的数字是否是今年的：\n" + "\n".join(f"· {c}" for c in result.check[:8]))
+        sub.collect = "append"
+        done = (
+            f"已把去年的文字作为底稿保存（共{len(result.text)}字）。请务必结合今年的实际修改，避免年年雷同：\n\n" + result.text
+            + ("\n\n" + "\n".join(notes) if notes else "")
+        )
+        return confirm.offer(ctx, {step.key: result.text}, what="以去年文字为底稿", then="resume", done=done)
 
     def press(self, ctx: Ctx, step: Step, verb: str, arg: str) -> Move:
         sub = ctx.sub(DraftText)
         if verb == "accept":
             proposal = sub.proposal or drafts.draft(step.template, ctx.report(), _facts(ctx))
-            ctx.save({step.key: proposal})
             ctx.outcome.ack = "已采用"
-            return advance("已采用草稿。")
+            return confirm.offer(ctx, {step.key: proposal}, what="采用草稿", done=f"已采用草稿（共{len(proposal)}字）。")
         if verb == "keep":
             return advance("已保留现有文字。")
         if verb == "rewrite":
             sub.collect = "rewrite"
             ctx.say("请发送这一部分的全文（可以分几条发送），发完点“完成”。", [[ctx.button("完成", "done")]])
         elif verb == "append":
-            ctx.save({step.key: sub.proposal})
             sub.collect = "append"
-            ctx.say("已采用草稿。请发送要补充的文字（可以分几条发送），发完点“完成”。", [[ctx.button("完成", "done")]])
+            done = "已采用草稿。请发送要补充的文字（可以分几条发送），发完点“完成”。"
+            return confirm.offer(ctx, {step.key: sub.proposal}, what="采用草稿再补充", then="resume", done=done)
         elif verb == "last_year":
-            prev = ctx.previous()
-            record = ctx.record
-            if prev is None or record is None:
-                return STAY
-            text = re.sub(str(record.year - 1), str(record.year), prev.text.get(step.key[5:], ""))
-            ctx.save({step.key: text})
-            sub.collect = "append"
-            ctx.say(
-                "已把去年的文字（年份已改为今年）作为底稿保存。请务必结合今年的实际修改，避免年年雷同：\n\n" + text
-                + "\n\n可以点“重新编写”整体替换，或直接发送要补充的文字，发完点“完成”。",
-                [[ctx.button("完成", "done"), ctx.button("重新编写", "rewrite")]],
-            )
+            return self._last_year(ctx, step, sub)
         elif verb == "done":
             sub.collect = ""
             if not (ctx.answers().get(step.key) or "").strip():

@@ -57,12 +57,25 @@ class CommentWait:
 
 
 @dataclass
+class Pending:
+    """A replacement of saved answers waiting for the clerk's 确认 (bot/interview/confirm.py)."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    action: str = "answer"  # the audit log's action when it is written
+    step: str = ""  # the question it was asked at
+    then: str = "advance"  # advance | again | resume | collect | stay | goto:<step> (bot/interview/confirm.py)
+    done: str = ""  # what is said when it is written
+    question: str = ""  # what it replaces, as asked (asked again after a restart)
+
+
+@dataclass
 class ConvState:
     sub: Sub | None = None  # the current step's sub-flow
     history: list[str] = field(default_factory=list)  # steps asked before, for /back
     positions: dict[str, str] = field(default_factory=dict)  # report id → its question, for switching units
     county: int | None = None  # the county a coordinator acts for
     comment: CommentWait | None = None
+    pending: Pending | None = None
 
 
 def _build(cls: type, data: dict[str, Any]) -> Any:
@@ -97,6 +110,8 @@ def load(text: str | None) -> ConvState:
         state.sub = _build(SUB_TYPES[sub["type"]], sub)
     if raw.get("comment"):
         state.comment = _build(CommentWait, raw["comment"])
+    if raw.get("pending"):
+        state.pending = _build(Pending, raw["pending"])
     return state
 
 
@@ -112,4 +127,6 @@ def dump(state: ConvState) -> str:
         out["county"] = state.county
     if state.comment is not None:
         out["comment"] = asdict(state.comment)
+    if state.pending is not None:
+        out["pending"] = asdict(state.pending)
     return json.dumps(out, ensure_ascii=False)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from bot.interview import parse, table3
+from bot.interview import confirm, parse, table3
 from bot.interview.context import Ctx
 from bot.interview.moves import STAY, Move, advance, again, goto
 from bot.interview.narrative import Draft, Fee, OtherItemsKind
@@ -97,10 +97,11 @@ class TableMode(Choice):
         if verb != "opt":
             return STAY
         table = step.table
-        ctx.save({f"meta.{table}_mode": arg})
         if arg == "zero":
-            ctx.save({c.path: (Decimal("0") if c.kind == "money" else 0) for c in ctx.fmt.cells() if c.table == table})
-            return advance(f"{ctx.fmt.table(table).name}已全部填为0。")
+            zeros = {c.path: (Decimal("0") if c.kind == "money" else 0) for c in ctx.fmt.cells() if c.table == table}
+            name = ctx.fmt.table(table).name
+            return confirm.offer(ctx, {f"meta.{table}_mode": arg, **zeros}, what=f"“{name}全部为0”", done=f"{name}已全部填为0。")
+        ctx.save({f"meta.{table}_mode": arg})
         if table == "table2" and ctx.answers().get("unit.level", "township") == "township":
             # a township makes no 规章: the question is skipped, its row is zero
             skipped = [s for s in ctx.script.steps if s.part == table and "township" in s.skip_for_levels and s.row]
@@ -191,7 +192,7 @@ class Fact(Kind):
         if len(text) > 4000:
             raise AnswerError("这一项请控制在4000字以内。")
         ctx.save({step.key: text.strip()})
-        return advance("已保存。")
+        return advance(f"已保存（共{len(text.strip())}字）。")
 
     def skip(self, ctx: Ctx, step: Step) -> Move:
         ctx.save({step.key: ""})

@@ -12,7 +12,7 @@ from typing import Any
 from bot.formatdef import Row, strip_ordinal
 from bot.importer.cells import norm_label, rows_from_lines
 from bot.importer.tables import grid3_matcher, parse_grid3
-from bot.interview import parse
+from bot.interview import confirm, parse
 from bot.interview.context import Ctx
 from bot.interview.moves import STAY, Move, advance, again, goto
 from bot.interview.parse import AnswerError
@@ -70,10 +70,6 @@ def write(ctx: Ctx, cells: dict[str, Any], compute: bool = True) -> None:
         ctx.save(totals)
 
 
-def zero_all(ctx: Ctx) -> None:
-    ctx.save({c.path: 0 for c in ctx.fmt.cells() if c.table == "table3"})
-
-
 # ---- the menu -------------------------------------------------------------------------------------
 
 
@@ -121,9 +117,8 @@ class Table3Mode(Kind):
         sub = ctx.sub(Table3Entry)
         if verb == "opt":
             if arg == "zero":
-                zero_all(ctx)
-                ctx.save({"meta.table3_mode": "zero"})
-                return advance("表三已全部填为0。")
+                zeros = {c.path: 0 for c in ctx.fmt.cells() if c.table == "table3"}
+                return confirm.offer(ctx, {"meta.table3_mode": "zero", **zeros}, what="“表三全部为0”", done="表三已全部填为0。")
             ctx.state.sub = Table3Entry(flow=arg)
             ctx.save({"meta.table3_mode": arg})
             if arg == "apps":

@@ -9,13 +9,14 @@ from dataclasses import dataclass, field
 class Input:
     """One thing a person sent: a text, a command (`/docx`), a button press, or a file."""
 
-    kind: str  # "text" | "command" | "button" | "file"
+    kind: str  # "text" | "command" | "button" | "file" | "edit" (a text changed after it was sent)
     text: str = ""  # the text; the command name without '/'; the button's data
     args: str = ""  # a command's argument (`/start TOKEN`)
     data: bytes = b""
     filename: str = ""
     size: int = 0  # a file's announced size, when it was too big to fetch
     seq: int = 0  # the channel's increasing id of this input (0: none); a repeat is not handled twice
+    ref: str = ""  # the channel's id of the message (a text), or of the message changed (kind "edit")
 
 
     @classmethod

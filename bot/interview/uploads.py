@@ -9,8 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from bot.importer import READABLE, READABLE_WORDS, ImportResult, UnreadableError, import_bytes
+from bot.importer.forms import read_source
+from bot.importer.source import Para
+from bot.interview import confirm
 from bot.interview.context import Ctx
-from bot.interview.moves import STAY, Move, advance, again, goto
+from bot.interview.moves import STAY, Move, advance, again
+from bot.interview.narrative import Draft
+from bot.interview.parse import AnswerError
+from bot.interviewdef import Step
 from bot.progress import default_year
 from bot.report import Report, ReportError, load_report_json
 
@@ -42,12 +48,36 @@ def handle_upload(ctx: Ctx, filename: str, data: bytes) -> Move:
         return STAY
     if name.lower().endswith(".json"):
         return _upload_json(ctx, data)
+    step = ctx.step()
+    at_text = step is not None and step.kind == "draft" and name.lower().endswith((".txt", ".docx"))
     try:
         result = import_bytes(data, name)
     except UnreadableError as exc:
+        if at_text and step is not None:  # not a report: the text of the section being written
+            return _section_text(ctx, step, name, data)
         ctx.say(f"无法读取“{name}”：{exc}\n已保存的内容没有任何改动。")
         return STAY
+    if at_text and step is not None and result.report.year is None:
+        return _section_text(ctx, step, name, data)
     return _upload_report(ctx, name, result)
+
+
+def _section_text(ctx: Ctx, step: Step, name: str, data: bytes) -> Move:
+    """A .txt/.docx sent at a narrative question: its paragraphs are that section's text (long answers)."""
+    try:
+        source = read_source(data, name)
+    except UnreadableError as exc:
+        ctx.say(f"无法读取“{name}”：{exc}\n已保存的内容没有任何改动。")
+        return STAY
+    text = "\n".join(e.text.strip() for e in source.elements if isinstance(e, Para) and e.text.strip())
+    if not text:
+        ctx.say(f"“{name}”里没有文字。已保存的内容没有任何改动。")
+        return STAY
+    try:
+        return Draft().take_text(ctx, step, text, f"“{name}”")
+    except AnswerError as exc:
+        ctx.say(str(exc))
+        return STAY
 
 
 def _ensure_report(ctx: Ctx, report: Report, year: int) -> None:
@@ -59,18 +89,6 @@ def _ensure_report(ctx: Ctx, report: Report, year: int) -> None:
     assert record is not None
     ctx.conv.report_id = record.id
     ctx.reset_answers()
-
-
-def _sync_unit(ctx: Ctx, report: Report) -> None:
-    record = ctx.record
-    assert record is not None
-    unit = ctx.store.unit(record.unit_id)
-    assert unit is not None
-    for key in ("name", "level", "province", "city", "county"):
-        if report.unit.get(key):
-            setattr(unit, key, report.unit[key])
-    record.profile = report.profile
-    ctx.store.save(unit, record)
 
 
 def _upload_json(ctx: Ctx, data: bytes) -> Move:
@@ -93,13 +111,11 @@ def _upload_json(ctx: Ctx, data: bytes) -> Move:
     assert report.year is not None  # a report JSON always names its year
     _ensure_report(ctx, report, report.year)
     values = report_values(report, skip_empty=False)
-    ctx.save(values, action="upload")
-    _sync_unit(ctx, report)
     missing = [p for p, v in report.cells.items() if v is None]
     summary = f"已从JSON填入：单位信息、三张表格（{len(report.cells) - len(missing)}个格子）和各部分文字。"
     if missing:
         summary += f"\n有{len(missing)}个格子为空，需要补填。"
-    return goto("finish", summary)
+    return confirm.offer(ctx, values, what="上传的JSON文件", action="upload", then="goto:finish", done=summary)
 
 
 def _upload_report(ctx: Ctx, name: str, result: ImportResult) -> Move:
@@ -118,13 +134,33 @@ def _upload_report(ctx: Ctx, name: str, result: ImportResult) -> Move:
         return STAY
     _ensure_report(ctx, report, this_year)
     values = report_values(report, skip_empty=True)
-    ctx.save(values, action="upload")
-    _sync_unit(ctx, report)
     read = sum(1 for v in report.cells.values() if v is not None)
     lines = [f"已从“{name}”填入{read}个表格数字和{sum(1 for t in report.text.values() if t)}段文字。"]
     lines += [f"· {note}" for note in result.notes]
     lines += [f"· {f.message}" for f in result.findings]
-    return goto("finish", "\n".join(lines))
+    return confirm.offer(ctx, values, what=f"上传的“{name}”", action="upload", then="goto:finish", done="\n".join(lines))
+
+
+def prefill_values(ctx: Ctx, previous: Report) -> dict[str, Any]:
+    """This year's answers that follow from last year's report: 上年结转 (its 结转下年度) and the unit's details."""
+    filled: dict[str, Any] = {}
+    for col in ctx.fmt.table3.col_keys:
+        fwd = previous.cells.get(f"table3.FWD.{col}")
+        if fwd is not None:
+            filled[f"table3.CARRY.{col}"] = fwd
+    answers = ctx.answers()
+    for key in ("name", "level", "province", "city", "county", "address", "phone", "website"):
+        if previous.unit.get(key) and not answers.get(f"unit.{key}"):
+            filled[f"unit.{key}"] = previous.unit[key]
+    return filled
+
+
+def carried(filled: dict[str, Any]) -> int:
+    """The applications carried over, as pre-filled: the 总计 column's, not the sum of every column."""
+    total = filled.get("table3.CARRY.SUM")
+    if isinstance(total, int):
+        return total
+    return sum(v for k, v in filled.items() if k.startswith("table3.") and isinstance(v, int))
 
 
 def _store_previous(ctx: Ctx, previous: Report, name: str, result: ImportResult | None = None) -> Move:
@@ -134,19 +170,11 @@ def _store_previous(ctx: Ctx, previous: Report, name: str, result: ImportResult 
     prev_record = ctx.store.report_for(record.unit_id, record.year - 1, source="import")
     assert prev_record is not None
     ctx.store.set_answers(prev_record.id, report_values(previous, skip_empty=False), ctx.user, "upload")  # type: ignore[arg-type]
-    filled: dict[str, Any] = {}
-    for col in ctx.fmt.table3.col_keys:
-        fwd = previous.cells.get(f"table3.FWD.{col}")
-        if fwd is not None:
-            filled[f"table3.CARRY.{col}"] = fwd
-    answers = ctx.answers()
-    for key in ("name", "province", "city", "county", "address", "phone", "website"):
-        if previous.unit.get(key) and not answers.get(f"unit.{key}"):
-            filled[f"unit.{key}"] = previous.unit[key]
+    filled = prefill_values(ctx, previous)
     ctx.save(filled, action="prefill")
     lines = [
         f"已读取{previous.year}年度报告“{name}”，用于预填和跨年度核对：",
-        f"· 表三“上年结转”已按去年的“结转下年度继续办理”填好（{sum(v for k, v in filled.items() if k.startswith('table3.') and isinstance(v, int))}件）。",
+        f"· 表三“上年结转”已按去年的“结转下年度继续办理”填好（{carried(filled)}件）。",
         "· 去年的行政规范性文件现行有效件数将用于核对今年的数字。",
         "· 填写各部分文字时，可以选择以去年的文字为底稿。",
     ]

@@ -19,7 +19,7 @@ from bot.interview.state import ConvState
 from bot.progress import STATUS_TEXT, default_year, is_content
 from bot.workplace.counties import current_county
 from bot.workplace.review import home as review_home
-from storage.models import Invite, Member, Unit
+from storage.models import Invite, Member, ReportRecord, Unit
 
 INVITE_ROLES = {"填报人": "clerk", "clerk": "clerk", "审核": "reviewer", "审核人": "reviewer", "reviewer": "reviewer",
                 "负责人": "owner", "owner": "owner", "协调人": "coordinator", "coordinator": "coordinator"}
@@ -64,10 +64,22 @@ def _remember_place(ctx: Ctx) -> dict[str, str]:
     return positions
 
 
+def unit_report(ctx: Ctx, unit_id: int, create: bool = True) -> ReportRecord | None:
+    """The unit's report in progress: the one this person last left, else its newest year; a report is
+    made (for the year being reported) only for a unit that has none. A new year is asked for (/newyear)."""
+    reports = ctx.store.unit_reports(unit_id)
+    left = [int(k) for k in ctx.state.positions if int(k) in {r.id for r in reports}]
+    if left:
+        return next(r for r in reports if r.id == left[-1])
+    if reports:
+        return reports[0]
+    return ctx.store.report_for(unit_id, default_year(ctx.engine.today())) if create else None
+
+
 def switch_to(ctx: Ctx, unit: Unit) -> None:
-    """Make this unit's current report the one in the conversation, keeping each report's place."""
+    """Make this unit's report in progress the one in the conversation, keeping each report's place."""
     positions = _remember_place(ctx)
-    record = ctx.store.report_for(unit.id, default_year(ctx.engine.today()))  # type: ignore[arg-type]
+    record = unit_report(ctx, unit.id)  # type: ignore[arg-type]
     assert record is not None
     ctx.conv.report_id = record.id
     ctx.reset_answers()
@@ -200,7 +212,7 @@ def revoke(ctx: Ctx, arg: str) -> None:
 
 def _log_member(ctx: Ctx, unit: Unit, key: str, old: Any, new: Any) -> None:
     """Membership changes go into the unit's current report's audit log."""
-    record = ctx.store.report_for(unit.id, default_year(ctx.engine.today()))  # type: ignore[arg-type]
+    record = unit_report(ctx, unit.id)  # type: ignore[arg-type]
     ctx.store.log_change(record.id, ctx.user, key, old, new, "member")  # type: ignore[arg-type, union-attr]
 
 
@@ -241,14 +253,16 @@ def cmd_units(ctx: Ctx) -> None:
     lines = ["您所在的单位："]
     for member, unit in ctx.store.memberships(ctx.user):
         current = ctx.record is not None and ctx.record.unit_id == unit.id
-        lines.append(f"· {unit.name}（{ROLE_NAMES.get(member.role, member.role)}）{'←当前' if current else ''}")
+        report = ctx.record if current else unit_report(ctx, unit.id, create=False)  # type: ignore[arg-type]
+        year = f"，{report.year}年度{STATUS_TEXT.get(report.status, '')}" if report is not None else ""
+        lines.append(f"· {unit.name}（{ROLE_NAMES.get(member.role, member.role)}{year}）{'←当前' if current else ''}")
         if not current:
             rows.append([ctx.button(f"切换到 {unit.name}", f"switch:{unit.id}")])
     for county in ctx.store.coordinated_counties(ctx.user):
         lines.append(f"· {county.name}（协调人）：/dashboard")
     if len(lines) == 1:
         lines = ["您还没有加入任何单位。发送 /start 创建本单位，或点同事发来的邀请链接加入。"]
-    lines.append("发送 /newunit 可以再建一个单位。")
+    lines.append("发送 /newunit 可以再建一个单位；发送 /newyear 为当前单位新建下一年度的报告。")
     ctx.say("\n".join(lines), rows)
 
 
@@ -263,7 +277,9 @@ def switch(ctx: Ctx, arg: str) -> Move | None:
     if ctx.store.role(ctx.user, unit.id) == "reviewer":  # type: ignore[arg-type]
         review_home(ctx, preface=f"已切换到“{unit.name}”。")
         return None
-    return resume(f"已切换到“{unit.name}”：")
+    record = ctx.record
+    status = STATUS_TEXT.get(record.status, "") if record else ""
+    return resume(f"已切换到“{unit.name}”{record.year if record else ''}年度报告（{status}）：")
 
 
 def cmd_newunit(ctx: Ctx) -> Move:
@@ -347,7 +363,7 @@ def cmd_history(ctx: Ctx, args: str) -> None:
         unit = ctx.store.unit(record.unit_id)
     else:
         unit = ctx.store.unit(unit_id)
-        record = ctx.store.report_for(unit_id, default_year(ctx.engine.today()), create=False) if unit else None
+        record = unit_report(ctx, unit_id, create=False) if unit else None
     if not ctx.allowed(unit, "read"):
         return
     ctx.say(history_text(ctx, record.id) if record else "该单位还没有报告。")  # type: ignore[arg-type]

@@ -1,0 +1,54 @@
+"""/newyear: the clerk asks for the next year's report of the current unit. Only then is one made, and it
+starts from the year before: 上年结转 from its 结转下年度, the unit's details, the section-六 profile."""
+
+from __future__ import annotations
+
+from bot.interview.context import Ctx
+from bot.interview.moves import Move, goto
+from bot.interview.uploads import carried, prefill_values
+from bot.workplace.people import unit_report
+
+
+def cmd_newyear(ctx: Ctx, args: str) -> Move | None:
+    record = ctx.record
+    unit = ctx.unit()
+    if record is None or unit is None:
+        ctx.say("还没有单位。请先发送 /start 填写单位信息。")
+        return None
+    newest = unit_report(ctx, unit.id, create=False)  # type: ignore[arg-type]
+    last = max(r.year for r in ctx.store.unit_reports(unit.id))  # type: ignore[arg-type]
+    wanted = args.strip().removesuffix("年度").removesuffix("年")
+    year = int(wanted) if wanted.isdigit() else last + 1
+    today = ctx.engine.today()
+    if year > today.year or year < ctx.fmt.first_year:
+        ctx.say(f"不能新建{year}年度的报告：年度应在{ctx.fmt.first_year}至{today.year}之间。用法：/newyear 或 /newyear 2026")
+        return None
+    existing = ctx.store.report_for(unit.id, year, create=False)  # type: ignore[arg-type]
+    if existing is not None:
+        ctx.say(f"“{unit.name}”已有{year}年度的报告。发送 /units 可以切换。")
+        return None
+    source = ctx.store.report_for(unit.id, year - 1, create=False) or newest  # type: ignore[arg-type]
+    new = ctx.store.report_for(unit.id, year)  # type: ignore[arg-type]
+    assert new is not None and source is not None
+    new.profile = source.profile
+    ctx.store.save(new)
+    previous = ctx.store.load_report(source.id)  # type: ignore[arg-type]
+    switch_to_report(ctx, new.id)  # type: ignore[arg-type]
+    filled = prefill_values(ctx, previous) if source.year == year - 1 else {}
+    filled.update({"unit.name": unit.name, "unit.level": unit.level, "meta.profile": source.profile})
+    ctx.save(filled, action="prefill")
+    lines = [f"已新建“{unit.name}”{year}年度报告。"]
+    if source.year == year - 1:
+        lines.append(f"已从{source.year}年度报告预填：单位信息、第六部分格式，表三“上年结转”{carried(filled)}件。")
+    lines.append(f"{source.year}年度的报告保持不变，发送 /units 可以切换回去。")
+    return goto(ctx.script.first_step("table2").id, "\n".join(lines))
+
+
+def switch_to_report(ctx: Ctx, report_id: int) -> None:
+    """Put this report in the conversation, keeping the place of the one left."""
+    if ctx.conv.report_id and ctx.conv.step:
+        ctx.state.positions[str(ctx.conv.report_id)] = ctx.conv.step
+    ctx.conv.report_id = report_id
+    ctx.conv.step = ""
+    ctx.state.sub, ctx.state.history = None, []
+    ctx.reset_answers()
