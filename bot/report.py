@@ -10,11 +10,12 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
 from bot.formatdef import FormatDef, format_for_schema, load_format
+from bot.limits import MAX_COUNT, Problem, as_money, check_values, count_problem
 from bot.numbers import format_decimal
 
 UNIT_FIELDS = ("name", "level", "province", "city", "county", "address", "phone", "website")
@@ -135,36 +136,22 @@ def _expect(cond: bool, path: str, message: str) -> None:
         raise ReportError(path, message)
 
 
-def _read_count(raw: Any) -> int | None | str:
-    """An integer ≥ 0, None for null, or the reason it is not one."""
+def _read_count(raw: Any) -> tuple[int | None, str | None]:
+    """(an integer 0…MAX_COUNT or None for null, why the value is not a count)."""
     if raw is None:
-        return None
-    if isinstance(raw, bool) or not isinstance(raw, int):
-        if isinstance(raw, float) and raw.is_integer() and raw >= 0:
-            return int(raw)
-        return "not_integer"
-    return raw if 0 <= raw <= MAX_COUNT else "not_integer"
+        return None, None
+    if isinstance(raw, float) and raw.is_integer() and 0 <= raw <= MAX_COUNT:
+        return int(raw), None
+    reason = count_problem(raw)
+    return (None, reason) if reason else (raw, None)
 
 
-MAX_COUNT = 10**9  # no unit counts a billion of anything; a 400-digit count breaks sums and sheets
-MONEY_DIGITS = 12  # 万元 before the point: far beyond any unit's fees
-MONEY_PLACES = 12  # digits after the point
-
-
-def _read_money(raw: Any) -> Decimal | None | str:
+def _read_money(raw: Any) -> tuple[Decimal | None, str | None]:
+    """(an amount in 万元 within the limits or None for null, why the value is not one)."""
     if raw is None:
-        return None
-    if isinstance(raw, bool):
-        return "not_money"
-    try:
-        value = Decimal(str(raw).strip()) if isinstance(raw, (int, float, str)) else None
-    except InvalidOperation:
-        return "not_money"
-    if value is None or not value.is_finite() or value < 0:
-        return "not_money"
-    if value and not (value.as_tuple().exponent >= -MONEY_PLACES and value.adjusted() < MONEY_DIGITS):  # type: ignore[operator]
-        return "not_money"  # 1e999999999 or 400 decimals: not an amount (and too big to print or sum)
-    return value
+        return None, None
+    money = as_money(raw)
+    return (None, money) if isinstance(money, str) else (money, None)
 
 
 def report_from_dict(
@@ -172,9 +159,10 @@ def report_from_dict(
 ) -> tuple[Report, list[CellProblem]]:
     """Read a report document.
 
-    Structural faults always raise ReportError naming the path. A cell holding an unusable value
-    (negative, fractional, text) raises too, unless `lenient`: then the cell is left empty and the
-    problem returned, so that a checker can report it next to everything else.
+    Structural faults and values outside the limits (`bot/limits.py`) always raise ReportError naming the
+    path. A cell holding an unusable value (negative, fractional, text, too big) raises too, unless
+    `lenient`: then the cell is left empty and the problem returned, so that a checker can report it next
+    to everything else.
     """
     _expect(isinstance(doc, dict), "", "文档应为JSON对象")
     fmt = fmt or format_for_schema(doc.get("schema")) or load_format()  # the document names its format
@@ -186,12 +174,12 @@ def report_from_dict(
         f"应为{fmt.first_year}至2100之间的整数",
     )
     profile = doc.get("profile", "national")
-    _expect(profile in fmt.profiles, "profile", f"应为 {' / '.join(fmt.profiles)} 之一")
+    _expect(isinstance(profile, str) and profile in fmt.profiles, "profile", f"应为 {' / '.join(fmt.profiles)} 之一")
     unit = doc.get("unit")
     _expect(isinstance(unit, dict), "unit", "应为对象")
     _expect(isinstance(unit.get("name"), str) and unit["name"].strip() != "", "unit.name", "单位名称不能为空")
     level = unit.get("level", "township")
-    _expect(level in fmt.levels, "unit.level", f"应为 {' / '.join(fmt.levels)} 之一")
+    _expect(isinstance(level, str) and level in fmt.levels, "unit.level", f"应为 {' / '.join(fmt.levels)} 之一")
     for key in UNIT_FIELDS:
         if key in unit:
             _expect(isinstance(unit[key], str), f"unit.{key}", "应为文字")
@@ -207,14 +195,12 @@ def report_from_dict(
     if info_fee is not None:
         _expect(isinstance(info_fee, dict), "info_fee", "应为对象")
         if "cases" in info_fee:
-            _expect(_read_count(info_fee["cases"]) not in ("not_integer", None), "info_fee.cases", "应为不小于0的整数")
+            reason = "应为不小于0的整数" if info_fee["cases"] is None else _read_count(info_fee["cases"])[1]
+            _expect(reason is None, "info_fee.cases", f"信息处理费件数{reason}")
         if "amount_yuan" in info_fee:
             amount = info_fee["amount_yuan"]
-            _expect(
-                isinstance(amount, (int, float)) and not isinstance(amount, bool) and amount >= 0,
-                "info_fee.amount_yuan",
-                "应为不小于0的数",
-            )
+            reason = "应为不小于0的数" if not isinstance(amount, int | float) else _read_money(amount)[1]
+            _expect(reason is None, "info_fee.amount_yuan", f"信息处理费金额{reason}")
 
     cells: dict[str, Value] = {}
     problems: list[CellProblem] = []
@@ -236,13 +222,12 @@ def report_from_dict(
         else:
             _expect(cell.row in node, cell.path, "缺少此格")
             raw = node[cell.row]
-        value = _read_money(raw) if cell.kind == "money" else _read_count(raw)
-        if isinstance(value, str):
-            message = "应为不小于0的金额（万元）" if cell.kind == "money" else "应为不小于0的整数"
+        value, reason = _read_money(raw) if cell.kind == "money" else _read_count(raw)
+        if reason:
+            unit_word = "（万元）" if cell.kind == "money" else ""
             if not lenient:
-                raise ReportError(cell.path, f"{message}，实际为 {json.dumps(raw, ensure_ascii=False)}")
-            problems.append(CellProblem(cell.path, _display(raw), value))
-            value = None
+                raise ReportError(cell.path, f"「{cell.name}」{unit_word}{reason}，实际为 {_display(raw)[:30]}")
+            problems.append(CellProblem(cell.path, _display(raw)[:100], "not_money" if cell.kind == "money" else "not_integer"))
         cells[cell.path] = value
 
     report = Report(
@@ -254,7 +239,25 @@ def report_from_dict(
         info_fee=dict(info_fee) if info_fee else None,
         format=fmt,
     )
+    problem = report_problem(report)
+    if problem:
+        raise ReportError(problem.key, problem.message)
     return report, problems
+
+
+def report_values(report: Report) -> dict[str, Any]:
+    """The report as the answers the limits are checked on: unit fields, texts, profile, fee item, cells."""
+    values: dict[str, Any] = {f"unit.{k}": v for k, v in report.unit.items()}
+    values |= {f"text.{k}": v for k, v in report.text.items()}
+    values["meta.profile"] = report.profile
+    if report.info_fee is not None:
+        values["info_fee"] = report.info_fee
+    return values | report.cells
+
+
+def report_problem(report: Report) -> Problem | None:
+    """The first value of the report outside the limits (`bot/limits.py`), or None."""
+    return check_values(report_values(report), report.format)
 
 
 def _display(raw: Any) -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import bindparam, insert, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from bot.formatdef import FormatDef, load_format
@@ -23,6 +25,24 @@ from storage.models import (
     User,
     utcnow,
 )
+
+
+@dataclass(frozen=True)
+class Replaced:
+    """An answer a colleague (or another input) had stored, replaced by this write."""
+
+    key: str
+    old: Any
+    new: Any
+    author_id: int | None  # who stored the old value
+
+
+class Written(list[str]):
+    """The keys a write changed; `replaced` are those whose old value this writer had not stored."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.replaced: list[Replaced] = []
 
 
 class ReportsStore(StoreBase):
@@ -52,37 +72,64 @@ class ReportsStore(StoreBase):
         author: User | None,
         action: str = "answer",
         current: dict[str, Any] | None = None,
-    ) -> list[str]:
-        """Upsert answers; audit each one that changed. Returns the keys that changed.
+    ) -> Written:
+        """Upsert answers; audit each one that changed. Returns the keys that changed, and the answers
+        this writer replaced that a colleague had stored (`Written.replaced`), so they can be told.
 
-        `current` is every answer of the report as read earlier in this same transaction (so still
-        true); without it they are read here. Written with bulk statements: a one-tap "all zero"
-        touches a hundred and more cells.
+        The stored rows are read here, at the moment of writing, so a colleague's value written since
+        this input began (`current`, what the writer saw) is audited as the old value and reported.
+        Two first answers to one key at once (PostgreSQL: both see no row) do not fail: the loser's
+        insert is rolled back to a savepoint and written as an update over the winner's. Written with
+        bulk statements: a one-tap "all zero" touches a hundred and more cells.
         """
+        written = Written()
         if not values:
-            return []
-        if current is not None:
-            existing = {key: encode(current[key]) for key in values if key in current}
-        else:
-            existing = {
-                key: value
-                for key, value in self.session.exec(
-                    select(Answer.key, Answer.value).where(Answer.report_id == report_id, Answer.key.in_(list(values)))  # type: ignore[attr-defined]
-                ).all()
-            }
+            return written
+        for attempt in range(3):
+            stored = self._stored(report_id, list(values))
+            try:
+                with self.session.begin_nested():  # a savepoint: a lost race on an insert undoes only this
+                    written = self._write(report_id, values, author, action, stored, current)
+                break
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+        return written
+
+    def _stored(self, report_id: int, keys: list[str]) -> dict[str, tuple[str, int | None]]:
+        """key → (encoded value, author id) of the stored answers among `keys`."""
+        rows = self.session.exec(
+            select(Answer.key, Answer.value, Answer.author_id).where(Answer.report_id == report_id, Answer.key.in_(keys))  # type: ignore[attr-defined]
+        ).all()
+        return {key: (value, author_id) for key, value, author_id in rows}
+
+    def _write(
+        self,
+        report_id: int,
+        values: dict[str, Any],
+        author: User | None,
+        action: str,
+        stored: dict[str, tuple[str, int | None]],
+        seen: dict[str, Any] | None,
+    ) -> Written:
         now = utcnow()
         author_id = author.id if author else None
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
         audits: list[dict[str, Any]] = []
+        written = Written()
         for key, value in values.items():
             new = encode(value)
-            old = existing.get(key)
-            if key in existing and old == new:
+            old, old_author = stored.get(key, (None, None))
+            if key in stored and old == new:
                 continue
             row = {"report_id": report_id, "key": key, "value": new, "author_id": author_id, "answered_at": now}
-            (updates if key in existing else inserts).append(row)
+            (updates if key in stored else inserts).append(row)
             audits.append({"report_id": report_id, "user_id": author_id, "key": key, "old": old, "new": new, "action": action, "at": now})
+            # someone else's value: a colleague's, or one written since this writer looked (`seen`)
+            unseen = seen is not None and encode(seen.get(key)) != old
+            if old is not None and old_author != author_id and (old_author is not None or unseen):
+                written.replaced.append(Replaced(key, decode(old), value, old_author))
         conn = self.session.connection()  # Core statements: the ORM's bulk machinery costs more than the SQL
         table = Answer.__table__  # type: ignore[attr-defined]
         if inserts:
@@ -99,7 +146,8 @@ class ReportsStore(StoreBase):
             conn.execute(insert(AuditLog.__table__), audits)  # type: ignore[attr-defined]
             records = ReportRecord.__table__  # type: ignore[attr-defined]
             conn.execute(update(records).where(records.c.id == report_id).values(updated_at=now))
-        return [str(a["key"]) for a in audits]
+        written.extend(str(a["key"]) for a in audits)
+        return written
 
     def history(self, report_id: int, limit: int = 20) -> list[AuditLog]:
         return list(

@@ -16,7 +16,7 @@ PACKAGES = ("bot", "storage")
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("format", ("bot", "bot.formatdef", "bot.formattables", "bot.formatcheck", "bot.interviewdef")),
     ("core", ("bot.report", "bot.validate", "bot.textcheck", "bot.textcontent", "bot.importer", "bot.render", "bot.findings",
-              "bot.numbers", "bot.clock", "bot.progress", "bot.config", "bot.schema", "bot.files", "bot.logredact", "bot.checkbatch")),
+              "bot.numbers", "bot.limits", "bot.clock", "bot.progress", "bot.config", "bot.schema", "bot.files", "bot.logredact", "bot.checkbatch")),
     ("storage", ("storage",)),
     ("services", ("bot.reminders", "bot.county")),
     ("conversation", ("bot.interview", "bot.workplace", "bot.access", "bot.service")),

@@ -46,7 +46,7 @@ def summary_xlsx(county: County, year: int, rows: list[UnitStatus], fmt: FormatD
     book = Workbook()
     sheet = book.active
     sheet.title = "汇总"
-    headers = FIXED_HEADERS + [c.label for c in fmt.summary]
+    headers = FIXED_HEADERS + [c.label for c in fmt.summary] + ["说明"]
     sheet.append([f"{county.name}{year}年度政府信息公开工作年度报告汇总表"])
     sheet.append(headers)
     totals: list[int | Decimal] = [0] * len(fmt.summary)
@@ -54,9 +54,10 @@ def summary_xlsx(county: County, year: int, rows: list[UnitStatus], fmt: FormatD
         figures = [figure(row.report, c.cells) if row.report else None for c in fmt.summary]
         last = row.last_activity.astimezone(zone).strftime("%Y-%m-%d %H:%M") if row.last_activity else ""
         sheet.append(
-            [row.unit.id, row.unit.name, fmt.levels.get(row.unit.level, row.unit.level), row.label,
+            [row.unit.id, row.name, fmt.levels.get(row.unit.level, row.unit.level[:20]), row.label,
              f"{row.done}/{row.parts}", row.errors if row.report else None, last, row.deadline.isoformat()]
             + [float(v) if isinstance(v, Decimal) else v for v in figures]
+            + [f"无法汇总：{row.problem}" if row.problem else None]
         )
         if row.status == "final":
             totals = [t + (v or 0) for t, v in zip(totals, figures, strict=True)]

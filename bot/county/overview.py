@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.formatdef import FormatDef
 from bot.interviewdef import Script
+from bot.limits import UNIT_TEXT, check_value, check_values
 from bot.progress import parts_done_from
 from bot.reminders.schedule import county_keys, earliest
 from bot.report import Report
@@ -39,10 +40,16 @@ class UnitStatus:
     days_left: int
     members: int
     report: Report | None
+    problem: str = ""  # why the unit's stored values cannot be summarised (it is listed, not collected)
 
     @property
     def label(self) -> str:
         return STATUS_LABELS[self.status]
+
+    @property
+    def name(self) -> str:
+        """The unit's name as listed: a name longer than any unit's (written past the limits) is cut."""
+        return short_name(self.unit.name)
 
     @property
     def behind(self) -> bool:
@@ -69,21 +76,19 @@ def county_status(store: Store, county: County, year: int, fmt: FormatDef, scrip
         record = records.get(unit.id)  # type: ignore[arg-type]
         due, _ = earliest(year, county_rows + unit_rows.get(str(unit.id), []))
         mine = answers.get(record.id, {}) if record else {}  # type: ignore[arg-type]
-        report = assemble_report(record, unit, mine) if record and mine else None
         if record is None or not mine:
             status = "none"
         elif record.status == "draft" and record.id in returned:
             status = "returned"
         else:
             status = record.status
-        errors = open_errors(report) if report is not None else 0
+        report, errors, done, problem = _summary(unit, record, mine, status, fmt, script)
         out.append(
             UnitStatus(
                 unit=unit,
                 record=record,
                 status=status,
-                # a final report passed every check and was approved: complete, whatever optional part is empty
-                done=len(script.parts) if status == "final" else len(parts_done_from(mine, fmt, script)) if mine else 0,
+                done=done,
                 parts=len(script.parts),
                 errors=errors,
                 last_activity=aware(record.updated_at) if record and mine else None,
@@ -91,10 +96,34 @@ def county_status(store: Store, county: County, year: int, fmt: FormatDef, scrip
                 days_left=(due - today).days,
                 members=members.get(unit.id or 0, 0),
                 report=report,
+                problem=problem,
             )
         )
     out.sort(key=lambda s: (STATUS_ORDER[s.status], s.done, s.unit.name))
     return out
+
+
+def _summary(
+    unit: Unit, record: ReportRecord | None, answers: dict[str, Any], status: str, fmt: FormatDef, script: Script
+) -> tuple[Report | None, int, int, str]:
+    """(report, open errors, parts done, why it cannot be summarised) of one unit. Stored values outside
+    the limits (`bot/limits.py`: written by hand, or by a release without them) are named, not summed."""
+    problem = check_value("unit.name", unit.name, fmt) or check_values(answers, fmt)
+    if problem:
+        return None, 0, 0, problem.message
+    if record is None or not answers:
+        return None, 0, 0, ""
+    try:
+        report = assemble_report(record, unit, answers)
+        # a final report passed every check and was approved: complete, whatever optional part is empty
+        done = len(script.parts) if status == "final" else len(parts_done_from(answers, fmt, script))
+        return report, open_errors(report), done, ""
+    except (ValueError, TypeError, ArithmeticError, KeyError, AttributeError):
+        return None, 0, 0, "保存的数据无法读取。"
+
+
+def short_name(name: str) -> str:
+    return name if len(name) <= UNIT_TEXT["name"] else name[: UNIT_TEXT["name"]] + "…"
 
 
 def dashboard_text(county: County, year: int, rows: list[UnitStatus], today: date, zone: Any) -> str:
@@ -114,8 +143,11 @@ def dashboard_text(county: County, year: int, rows: list[UnitStatus], today: dat
         last = row.last_activity.astimezone(zone).strftime("%m-%d") if row.last_activity else "—"
         days = f"剩{row.days_left}天" if row.days_left >= 0 else f"逾期{-row.days_left}天"
         who = "" if row.members else "（无人加入）"
+        if row.problem:
+            lines.append(f"#{row.unit.id} {row.name}{who}｜{row.label}｜无法汇总：{row.problem}｜{last}｜{days}")
+            continue
         lines.append(
-            f"#{row.unit.id} {row.unit.name}{who}｜{row.label}｜{row.done}/{row.parts}｜"
+            f"#{row.unit.id} {row.name}{who}｜{row.label}｜{row.done}/{row.parts}｜"
             f"{row.errors if row.report else '—'}｜{last}｜{days}"
         )
     lines.append("发送 /open 编号 查看某单位的报告（只读），/nudge 提醒落后单位，/collect 汇总下载。")

@@ -17,7 +17,7 @@ from bot.importer.sections import paragraphs, split_sections, table_lines
 from bot.importer.source import MAX_BYTES, UnreadableError
 from bot.importer.tables import TableResult, parse_grid3, parse_table2, parse_table4
 from bot.importer.titles import read_title, unit_level, year_from_period
-from bot.report import CellProblem, Report, ReportError, load_report_json
+from bot.report import CellProblem, Report, ReportError, load_report_json, report_problem
 
 # Every form a published report comes in that the readers take (uploads in any channel, `nianbao check`).
 READABLE = (".docx", ".doc", ".wps", ".pdf", ".html", ".htm", ".txt", ".md", ".json")
@@ -106,6 +106,9 @@ def import_bytes(data: bytes, name: str, fmt: FormatDef | None = None) -> Import
     unread = sum(1 for v in report.cells.values() if v is None)
     if unread:
         result.notes.append(f"表格中有{unread}个格子是空的或无法读取，未填入任何数字。")
+    problem = report_problem(report)  # the same limits as a typed answer or a JSON upload
+    if problem:
+        raise UnreadableError(problem.message)
     return result
 
 

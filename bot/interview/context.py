@@ -13,12 +13,15 @@ from zoneinfo import ZoneInfo
 
 from bot.access import PERMISSIONS, REFUSED, check, entity_id, role_for
 from bot.formatdef import FormatDef
+from bot.interview.parse import AnswerError
 from bot.interview.state import ConvState, Sub
 from bot.interview.types import Button, Outcome, Reply
 from bot.interviewdef import Script, Step
+from bot.limits import check_values, named
 from bot.progress import is_content
 from bot.report import Report
 from storage.models import ChangeSet, Conversation, ReportRecord, Unit, User
+from storage.reports import Replaced
 from storage.repository import Store
 
 S = TypeVar("S", bound=Sub)
@@ -103,8 +106,12 @@ class Ctx:
         return self.store.previous_report(record) if record else None
 
     def save(self, values: dict[str, Any], action: str = "answer") -> None:
-        """Record answers; they are written together when the input has been handled (`flush`)."""
+        """Record answers; they are written together when the input has been handled (`flush`).
+        A value outside the limits (`bot/limits.py`) is refused here, whichever step or command made it."""
         assert self.conv.report_id
+        problem = check_values(values, self.fmt)
+        if problem:
+            raise AnswerError(problem.message)
         answers = self.answers()
         key = (self.conv.report_id, action)
         if key not in self._pending:
@@ -116,10 +123,15 @@ class Ctx:
         """Write the recorded answers: one bulk statement per report and kind of change. A change to a
         submitted or final report puts it back to draft (logged)."""
         changed: dict[int, list[str]] = {}
+        replaced: list[Replaced] = []
         after = self.store.last_audit_id() if self._pending else 0
         for (report_id, action), (values, before) in self._pending.items():
-            changed.setdefault(report_id, []).extend(self.store.set_answers(report_id, values, self.user, action, current=before))
+            written = self.store.set_answers(report_id, values, self.user, action, current=before)
+            changed.setdefault(report_id, []).extend(written)
+            replaced += written.replaced
         self._pending.clear()
+        if replaced:
+            self.say(replaced_notice(self, replaced))
         for report_id, keys in changed.items():  # what this input changed, as one step /undo takes back
             change = self.store.record_change(report_id, self.user, after) if keys else None
             if change is not None and report_id == self.conv.report_id:
@@ -196,3 +208,21 @@ class Ctx:
             self.refused_button(arg)
             return
         action(self, report_id)
+
+
+def replaced_notice(ctx: Ctx, replaced: list[Replaced]) -> str:
+    """Tell the later of two writers of one answer what the colleague had stored (both are in /history)."""
+    names: dict[int | None, str] = {}
+    lines = []
+    for item in replaced[:3]:
+        if item.author_id not in names:
+            person = ctx.store.get_user(item.author_id) if item.author_id is not None else None
+            names[item.author_id] = f"同事“{person.display_name[:20]}”" if person and person.display_name else "另一位同事"
+        lines.append(f"· {named(item.key, ctx.fmt)}原为{names[item.author_id]}填写的 {_shown(item.old)}，现已改为您填写的 {_shown(item.new)}")
+    more = f"\n（另有{len(replaced) - 3}项同样如此）" if len(replaced) > 3 else ""
+    return "注意：您修改了同事填写的内容。\n" + "\n".join(lines) + more + "\n两次填写都记在修改记录中（/history）；如同事的数值才对，请重新填写。"
+
+
+def _shown(value: Any) -> str:
+    text = "空" if value in (None, "") else str(value) if not isinstance(value, dict | list) else "…"
+    return text if len(text) <= 30 else text[:30] + "…"

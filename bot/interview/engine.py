@@ -248,6 +248,8 @@ class Engine:
             if arg in {p.key for p in self.script.parts} and (ctx.conv.report_id or arg == "unit"):
                 ctx.outcome.ack = "已跳转"
                 self.ask(ctx, self.script.first_step(arg).id)
+            else:  # never offered: a forged payload gets an answer too
+                ctx.refused_button(action)
             return
         if verb == "docx":
             self.apply(ctx, commands.send_docx(ctx, ""))

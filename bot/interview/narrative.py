@@ -13,9 +13,9 @@ from bot.interview.parse import AnswerError
 from bot.interview.state import DraftText, FeeDetail, OtherItems
 from bot.interview.stepkind import Kind, chosen, extras, head, option_rows, short
 from bot.interviewdef import Step
+from bot.limits import MAX_TEXT
 from bot.numbers import display
 
-MAX_TEXT = 20000
 FROM_FACTS_ONLY = ("preamble.j2",)  # drafts with no prose of their own: stored without asking when the section is empty
 CASES_QUESTION = "收取了几件申请的信息处理费？请发一个数（单位：件），例如：1"
 AMOUNT_QUESTION = "合计收取多少元？请发一个数（单位：元），例如：300 或 三百元"

@@ -8,11 +8,11 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from bot.limits import MAX_COUNT, UNIT_NAME_MIN, UNIT_TEXT
+from bot.limits import MAX_MONEY as MAX_FEE_WAN
 from bot.numbers import FULLWIDTH, cn_to_int, parse_decimal
 
-MAX_COUNT = 1_000_000
-MAX_FEE_WAN = Decimal("100000000")
-MAX_FEE_YUAN = Decimal("100000000")
+MAX_FEE_YUAN = MAX_FEE_WAN  # the same bound (bot/limits.py), read in 元
 SEPARATORS = re.compile(r"[\s,，、；;|｜/]+")
 
 
@@ -102,8 +102,8 @@ def level_of(name: str) -> str:
 
 def unit_name(text: str) -> str:
     name = re.sub(r"\s+", "", text)
-    if not 2 <= len(name) <= 40:
-        raise AnswerError("单位名称应为2到40个字，请写全称，例如：次营镇人民政府。")
+    if not UNIT_NAME_MIN <= len(name) <= UNIT_TEXT["name"]:
+        raise AnswerError(f"单位名称应为{UNIT_NAME_MIN}到{UNIT_TEXT['name']}个字，请写全称，例如：次营镇人民政府。")
     if not re.search(r"[\u4e00-\u9fff]", name) or re.search(r"[<>{}\[\]\\/@#$%^&*=+|~`]", name):
         raise AnswerError("单位名称应为中文全称，例如：次营镇人民政府。")
     return name

@@ -11,9 +11,11 @@ from datetime import UTC, datetime, time
 
 from bot.access import access, entity_id
 from bot.county.collect import collect_zip
-from bot.county.overview import county_status, dashboard_text
+from bot.county.overview import county_status, dashboard_text, short_name
 from bot.interview.context import Ctx
 from bot.interview.show import deadline_of, findings_text, preview
+from bot.interview.types import Button
+from bot.limits import check_value, check_values
 from bot.progress import STATUS_TEXT, check_report, default_year
 from bot.render import DRAFT, document_filename
 from bot.workplace.counties import current_county, is_operator
@@ -149,9 +151,11 @@ def cmd_collect(ctx: Ctx) -> None:
         return
     filename, data, count = collect_zip(ctx.store, county, year, rows, ctx.fmt, ctx.engine.zone, lambda r: render(r, "定稿"), today)
     pending = len(rows) - count
+    broken = [f"· #{r.unit.id} {r.name}：{r.problem}" for r in rows if r.problem]
     ctx.say(
         f"{county.name}{year}年度：{count}份定稿报告和汇总表。"
-        + (f"另有{pending}个单位尚未定稿，只列在汇总表中。" if pending else "全部单位均已定稿。"),
+        + (f"另有{pending}个单位尚未定稿，只列在汇总表中。" if pending else "全部单位均已定稿。")
+        + ("\n以下单位保存的数据无法汇总（汇总表“说明”一栏写明了原因），请其填报人改正：\n" + "\n".join(broken[:20]) if broken else ""),
         document=(filename, data),
     )
 
@@ -187,7 +191,10 @@ def open_unit(ctx: Ctx, arg: str) -> None:
     if access(ctx.store, ctx.user, unit).role == "coordinator":  # may invite both roles (bot/access.py)
         buttons.append([ctx.button("邀请填报人", f"cinv:{unit.id}:clerk"), ctx.button("邀请审核人", f"cinv:{unit.id}:reviewer")])
     if record is None:
-        ctx.say(f"#{unit.id} {unit.name}：{default_year(ctx.engine.today())}年度报告还没有开始（{len(ctx.store.members(unit.id))}人已加入）。", buttons)  # type: ignore[arg-type]
+        joined = len(ctx.store.members(unit.id))  # type: ignore[arg-type]
+        ctx.say(f"#{unit.id} {short_name(unit.name)}：{default_year(ctx.engine.today())}年度报告还没有开始（{joined}人已加入）。", buttons)
+        return
+    if _unreadable(ctx, unit, record, buttons):
         return
     report = ctx.store.load_report(record.id)  # type: ignore[arg-type]
     result = check_report(report, ctx.store.previous_report(record), today=ctx.engine.today(), deadline=deadline_of(report))
@@ -203,12 +210,24 @@ def open_unit(ctx: Ctx, arg: str) -> None:
     ctx.say("\n".join(lines), buttons)
 
 
+def _unreadable(ctx: Ctx, unit: Unit, record: ReportRecord, buttons: list[list[Button]] | None = None) -> bool:
+    """True, having said why, when the unit's stored values are outside the limits (`bot/limits.py`):
+    written by hand or by an older release, they cannot be shown, checked or rendered."""
+    problem = check_value("unit.name", unit.name, ctx.fmt) or check_values(ctx.store.answers(record.id), ctx.fmt)  # type: ignore[arg-type]
+    if problem:
+        ctx.say(f"#{unit.id} {short_name(unit.name)}：保存的数据无法显示（{problem.message}）请该单位的填报人改正。", buttons)
+    return problem is not None
+
+
 def view_unit(ctx: Ctx, arg: str) -> None:
     unit = _unit(ctx, arg)
     if unit is None:
         return
     record = _this_year(ctx, unit)
-    ctx.say(preview(ctx.store.load_report(record.id)) if record else "该单位还没有报告。")  # type: ignore[arg-type]
+    if record is None:
+        ctx.say("该单位还没有报告。")
+    elif not _unreadable(ctx, unit, record):
+        ctx.say(preview(ctx.store.load_report(record.id)))  # type: ignore[arg-type]
 
 
 def docx_of_unit(ctx: Ctx, arg: str) -> None:
@@ -226,6 +245,8 @@ def docx_of_unit(ctx: Ctx, arg: str) -> None:
         return
     if ctx.engine.render_docx is None:
         ctx.say("文档生成功能暂不可用。")
+        return
+    if _unreadable(ctx, unit, record):
         return
     report = ctx.store.load_report(record.id)  # type: ignore[arg-type]
     ctx.say("草稿（未定稿，仅供查看）：", document=(document_filename(report, DRAFT), ctx.engine.render_docx(report, DRAFT)))

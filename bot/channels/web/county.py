@@ -17,8 +17,9 @@ from bot.channels.web import grids, pages, review
 from bot.channels.web.api import content_type, nav, person_of
 from bot.channels.web.auth import require, require_post
 from bot.channels.web.state import STATE, WebState
-from bot.county.overview import STATUS_LABELS, county_status
+from bot.county.overview import STATUS_LABELS, county_status, short_name
 from bot.interview.types import Input
+from bot.limits import check_value, check_values
 from bot.progress import default_year
 
 
@@ -56,8 +57,9 @@ async def dashboard(request: web.Request) -> web.Response:
     for r in rows:
         when, when_key = _when(r.last_activity, state)
         link = f'<a href="{prefix}/county/unit/{r.unit.id}">查看</a>'
+        status = f"{r.label}（无法汇总：{r.problem}）" if r.problem else r.label
         table_rows.append([
-            (str(r.unit.id), r.unit.id), (escape(r.unit.name), r.unit.name), (escape(r.label), r.status),
+            (str(r.unit.id), r.unit.id), (escape(r.name), r.name), (escape(status), r.status),
             (f"{r.done}/{r.parts}", r.done), (str(r.errors), r.errors), (when, when_key),
             (str(r.days_left), r.days_left), (link, ""),
         ])
@@ -82,6 +84,9 @@ def _unit_view(store: Any, state: WebState, user_id: int, unit_id: int) -> dict[
         return None
     assert unit is not None
     record = store.report_for(unit.id, default_year(state.engine.today()), create=False)
+    problem = check_value("unit.name", unit.name, state.engine.fmt) or (check_values(store.answers(record.id), state.engine.fmt) if record else None)
+    if problem:  # stored past the limits (by hand, or an older release): said, not shown
+        return {"unit": short_name(unit.name), "problem": problem.message}
     data = grids.state(store, user, state.engine.fmt, state.engine.script, record.id if record else None)
     return data | {"unit": unit.name, "reviewer": review.may_review(store, user_id, unit.id)}
 
@@ -124,7 +129,9 @@ async def unit_page(request: web.Request) -> web.Response:
     if found is None:
         body = '<section class="card narrow"><h1>无权查看</h1><p>您无权查看该单位的报告。</p></section>'
         return web.Response(text=pages.page(prefix, "无权查看", body, user=auth.login, csrf=auth.csrf), content_type="text/html", status=403)
-    if found.get("report") is None:
+    if found.get("problem"):
+        body = f'<section class="card"><h1>{escape(found["unit"])}</h1><p>保存的数据无法显示：{escape(found["problem"])}请该单位的填报人改正。</p></section>'
+    elif found.get("report") is None:
         body = f'<section class="card"><h1>{escape(found["unit"])}</h1><p>该单位今年还没有开始填报。</p></section>'
     else:
         shown = [f for f in found["findings"] if f["rule"] != "E-BLANK"]

@@ -16,13 +16,13 @@ from bot.access import role_for
 from bot.formatdef import FormatDef
 from bot.interview.types import Input, Outcome
 from bot.interviewdef import Script
+from bot.limits import MAX_COUNT, MAX_MONEY, MONEY_PLACES, as_money
 from bot.numbers import display
 from bot.validate import validate
 from storage.models import User
 from storage.repository import Store
 
 TABLES = ("table2", "table3", "table4")
-MAX_COUNT = 1_000_000
 
 
 class GridError(ValueError):
@@ -123,7 +123,7 @@ def count_text(value: Any, where: str) -> str:
     text = str(value if value is not None else "").strip()
     if not text:
         raise GridError(f"{where}是空的，没有的请填0。")
-    if not text.isdigit() or not text.isascii() or int(text) > MAX_COUNT:
+    if not text.isdigit() or not text.isascii() or len(text) > len(str(MAX_COUNT)) or int(text) > MAX_COUNT:
         raise GridError(f"{where}应为不大于{MAX_COUNT}的整数，而不是“{text[:20]}”。")
     return str(int(text))
 
@@ -136,6 +136,8 @@ def money_text(value: Any, where: str) -> str:
         raise GridError(f"{where}应为数字（万元，可有小数），而不是“{text[:20]}”。") from None
     if not amount.is_finite() or amount < 0:
         raise GridError(f"{where}应为不小于0的数字。")
+    if isinstance(as_money(amount), str):  # the limits every way in shares (bot/limits.py)
+        raise GridError(f"{where}超出范围：不应超过{MAX_MONEY}万元，最多{MONEY_PLACES}位小数。")
     return text
 
 
