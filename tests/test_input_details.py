@@ -92,7 +92,7 @@ def test_preview_has_no_empty_units_and_a_choice_says_what_was_chosen(service):
     clerk.say("阳城县教育局")
     clerk.tap("县级部门")
     assert clerk.last.ack == "已选择：县级部门" and "已选择：县级部门" in clerk.texts()
-    clerk.say("/preview")
+    clerk.say("/preview 文字")  # the tables as text (a bare /preview sends page pictures)
     assert "空件" not in clerk.texts() and "空万元" not in clerk.texts() and "（空）" in clerk.texts()
     with service.repo.transaction() as store:
         record = store.session.exec(select(ReportRecord)).one()
