@@ -68,6 +68,26 @@ def _sqlite_pragmas(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def insert_new(session: Session, row: Any) -> bool:
+    """Insert `row` unless a row with the same unique key exists, or is being inserted by another transaction
+    right now (which is waited for): True when this one was inserted. Atomic on both databases, where a
+    look-then-insert would let two processes both insert (PostgreSQL: UniqueViolation)."""
+    table = type(row).__table__
+    values = {c.name: getattr(row, c.name) for c in table.columns if getattr(row, c.name) is not None}
+    dialect = session.get_bind().dialect.name
+    statement: Any
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        statement = pg_insert(table).values(**values).on_conflict_do_nothing()
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(table).values(**values).on_conflict_do_nothing()
+    key = list(table.primary_key.columns)[0]
+    return session.execute(statement.returning(key)).first() is not None
+
+
 def aware(dt: datetime) -> datetime:
     """SQLite gives back naive datetimes; they were written in UTC."""
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
