@@ -218,9 +218,13 @@ class FakeBotAPI:
         self.download_gate.set()
         self._commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._errors: list[str] = []
+        self._webhook: tuple[str, str] | None = None  # (url, secret token) while a webhook is set
+        self._pusher: threading.Thread | None = None
+        self.webhook_posts: Counter[int] = Counter()  # update id -> times POSTed to the webhook and answered 200
         handlers: dict[str, Callable[[dict[str, Any], dict[str, _Upload]], Any]] = {
             "getMe": self._get_me,
             "deleteWebhook": self._delete_webhook,
+            "setWebhook": self._set_webhook,
             "getUpdates": self._get_updates,
             "sendMessage": self._send_message,
             "editMessageText": self._edit_message_text,
@@ -620,10 +624,56 @@ class FakeBotAPI:
         }
 
     def _delete_webhook(self, params: dict[str, Any], files: dict[str, _Upload]) -> bool:
-        if params.get("drop_pending_updates"):
-            with self._lock:
+        with self._lock:
+            self._webhook = None
+            if params.get("drop_pending_updates"):
                 self._updates.clear()
         return True
+
+    def _set_webhook(self, params: dict[str, Any], files: dict[str, _Upload]) -> bool:
+        """Like Telegram: from now on each update is POSTed to the URL (one at a time, in order, with the
+        secret token header) until it is answered 200; getUpdates is refused meanwhile."""
+        url = str(params.get("url") or "")
+        if not url:
+            return self._delete_webhook(params, files)
+        with self._changed:
+            self._webhook = (url, str(params.get("secret_token") or ""))
+            if params.get("drop_pending_updates"):
+                self._updates.clear()
+            if self._pusher is None:
+                self._pusher = threading.Thread(target=self._push_updates, name="FakeBotAPI-webhook", daemon=True)
+                self._pusher.start()
+            self._changed.notify_all()
+        return True
+
+    def _push_updates(self) -> None:
+        import urllib.error
+        import urllib.request
+
+        while True:
+            with self._changed:
+                while not self._stopping and (self._webhook is None or not self._updates):
+                    self._changed.wait(0.5)
+                if self._stopping:
+                    return
+                assert self._webhook is not None
+                url, secret = self._webhook
+                update = self._updates[0]
+            request = urllib.request.Request(url, data=json.dumps(update).encode(), method="POST", headers={
+                "Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret})
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    delivered = response.status == 200
+            except (urllib.error.URLError, OSError):
+                delivered = False
+            with self._changed:
+                if delivered:
+                    self.webhook_posts[update["update_id"]] += 1
+                    if self._updates and self._updates[0] is update:
+                        self._updates.pop(0)
+                    self._changed.notify_all()
+            if not delivered:
+                time.sleep(0.1)  # Telegram retries later
 
     def _get_updates(
         self, params: dict[str, Any], files: dict[str, _Upload]
@@ -632,6 +682,8 @@ class FakeBotAPI:
         limit = min(max(params.get("limit") or 100, 1), 100)
         wait = min(max(float(params.get("timeout") or 0), 0.0), self.long_poll_cap)
         deadline = time.monotonic() + wait
+        if self._webhook is not None:
+            raise _ApiError(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first")
         with self._changed:
             # Like Telegram, a newer poll ends an older one with 409 Conflict.
             self._poll_generation += 1
