@@ -15,6 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import MetaData, create_engine, func, select
 
 from bot.cli import main
+from bot.config import EX_CONFIG
 from storage.migrate import SchemaOutdated, head
 from storage.migrations import target_metadata
 from storage.repository import Repository
@@ -158,7 +159,10 @@ def test_an_old_database_waits_for_the_operator_unless_allowed(store_url, tmp_pa
     with pytest.raises(SchemaOutdated, match="nianbao db upgrade"):
         Repository(url, auto_upgrade=False)
     monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("NIANBAO_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("NIANBAO_AUTO_UPGRADE", "0")
     monkeypatch.chdir(tmp_path)
+    assert main(["chat"]) == EX_CONFIG and "请先运行 nianbao db upgrade" in capsys.readouterr().err  # refuses to start, says why
     assert main(["db", "current"]) == 0 and "迁移之前" in capsys.readouterr().out
     assert main(["db", "upgrade"]) == 0 and f"升级到 {head()}" in capsys.readouterr().out
     assert main(["db", "upgrade"]) == 0 and "已是最新版本" in capsys.readouterr().out
