@@ -8,14 +8,21 @@ handling latency (update queued → first reply to that chat) and the bot proces
 
 Target (issue 4): 200 clerks at once, ≥ 100 updates/s, p99 ≤ 200 ms, on the 2-core machine with SQLite.
 Run: .venv/bin/python bench/bot_load.py [--clerks 200]
+
+`--database postgresql` runs the bot on a throwaway PostgreSQL server (tests/pgserver.py: Debian's
+postgresql, or NIANBAO_TEST_POSTGRES_URL). `--processes N` runs N bot processes on one database, each
+serving Telegram's webhook on a port of its own; the fake Bot API plays Telegram and the reverse proxy,
+posting the updates (one at a time, in order) to the processes in turn. One process polls unless `--webhook`.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -26,8 +33,52 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from conftest import free_port  # noqa: E402
 from fakebotapi import FakeBotAPI  # noqa: E402
 from tgharness import TOKEN, BotProcess  # noqa: E402
+
+SECRET = "bench-webhook-secret-token"
+
+
+def start_bots(api: FakeBotAPI, data: Path, processes: int, url: str, webhook: bool) -> list[BotProcess]:
+    """The bot processes, started; with a webhook, each on its own port behind the 'proxy'."""
+    if not webhook:
+        bot = BotProcess(api, data)
+        bot.env["DATABASE_URL"] = url
+        return [bot.start()]
+    bots, ports = [], [free_port() for _ in range(processes)]
+    api.proxy_targets = [f"http://127.0.0.1:{port}/tg" for port in ports]
+    for i, port in enumerate(ports):
+        folder = data / f"bot{i}"
+        folder.mkdir()
+        bot = BotProcess(api, folder)
+        bot.env.update(DATABASE_URL=url, TELEGRAM_WEBHOOK_URL="http://127.0.0.1:1/tg", TELEGRAM_WEBHOOK_SECRET=SECRET,
+                       TELEGRAM_WEBHOOK_PORT=str(port))
+        before = api.calls["setWebhook"]
+        bot.proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=bot.env, cwd=str(ROOT),
+                                    stdout=subprocess.DEVNULL, stderr=bot.log.open("ab"))
+        deadline = time.monotonic() + 60
+        while api.calls["setWebhook"] <= before:
+            assert bot.proc.poll() is None, bot.log.read_text(errors="replace")
+            assert time.monotonic() < deadline, "the bot process did not set its webhook"
+            time.sleep(0.05)
+        bots.append(bot)
+    return bots
+
+
+@contextlib.contextmanager
+def database(kind: str):  # type: ignore[no-untyped-def]
+    """The DATABASE_URL of the run: "" (SQLite in the data folder) or a fresh PostgreSQL database."""
+    if kind == "sqlite":
+        yield ""
+        return
+    import pgserver
+
+    with pgserver.server() as server:
+        if server is None:
+            sys.exit("needs PostgreSQL: Debian's postgresql package, or NIANBAO_TEST_POSTGRES_URL")
+        with pgserver.database(server) as url:
+            yield url
 
 
 class SimClerk:
@@ -113,6 +164,20 @@ def children(pid: int) -> list[int]:
     return out
 
 
+def postgres_cpu() -> float:
+    """CPU seconds used so far by every process named postgres (the throwaway server of this run)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if "(postgres)" in text:
+            fields = text.rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -127,13 +192,20 @@ def main() -> None:
                         help="seconds over which the clerks start (each at a random moment)")
     parser.add_argument("--think", type=float, nargs=2, default=(1.0, 2.5), metavar=("MIN", "MAX"),
                         help="seconds a clerk takes between actions (0 0: as fast as the bot answers)")
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--processes", type=int, default=1, help="bot processes on the one database (webhook mode)")
+    parser.add_argument("--webhook", action="store_true", help="the webhook even with one process")
     args = parser.parse_args()
+    if args.processes > 1 and args.database == "sqlite":
+        parser.error("several processes need --database postgresql")
     latencies: list[float] = []
     lock = threading.Lock()
     errors: list[BaseException] = []
-    with tempfile.TemporaryDirectory() as tmp, FakeBotAPI(token=TOKEN, long_poll_cap=0.5) as api:
-        bot = BotProcess(api, Path(tmp)).start()
+    with tempfile.TemporaryDirectory() as tmp, FakeBotAPI(token=TOKEN, long_poll_cap=0.5) as api, database(args.database) as url:
+        bots = start_bots(api, Path(tmp), args.processes, url, args.webhook or args.processes > 1)
+        pids = [b.proc.pid for b in bots if b.proc is not None]
         try:
+            pg_start = postgres_cpu()
             clerks = [SimClerk(api, 10_000 + i, latencies, lock, tuple(args.think)) for i in range(args.clerks)]
 
             begin = time.monotonic()
@@ -146,8 +218,7 @@ def main() -> None:
                     errors.append(exc)
 
             threads = [threading.Thread(target=run, args=(c, begin + starts.uniform(0, args.ramp))) for c in clerks]
-            assert bot.proc is not None
-            cpu_start = cpu_seconds(bot.proc.pid) + sum(cpu_seconds(w) for w in children(bot.proc.pid))
+            cpu_start = sum(cpu_seconds(p) + sum(cpu_seconds(w) for w in children(p)) for p in pids)
             own_start = time.process_time()
             start = time.monotonic()
             for t in threads:
@@ -155,25 +226,30 @@ def main() -> None:
             for t in threads:
                 t.join(600)
             elapsed = time.monotonic() - start
-            assert bot.proc is not None
-            workers = children(bot.proc.pid)
-            rss = peak_rss_mb(bot.proc.pid) + sum(peak_rss_mb(w) for w in workers)
-            bot_cpu = cpu_seconds(bot.proc.pid) + sum(cpu_seconds(w) for w in workers) - cpu_start
+            workers = {p: children(p) for p in pids}
+            rss = sum(peak_rss_mb(p) + sum(peak_rss_mb(w) for w in workers[p]) for p in pids)
+            bot_cpu = sum(cpu_seconds(p) + sum(cpu_seconds(w) for w in workers[p]) for p in pids) - cpu_start
             own_cpu = time.process_time() - own_start
+            pg_cpu = postgres_cpu() - pg_start if args.database == "postgresql" else 0.0
         finally:
-            bot.stop()
-            log = bot.log.read_text(errors="replace")
-            problems = [ln for ln in log.splitlines() if " ERROR " in ln or "Traceback" in ln]
+            for bot in bots:
+                bot.stop()
+            problems = [ln for bot in bots for ln in bot.log.read_text(errors="replace").splitlines() if " ERROR " in ln or "Traceback" in ln]
     updates = len(latencies)
     ms = sorted(x * 1000 for x in latencies)
     p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))] if ms else float("nan")
+    print(f"database, processes   {args.database}, {len(bots)} bot process(es){' (webhook)' if args.webhook or args.processes > 1 else ''}")
     print(f"clerks at once        {args.clerks}")
     print(f"updates handled       {updates} in {elapsed:.1f} s ({len(errors)} clerks failed)")
     print(f"updates per second    {updates / elapsed:.1f}   (target ≥ 100)")
     print(f"latency p50           {statistics.median(ms):.0f} ms")
     print(f"latency p99           {p99:.0f} ms   (target ≤ 200)")
-    print(f"bot peak memory       {rss:.0f} MB (VmHWM, bot process and interview worker together)")
-    print(f"CPU: bot {bot_cpu / elapsed:.0%} of a core (with its worker), fake API + simulated clerks {own_cpu / elapsed:.0%}")
+    print(f"bot peak memory       {rss:.0f} MB (VmHWM, bot processes and interview workers together)")
+    print(f"CPU: bot {bot_cpu / elapsed:.0%} of a core (with its workers), fake API + simulated clerks {own_cpu / elapsed:.0%}")
+    per_input = f"CPU per input         bot {bot_cpu / max(updates, 1) * 1000:.1f} ms"
+    if pg_cpu:
+        per_input += f", PostgreSQL {pg_cpu / max(updates, 1) * 1000:.1f} ms (all its processes)"
+    print(per_input)
     if errors:
         print(f"first failure: {errors[0]!r}")
     if problems:

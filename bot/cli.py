@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.checkbatch import check_all, report_sources, write_workbook
-from bot.cliops import cmd_backup, cmd_chat, cmd_county_create, cmd_reminders_plan, cmd_run, cmd_user_reset, cmd_web
+from bot.cliops import cmd_backup, cmd_chat, cmd_county_create, cmd_db, cmd_reminders_plan, cmd_run, cmd_user_reset, cmd_web
 from bot.cliops import out as _out
 from bot.config import Config
 from bot.files import private_process, write_atomic
@@ -247,6 +247,13 @@ def build_parser() -> argparse.ArgumentParser:
     backup = sub.add_parser("backup", help="备份数据库（SQLite，运行中也可以）")
     backup.add_argument("path", metavar="PATH", help="备份文件，不能已存在")
     backup.set_defaults(func=cmd_backup)
+
+    db = sub.add_parser("db", help="数据库版本（运维人员）")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    dup = db_sub.add_parser("upgrade", help="把数据库升级到本版本（先备份）")
+    dup.add_argument("--revision", default="head", help="升级到的版本（默认最新）")
+    dup.set_defaults(func=cmd_db)
+    db_sub.add_parser("current", help="显示数据库版本和程序所需版本").set_defaults(func=cmd_db)
 
     county = sub.add_parser("county", help="县（运维人员）")
     county_sub = county.add_subparsers(dest="county_command", required=True, metavar="子命令")

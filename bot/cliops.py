@@ -29,6 +29,7 @@ def _service(config: Config) -> Service | None:
     from sqlalchemy.exc import OperationalError
 
     from bot.app import build_service
+    from storage.migrate import SchemaOutdated
 
     try:
         if not config.database_url:
@@ -36,6 +37,9 @@ def _service(config: Config) -> Service | None:
             for name in ("nianbao.sqlite3", "nianbao.sqlite3-wal", "nianbao.sqlite3-shm"):
                 make_private(config.data_dir / name)
         return build_service(config)
+    except SchemaOutdated as exc:
+        out(str(exc), sys.stderr)
+        return None
     except (OperationalError, OSError) as exc:
         where = config.database_url.split("@")[-1] if config.database_url else str(config.data_dir / "nianbao.sqlite3")
         reason = "只读或无写入权限" if "readonly" in str(exc) or isinstance(exc, PermissionError) else "无法打开或创建"
@@ -158,4 +162,30 @@ def cmd_county_create(args: argparse.Namespace) -> int:
     if config.token and args.bot:
         out(f"https://t.me/{args.bot}?start={invite.token}")
     out(f"/start {invite.token}")
+    return 0
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    """`db upgrade` brings the database's tables to this release (back up first); `db current` says where it stands."""
+    from sqlalchemy.exc import OperationalError
+
+    from storage.db import default_url, engine_for
+    from storage.migrate import current, head, upgrade
+
+    config = Config.load()
+    url = config.database_url or default_url(config.data_dir)
+    engine = engine_for(url)
+    try:
+        if args.db_command == "upgrade":
+            before, after = upgrade(engine, args.revision)
+            out(f"数据库已是最新版本 {after}。" if before == after else f"数据库已从 {before or '（迁移之前的版本）'} 升级到 {after}。")
+        else:
+            with engine.connect() as conn:
+                revision = current(conn)
+            out(f"数据库版本 {revision or '（未建表或迁移之前的版本）'}，程序所需 {head()}。")
+    except OperationalError as exc:
+        out(f"无法连接数据库：{exc.orig}", sys.stderr)
+        return EX_CONFIG
+    finally:
+        engine.dispose()
     return 0

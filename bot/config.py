@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import urllib.parse
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,7 +25,12 @@ KEYS = (
     "NIANBAO_WORKERS",
     "NIANBAO_HOLIDAYS",
     "NIANBAO_CLOCK",
+    "TELEGRAM_WEBHOOK_URL",
+    "TELEGRAM_WEBHOOK_SECRET",
+    "TELEGRAM_WEBHOOK_LISTEN",
+    "TELEGRAM_WEBHOOK_PORT",
 )
+SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,256}")  # Telegram allows 1-256 of these; fewer than 16 is guessable
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -58,6 +64,11 @@ class Config:
     workers: int = 1  # interview worker processes for Telegram; 0 runs it in a thread of the bot process
     holidays: Path | None = None  # the operator's holiday file (default: holidays.yaml in the data directory)
     clock_start: datetime | None = None  # rehearsals and tests: the clock starts at this instant and runs on
+    # Telegram webhook instead of long polling (several processes behind the reverse proxy share the traffic).
+    webhook_url: str = ""  # the public https address Telegram posts to; its path is served locally
+    webhook_secret: str = ""  # Telegram sends it in X-Telegram-Bot-Api-Secret-Token; other requests are refused
+    webhook_listen: str = "127.0.0.1"  # where this process listens, behind the reverse proxy
+    webhook_port: int = 8443
 
     def clock(self) -> Clock:
         """The product's clock: the machine's in the configured zone, or one started at `clock_start`."""
@@ -78,6 +89,12 @@ class Config:
                 continue
             if parts.scheme not in ("http", "https", "socks5", "socks5h") or not parts.hostname:
                 problems.append(f"{name} 应以 http:// 或 https:// 开头并包含主机名")
+        if self.webhook_url:
+            parts = urllib.parse.urlsplit(self.webhook_url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                problems.append("TELEGRAM_WEBHOOK_URL 应以 https:// 开头并包含主机名（Telegram只向https地址推送）")
+            if not SECRET_TOKEN.fullmatch(self.webhook_secret):
+                problems.append("使用 TELEGRAM_WEBHOOK_URL 时必须设置 TELEGRAM_WEBHOOK_SECRET：16到256个字母、数字、_ 或 -")
         return problems
 
     @property
@@ -99,4 +116,8 @@ class Config:
             workers=int(merged.get("NIANBAO_WORKERS", "").strip() or 1),
             holidays=Path(merged["NIANBAO_HOLIDAYS"].strip()) if merged.get("NIANBAO_HOLIDAYS", "").strip() else None,
             clock_start=parse_instant(merged["NIANBAO_CLOCK"]) if merged.get("NIANBAO_CLOCK", "").strip() else None,
+            webhook_url=merged.get("TELEGRAM_WEBHOOK_URL", "").strip(),
+            webhook_secret=merged.get("TELEGRAM_WEBHOOK_SECRET", "").strip(),
+            webhook_listen=merged.get("TELEGRAM_WEBHOOK_LISTEN", "").strip() or "127.0.0.1",
+            webhook_port=int(merged.get("TELEGRAM_WEBHOOK_PORT", "").strip() or 8443),
         )

@@ -21,7 +21,7 @@ class Service:
         for attempt in range(5):
             try:
                 with self.repo.transaction() as store:
-                    user = store.user(channel, external_id, display_name, chat_id)
+                    user = store.user(channel, external_id, display_name, chat_id, lock=True)
                     if user.blocked:  # they wrote to the bot, so they unblocked it: reach them again
                         user.blocked = False
                         store.save(user)

@@ -1,4 +1,4 @@
-"""The database itself: the engine's SQLite settings, upgrading an earlier release's tables in place, the
+"""The database itself: the engine's SQLite settings (schema versions: storage/migrate.py), the
 JSON encoding of answers, and the base every part of the Store builds on."""
 
 from __future__ import annotations
@@ -9,10 +9,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.schema import CreateIndex, CreateTable
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, create_engine
 
 from bot.numbers import format_decimal
 
@@ -39,6 +38,19 @@ def decode(text: str | None) -> Any:
         return text
 
 
+def engine_for(url: str) -> Engine:
+    """The engine of a database URL: SQLite with the settings below, or a server with pre-ping."""
+    is_sqlite = url.startswith("sqlite")
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": 30} if is_sqlite else {},
+        pool_pre_ping=not is_sqlite,
+    )
+    if is_sqlite:
+        _sqlite_pragmas(engine)
+    return engine
+
+
 def _sqlite_pragmas(engine: Engine) -> None:
     """WAL for concurrent readers, foreign keys on, and BEGIN IMMEDIATE so writers queue instead of failing."""
 
@@ -59,70 +71,24 @@ def _sqlite_pragmas(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def upgrade_sqlite(engine: Engine) -> list[str]:
-    """Bring a database made by an earlier release up to the current tables, keeping every row.
+def insert_new(session: Session, row: Any) -> bool:
+    """Insert `row` unless a row with the same unique key exists, or is being inserted by another transaction
+    right now (which is waited for): True when this one was inserted. Atomic on both databases, where a
+    look-then-insert would let two processes both insert (PostgreSQL: UniqueViolation)."""
+    table = type(row).__table__
+    values = {c.name: getattr(row, c.name) for c in table.columns if getattr(row, c.name) is not None}
+    dialect = session.get_bind().dialect.name
+    statement: Any
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-    New columns are added; a table whose column became optional (NOT NULL → NULL) is rebuilt and its
-    rows copied, since SQLite cannot alter a column. Runs on the raw connection: foreign-key checks
-    can only be switched off outside a transaction. Returns what was done.
-    """
-    inspector = inspect(engine)
-    plans = []
-    for table in SQLModel.metadata.sorted_tables:
-        if not inspector.has_table(table.name):
-            continue
-        existing = {c["name"]: c for c in inspector.get_columns(table.name)}
-        missing = [c for c in table.columns if c.name not in existing]
-        loosened = [c for c in table.columns if c.name in existing and c.nullable and not existing[c.name]["nullable"]]
-        if missing or loosened:
-            plans.append((table, list(existing), missing, loosened))
-    if not plans:
-        return []
-    done: list[str] = []
-    raw = engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        cursor.execute("PRAGMA foreign_keys=OFF")
-        cursor.execute("BEGIN IMMEDIATE")
-        for table, kept_names, missing, loosened in plans:
-            if loosened:
-                old = f"{table.name}__old"
-                cursor.execute(f'ALTER TABLE "{table.name}" RENAME TO "{old}"')
-                for index in table.indexes:
-                    cursor.execute(f'DROP INDEX IF EXISTS "{index.name}"')
-                cursor.execute(str(CreateTable(table).compile(engine)))
-                for index in table.indexes:
-                    cursor.execute(str(CreateIndex(index).compile(engine)))
-                kept = ", ".join(f'"{c}"' for c in kept_names)
-                cursor.execute(f'INSERT INTO "{table.name}" ({kept}) SELECT {kept} FROM "{old}"')
-                cursor.execute(f'DROP TABLE "{old}"')
-                done.append(f"{table.name}: rebuilt, {', '.join(c.name for c in loosened)} now optional")
-                continue
-            for column in missing:
-                default = getattr(column.default, "arg", None)
-                default = None if callable(default) else default
-                clause = f" DEFAULT {_sql_literal(default)}" if default is not None else ""
-                cursor.execute(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {column.type.compile(engine.dialect)}{clause}')
-            for index in table.indexes:
-                if any(c in missing for c in index.columns):
-                    cursor.execute(str(CreateIndex(index).compile(engine)))
-            done.append(f"{table.name}: added {', '.join(c.name for c in missing)}")
-        cursor.execute("COMMIT")
-        cursor.execute("PRAGMA foreign_keys=ON")
-    except BaseException:
-        raw.rollback()
-        raise
-    finally:
-        raw.close()
-    return done
+        statement = pg_insert(table).values(**values).on_conflict_do_nothing()
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-
-def _sql_literal(value: Any) -> str:
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, (int, float)):
-        return str(value)
-    return "'" + str(value).replace("'", "''") + "'"
+        statement = sqlite_insert(table).values(**values).on_conflict_do_nothing()
+    key = list(table.primary_key.columns)[0]
+    return session.execute(statement.returning(key)).first() is not None
 
 
 def aware(dt: datetime) -> datetime:

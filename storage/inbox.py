@@ -11,18 +11,16 @@ from __future__ import annotations
 from sqlalchemy import delete
 from sqlmodel import select
 
+from storage.db import insert_new
 from storage.models import InboxUpdate
 from storage.repository import Repository
 
 
-def keep(repo: Repository, channel: str, update_id: int, payload: str) -> None:
-    """Store an update durably (committed when this returns); storing it twice keeps one."""
+def keep(repo: Repository, channel: str, update_id: int, payload: str) -> bool:
+    """Store an update durably (committed when this returns). False when it is here already: received
+    twice (Telegram delivering again, or to another process), so it must not be handled again."""
     with repo.transaction() as store:
-        exists = store.session.exec(
-            select(InboxUpdate.id).where(InboxUpdate.channel == channel, InboxUpdate.update_id == update_id)
-        ).first()
-        if exists is None:
-            store.session.add(InboxUpdate(channel=channel, update_id=update_id, payload=payload))
+        return insert_new(store.session, InboxUpdate(channel=channel, update_id=update_id, payload=payload))
 
 
 def done(repo: Repository, channel: str, update_id: int) -> None:

@@ -5,23 +5,29 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
+from sqlalchemy import update
 from sqlmodel import select
 
-from storage.db import StoreBase, aware
+from storage.db import StoreBase, aware, insert_new
 from storage.models import Coordinator, County, Invite, Member, Unit, User, utcnow
 
 
 class PeopleStore(StoreBase):
     # ---- people and units -------------------------------------------------------------------
 
-    def user(self, channel: str, external_id: str, display_name: str = "", chat_id: str = "") -> User:
-        user = self.session.exec(
-            select(User).where(User.channel == channel, User.external_id == external_id)
-        ).first()
+    def user(self, channel: str, external_id: str, display_name: str = "", chat_id: str = "", lock: bool = False) -> User:
+        """The person, made on first sight (also when two processes see them first at once).
+
+        lock: hold the person's row until the transaction ends (PostgreSQL; SQLite has one writer anyway),
+        so that one person's inputs are handled one after another, also by several processes.
+        """
+        query = select(User).where(User.channel == channel, User.external_id == external_id)
+        if lock:
+            query = query.with_for_update()
+        user = self.session.exec(query).first()
         if user is None:
-            user = User(channel=channel, external_id=external_id, display_name=display_name, chat_id=chat_id)
-            self.session.add(user)
-            self.session.flush()
+            insert_new(self.session, User(channel=channel, external_id=external_id, display_name=display_name, chat_id=chat_id))
+            user = self.session.exec(query).one()
         elif (display_name and user.display_name != display_name) or (chat_id and user.chat_id != chat_id):
             user.display_name = display_name or user.display_name
             user.chat_id = chat_id or user.chat_id
@@ -156,10 +162,16 @@ class PeopleStore(StoreBase):
             return None, "该邀请已被撤销，请向邀请人重新索取。"
         if aware(invite.expires_at) < now:
             return None, "该邀请已过期，请向邀请人重新索取。"
-        if invite.uses >= invite.max_uses:
+        # One conditional UPDATE: of several people (or processes) redeeming the last use at once, exactly
+        # one matches; a read-then-write would let every one of them in (PostgreSQL, READ COMMITTED).
+        claimed = self.session.execute(
+            update(Invite)
+            .where(Invite.token == invite.token, Invite.uses < Invite.max_uses, Invite.revoked == False, Invite.expires_at >= now)  # type: ignore[arg-type]  # noqa: E712
+            .values(uses=Invite.uses + 1)
+        )
+        self._expire(Invite, invite.token)
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
             return None, "该邀请已被使用过，请向邀请人重新索取。"
-        invite.uses += 1
-        self.session.add(invite)
         if invite.county_id is not None:
             self.add_coordinator(user, invite.county_id)
         elif invite.unit_id is not None:

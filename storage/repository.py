@@ -16,11 +16,12 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session
 
 from storage.changes import ChangesStore
 from storage.county import CountyStore
-from storage.db import _sqlite_pragmas, default_url, upgrade_sqlite
+from storage.db import default_url, engine_for
+from storage.migrate import auto_upgrade_allowed, ensure_current
 from storage.models import CLOCK
 from storage.outbox import OutboxStore
 from storage.people import PeopleStore
@@ -29,24 +30,25 @@ from storage.years import YearsStore
 
 
 class Repository:
-    def __init__(self, url: str | None = None, data_dir: Path | None = None, now: Callable[[], datetime] | None = None):
-        """`now` is the product's clock (aware UTC): every time written in a transaction comes from it."""
+    def __init__(
+        self,
+        url: str | None = None,
+        data_dir: Path | None = None,
+        now: Callable[[], datetime] | None = None,
+        auto_upgrade: bool | None = None,
+    ):
+        """`now` is the product's clock (aware UTC): every time written in a transaction comes from it.
+        `auto_upgrade`: bring an older database's tables up to date on start (None: NIANBAO_AUTO_UPGRADE,
+        by default on for SQLite only); a new database is always set up (storage/migrate.py)."""
         self.now = now or (lambda: datetime.now(UTC))
         data_dir = data_dir or Path(os.environ.get("NIANBAO_DATA_DIR", "data"))
         self.url = url or default_url(data_dir)
         is_sqlite = self.url.startswith("sqlite")
-        self.engine = create_engine(
-            self.url,
-            connect_args={"check_same_thread": False, "timeout": 30} if is_sqlite else {},
-            pool_pre_ping=not is_sqlite,
-        )
-        if is_sqlite:
-            _sqlite_pragmas(self.engine)
-            upgrade_sqlite(self.engine)
+        self.engine = engine_for(self.url)
+        ensure_current(self.engine, auto_upgrade if auto_upgrade is not None else auto_upgrade_allowed(self.url))
         # SQLite has one writer at a time: queue our own transactions here rather than in SQLite's
         # sleeping busy handler (other processes still wait through busy_timeout).
         self._write_lock = threading.Lock() if is_sqlite else contextlib.nullcontext()
-        SQLModel.metadata.create_all(self.engine)
 
     @contextmanager
     def transaction(self) -> Iterator[Store]:

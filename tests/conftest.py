@@ -8,6 +8,7 @@ through `shared()`, which skips the test, saying why, when ../shared is absent.
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -53,3 +54,56 @@ def fmt():
     from bot.formatdef import load_format
 
     return load_format()
+
+
+# ---- the suite on both databases ------------------------------------------------------------------
+# A module marked `pytestmark = pytest.mark.both_databases` runs each of its tests that makes a data
+# folder (takes tmp_path) twice: on SQLite and on PostgreSQL (tests/pgserver.py). The builders of
+# services (tests/driver.py, tests/tgharness.py) write to whichever `store_url` chose.
+DATABASES = ["sqlite", "postgresql"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "both_databases: run the module's database tests on SQLite and on PostgreSQL")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.get_closest_marker("both_databases") and "tmp_path" in metafunc.fixturenames:
+        metafunc.parametrize("store_url", DATABASES, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """The URL of a PostgreSQL server for the session (skips or fails the test without one, see pgserver.mode)."""
+    import pgserver
+
+    if pgserver.mode() == "off":
+        pytest.skip(f"PostgreSQL variants turned off ({pgserver.REQUIRED_ENV}=0)")
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        if pgserver.mode() == "required":
+            pytest.fail("needs psycopg: install the project with its test extra")
+        pytest.skip("needs psycopg (the postgresql extra)")
+    with pgserver.server() as url:
+        if url is None:
+            if pgserver.mode() == "required":
+                pytest.fail(f"{pgserver.REQUIRED_ENV}=1 but no PostgreSQL server could be started (install Debian's postgresql)")
+            pytest.skip(f"needs PostgreSQL: Debian's postgresql package or {pgserver.ENV}")
+        yield url
+
+
+@pytest.fixture(autouse=True)
+def store_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The database of this test: "" (SQLite in its data folder) or a fresh PostgreSQL database."""
+    import pgserver
+
+    if getattr(request, "param", "sqlite") == "sqlite":
+        yield ""
+        return
+    with pgserver.database(request.getfixturevalue("pg_server")) as url:
+        pgserver.CURRENT["url"] = url
+        try:
+            yield url
+        finally:
+            pgserver.CURRENT["url"] = ""

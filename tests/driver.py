@@ -1,10 +1,12 @@
-"""Driving the interview through the real service and a real SQLite file, as a channel would."""
+"""Driving the interview through the real service and a real database (SQLite file, or PostgreSQL: tests/pgserver.py), as a channel would."""
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+from pgserver import current_url
 
 from bot.app import docx_bytes
 from bot.clock import FixedClock
@@ -17,7 +19,7 @@ from storage.repository import Repository
 def make_service(data_dir: Path, today: date = date(2026, 11, 23), admin_ids: frozenset[str] = frozenset()) -> Service:
     """The service on a clock standing at 09:00 of `today` (Asia/Shanghai)."""
     clock = FixedClock(today)
-    return Service(Repository(data_dir=data_dir, now=clock.now), Engine(clock=clock, render_docx=docx_bytes, admin_ids=admin_ids))
+    return Service(Repository(current_url() or None, data_dir=data_dir, now=clock.now), Engine(clock=clock, render_docx=docx_bytes, admin_ids=admin_ids))
 
 
 class Clerk:

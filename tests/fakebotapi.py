@@ -185,6 +185,17 @@ class _ApiError(Exception):
         return body
 
 
+def _chat_of(update: dict[str, Any]) -> Any:
+    """The chat an update belongs to (its update id when it names none)."""
+    for kind in ("message", "edited_message", "callback_query"):
+        body = update.get(kind)
+        if isinstance(body, dict):
+            message = body.get("message", body) if kind == "callback_query" else body
+            chat = message.get("chat", {}).get("id") if isinstance(message, dict) else None
+            return chat if chat is not None else body.get("from", {}).get("id")
+    return ("update", update.get("update_id"))
+
+
 class FakeBotAPI:
     """In-process stand-in for api.telegram.org, bound to 127.0.0.1 on a free port.
 
@@ -222,9 +233,17 @@ class FakeBotAPI:
         self.download_gate.set()
         self._commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._errors: list[str] = []
+        self._webhook: tuple[str, str] | None = None  # (url, secret token) while a webhook is set
+        self._pusher: threading.Thread | None = None
+        self._in_flight: set[Any] = set()  # chats with an update being posted to the webhook
+        self.webhook_posts: Counter[int] = Counter()  # update id -> times POSTed to the webhook and answered 200
+        # The reverse proxy in front of several bot processes: when set, the webhook's updates go to these
+        # addresses in turn instead of to the URL the bot set (bench/bot_load.py --processes).
+        self.proxy_targets: list[str] = []
         handlers: dict[str, Callable[[dict[str, Any], dict[str, _Upload]], Any]] = {
             "getMe": self._get_me,
             "deleteWebhook": self._delete_webhook,
+            "setWebhook": self._set_webhook,
             "getUpdates": self._get_updates,
             "sendMessage": self._send_message,
             "editMessageText": self._edit_message_text,
@@ -642,10 +661,79 @@ class FakeBotAPI:
         }
 
     def _delete_webhook(self, params: dict[str, Any], files: dict[str, _Upload]) -> bool:
-        if params.get("drop_pending_updates"):
-            with self._lock:
+        with self._lock:
+            self._webhook = None
+            if params.get("drop_pending_updates"):
                 self._updates.clear()
         return True
+
+    def _set_webhook(self, params: dict[str, Any], files: dict[str, _Upload]) -> bool:
+        """Like Telegram: from now on each update is POSTed to the URL (one at a time, in order, with the
+        secret token header) until it is answered 200; getUpdates is refused meanwhile."""
+        url = str(params.get("url") or "")
+        if not url:
+            return self._delete_webhook(params, files)
+        with self._changed:
+            self._webhook = (url, str(params.get("secret_token") or ""))
+            if params.get("drop_pending_updates"):
+                self._updates.clear()
+            if self._pusher is None:
+                self._pusher = threading.Thread(target=self._push_updates, name="FakeBotAPI-webhook", daemon=True)
+                self._pusher.start()
+            self._changed.notify_all()
+        return True
+
+    def _push_updates(self) -> None:
+        """Deliver webhook updates over several connections at once (Telegram's max_connections), one at a
+        time per chat and in order within a chat."""
+        pushers = [threading.Thread(target=self._push_loop, name=f"FakeBotAPI-webhook-{i}", daemon=True) for i in range(8)]
+        for pusher in pushers:
+            pusher.start()
+
+    def _push_loop(self) -> None:
+        import urllib.error
+        import urllib.request
+
+        while True:
+            with self._changed:
+                while True:
+                    if self._stopping:
+                        return
+                    update = self._webhook_next() if self._webhook is not None else None
+                    if update is not None:
+                        break
+                    self._changed.wait(0.5)
+                assert self._webhook is not None
+                url, secret = self._webhook
+                if self.proxy_targets:
+                    url = self.proxy_targets[update["update_id"] % len(self.proxy_targets)]
+                chat = _chat_of(update)
+                self._in_flight.add(chat)
+            request = urllib.request.Request(url, data=json.dumps(update).encode(), method="POST", headers={
+                "Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret})
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    delivered = response.status == 200
+            except (urllib.error.URLError, OSError):
+                delivered = False
+            with self._changed:
+                self._in_flight.discard(chat)
+                if delivered:
+                    self.webhook_posts[update["update_id"]] += 1
+                    self._updates = [u for u in self._updates if u is not update]
+                self._changed.notify_all()
+            if not delivered:
+                time.sleep(0.1)  # Telegram retries later
+
+    def _webhook_next(self) -> dict[str, Any] | None:
+        """The oldest update of a chat with nothing in flight, and older than any other update of its chat."""
+        seen: set[Any] = set()
+        for update in self._updates:
+            chat = _chat_of(update)
+            if chat not in seen and chat not in self._in_flight:
+                return update
+            seen.add(chat)
+        return None
 
     def _get_updates(
         self, params: dict[str, Any], files: dict[str, _Upload]
@@ -654,6 +742,8 @@ class FakeBotAPI:
         limit = min(max(params.get("limit") or 100, 1), 100)
         wait = min(max(float(params.get("timeout") or 0), 0.0), self.long_poll_cap)
         deadline = time.monotonic() + wait
+        if self._webhook is not None:
+            raise _ApiError(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first")
         with self._changed:
             # Like Telegram, a newer poll ends an older one with 409 Conflict.
             self._poll_generation += 1

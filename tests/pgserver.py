@@ -21,6 +21,24 @@ from contextlib import contextmanager
 from conftest import free_port
 
 ENV = "NIANBAO_TEST_POSTGRES_URL"
+# NIANBAO_TEST_POSTGRES=1: the PostgreSQL variants must run (a missing server fails them; CI sets it);
+# 0: they skip; unset: they run when a server can be had and skip, saying why, when not.
+REQUIRED_ENV = "NIANBAO_TEST_POSTGRES"
+# The database the test in progress writes to: "" for SQLite in the test's data folder (the default), or a
+# PostgreSQL URL (set by the `store_url` fixture of tests/conftest.py, read by the builders of services).
+CURRENT = {"url": ""}
+
+
+def current_url() -> str:
+    return CURRENT["url"]
+
+
+def mode() -> str:
+    """'required', 'off' or 'optional' (see REQUIRED_ENV)."""
+    value = os.environ.get(REQUIRED_ENV, "").strip().lower()
+    if value in ("1", "true", "yes"):
+        return "required"
+    return "off" if value in ("0", "false", "no") else "optional"
 
 
 @contextmanager

@@ -10,6 +10,8 @@ from driver import Clerk, make_service, onboard
 from bot.access import PERMISSIONS
 from bot.interview.commands import BY_NAME, COMMANDS, MENU, help_text
 
+pytestmark = pytest.mark.both_databases  # tests/conftest.py: SQLite and PostgreSQL
+
 
 def test_help_and_menu_name_only_commands_of_the_table():
     assert len(BY_NAME) == len(COMMANDS)

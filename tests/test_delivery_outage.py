@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 from datetime import date, timedelta
 
+import pytest
 from conftest import free_port
 from fakebotapi import FakeBotAPI
 from telegram import Bot
@@ -15,6 +16,8 @@ from test_reminders import at, deliveries, setup  # noqa: F401 - `setup` is the 
 
 from bot.channels.aiohttp_request import AiohttpRequest
 from bot.reminders.sender import RateLimiter, ReminderSender
+
+pytestmark = pytest.mark.both_databases  # tests/conftest.py: SQLite and PostgreSQL
 
 
 async def send(base_url: str, reminders) -> tuple[int, ReminderSender]:  # type: ignore[no-untyped-def]

@@ -17,6 +17,8 @@ from bot.importer import import_bytes
 from bot.validate import validate
 from storage.repository import Repository
 
+pytestmark = pytest.mark.both_databases  # tests/conftest.py: SQLite and PostgreSQL
+
 
 @pytest.fixture
 def service(tmp_path):

@@ -1,17 +1,14 @@
 """The interview and the reminder planning on a real PostgreSQL server (tests/pgserver.py), not only SQLite.
 
-Skipped, saying why, where no PostgreSQL server can be had; CI installs Debian's postgresql, so it runs there.
+Skipped, saying why, where no PostgreSQL server can be had (failed instead with NIANBAO_TEST_POSTGRES=1, as in CI).
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from datetime import date
 
-import pytest
 from driver import Clerk, narratives, onboard
-from pgserver import database, server
+from pgserver import database
 
 from bot.app import docx_bytes
 from bot.clock import FixedClock
@@ -21,22 +18,9 @@ from bot.reminders.workcalendar import WorkCalendar
 from bot.service import Service
 from storage.repository import Repository
 
-IN_CI = os.environ.get("CI", "").lower() in ("true", "1", "yes")
 
-
-@pytest.fixture(scope="module")
-def pg() -> Iterator[str]:
-    with server() as url:
-        if url is None:
-            if IN_CI:
-                pytest.fail("CI must have a PostgreSQL server (.ci/run installs Debian's postgresql)")
-            pytest.skip("needs PostgreSQL: Debian's postgresql package, or NIANBAO_TEST_POSTGRES_URL")
-        yield url
-
-
-def test_an_all_zero_township_and_its_reminders_on_postgresql(pg, tmp_path):
-    pytest.importorskip("psycopg", reason="needs psycopg (the postgresql extra)")
-    with database(pg) as url:
+def test_an_all_zero_township_and_its_reminders_on_postgresql(pg_server, tmp_path):
+    with database(pg_server) as url:
         clock = FixedClock(date(2026, 11, 23))
         repo = Repository(url, data_dir=tmp_path, now=clock.now)
         service = Service(repo, Engine(clock=clock, render_docx=docx_bytes))

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from driver import Clerk, make_service, onboard
 
 from bot.reminders.schedule import deadline_for
+
+pytestmark = pytest.mark.both_databases  # tests/conftest.py: SQLite and PostgreSQL
 
 
 def report_of(store, external_id: str = "clerk1"):  # type: ignore[no-untyped-def]

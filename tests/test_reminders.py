@@ -19,6 +19,8 @@ from bot.reminders.sender import RateLimiter, ReminderSender
 from bot.reminders.workcalendar import CalendarFileError, WorkCalendar, parse_calendar_file
 from storage.models import Delivery, Reminder, ReportRecord
 
+pytestmark = pytest.mark.both_databases  # tests/conftest.py: SQLite and PostgreSQL
+
 
 def days(planned):
     return {p.kind: p.day for p in planned}

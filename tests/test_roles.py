@@ -19,6 +19,8 @@ from sqlmodel import select
 from bot.importer import import_bytes
 from storage.models import AuditLog, Delivery, Document, Invite, utcnow
 
+pytestmark = pytest.mark.both_databases  # tests/conftest.py: SQLite and PostgreSQL
+
 
 @pytest.fixture
 def county(tmp_path):

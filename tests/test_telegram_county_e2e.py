@@ -18,6 +18,8 @@ from tgharness import BotThread, TgClerk, config_for, service_for
 
 from bot.importer import import_bytes
 
+pytestmark = pytest.mark.both_databases  # tests/conftest.py: SQLite and PostgreSQL
+
 ADMIN, COORDINATOR, CLERK, REVIEWER, OTHER_CLERK = 7000, 7001, 7101, 7102, 7201
 DEEP_LINK = re.compile(r"https://t\.me/nianbao_test_bot\?start=([A-Za-z0-9_-]+)")
 

@@ -18,6 +18,8 @@ from tgharness import START, BotProcess, BotThread, TgClerk, config_for, service
 from bot.importer import import_bytes
 from bot.validate import validate
 
+pytestmark = pytest.mark.both_databases  # tests/conftest.py: SQLite and PostgreSQL
+
 
 @pytest.fixture
 def api():

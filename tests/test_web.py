@@ -32,7 +32,7 @@ def world(server: Server) -> World:
 def test_health_headers_static_and_no_listing(server: Server) -> None:
     client = Client(server.url)
     health = client.get("/healthz")
-    assert health.status == 200 and health.json() == {"ok": True, "database": "ok"}
+    assert health.status == 200 and health.json() == {"ok": True, "database": "ok", "channels": {"web": "ok"}}
     page = client.get("/login")
     assert page.status == 200 and "登录" in page.text
     assert page.headers["Content-Security-Policy"].startswith("default-src 'self'")

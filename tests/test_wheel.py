@@ -31,6 +31,7 @@ def test_the_wheel_installs_and_renders_outside_the_source_tree(tmp_path):
     wheel = next(dist.glob("nianbao-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "bot/templates/styles.yaml" in names and "bot/templates/overview.j2" in names and "bot/formats/gov-2021.yaml" in names
+    assert "storage/migrations/script.py.mako" in names and "storage/migrations/versions/r0001_baseline.py" in names
 
     env_dir = tmp_path / "env"
     venv.create(env_dir, with_pip=False)
@@ -54,5 +55,10 @@ def test_the_wheel_installs_and_renders_outside_the_source_tree(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0].startswith(purelib), done.stdout  # the installed copy, not the source tree
+    upgraded = subprocess.run(
+        [python, "-I", "-c", "import sys; from bot.cli import main; sys.exit(main())", "db", "upgrade"],
+        cwd=tmp_path / "out", capture_output=True, text=True, timeout=120, env={"NIANBAO_DATA_DIR": str(tmp_path / "data")},
+    )
+    assert upgraded.returncode == 0 and "升级到 0001" in upgraded.stdout, upgraded.stderr  # the migrations are package data
     title = "".join(p.text for p in docx.Document(str(out)).paragraphs[:2])
     assert title == "测试镇人民政府2024年政府信息公开工作年度报告"

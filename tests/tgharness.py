@@ -15,6 +15,7 @@ from pathlib import Path
 
 from conftest import ROOT, free_port
 from fakebotapi import FakeBotAPI, SentCall
+from pgserver import current_url
 from telegram import Update
 
 from bot.app import build_service
@@ -26,17 +27,25 @@ START = datetime(2026, 11, 23, 9, 0)  # the bot's clock starts here in every end
 
 
 def config_for(api: FakeBotAPI, data_dir: Path) -> Config:
-    return Config(token=TOKEN, api_base_url=api.base_url, api_file_url=api.base_file_url, data_dir=data_dir, clock_start=START)
+    return Config(token=TOKEN, api_base_url=api.base_url, api_file_url=api.base_file_url, data_dir=data_dir, clock_start=START,
+                  database_url=current_url())
 
 
 # The data folders of the bots running now: a clerk's input has been handled once Telegram was told it
 # arrived and it has left the bot's inbox (storage/inbox.py), which happens when its handling ends.
-RUNNING: list[Path] = []
+RUNNING: list[Config] = []
 
 
 def handled(update_id: int) -> bool:
-    for data_dir in RUNNING:
-        with contextlib.closing(sqlite3.connect(f"file:{data_dir / 'nianbao.sqlite3'}?mode=ro", uri=True, timeout=5)) as db:
+    for config in RUNNING:
+        if config.database_url:
+            import psycopg
+
+            with psycopg.connect(config.database_url.replace("postgresql+psycopg://", "postgresql://")) as pg:
+                if pg.execute("SELECT 1 FROM inbox_update WHERE channel = 'telegram' AND update_id = %s", (update_id,)).fetchone():
+                    return False
+            continue
+        with contextlib.closing(sqlite3.connect(f"file:{config.data_dir / 'nianbao.sqlite3'}?mode=ro", uri=True, timeout=5)) as db:
             if db.execute("SELECT 1 FROM inbox_update WHERE channel = 'telegram' AND update_id = ?", (update_id,)).fetchone():
                 return False
     return True
@@ -72,7 +81,7 @@ class BotThread:
             self.ready.set()
 
     def __enter__(self) -> BotThread:
-        RUNNING.append(self.config.data_dir)
+        RUNNING.append(self.config)
         self.thread.start()
         assert self.ready.wait(20), "the bot did not start"
         if self.error:
@@ -80,7 +89,7 @@ class BotThread:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        RUNNING.remove(self.config.data_dir)
+        RUNNING.remove(self.config)
         if self.loop and self.stopping:
             self.loop.call_soon_threadsafe(self.stopping.set)
         self.thread.join(20)
@@ -99,6 +108,7 @@ class BotProcess:
             NIANBAO_DATA_DIR=str(data_dir),
             NIANBAO_CLOCK=START.isoformat(),
             NIANBAO_WEB_PORT=str(free_port()),  # `nianbao run` serves the web page beside Telegram
+            DATABASE_URL=current_url(),
         )
         self.api = api
         self.proc: subprocess.Popen[bytes] | None = None
@@ -224,4 +234,4 @@ class TgClerk:
 
 def service_for(data_dir: Path):  # type: ignore[no-untyped-def]
     """A second handle on the bot's database, for assertions."""
-    return build_service(Config(data_dir=data_dir, clock_start=START))
+    return build_service(Config(data_dir=data_dir, clock_start=START, database_url=current_url()))

@@ -26,10 +26,10 @@ LINK = re.compile(r"https?://[^\s/]+(/(?:join|setup|reset)/[A-Za-z0-9_-]+)")
 class Server:
     """The web app serving `service` until stop()."""
 
-    def __init__(self, service: Service, base_url: str = ""):
+    def __init__(self, service: Service, base_url: str = "", checks: dict[str, Any] | None = None):
         self.port = free_port()
         self.settings = WebSettings("127.0.0.1", self.port, base_url)
-        self.app = build_app(service, self.settings, service.engine.clock)
+        self.app = build_app(service, self.settings, service.engine.clock, checks)
         self.state = self.app[STATE]
         self.url = f"http://127.0.0.1:{self.port}"
         self.loop = asyncio.new_event_loop()

@@ -31,7 +31,10 @@ class DurableQueue(asyncio.Queue[object]):
 
     async def put(self, item: object) -> None:
         if isinstance(item, Update):
-            await asyncio.to_thread(inbox.keep, self.repo, CHANNEL, item.update_id, json.dumps(item.to_dict(), ensure_ascii=False))
+            new = await asyncio.to_thread(inbox.keep, self.repo, CHANNEL, item.update_id, json.dumps(item.to_dict(), ensure_ascii=False))
+            if not new:  # queued already (replayed at start), or being handled by another process
+                log.info("update %d received again; it is handled once", item.update_id)
+                return
         await super().put(item)
 
     async def replay(self, bot: Bot) -> int:

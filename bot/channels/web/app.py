@@ -15,6 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.app import build_service
+from bot.channels.health import Check, channel_checks
 from bot.channels.web import accounts, api, auth, county, security
 from bot.channels.web.state import STATE, WebSettings, WebState
 from bot.clock import Clock
@@ -24,26 +25,39 @@ from storage import web_accounts as wa
 
 log = logging.getLogger(__name__)
 MAX_BODY = 10 * 1024 * 1024 + 64 * 1024  # a 10 MB file and its form around it
-async def healthz(request: web.Request) -> web.Response:
-    state = request.app[STATE]
+HEALTH_CHECKS = web.AppKey("health_checks", dict)
 
+
+async def healthz(request: web.Request) -> web.Response:
+    """{"ok", "database", "channels": {name: "ok" or why not}}; 503 when anything cannot be reached."""
+    state = request.app[STATE]
+    database = "ok"
     try:
         await state.db(wa.ping)
     except Exception as exc:  # the database is what is checked: any failure is "not healthy"
         log.warning("health check failed: %s", exc)
-        return web.json_response({"ok": False, "database": "unreachable"}, status=503)
-    return web.json_response({"ok": True, "database": "ok"})
+        database = "unreachable"
+    channels = {"web": "ok"}
+    checks: dict[str, Check] = request.app[HEALTH_CHECKS]
+    for name, result in zip(checks, await asyncio.gather(*(check() for check in checks.values())), strict=True):
+        channels[name] = result
+    ok = database == "ok" and all(v == "ok" for v in channels.values())
+    if not ok:
+        log.warning("health: database %s, channels %s", database, channels)
+    return web.json_response({"ok": ok, "database": database, "channels": channels}, status=200 if ok else 503)
 
 
 def static_dir() -> Path:
     return Path(str(resources.files("bot.channels.web") / "static"))
 
 
-def build_app(service: Service, settings: WebSettings, clock: Clock) -> web.Application:
+def build_app(service: Service, settings: WebSettings, clock: Clock, checks: dict[str, Check] | None = None) -> web.Application:
+    """`checks`: the other channels /healthz reports on (bot/channels/health.py)."""
     app = web.Application(middlewares=[security.security_headers, auth.session_middleware], client_max_size=MAX_BODY)
     state = WebState(service, settings, clock)
     service.engine.invite_link = state.invite_link
     app[STATE] = state
+    app[HEALTH_CHECKS] = checks or {}
     app.router.add_get("/healthz", healthz)
     app.router.add_static("/static/", static_dir(), show_index=False, follow_symlinks=False)
     auth.routes(app)
@@ -68,7 +82,7 @@ def run_web(config: Config, settings: WebSettings, say: Any = print) -> int:
     """`nianbao web`: serve until interrupted; print the address and, while no operator exists, a set-up link."""
     clock = config.clock()
     service = web_service(config, clock)
-    app = build_app(service, settings, clock)
+    app = build_app(service, settings, clock, channel_checks(config))
     state = app[STATE]
 
     async def main() -> None:
