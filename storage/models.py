@@ -185,7 +185,7 @@ class Reminder(SQLModel, table=True):
 
 class Delivery(SQLModel, table=True):
     """A message to one person sent by the bot on its own: a deadline reminder, a coordinator's nudge, or
-    news of a review. pending → sending → sent; never back from sending (at most once)."""
+    news of a review, on one channel. pending → sending → sent; never back from sending (at most once)."""
 
     __table_args__ = (UniqueConstraint("reminder_id", "user_id"),)
     id: int | None = Field(default=None, primary_key=True)
@@ -193,10 +193,12 @@ class Delivery(SQLModel, table=True):
     kind: str = Field(default="reminder", max_length=16)  # reminder | nudge | review
     report_id: int | None = Field(default=None, foreign_key="report.id", index=True)
     user_id: int = Field(foreign_key="user.id")
-    chat_id: str = Field(max_length=64)
+    channel: str = Field(default="telegram", max_length=16, index=True)  # telegram | dingtalk | web: whose sender takes it
+    chat_id: str = Field(max_length=64)  # the address on that channel: Telegram chat, DingTalk userId, web login's external id
     text: str = Field(sa_column=Column(Text, nullable=False))
     state: str = Field(default="pending", max_length=16, index=True)  # pending | sending | sent | blocked | failed | unknown
     not_before: datetime = Field(default_factory=utcnow)
+    lease_until: datetime | None = None  # a sender process has listed it to send until then; others leave it alone
     attempts: int = 0
     sent_at: datetime | None = None
 
