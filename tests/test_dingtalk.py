@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import io
+import json
+
+import docx
 import pytest
 from driver import narratives, onboard
+from factories import zero_report
 from fakedingtalk import DingTalkProcess, DtClerk, FakeDingTalk
 
 from bot.importer import import_bytes
@@ -43,3 +48,38 @@ def test_all_zero_township_from_invite_to_the_docx_as_a_file(fake, tmp_path):
         assert all(not [c for c in card["contents"] if c["type"] == "action"] for _, card in fake.updates)
     # the SDK was told no address of this machine: nothing was probed
     assert fake.opened and all(body["localIp"] == "" for body in fake.opened)
+
+
+def test_a_card_pressed_twice_or_out_of_date_is_stale_and_a_group_gets_a_pointer(fake, tmp_path):
+    with DingTalkProcess(fake, tmp_path):
+        clerk = DtClerk(fake, "clerk02")
+        onboard(clerk)
+        card_id, action = clerk.find_button("全部为0")
+        clerk.press(card_id, action)
+        assert "表三" in clerk.last_text()
+        clerk.press(card_id, action)  # the same button again: the engine knows it is stale
+        assert clerk.last_text() == "这个按钮已过期，请使用最新一条消息中的按钮。"
+        clerk.press(card_id, "nb_zz")  # not a button this bot made: ignored, acknowledged all the same
+        assert clerk.last_text() == ""
+        clerk.say("/menu")
+        assert "请选择要填写或修改的部分" in clerk.last_text()
+        group = clerk.message("text", text={"content": "/start"}, conversationType="2", conversationId="cid-group")
+        fake.wait_ack(fake.push("/v1.0/im/bot/messages/get", group))
+        assert [s.text for s in fake.to("cid-group")] == ["年报助手只在单聊中使用，请点击我的头像，发起单聊后发送 /start。"]
+
+
+def test_files_through_their_download_code_and_replies_that_wait_out_throttling(fake, tmp_path):
+    doc = zero_report(2026, "测试镇人民政府").to_dict()
+    with DingTalkProcess(fake, tmp_path):
+        clerk = DtClerk(fake, "clerk03")
+        clerk.say("/start")
+        fake.fail_next("/v1.0/robot/oToMessages/batchSend", 2, 403, {"code": "Forbidden.AccessDenied.QpsLimitForApi", "message": "限流"})
+        clerk.upload("年报.json", json.dumps(doc, ensure_ascii=False).encode())
+        assert "已从JSON填入" in clerk.last_text()  # sent after the throttling, not dropped
+        fake.fail_next("/media/upload", 1, 503, {"message": "unavailable"})
+        clerk.say("/docx")
+        sent = clerk.last_document()
+        assert sent is not None and sent.filename == "测试镇人民政府2026年政府信息公开工作年度报告（草稿）.docx"
+        assert docx.Document(io.BytesIO(sent.data)).paragraphs
+        clerk.upload("photo.jpg", b"\xff\xd8\xff garbage")
+        assert "不支持" in clerk.last_text()
