@@ -19,7 +19,7 @@ def utcnow() -> datetime:
 
 
 class User(SQLModel, table=True):
-    """A person on a channel: a Telegram user, or a terminal user."""
+    """A person on a channel: a Telegram or DingTalk user, a web login, or a terminal user."""
 
     __table_args__ = (UniqueConstraint("channel", "external_id"),)
     id: int | None = Field(default=None, primary_key=True)
@@ -28,8 +28,23 @@ class User(SQLModel, table=True):
     display_name: str = Field(default="", max_length=256)  # Telegram: first and last name, 64 each, and more elsewhere
     chat_id: str = Field(default="", max_length=64)
     reminders_on: bool = True
-    blocked: bool = False  # the user blocked the bot (Telegram 403)
+    blocked: bool = False  # the user blocked the bot (Telegram 403, DingTalk: left the organisation)
     created_at: datetime = Field(default_factory=utcnow)
+    # One person on several channels (/link): a linked identity names the identity whose roles, reports and
+    # conversation it shares; that one's person_id is None.
+    person_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    last_seen_at: datetime | None = None  # when this identity last wrote: notifications go to the channel last used
+    last_seq: int = 0  # a linked identity's last input id on its own channel (the conversation keeps the person's)
+    notify_all: bool = False  # the person wants notifications on every linked channel, not only the last used
+
+
+class LinkCode(SQLModel, table=True):
+    """A one-time code that links the identity typing it to the identity that asked for it (/link)."""
+
+    __tablename__ = "link_code"
+    code: str = Field(primary_key=True, max_length=16)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    expires_at: datetime
 
 
 class County(SQLModel, table=True):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select as sa_select
 from sqlalchemy import update
 from sqlmodel import select
 
-from storage.db import StoreBase
+from storage.db import StoreBase, aware
 from storage.models import Deadline, Delivery, Member, Refusal, Reminder, ReportRecord, User, utcnow
 
 
@@ -25,19 +25,21 @@ class OutboxStore(StoreBase):
         reminder_id: int | None = None,
         not_before: datetime | None = None,
     ) -> int:
-        """Queue a message to each person who can be reached and has not blocked the bot, on their channel;
-        that channel's sender delivers it, once. Returns how many were queued."""
+        """Queue a message to each person on the channel they last used (on every linked channel if they
+        chose so), where they can be reached and have not blocked the bot; that channel's sender delivers
+        it, once. Returns how many were queued."""
         n = 0
+        linked: dict[int | None, list[User]] = {}
+        for identity in self.session.exec(select(User).where(User.person_id.in_([u.id for u in users]))).all():  # type: ignore[union-attr]
+            linked.setdefault(identity.person_id, []).append(identity)
         for user in users:
-            where = route(user)
-            if user.blocked or where is None:
-                continue
-            channel, address = where
-            self.session.add(
-                Delivery(user_id=user.id, channel=channel, chat_id=address, text=text, kind=kind, report_id=report_id,  # type: ignore[arg-type]
-                         reminder_id=reminder_id, not_before=not_before or utcnow())
-            )
-            n += 1
+            for identity in reach(user, linked.get(user.id, [])):
+                channel, address = route(identity)  # type: ignore[misc]
+                self.session.add(
+                    Delivery(user_id=identity.id, channel=channel, chat_id=address, text=text, kind=kind, report_id=report_id,  # type: ignore[arg-type]
+                             reminder_id=reminder_id, not_before=not_before or utcnow())
+                )
+                n += 1
         self.session.flush()
         return n
 
@@ -163,6 +165,7 @@ class OutboxStore(StoreBase):
         ).all())
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # The channels whose people are reached at their own address; a chat id of any other channel is a
 # Telegram chat (the terminal has none; a test's people stand in for Telegram ones).
 OWN_ADDRESS = ("dingtalk", "web")
@@ -175,3 +178,11 @@ def route(user: User) -> tuple[str, str] | None:
     if user.channel in OWN_ADDRESS:
         return (user.channel, user.chat_id) if user.chat_id else None
     return ("telegram", user.chat_id) if user.chat_id else None
+
+
+def reach(person: User, linked: list[User]) -> list[User]:
+    """The identities a person's notification goes to: the reachable one used last, or all that are."""
+    reachable = [u for u in (person, *linked) if not u.blocked and route(u) is not None]
+    if person.notify_all or len(reachable) <= 1:
+        return reachable
+    return [max(reachable, key=lambda u: (aware(u.last_seen_at) if u.last_seen_at else EPOCH, u.id == person.id))]

@@ -20,6 +20,7 @@ from sqlmodel import Session, SQLModel, create_engine
 
 from storage.county import CountyStore
 from storage.db import _sqlite_pragmas, default_url, upgrade_sqlite
+from storage.identities import IdentityStore
 from storage.models import CLOCK
 from storage.outbox import OutboxStore
 from storage.people import PeopleStore
@@ -64,5 +65,5 @@ class Repository:
         self.engine.dispose()
 
 
-class Store(PeopleStore, ReportsStore, OutboxStore, CountyStore):
+class Store(PeopleStore, ReportsStore, OutboxStore, CountyStore, IdentityStore):
     """Operations inside one transaction."""
