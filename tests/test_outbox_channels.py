@@ -142,3 +142,20 @@ def test_several_sender_processes_share_the_work_and_never_send_twice(url, tmp_p
     assert states(repo) == Counter({"sent": n})
     assert sum(per_sender) == n and all(share > 0 for share in per_sender), per_sender  # the leases spread the work
     repo.dispose()
+
+
+def test_a_web_person_finds_their_notifications_in_the_page(tmp_path):
+    from driver import make_service
+    from webharness import Server, build_world
+
+    server = Server(make_service(tmp_path))
+    try:
+        world = build_world(server)
+        text = "\n".join(m["text"] for m in world.coordinator.say("/nudge"))
+        assert "已提醒2个落后单位" in text, text
+        shown = [m for m in world.clerk.messages() if "政务公开办提醒" in m["text"]]
+        assert len(shown) == 1 and shown[0]["from"] == "bot" and shown[0]["note"]
+        assert [m for m in world.clerk.messages() if "政务公开办提醒" in m["text"]] == shown  # once, not again at each look
+        assert not [m for m in world.far_coordinator.messages() if "政务公开办提醒" in m["text"]]
+    finally:
+        server.stop()
