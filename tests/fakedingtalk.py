@@ -290,7 +290,9 @@ class DingTalkProcess:
 
     def __init__(self, fake: FakeDingTalk, data_dir: Path, clock: str = "2026-11-23T09:00", **env: str):
         base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DINGTALK_"))}
-        self.env = dict(base, PYTHONPATH=str(ROOT), NIANBAO_DATA_DIR=str(data_dir), NIANBAO_CLOCK=clock,
+        self.net_log = data_dir / "network.log"  # connections and lookups not for 127.0.0.1 (tests/netaudit)
+        self.env = dict(base, PYTHONPATH=f"{ROOT}{os.pathsep}{ROOT / 'tests' / 'netaudit'}", NIANBAO_TEST_NET_LOG=str(self.net_log),
+                        NIANBAO_DATA_DIR=str(data_dir), NIANBAO_CLOCK=clock,
                         NIANBAO_WEB_PORT=str(free_port()), DINGTALK_CLIENT_ID=fake.client_id, DINGTALK_CLIENT_SECRET=fake.client_secret,
                         DINGTALK_API_BASE=fake.base, DINGTALK_OAPI_BASE=fake.base, **env)
         self.fake = fake
@@ -327,3 +329,7 @@ class DingTalkProcess:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def outside(self) -> list[str]:
+        """What any process of the bot tried to reach beyond 127.0.0.1 (empty: nothing)."""
+        return self.net_log.read_text(encoding="utf-8").splitlines() if self.net_log.exists() else []

@@ -22,7 +22,7 @@ def fake():
 
 
 def test_all_zero_township_from_invite_to_the_docx_as_a_file(fake, tmp_path):
-    with DingTalkProcess(fake, tmp_path):
+    with DingTalkProcess(fake, tmp_path) as bot:
         owner = DtClerk(fake, "owner01", "李四")
         onboard(owner)
         owner.say("/invite 填报人")
@@ -46,8 +46,10 @@ def test_all_zero_township_from_invite_to_the_docx_as_a_file(fake, tmp_path):
         # a pressed card lost its buttons and shows the choice
         assert any(any(c.get("text") == "✔ 全部为0" for c in card["contents"]) for _, card in fake.updates)
         assert all(not [c for c in card["contents"] if c["type"] == "action"] for _, card in fake.updates)
-    # the SDK was told no address of this machine: nothing was probed
+    # the SDK was told no address of this machine, and no process of the bot reached or looked up
+    # anything beyond 127.0.0.1 (the SDK's route probe towards 8.8.8.8 included)
     assert fake.opened and all(body["localIp"] == "" for body in fake.opened)
+    assert bot.outside() == []
 
 
 def test_a_card_pressed_twice_or_out_of_date_is_stale_and_a_group_gets_a_pointer(fake, tmp_path):
