@@ -85,3 +85,5 @@ def test_files_through_their_download_code_and_replies_that_wait_out_throttling(
         assert docx.Document(io.BytesIO(sent.data)).paragraphs
         clerk.upload("photo.jpg", b"\xff\xd8\xff garbage")
         assert "不支持" in clerk.last_text()
+        fake.wait_ack(fake.push("/v1.0/im/bot/messages/get", clerk.message("file", content={"downloadCode": "expired", "fileName": "a.docx"})))
+        assert [s.text for s in fake.to("clerk03")][-1] == "文件没有下载成功，请再发送一次。已保存的内容不受影响。"

@@ -8,6 +8,7 @@ DingTalk's throttling or when it certainly did not reach DingTalk; anything that
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 from collections import OrderedDict
@@ -63,15 +64,20 @@ class DingTalkChannel:
         self.handle = handle
         self.api = api
         self._locks: dict[str, asyncio.Lock] = {}
+        self._waiting: dict[str, int] = {}
         self._cards: OrderedDict[str, tuple[str, list[list[Button]]]] = OrderedDict()
 
     async def _serially(self, person: str, job: Callable[[], Awaitable[None]]) -> None:
+        """One person's inputs one at a time and in order (the SDK hands each message to a task of its own)."""
         lock = self._locks.setdefault(person, asyncio.Lock())
+        self._waiting[person] = self._waiting.get(person, 0) + 1
         try:
             async with lock:
                 await job()
         finally:
-            if not lock.locked() and not getattr(lock, "_waiters", None):
+            self._waiting[person] -= 1
+            if self._waiting[person] == 0:
+                del self._waiting[person]
                 self._locks.pop(person, None)
 
     # ---- in ------------------------------------------------------------------------------------
@@ -94,12 +100,17 @@ class DingTalkChannel:
         elif kind == "file":
             content = data.get("content") or {}
             name = str(content.get("fileName", ""))
-            payload = await patiently(lambda: self.api.download(str(content.get("downloadCode", "")), MAX_FILE))
+            try:
+                payload = await patiently(lambda: self.api.download(str(content.get("downloadCode", "")), MAX_FILE))
+            except DingTalkError as exc:
+                log.warning("could not fetch a file from DingTalk: %s", exc)
+                await patiently(lambda: self.api.send_text(person, "文件没有下载成功，请再发送一次。已保存的内容不受影响。"))
+                return
             inp = Input(kind="file", size=MAX_FILE + 1, filename=name) if payload is None else Input(kind="file", data=payload, filename=name)
         else:
             await patiently(lambda: self.api.send_text(person, f"请发送文字，或发送{READABLE_WORDS}格式的文件。"))
             return
-        outcome = await self.handle(CHANNEL, person, Input(**{**inp.__dict__, "seq": seq}), str(data.get("senderNick") or ""), person)
+        outcome = await self.handle(CHANNEL, person, dataclasses.replace(inp, seq=seq), str(data.get("senderNick") or ""), person)
         await self.deliver(person, outcome)
 
     async def on_card(self, data: dict[str, Any]) -> None:
