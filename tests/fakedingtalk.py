@@ -294,7 +294,8 @@ class DingTalkProcess:
         self.env = dict(base, PYTHONPATH=f"{ROOT}{os.pathsep}{ROOT / 'tests' / 'netaudit'}", NIANBAO_TEST_NET_LOG=str(self.net_log),
                         NIANBAO_DATA_DIR=str(data_dir), NIANBAO_CLOCK=clock,
                         NIANBAO_WEB_PORT=str(free_port()), DINGTALK_CLIENT_ID=fake.client_id, DINGTALK_CLIENT_SECRET=fake.client_secret,
-                        DINGTALK_API_BASE=fake.base, DINGTALK_OAPI_BASE=fake.base, **env)
+                        DINGTALK_API_BASE=fake.base, DINGTALK_OAPI_BASE=fake.base)
+        self.env.update(env)
         self.fake = fake
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = data_dir / "bot.log"

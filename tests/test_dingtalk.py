@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 
 import docx
 import pytest
+from conftest import ROOT
 from driver import narratives, onboard
 from factories import zero_report
 from fakedingtalk import DingTalkProcess, DtClerk, FakeDingTalk
 
+from bot.config import EX_CONFIG
 from bot.importer import import_bytes
 from bot.validate import validate
 
@@ -87,3 +91,10 @@ def test_files_through_their_download_code_and_replies_that_wait_out_throttling(
         assert "不支持" in clerk.last_text()
         fake.wait_ack(fake.push("/v1.0/im/bot/messages/get", clerk.message("file", content={"downloadCode": "expired", "fileName": "a.docx"})))
         assert [s.text for s in fake.to("clerk03")][-1] == "文件没有下载成功，请再发送一次。已保存的内容不受影响。"
+
+
+def test_a_rejected_client_secret_is_a_setting_to_fix(fake, tmp_path):
+    bot = DingTalkProcess(fake, tmp_path, DINGTALK_CLIENT_SECRET="wrong")
+    done = subprocess.run([sys.executable, "-m", "bot", "run"], env=bot.env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == EX_CONFIG and "钉钉拒绝了" in done.stderr and "wrong" not in done.stderr
+    assert fake.connections == 0
