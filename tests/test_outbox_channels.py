@@ -159,3 +159,38 @@ def test_a_web_person_finds_their_notifications_in_the_page(tmp_path):
         assert not [m for m in world.far_coordinator.messages() if "政务公开办提醒" in m["text"]]
     finally:
         server.stop()
+
+
+def test_linked_accounts_are_reached_on_the_channel_used_last_or_on_all(tmp_path):
+    import re
+
+    from driver import make_service
+
+    from bot.interview.types import Input
+
+    service = make_service(tmp_path)
+
+    def say(channel: str, who: str, text: str) -> str:
+        outcome = service.handle(channel, who, Input.parse_text(text), "孙七", who if channel != "web" else "")
+        return "\n".join(r.text for r in outcome.replies)
+
+    say("web", "w1", "/start")
+    say("web", "w1", "次营镇人民政府")  # the web account now has a unit and a report
+    code = re.search(r"NB-[A-Z0-9]{4}-[A-Z0-9]{4}", say("dingtalk", "d1", "/link")).group(0)  # type: ignore[union-attr]
+    assert "已关联" in say("web", "w1", f"/link {code}")  # asked on DingTalk, typed on the web: the web account keeps its unit
+
+    def targets() -> list[str]:
+        with service.repo.transaction() as store:
+            person = store.user("web", "w1")
+            assert store.user("dingtalk", "d1").id == person.id  # one person
+            store.notify([person], "通知", "review")
+            rows = store.session.exec(select(Delivery).order_by(Delivery.id.desc())).all()  # type: ignore[union-attr]
+            count = 2 if person.notify_all else 1
+            return sorted(d.channel for d in rows[:count])
+
+    assert targets() == ["web"]  # both wrote at the same instant: the account kept wins the tie
+    with service.repo.transaction() as store:  # DingTalk used a while later
+        store.seen(store.identity("dingtalk", "d1"), 0, service.repo.now() + timedelta(minutes=5))  # type: ignore[arg-type]
+    assert targets() == ["dingtalk"]
+    assert "所有渠道" in say("dingtalk", "d1", "/link 全部")
+    assert targets() == ["dingtalk", "web"]
