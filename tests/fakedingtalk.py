@@ -292,6 +292,7 @@ class DingTalkProcess:
         base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DINGTALK_"))}
         self.net_log = data_dir / "network.log"  # connections and lookups not for 127.0.0.1 (tests/netaudit)
         self.env = dict(base, PYTHONPATH=f"{ROOT}{os.pathsep}{ROOT / 'tests' / 'netaudit'}", NIANBAO_TEST_NET_LOG=str(self.net_log),
+                        NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost",
                         NIANBAO_DATA_DIR=str(data_dir), NIANBAO_CLOCK=clock,
                         NIANBAO_WEB_PORT=str(free_port()), DINGTALK_CLIENT_ID=fake.client_id, DINGTALK_CLIENT_SECRET=fake.client_secret,
                         DINGTALK_API_BASE=fake.base, DINGTALK_OAPI_BASE=fake.base)

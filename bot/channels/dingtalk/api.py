@@ -64,7 +64,7 @@ class OpenApi:
     @property
     def http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=TIMEOUT)
+            self._session = aiohttp.ClientSession(timeout=TIMEOUT, trust_env=True)  # HTTPS_PROXY / NO_PROXY, like the SDK
         return self._session
 
     async def close(self) -> None:
