@@ -64,3 +64,52 @@ def test_reminders_reach_dingtalk_once_across_a_kill(tmp_path):
         if state == "sent":
             assert received[who] == 1
     assert len(received) + 1 + sum(1 for who in unknown if who not in received) == n  # none lost beyond the instant
+
+
+def test_each_dingtalk_answer_decides_what_becomes_of_a_notification(tmp_path):
+    """503 and a refused connection: not taken, queued again after the backoff; 500: may have been
+    processed, never repeated; a person DingTalk does not know: marked, like a Telegram 403."""
+    import asyncio
+    from datetime import timedelta
+
+    from conftest import free_port
+
+    from bot.channels.dingtalk.api import OpenApi
+    from bot.channels.dingtalk.sender import DingTalkSender
+    from bot.channels.dingtalk.settings import DingTalkSettings
+    from bot.reminders.schedule import Reminders
+    from bot.reminders.sender import ReminderSender
+    from bot.reminders.workcalendar import WorkCalendar
+
+    fill(tmp_path, 3)
+    now = [START]
+    repo = Repository(data_dir=tmp_path, now=lambda: now[0])
+    reminders = Reminders(repo, WorkCalendar(), lambda: now[0])
+
+    def send(base: str) -> tuple[int, DingTalkSender]:
+        async def go() -> tuple[int, DingTalkSender]:
+            api = OpenApi(DingTalkSettings("dingclient", "secret", api_base=base, oapi_base=base))
+            sender = DingTalkSender(api, concurrency=1)  # one at a time: the answers below in order
+            try:
+                return await ReminderSender(reminders, senders=[sender]).send_pending(), sender
+            finally:
+                await api.close()
+
+        return asyncio.run(go())
+
+    sent, sender = send(f"http://127.0.0.1:{free_port()}")  # DingTalk unreachable
+    assert sent == 0 and sender.outage_retries == 1 and Counter(s for _, s in rows(tmp_path)) == {"pending": 3}
+    with FakeDingTalk() as fake:
+        fake.invalid_users.add("staff002")
+        now[0] += timedelta(seconds=10)
+        fake.fail_next("/v1.0/im/v1.0/robot/interactiveCards/send", 1, 503, {"message": "Service Unavailable"})
+        assert send(fake.base)[0] == 0  # the first one not taken: DingTalk sending pauses, the rest wait
+        assert Counter(s for _, s in rows(tmp_path)) == {"pending": 3}
+        now[0] += timedelta(seconds=10)
+        fake.fail_next("/v1.0/im/v1.0/robot/interactiveCards/send", 1, 500, {"message": "Internal Error"})
+        assert send(fake.base)[0] == 1
+        assert dict(rows(tmp_path)) == {"staff000": "unknown", "staff001": "sent", "staff002": "blocked"}
+        assert [s.user for s in fake.sent] == ["staff001"]
+    with repo.transaction() as store:
+        assert store.user("dingtalk", "staff002").blocked
+    repo.dispose()

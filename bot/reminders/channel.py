@@ -64,12 +64,14 @@ class ChannelSender:
         self.outage_retries = 0
 
     def unreachable(self, why: object) -> tuple[str, float]:
-        """Nothing can have reached the channel: back off 2 s, 4 s, … at most five minutes, all its sending paused."""
-        self.outage_retries += 1
-        seconds = min(MAX_BACKOFF, 2.0 ** min(self.outage_retries, 9))
-        self.resume_at = time.monotonic() + seconds
-        log.warning("%s unreachable (%s); retrying in %.0f s", self.channel, why, seconds)
-        return "retry", seconds
+        """Nothing can have reached the channel: back off 2 s, 4 s, … at most five minutes, all its sending
+        paused. Sends that were in flight together fail together: they count as one attempt."""
+        if not self.paused:
+            self.outage_retries += 1
+            seconds = min(MAX_BACKOFF, 2.0 ** min(self.outage_retries, 9))
+            self.resume_at = time.monotonic() + seconds
+            log.warning("%s unreachable (%s); retrying in %.0f s", self.channel, why, seconds)
+        return "retry", max(0.0, self.resume_at - time.monotonic())
 
     def throttled(self, seconds: float) -> tuple[str, float]:
         """The channel asked us to slow down: everything on it waits that long, this message is queued again."""
