@@ -276,7 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     ureset.add_argument("name", metavar="NAME", help="登录名")
     ureset.set_defaults(func=cmd_user_reset)
 
-    run = sub.add_parser("run", help="运行全部渠道：网页版，以及设置了TELEGRAM_BOT_TOKEN时的Telegram")
+    run = sub.add_parser("run", help="运行全部渠道：网页版，以及设置了TELEGRAM_BOT_TOKEN时的Telegram、设置了DINGTALK_CLIENT_ID和DINGTALK_CLIENT_SECRET时的钉钉")
     run.add_argument("--host", help="网页版监听地址（默认 NIANBAO_WEB_HOST 或 127.0.0.1）")
     run.add_argument("--port", type=int, help="网页版端口（默认 NIANBAO_WEB_PORT 或 8080）")
     run.set_defaults(func=cmd_run)

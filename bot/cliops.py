@@ -58,25 +58,50 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Every configured channel: the web page always; Telegram too when a token is set (the web page then
-    runs in a child process that ends with this one)."""
+    """Every configured channel: the web page always; Telegram too when a token is set, DingTalk when its
+    client id and secret are (docs/dingtalk.md). The web page (and DingTalk beside Telegram) then run in
+    child processes that end with this one."""
+    from bot.channels.dingtalk.settings import DingTalkSettings
+
     config = Config.load()
-    configure_logging([config.token])
-    if not config.token:
+    dingtalk = DingTalkSettings.load()
+    configure_logging([config.token] + ([dingtalk.client_secret] if dingtalk else []))
+    if not config.token and dingtalk is None:
         return cmd_web(args)
     for problem in config.url_problems():
         out(problem, sys.stderr)
     if config.url_problems() or _service(config) is None:  # checked here, before the workers start
         return EX_CONFIG
-    from bot.channels.telegram import run_polling
-
-    web = multiprocessing.get_context("spawn").Process(target=_web_child, args=(args, os.getpid()), name="nianbao-web", daemon=True)
-    web.start()
+    spawn = multiprocessing.get_context("spawn")
+    children = [spawn.Process(target=_web_child, args=(args, os.getpid()), name="nianbao-web", daemon=True)]
+    if config.token and dingtalk is not None:  # Telegram's process keeps the reminder plans and the web inbox
+        children.append(spawn.Process(target=_dingtalk_child, args=(os.getpid(),), name="nianbao-dingtalk", daemon=True))
+    for child in children:
+        child.start()
     try:
-        return run_polling(config)
+        if config.token:
+            from bot.channels.telegram import run_polling
+
+            return run_polling(config)
+        from bot.channels.dingtalk.run import run_dingtalk
+
+        assert dingtalk is not None
+        return run_dingtalk(config, dingtalk)
     finally:
-        web.terminate()
-        web.join(10)
+        for child in children:
+            child.terminate()
+            child.join(10)
+
+
+def _dingtalk_child(parent: int) -> None:
+    from bot.channels.dingtalk.run import run_dingtalk
+    from bot.channels.dingtalk.settings import DingTalkSettings
+
+    die_with_parent(parent)
+    config, dingtalk = Config.load(), DingTalkSettings.load()
+    assert dingtalk is not None
+    configure_logging([config.token, dingtalk.client_secret])
+    sys.exit(run_dingtalk(config, dingtalk, plans=False, web_inbox=False))
 
 
 def _web_child(args: argparse.Namespace, parent: int) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 from sqlalchemy.exc import OperationalError
 
 from bot.interview.engine import Engine
 from bot.interview.types import Input, Outcome
+from bot.workplace.link import is_link, link
 from storage.repository import Repository
 
 
@@ -21,10 +23,15 @@ class Service:
         for attempt in range(5):
             try:
                 with self.repo.transaction() as store:
-                    user = store.user(channel, external_id, display_name, chat_id, lock=True)
-                    if user.blocked:  # they wrote to the bot, so they unblocked it: reach them again
-                        user.blocked = False
-                        store.save(user)
+                    user = store.user(channel, external_id, display_name, chat_id, lock=True)  # the person (linked accounts: one)
+                    identity = store.identity(channel, external_id) or user
+                    # they wrote to the bot, so they unblocked it: reach them again, on this channel
+                    if not store.seen(identity, inp.seq, self.repo.now()):
+                        return Outcome()  # a linked account's input handled already
+                    if identity.id != user.id:  # the conversation counts the person's first channel's ids
+                        inp = dataclasses.replace(inp, seq=0)
+                    if is_link(inp):
+                        return link(store, identity, user, inp, self.repo.now())
                     return self.engine.handle(store, user, inp)
             except OperationalError as exc:
                 if "locked" not in str(exc).lower() and "busy" not in str(exc).lower() or attempt == 4:

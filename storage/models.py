@@ -19,7 +19,7 @@ def utcnow() -> datetime:
 
 
 class User(SQLModel, table=True):
-    """A person on a channel: a Telegram user, or a terminal user."""
+    """A person on a channel: a Telegram or DingTalk user, a web login, or a terminal user."""
 
     __table_args__ = (UniqueConstraint("channel", "external_id"),)
     id: int | None = Field(default=None, primary_key=True)
@@ -28,8 +28,23 @@ class User(SQLModel, table=True):
     display_name: str = Field(default="", max_length=256)  # Telegram: first and last name, 64 each, and more elsewhere
     chat_id: str = Field(default="", max_length=64)
     reminders_on: bool = True
-    blocked: bool = False  # the user blocked the bot (Telegram 403)
+    blocked: bool = False  # the user blocked the bot (Telegram 403, DingTalk: left the organisation)
     created_at: datetime = Field(default_factory=utcnow)
+    # One person on several channels (/link): a linked identity names the identity whose roles, reports and
+    # conversation it shares; that one's person_id is None.
+    person_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    last_seen_at: datetime | None = None  # when this identity last wrote: notifications go to the channel last used
+    last_seq: int = 0  # a linked identity's last input id on its own channel (the conversation keeps the person's)
+    notify_all: bool = False  # the person wants notifications on every linked channel, not only the last used
+
+
+class LinkCode(SQLModel, table=True):
+    """A one-time code that links the identity typing it to the identity that asked for it (/link)."""
+
+    __tablename__ = "link_code"
+    code: str = Field(primary_key=True, max_length=16)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    expires_at: datetime
 
 
 class County(SQLModel, table=True):
@@ -185,7 +200,7 @@ class Reminder(SQLModel, table=True):
 
 class Delivery(SQLModel, table=True):
     """A message to one person sent by the bot on its own: a deadline reminder, a coordinator's nudge, or
-    news of a review. pending → sending → sent; never back from sending (at most once)."""
+    news of a review, on one channel. pending → sending → sent; never back from sending (at most once)."""
 
     __table_args__ = (UniqueConstraint("reminder_id", "user_id"),)
     id: int | None = Field(default=None, primary_key=True)
@@ -193,10 +208,12 @@ class Delivery(SQLModel, table=True):
     kind: str = Field(default="reminder", max_length=16)  # reminder | nudge | review
     report_id: int | None = Field(default=None, foreign_key="report.id", index=True)
     user_id: int = Field(foreign_key="user.id")
-    chat_id: str = Field(max_length=64)
+    channel: str = Field(default="telegram", max_length=16, index=True)  # telegram | dingtalk | web: whose sender takes it
+    chat_id: str = Field(max_length=64)  # the address on that channel: Telegram chat, DingTalk userId, web login's external id
     text: str = Field(sa_column=Column(Text, nullable=False))
     state: str = Field(default="pending", max_length=16, index=True)  # pending | sending | sent | blocked | failed | unknown
     not_before: datetime = Field(default_factory=utcnow)
+    lease_until: datetime | None = None  # a sender process has listed it to send until then; others leave it alone
     attempts: int = 0
     sent_at: datetime | None = None
 

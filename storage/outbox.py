@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 
+from sqlalchemy import select as sa_select
 from sqlalchemy import update
 from sqlmodel import select
 
-from storage.db import StoreBase
+from storage.db import StoreBase, aware
 from storage.models import Deadline, Delivery, Member, Refusal, Reminder, ReportRecord, User, utcnow
 
 
@@ -24,17 +25,21 @@ class OutboxStore(StoreBase):
         reminder_id: int | None = None,
         not_before: datetime | None = None,
     ) -> int:
-        """Queue a message to each person who has a chat and has not blocked the bot; the reminder sender
-        delivers it, once. Returns how many were queued."""
+        """Queue a message to each person on the channel they last used (on every linked channel if they
+        chose so), where they can be reached and have not blocked the bot; that channel's sender delivers
+        it, once. Returns how many were queued."""
         n = 0
+        linked: dict[int | None, list[User]] = {}
+        for identity in self.session.exec(select(User).where(User.person_id.in_([u.id for u in users]))).all():  # type: ignore[union-attr]
+            linked.setdefault(identity.person_id, []).append(identity)
         for user in users:
-            if user.blocked or not user.chat_id:
-                continue
-            self.session.add(
-                Delivery(user_id=user.id, chat_id=user.chat_id, text=text, kind=kind, report_id=report_id,  # type: ignore[arg-type]
-                         reminder_id=reminder_id, not_before=not_before or utcnow())
-            )
-            n += 1
+            for identity in reach(user, linked.get(user.id, [])):
+                channel, address = route(identity)  # type: ignore[misc]
+                self.session.add(
+                    Delivery(user_id=identity.id, channel=channel, chat_id=address, text=text, kind=kind, report_id=report_id,  # type: ignore[arg-type]
+                             reminder_id=reminder_id, not_before=not_before or utcnow())
+                )
+                n += 1
         self.session.flush()
         return n
 
@@ -112,20 +117,37 @@ class OutboxStore(StoreBase):
     # ---- deliveries -------------------------------------------------------------------------------
 
     def forget_sending(self) -> int:
-        """Deliveries left in 'sending' by a stopped process become 'unknown' (never sent again)."""
+        """Deliveries left in 'sending' by a stopped process become 'unknown' (never sent again); the leases
+        of stopped senders end (a lease only spreads work, it guarantees nothing)."""
         result = self.session.execute(update(Delivery).where(Delivery.state == "sending").values(state="unknown"))  # type: ignore[arg-type]
+        self.session.execute(update(Delivery).where(Delivery.lease_until.is_not(None)).values(lease_until=None))  # type: ignore[union-attr]
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
-    def pending_deliveries(self, now: datetime, limit: int) -> list[tuple[int, str, str, str]]:
-        """(id, chat, text, kind) of deliveries ready to send, oldest first."""
-        rows = self.session.exec(
-            select(Delivery.id, Delivery.chat_id, Delivery.text, Delivery.kind)
-            .where(Delivery.state == "pending", Delivery.not_before <= now)
-            .order_by(Delivery.id).limit(limit)  # type: ignore[arg-type]
-        ).all()
-        return [(int(i), c, t, k) for i, c, t, k in rows]  # type: ignore[arg-type]
+    def pending_deliveries(self, now: datetime, limit: int, channels: tuple[str, ...] = ("telegram",),
+                           lease: timedelta = timedelta(0)) -> list[tuple[int, str, str, str, str]]:
+        """(id, channel, address, text, kind) of deliveries ready to send on these channels, oldest first.
+
+        With a lease, the rows are reserved for this sender until then, so that several sender processes
+        take different rows (PostgreSQL: rows another transaction is reserving are skipped, not waited for;
+        SQLite: transactions take the write lock at their start, so they never overlap). Correctness does
+        not rest on it: `claim_delivery` is the one atomic step that decides who sends."""
+        query = (
+            sa_select(Delivery.id, Delivery.channel, Delivery.chat_id, Delivery.text, Delivery.kind)  # type: ignore[call-overload]
+            .where(Delivery.state == "pending", Delivery.not_before <= now, Delivery.channel.in_(channels))  # type: ignore[attr-defined]
+            .order_by(Delivery.id).limit(limit)
+        )
+        if lease:
+            query = query.where((Delivery.lease_until.is_(None)) | (Delivery.lease_until <= now)).with_for_update(skip_locked=True)  # type: ignore[union-attr, operator]
+        rows = [(int(i), str(ch), str(c), str(t), str(k)) for i, ch, c, t, k in self.session.execute(query).all()]
+        if lease and rows:
+            self.session.execute(update(Delivery).where(Delivery.id.in_([r[0] for r in rows])).values(lease_until=now + lease))  # type: ignore[union-attr]
+        return rows
+
+    def unlease_deliveries(self, delivery_ids: list[int]) -> None:
+        self.session.execute(update(Delivery).where(Delivery.id.in_(delivery_ids)).values(lease_until=None))  # type: ignore[union-attr]
 
     def claim_delivery(self, delivery_id: int) -> bool:
+        """pending → sending, atomically: of several processes trying, exactly one gets True."""
         result = self.session.execute(
             update(Delivery).where(Delivery.id == delivery_id, Delivery.state == "pending").values(state="sending", attempts=Delivery.attempts + 1)  # type: ignore[arg-type]
         )
@@ -133,3 +155,34 @@ class OutboxStore(StoreBase):
 
     def delivery(self, delivery_id: int) -> Delivery | None:
         return self.session.get(Delivery, delivery_id)
+
+    def inbox(self, user: User, now: datetime, limit: int = 50) -> list[Delivery]:
+        """The web page's own inbox: a web person's notifications that are due, newest first."""
+        return list(self.session.exec(
+            select(Delivery).where(Delivery.user_id == user.id, Delivery.channel == "web", Delivery.not_before <= now,
+                                   Delivery.state.in_(["pending", "sending", "sent"]))  # type: ignore[attr-defined]
+            .order_by(Delivery.id.desc()).limit(limit)  # type: ignore[union-attr]
+        ).all())
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# The channels whose people are reached at their own address; a chat id of any other channel is a
+# Telegram chat (the terminal has none; a test's people stand in for Telegram ones).
+OWN_ADDRESS = ("dingtalk", "web")
+
+
+def route(user: User) -> tuple[str, str] | None:
+    """The channel and address a person is reached at, or None when there is none (the terminal)."""
+    if user.channel == "web":
+        return "web", user.external_id
+    if user.channel in OWN_ADDRESS:
+        return (user.channel, user.chat_id) if user.chat_id else None
+    return ("telegram", user.chat_id) if user.chat_id else None
+
+
+def reach(person: User, linked: list[User]) -> list[User]:
+    """The identities a person's notification goes to: the reachable one used last, or all that are."""
+    reachable = [u for u in (person, *linked) if not u.blocked and route(u) is not None]
+    if person.notify_all or len(reachable) <= 1:
+        return reachable
+    return [max(reachable, key=lambda u: (aware(u.last_seen_at) if u.last_seen_at else EPOCH, u.id == person.id))]

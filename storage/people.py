@@ -32,6 +32,8 @@ class PeopleStore(StoreBase):
             user.display_name = display_name or user.display_name
             user.chat_id = chat_id or user.chat_id
             self.session.add(user)
+        if user.person_id is not None:  # linked (/link): the person whose roles and reports these are
+            return self.session.get(User, user.person_id) or user
         return user
 
     def get_user(self, user_id: int) -> User | None:

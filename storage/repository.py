@@ -21,6 +21,7 @@ from sqlmodel import Session
 from storage.changes import ChangesStore
 from storage.county import CountyStore
 from storage.db import default_url, engine_for
+from storage.identities import IdentityStore
 from storage.migrate import auto_upgrade_allowed, ensure_current
 from storage.models import CLOCK
 from storage.outbox import OutboxStore
@@ -68,5 +69,5 @@ class Repository:
         self.engine.dispose()
 
 
-class Store(PeopleStore, ReportsStore, OutboxStore, CountyStore, ChangesStore, YearsStore):
+class Store(PeopleStore, ReportsStore, OutboxStore, CountyStore, ChangesStore, YearsStore, IdentityStore):
     """Operations inside one transaction."""

@@ -169,11 +169,17 @@ class Reminders:
         with self.repo.transaction() as store:
             return store.forget_sending()
 
-    def pending(self, limit: int) -> list[tuple[int, str, str, str]]:
-        """(id, chat, text, kind) of deliveries ready to send: reminders, nudges and review news alike."""
+    def pending(self, limit: int, channels: tuple[str, ...] = ("telegram",), lease: float = 0.0) -> list[tuple[int, str, str, str, str]]:
+        """(id, channel, address, text, kind) of deliveries ready to send on these channels: reminders,
+        nudges and review news alike; reserved for `lease` seconds for this sender when given."""
         now = _utc(self.now())
         with self.repo.transaction() as store:
-            return store.pending_deliveries(now, limit)
+            return store.pending_deliveries(now, limit, channels, timedelta(seconds=lease))
+
+    def unlease(self, delivery_ids: list[int]) -> None:
+        """Give back reserved deliveries that were not tried."""
+        with self.repo.transaction() as store:
+            store.unlease_deliveries(delivery_ids)
 
     def claim(self, delivery_id: int) -> bool:
         """Mark one delivery as being sent, committed before the message leaves. False if someone else has it."""
@@ -181,12 +187,13 @@ class Reminders:
             return store.claim_delivery(delivery_id)
 
     def finish(self, delivery_id: int, state: str, retry_after: float = 0.0) -> None:
-        """sent | retry (back to pending after retry_after seconds: Telegram did not take it) | blocked | failed | unknown."""
+        """sent | retry (back to pending after retry_after seconds: the channel did not take it) | blocked | failed | unknown."""
         now = _utc(self.now())
         with self.repo.transaction() as store:
             row = store.delivery(delivery_id)
             if row is None:
                 return
+            row.lease_until = None
             if state == "retry":
                 row.state, row.not_before = "pending", now + timedelta(seconds=retry_after)
             else:

@@ -1,14 +1,11 @@
-"""Sending due reminders through Telegram within its limits, never twice.
+"""Sending due notifications (reminders, nudges, review news) through each person's channel, never twice.
 
-At most 25 messages a second overall and one a second per chat. Telegram's 429 (RetryAfter) means the
-message was not taken: it is retried after the time Telegram asks for, and all sending pauses that long.
-A user who blocked the bot (403) is marked and skipped from then on. A timeout leaves it unknown whether
-the message went out: it is not retried.
-
-When nothing can have reached Telegram (connection refused, DNS or TLS failure, no connection within the
-connect timeout, 502/503 from its front: the request transport marks these errors `not_sent`), the
-message goes back to the queue with a growing delay (2 s, 4 s, … at most 5 minutes) and all sending
-pauses as long, so a network blip at 09:00 delays the day's reminders instead of losing them.
+Each channel has its own sender (`bot.reminders.channel.ChannelSender`): Telegram, DingTalk (from its
+channel package) and the web page's inbox, each with its own rate limit, error handling and outage
+pause, so a Telegram outage does not hold back DingTalk. A delivery is claimed (pending → sending,
+committed) just before its message leaves and never goes back; a process killed in between leaves it
+'unknown', never sent again. Several sender processes may run on one database: each reserves a batch
+for a minute (a lease), and the claim decides who sends.
 """
 
 from __future__ import annotations
@@ -18,122 +15,103 @@ import logging
 import time
 from datetime import datetime, timedelta
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram import Bot
 
+from bot.reminders.channel import ChannelSender, RateLimiter
 from bot.reminders.schedule import Reminders
+from bot.reminders.telegram_sender import TelegramSender
+from bot.reminders.webinbox import WebInboxSender
 
 log = logging.getLogger(__name__)
-MAX_BACKOFF = 300.0  # seconds between attempts while Telegram stays unreachable
-# The one button of a message the bot sends on its own: back to where the person stands (for a reviewer,
-# the report to review). Its payload names nothing, so there is nothing in it to forge.
-RESUME = InlineKeyboardMarkup([[InlineKeyboardButton("继续填写", callback_data="resume")]])
-OPEN = InlineKeyboardMarkup([[InlineKeyboardButton("查看", callback_data="resume")]])
+LEASE = 60.0  # seconds a listed batch stays reserved for this process
 
-
-class RateLimiter:
-    def __init__(self, per_second: float = 25.0, per_chat_interval: float = 1.0):
-        self.interval = 1.0 / per_second
-        self.per_chat = per_chat_interval
-        self.next_slot = 0.0
-        self.chat_next: dict[str, float] = {}
-        self.lock = asyncio.Lock()
-
-    async def acquire(self, chat_id: str) -> None:
-        async with self.lock:
-            now = time.monotonic()
-            start = max(now, self.next_slot, self.chat_next.get(chat_id, 0.0))
-            self.next_slot = start + self.interval
-            self.chat_next[chat_id] = start + self.per_chat
-            if len(self.chat_next) > 10000:
-                self.chat_next = {c: t for c, t in self.chat_next.items() if t > now}
-        await asyncio.sleep(max(0.0, start - time.monotonic()))
-
-    def pause(self, seconds: float) -> None:
-        self.next_slot = max(self.next_slot, time.monotonic() + seconds)
+__all__ = ["RateLimiter", "ReminderSender"]
 
 
 class ReminderSender:
-    def __init__(self, reminders: Reminders, limiter: RateLimiter | None = None, concurrency: int = 8):
+    def __init__(self, reminders: Reminders, limiter: RateLimiter | None = None, concurrency: int = 8, *,
+                 senders: list[ChannelSender] | None = None, plans: bool = True):
+        """Without `senders`: Telegram (the bot given to `tick`/`send_pending`) and the web inbox.
+        `plans`: this process also keeps reminder plans and releases what is due (one process should)."""
         self.reminders = reminders
-        self.limiter = limiter or RateLimiter()
-        self.concurrency = concurrency
+        if senders is None:
+            senders = [TelegramSender(None, limiter, concurrency), WebInboxSender()]
+        self.senders = {s.channel: s for s in senders}
+        self.plans = plans
         self.last_full_plan = 0.0
         self.last_plan: datetime | None = None
         self.recovered = False
-        self.outage_retries = 0  # consecutive sends that certainly did not reach Telegram
-        self.resume_at = 0.0  # monotonic time before which nothing is sent (Telegram unreachable)
 
-    async def tick(self, bot: Bot) -> int:
+    @property
+    def outage_retries(self) -> int:
+        """Consecutive sends that certainly did not reach Telegram."""
+        telegram = self.senders.get("telegram")
+        return telegram.outage_retries if telegram else 0
+
+    def _use(self, bot: Bot | None) -> None:
+        telegram = self.senders.get("telegram")
+        if bot is not None and isinstance(telegram, TelegramSender):
+            telegram.bot = bot
+
+    async def tick(self, bot: Bot | None = None) -> int:
         """Keep plans current (each minute), release what is due, send what is pending. Returns messages sent."""
+        self._use(bot)
         if not self.recovered:
             unknown = await asyncio.to_thread(self.reminders.recover)
             if unknown:
                 log.warning("%d reminders were being sent when the bot stopped; not sent again", unknown)
             self.recovered = True
-        # changed reports every tick, every report every ten minutes (rows carry the product clock's times)
-        started = self.reminders.now()
-        full = time.monotonic() - self.last_full_plan > 600
-        await asyncio.to_thread(self.reminders.refresh_plans, None if full else self.last_plan)
-        self.last_plan = started - timedelta(seconds=1)
-        if full:
-            self.last_full_plan = time.monotonic()
-        await asyncio.to_thread(self.reminders.release_due)
+        if self.plans:
+            # changed reports every tick, every report every ten minutes (rows carry the product clock's times)
+            started = self.reminders.now()
+            full = time.monotonic() - self.last_full_plan > 600
+            await asyncio.to_thread(self.reminders.refresh_plans, None if full else self.last_plan)
+            self.last_plan = started - timedelta(seconds=1)
+            if full:
+                self.last_full_plan = time.monotonic()
+            await asyncio.to_thread(self.reminders.release_due)
         # keep sending while messages are ready (a big fan-out would otherwise wait a tick per batch),
         # but give the plans a turn at least every minute
         sent, started_sending = 0, time.monotonic()
         while time.monotonic() - started_sending < 60:
-            batch = await self.send_pending(bot)
+            batch = await self.send_pending()
             sent += batch
             if batch == 0:
                 break
         return sent
 
-    async def send_pending(self, bot: Bot, batch: int = 500) -> int:
-        if time.monotonic() < self.resume_at:
+    async def send_pending(self, bot: Bot | None = None, batch: int = 500) -> int:
+        """One batch per channel that is not paused, the channels side by side."""
+        self._use(bot)
+        ready = tuple(c for c, s in self.senders.items() if not s.paused)
+        if not ready:
             return 0
-        pending = await asyncio.to_thread(self.reminders.pending, batch)
+        pending = await asyncio.to_thread(self.reminders.pending, batch, ready, LEASE)
+        by_channel: dict[str, list[tuple[int, str, str, str]]] = {}
+        for delivery_id, channel, address, text, kind in pending:
+            by_channel.setdefault(channel, []).append((delivery_id, address, text, kind))
+        counts = await asyncio.gather(*(self._send_all(self.senders[c], items) for c, items in by_channel.items()))
+        return sum(counts)
+
+    async def _send_all(self, sender: ChannelSender, items: list[tuple[int, str, str, str]]) -> int:
         queue: asyncio.Queue[tuple[int, str, str, str]] = asyncio.Queue()
-        for item in pending:
+        for item in items:
             queue.put_nowait(item)
         sent = 0
 
         async def worker() -> None:
             nonlocal sent
-            while not queue.empty() and time.monotonic() >= self.resume_at:  # an outage leaves the rest pending
-                delivery_id, chat_id, text, kind = queue.get_nowait()
-                await self.limiter.acquire(chat_id)
+            while not queue.empty() and not sender.paused:  # an outage leaves the rest pending
+                delivery_id, address, text, kind = queue.get_nowait()
+                await sender.limiter.acquire(address)
                 if not await asyncio.to_thread(self.reminders.claim, delivery_id):
                     continue
-                state, retry = await self._send(bot, chat_id, text, OPEN if kind == "review" else RESUME)
+                state, retry = await sender.send(address, text, kind)
                 await asyncio.to_thread(self.reminders.finish, delivery_id, state, retry)
                 sent += state == "sent"
 
-        await asyncio.gather(*(worker() for _ in range(self.concurrency)))
+        await asyncio.gather(*(worker() for _ in range(sender.concurrency)))
+        if not queue.empty():  # the channel paused: what was not tried is free for the next round at once
+            left = [queue.get_nowait()[0] for _ in range(queue.qsize())]
+            await asyncio.to_thread(self.reminders.unlease, left)
         return sent
-
-    async def _send(self, bot: Bot, chat_id: str, text: str, markup: InlineKeyboardMarkup) -> tuple[str, float]:
-        try:
-            await bot.send_message(int(chat_id), text, reply_markup=markup)
-            self.outage_retries = 0
-            return "sent", 0.0
-        except RetryAfter as exc:
-            seconds = exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds") else float(exc.retry_after)
-            self.limiter.pause(seconds)
-            return "retry", seconds
-        except Forbidden:
-            return "blocked", 0.0
-        except BadRequest as exc:  # before NetworkError, its base class: Telegram refused, nothing sent
-            log.warning("reminder to %s refused: %s", chat_id, exc)
-            return "failed", 0.0
-        except (TimedOut, NetworkError) as exc:
-            if getattr(exc, "not_sent", False):
-                self.outage_retries += 1
-                seconds = min(MAX_BACKOFF, 2.0 ** min(self.outage_retries, 9))
-                self.resume_at = time.monotonic() + seconds
-                log.warning("Telegram unreachable (%s); retrying in %.0f s", exc, seconds)
-                return "retry", seconds
-            return "unknown", 0.0  # may have gone out: never risk sending it twice
-        except TelegramError as exc:
-            log.warning("reminder to %s failed: %s", chat_id, exc)
-            return "failed", 0.0

@@ -45,7 +45,21 @@ async def messages(request: web.Request) -> web.Response:
     state: WebState = request.app[STATE]
     auth = require(request)
     after = int(request.query.get("after", "0") or 0) if request.query.get("after", "0").isdigit() else 0
-    return web.json_response({"messages": [m for m in person_of(state, auth).messages if m["id"] > after]})
+    person = person_of(state, auth)
+    await show_inbox(state, person)
+    return web.json_response({"messages": [m for m in person.messages if m["id"] > after]})
+
+
+async def show_inbox(state: WebState, person: Person) -> None:
+    """The login's due notifications (the web page's own inbox, storage `Store.inbox`) join its chat, once each."""
+
+    def due(store: Any) -> list[tuple[int, str]]:
+        identity = store.identity("web", person.external_id)
+        return [] if identity is None else [(d.id, d.text) for d in store.inbox(identity, state.clock.now()) if d.id > person.inbox_seen]
+
+    for delivery_id, text in sorted(await state.db(due)):
+        state.chat.record(person, "bot", text, note=True)
+        person.inbox_seen = max(person.inbox_seen, delivery_id)
 
 
 async def send(request: web.Request) -> web.Response:

@@ -36,6 +36,7 @@ class Person:
     messages: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=HISTORY))
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     counter: int = 0
+    inbox_seen: int = 0  # the last of the login's notifications (reminders, review news) shown in its chat
 
 
 class WebChat:
