@@ -95,6 +95,8 @@ def button_labels(clerk: Any) -> list[str]:
             "var m = Array.from(document.querySelectorAll('#messages .msg')).filter(x => x.querySelector('button'));"
             "return m.length ? Array.from(m[m.length - 1].querySelectorAll('button')).map(b => b.innerText.trim()) : [];"
         ))
+    if hasattr(clerk, "fake"):  # DingTalk: the cards sent since the clerk's last input
+        return [text for s in clerk.fake.sent[clerk.mark:] if s.user == clerk.user for text, _ in s.buttons]
     if hasattr(clerk, "messages"):  # the web page: the last message with buttons
         shown = [m for m in clerk.messages() if m.get("buttons")]
         return [b["label"] for line in (shown[-1]["buttons"] if shown else []) for b in line]

@@ -280,8 +280,12 @@ class DtClerk:
     def last_text(self) -> str:
         return "\n".join(s.text for s in self.fake.sent[self.mark:] if s.user == self.user and s.kind in ("text", "card"))
 
-    def last_document(self) -> Sent | None:
-        docs = [s for s in self.fake.sent[self.mark:] if s.user == self.user and s.kind == "file"]
+    def last_document(self, suffix: str = "") -> Sent | None:
+        """The last file sent since the clerk's last input: of that suffix, or any but the PDF beside a .docx."""
+        docs = [
+            s for s in self.fake.sent[self.mark:]
+            if s.user == self.user and s.kind == "file" and (s.filename.endswith(suffix) if suffix else not s.filename.endswith(".pdf"))
+        ]
         return docs[-1] if docs else None
 
 

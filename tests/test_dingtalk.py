@@ -34,7 +34,7 @@ def test_all_zero_township_from_invite_to_the_docx_as_a_file(fake, tmp_path):
         clerk = DtClerk(fake, "clerk01", "张三")
         clerk.say(f"/start {token}")  # joining by the same invite token, typed
         assert "次营镇人民政府" in clerk.last_text()
-        assert "【第 2/9 部分 · 表二 主动公开】" in clerk.last_text()  # where the unit's report stands
+        assert "【第 2/9 部分 · 表二 主动公开 · 次营镇人民政府 2026年度】" in clerk.last_text()  # where the unit's report stands
         clerk.tap("全部为0")
         clerk.tap("没有，全部为0")
         clerk.tap("没有，全部为0")
