@@ -130,10 +130,7 @@ class SimClerk:
         time.sleep(max(0.0, start_at - time.monotonic()))
         self.say("/start")
         self.say(f"测试{self.user_id}镇人民政府")
-        self.tap("乡镇（街道）")
-        self.say("山西省 晋城市 阳城县")
-        self.tap("2026年度")
-        self.tap("全国通用")
+        self.say("山西省 晋城市 阳城县")  # the level read from the name, the default year, 全国通用 outside 山东
         self.tap("有，逐项填写")
         self.say("1 0 1")
         self.say("2 0 0")
@@ -234,7 +231,9 @@ def main() -> None:
         finally:
             for bot in bots:
                 bot.stop()
-            problems = [ln for bot in bots for ln in bot.log.read_text(errors="replace").splitlines() if " ERROR " in ln or "Traceback" in ln]
+            logged = [bot.log.read_text(errors="replace").splitlines() for bot in bots]
+            problems = [ln for lines in logged for ln in lines if " ERROR " in ln or "Traceback" in ln]
+            first = next(([*lines[i:i + 60]] for lines in logged for i, ln in enumerate(lines) if " ERROR " in ln), [])
     updates = len(latencies)
     ms = sorted(x * 1000 for x in latencies)
     p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))] if ms else float("nan")
@@ -253,7 +252,8 @@ def main() -> None:
     if errors:
         print(f"first failure: {errors[0]!r}")
     if problems:
-        print(f"bot errors logged: {len(problems)}; first: {problems[0]}")
+        print(f"bot errors logged: {len(problems)}; the first with what follows it:")
+        print("\n".join(first))
 
 
 if __name__ == "__main__":

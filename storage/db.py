@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
@@ -114,6 +114,14 @@ class StoreBase:
 
     def delete(self, row: Any) -> None:
         self.session.delete(row)
+
+    def only_one(self, job: int) -> bool:
+        """Whether this transaction may do a job that one process at a time must do (planning and releasing
+        reminders): on PostgreSQL a transaction-scoped advisory lock taken without waiting, so a second
+        process skips the job this time instead of doing it twice; SQLite writes one transaction at a time."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return True
+        return bool(self.session.connection().execute(text("SELECT pg_try_advisory_xact_lock(:job)"), {"job": job}).scalar())
 
     def _expire(self, model: type, key: Any) -> None:
         """A row changed by a Core statement: its loaded object, if any, is read again when next used."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +17,10 @@ from driver import Clerk, make_service, onboard
 from sqlmodel import select
 
 from bot.interview.types import Input
+from bot.reminders.schedule import Reminders
+from bot.reminders.workcalendar import WorkCalendar
 from storage import inbox
-from storage.models import AuditLog, InboxUpdate, Invite, Member, User
+from storage.models import AuditLog, Delivery, InboxUpdate, Invite, Member, Reminder, User
 
 pytestmark = pytest.mark.both_databases  # tests/conftest.py: SQLite and PostgreSQL
 
@@ -120,3 +122,29 @@ def test_a_persons_inputs_through_alternating_processes_stay_in_order(tmp_path):
         report = store.load_report(store.conversation(store.user("test", "clerk1")).report_id)
     assert (report.cells["table2.NORM.made"], report.cells["table2.NORM.valid"]) == (3, 1)
     assert (report.cells["table2.LIC"], report.cells["table2.PUN"], report.cells["table2.COE"]) == (4, 5, 6)
+
+
+def test_several_processes_planning_and_releasing_reminders_at_once_do_each_once(tmp_path):
+    """Each process plans reminders every minute and releases what is due: at the same instant on
+    PostgreSQL they used to collide on the plan's unique key; now one does the job, the others skip it."""
+    first = make_service(tmp_path, today=date(2024, 11, 20))
+    for i in range(3):
+        clerk = Clerk(first, f"4{i}")
+        onboard(clerk, name=f"测试{i}镇人民政府", year="2024年度")
+        with first.repo.transaction() as store:
+            user = store.user("test", f"4{i}")
+            user.chat_id = f"4{i}"
+            store.save(user)
+    planning = datetime(2024, 11, 20, 1, tzinfo=UTC)
+    fleet = [Reminders(s.repo, WorkCalendar(), lambda: planning) for s in services(tmp_path, N)]
+    changed = together(N, lambda i: fleet[i].refresh_plans())
+    with first.repo.transaction() as store:
+        planned = store.session.exec(select(Reminder)).all()
+    assert len(planned) == 3 * 16 and sum(changed) >= 16  # every report's plan made once (by whoever got it)
+    releasing = datetime(2024, 12, 27, 1, 1, tzinfo=UTC)  # before-30 of the 31 Jan deadline is due
+    fleet = [Reminders(s.repo, WorkCalendar(), lambda: releasing) for s in services(tmp_path, N)]
+    for _ in range(3):  # until whoever holds the job has released everything
+        together(N, lambda i: fleet[i].release_due())
+    with first.repo.transaction() as store:
+        sent = store.session.exec(select(Delivery)).all()
+    assert sorted(d.chat_id for d in sent) == ["40", "41", "42"]  # one reminder each, never two

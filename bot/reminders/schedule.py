@@ -65,6 +65,10 @@ class Released:
     skipped: int = 0
 
 
+# Jobs one process at a time does when several share a PostgreSQL database (advisory lock ids).
+PLANNING, RELEASING = 7_272_021_01, 7_272_021_02
+
+
 class Reminders:
     def __init__(self, repo: Repository, calendar: WorkCalendar, now: Callable[[], datetime]):
         self.repo = repo
@@ -82,6 +86,8 @@ class Reminders:
         """
         changed = 0
         with self.repo.transaction() as store:
+            if not store.only_one(PLANNING):  # another process is planning right now
+                return 0
             for record in store.reports_to_plan(since):
                 unit = store.unit(record.unit_id)
                 if unit is None:
@@ -113,6 +119,8 @@ class Reminders:
         now = _utc(self.now())
         out = Released()
         with self.repo.transaction() as store:
+            if not store.only_one(RELEASING):  # another process releases them: each once
+                return out
             due = store.due_reminders(now)
             by_report: dict[int, list[Reminder]] = {}
             for r in due:
