@@ -1,5 +1,5 @@
 """Property (issue 12): for random sequences of inputs (digits, texts, button presses, commands, /undo,
-edits) through the engine and a real SQLite file, the stored answers equal what the confirmations said,
+edits, uploads) through the engine and a real SQLite file, the stored answers equal what the confirmations said,
 every change of a stored answer has an audit row, and /undo gives back exactly what each change replaced.
 Bounded and derandomized: the same sequences every run."""
 
@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from driver import FACTS, Clerk, make_service, onboard
+from factories import zero_report
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
@@ -25,7 +26,26 @@ ROW_LABELS = {r.label: r.key for r in FMT.table2.data_rows}
 TEXTS = ["0", "1 0 0", "2 0 5", "12 3 1", "1.5", "3", "0 0 0 0", "1 0 0 0", "无", "abc", "２ 0 0", "三", *FACTS.values()]
 COMMANDS = ["/back", "/skip", "/menu", "/undo", "/undo", "/status", "/cancel", "/start"]
 
+
+def _uploads() -> list[tuple[str, bytes]]:
+    """This year's report as JSON (all zero, and with figures), a file that is no report, a broken .docx."""
+    import json
+
+    zero = zero_report(2026, "次营镇人民政府")
+    figures = zero_report(2026, "次营镇人民政府")
+    figures.cells["table2.NORM.made"], figures.cells["table2.NORM.valid"] = 2, 2
+    return [
+        ("年报.json", json.dumps(zero.to_dict(), ensure_ascii=False).encode()),
+        ("年报2.json", json.dumps(figures.to_dict(), ensure_ascii=False).encode()),
+        ("说明.txt", "这不是一份年报。".encode()),
+        ("坏.docx", b"PK\x03\x04 not a zip"),
+    ]
+
+
+UPLOADS = _uploads()
+
 step = st.one_of(
+    st.tuples(st.just("upload"), st.integers(min_value=0, max_value=len(UPLOADS) - 1)),
     st.tuples(st.just("text"), st.sampled_from(TEXTS)),
     st.tuples(st.just("press"), st.integers(min_value=0, max_value=8)),
     st.tuples(st.just("command"), st.sampled_from(COMMANDS)),
@@ -62,6 +82,9 @@ def send(clerk: Clerk, kind: str, value: Any, sent: list[str], counter: list[int
             clerk.say("/start")
     elif kind == "command":
         clerk.say(value)
+    elif kind == "upload":
+        name, data = UPLOADS[value]
+        clerk._send(Input(kind="file", data=data, filename=name))
     else:
         back, text = value
         ref = sent[-back] if len(sent) >= back else "m:0"
