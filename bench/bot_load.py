@@ -21,8 +21,8 @@ import argparse
 import contextlib
 import os
 import random
+import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -51,17 +51,7 @@ def start_bots(api: FakeBotAPI, data: Path, processes: int, url: str, webhook: b
     for i, port in enumerate(ports):
         folder = data / f"bot{i}"
         folder.mkdir()
-        bot = BotProcess(api, folder)
-        bot.env.update(DATABASE_URL=url, TELEGRAM_WEBHOOK_URL="http://127.0.0.1:1/tg", TELEGRAM_WEBHOOK_SECRET=SECRET,
-                       TELEGRAM_WEBHOOK_PORT=str(port))
-        before = api.calls["setWebhook"]
-        bot.proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=bot.env, cwd=str(ROOT),
-                                    stdout=subprocess.DEVNULL, stderr=bot.log.open("ab"))
-        deadline = time.monotonic() + 60
-        while api.calls["setWebhook"] <= before:
-            assert bot.proc.poll() is None, bot.log.read_text(errors="replace")
-            assert time.monotonic() < deadline, "the bot process did not set its webhook"
-            time.sleep(0.05)
+        bot = BotProcess(api, folder).start_webhook(url, port, SECRET)
         bots.append(bot)
     return bots
 
@@ -193,6 +183,8 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=1, help="bot processes on the one database (webhook mode)")
     parser.add_argument("--webhook", action="store_true", help="the webhook even with one process")
     args = parser.parse_args()
+    # a TERM (a stopped run) unwinds like Ctrl-C: the bots are stopped and the throwaway PostgreSQL removed
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.processes > 1 and args.database == "sqlite":
         parser.error("several processes need --database postgresql")
     latencies: list[float] = []

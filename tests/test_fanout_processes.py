@@ -4,8 +4,6 @@ once, or is marked `unknown` (it may have gone out in the instant of the kill): 
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from collections import Counter
 from datetime import UTC, date
@@ -13,7 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import ROOT, free_port
+from conftest import free_port
 from fakebotapi import FakeBotAPI
 from pgserver import database
 from sqlalchemy import create_engine, insert, select
@@ -58,16 +56,7 @@ def fill(url: str, n: int) -> None:
 def webhook_bot(api: FakeBotAPI, folder: Path, url: str, port: int) -> BotProcess:
     """`python -m bot run` serving the webhook on `port`, started once it has told the fake API its webhook."""
     folder.mkdir(exist_ok=True)
-    bot = BotProcess(api, folder)
-    bot.env.update(DATABASE_URL=url, TELEGRAM_WEBHOOK_URL="http://127.0.0.1:1/tg", TELEGRAM_WEBHOOK_SECRET=SECRET, TELEGRAM_WEBHOOK_PORT=str(port))
-    before = api.calls["setWebhook"]
-    bot.proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=bot.env, cwd=str(ROOT),
-                                stdout=subprocess.DEVNULL, stderr=bot.log.open("ab"))
-    deadline = time.monotonic() + 60
-    while api.calls["setWebhook"] <= before:
-        assert bot.proc.poll() is None, bot.log.read_text(errors="replace")
-        assert time.monotonic() < deadline, "the bot process did not set its webhook"
-        time.sleep(0.05)
+    bot = BotProcess(api, folder).start_webhook(url, port, SECRET)
     return bot
 
 

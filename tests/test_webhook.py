@@ -4,20 +4,19 @@ handled. The bot's own code path: build_application + webhook_options (bot/chann
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
-import threading
 import time
 import urllib.error
 import urllib.request
+from typing import Any
 
 import pytest
 from conftest import free_port
 from fakebotapi import FakeBotAPI
-from tgharness import RUNNING, TgClerk, config_for
+from tgharness import BotThread, TgClerk, config_for
 
-from bot.channels.telegram import build_application, webhook_options
+from bot.channels.telegram import webhook_options
 from bot.config import Config
 
 pytestmark = pytest.mark.both_databases  # tests/conftest.py: SQLite and PostgreSQL
@@ -25,46 +24,11 @@ pytestmark = pytest.mark.both_databases  # tests/conftest.py: SQLite and Postgre
 SECRET = "s3cret-token_for-the-webhook"
 
 
-class WebhookBot:
+class WebhookBot(BotThread):
     """The PTB application serving its webhook in a thread with its own event loop."""
 
-    def __init__(self, config: Config):
-        self.config = config
-        self.ready = threading.Event()
-        self.stopping: asyncio.Event | None = None
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
-
-    async def _main(self) -> None:
-        try:
-            app = build_application(self.config)
-            self.loop, self.stopping = asyncio.get_running_loop(), asyncio.Event()
-            async with app:
-                await app.start()
-                await app.updater.start_webhook(**webhook_options(self.config))  # type: ignore[union-attr]
-                self.ready.set()
-                await self.stopping.wait()
-                await app.updater.stop()  # type: ignore[union-attr]
-                await app.stop()
-                await app.bot_data["shutdown_workers"](app)
-        except BaseException as exc:
-            self.error = exc
-            self.ready.set()
-
-    def __enter__(self) -> WebhookBot:
-        RUNNING.append(self.config)
-        self.thread.start()
-        assert self.ready.wait(30), "the webhook server did not start"
-        if self.error:
-            raise self.error
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        RUNNING.remove(self.config)
-        if self.loop and self.stopping:
-            self.loop.call_soon_threadsafe(self.stopping.set)
-        self.thread.join(20)
+    async def serve(self, app: Any) -> None:
+        await app.updater.start_webhook(**webhook_options(self.config))
 
 
 def post(url: str, update: dict, secret: str | None) -> int:

@@ -12,6 +12,7 @@ import threading
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from conftest import ROOT, free_port
 from fakebotapi import FakeBotAPI, SentCall
@@ -70,7 +71,7 @@ class BotThread:
             self.stopping = asyncio.Event()
             async with app:
                 await app.start()
-                await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES)  # type: ignore[union-attr]
+                await self.serve(app)
                 self.ready.set()
                 await self.stopping.wait()
                 await app.updater.stop()  # type: ignore[union-attr]
@@ -79,6 +80,10 @@ class BotThread:
         except BaseException as exc:
             self.error = exc
             self.ready.set()
+
+    async def serve(self, app: Any) -> None:
+        """How updates reach the application: long polling (a subclass may serve a webhook instead)."""
+        await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES)
 
     def __enter__(self) -> BotThread:
         RUNNING.append(self.config)
@@ -115,15 +120,26 @@ class BotProcess:
         self.log = data_dir / "bot.log"  # a file, not a pipe: a full pipe would block the bot
 
     def start(self) -> BotProcess:
-        polls = self.api.calls["getUpdates"]
+        """Started once it polls Telegram."""
+        return self._launch("getUpdates", "the bot process did not start polling", 30)
+
+    def start_webhook(self, url: str, port: int, secret: str) -> BotProcess:
+        """Serving Telegram's webhook on `port` (the fake API as the reverse proxy), started once it has told
+        the fake API its webhook."""
+        self.env.update(DATABASE_URL=url, TELEGRAM_WEBHOOK_URL="http://127.0.0.1:1/tg", TELEGRAM_WEBHOOK_SECRET=secret,
+                        TELEGRAM_WEBHOOK_PORT=str(port))
+        return self._launch("setWebhook", "the bot process did not set its webhook", 60)
+
+    def _launch(self, call: str, failure: str, seconds: float) -> BotProcess:
+        before = self.api.calls[call]
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bot", "run"], env=self.env, cwd=str(ROOT),
             stdout=subprocess.DEVNULL, stderr=self.log.open("ab"),
         )
-        deadline = time.monotonic() + 30
-        while self.api.calls["getUpdates"] <= polls:
+        deadline = time.monotonic() + seconds
+        while self.api.calls[call] <= before:
             assert self.proc.poll() is None, self.log.read_text(errors="replace")
-            assert time.monotonic() < deadline, "the bot process did not start polling"
+            assert time.monotonic() < deadline, failure
             time.sleep(0.05)
         return self
 
