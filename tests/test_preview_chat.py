@@ -202,9 +202,10 @@ def wait_for_answer(clerk: Client, waiting: int) -> dict[str, Any]:
 
 
 def test_merged_texts_keep_the_pages_they_announce() -> None:
-    from bot.channels.telegram import merge
+    from bot.channels.outgoing import merge
+    from bot.channels.telegram import CHUNK
     from bot.interview.types import PageJob, Reply
 
     job = PageJob(b"PK", DOCX_NAME, images=True)
-    merged = merge([Reply(text="（注意：报告原已定稿……）"), Reply(text="正在生成预览，请稍候…", later=job)])
+    merged = merge([Reply(text="（注意：报告原已定稿……）"), Reply(text="正在生成预览，请稍候…", later=job)], CHUNK)
     assert len(merged) == 1 and merged[0].later is job and merged[0].text.endswith("正在生成预览，请稍候…")

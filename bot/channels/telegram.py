@@ -24,6 +24,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.app import build_service
 from bot.channels.aiohttp_request import AiohttpRequest
+from bot.channels.outgoing import chunks, merge
 from bot.channels.telegram_inbox import DurableQueue
 from bot.channels.workers import WorkerPool
 from bot.clock import Clock
@@ -84,46 +85,6 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in reply.buttons])
 
 
-def chunks(text: str, size: int = CHUNK) -> list[str]:
-    """Split at line ends so that no message exceeds Telegram's limit."""
-    out: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > size:
-            if current:
-                out.append(current)
-                current = ""
-            out.append(line[:size])
-            line = line[size:]
-        if len(current) + len(line) + 1 > size:
-            out.append(current)
-            current = line
-        else:
-            current = f"{current}\n{line}" if current else line
-    if current:
-        out.append(current)
-    return out or [""]
-
-
-def merge(replies: list[Reply]) -> list[Reply]:
-    """Consecutive plain texts go out as one message: fewer notifications, fewer API calls."""
-    out: list[Reply] = []
-    for reply in replies:
-        prev = out[-1] if out else None
-        if (
-            prev is not None
-            and not prev.buttons
-            and not prev.attachments()
-            and not reply.attachments()
-            and prev.later is None
-            and len(prev.text) + len(reply.text) + 1 <= CHUNK
-        ):
-            out[-1] = Reply(text=f"{prev.text}\n{reply.text}", buttons=reply.buttons, later=reply.later)
-        else:
-            out.append(reply)
-    return out
-
-
 Handler = Callable[[str, str, Input, str, str], Awaitable[Outcome]]
 
 
@@ -178,7 +139,7 @@ class TelegramChannel:
         """Replies in order; a pressed button's answer and the edit of its message go out alongside."""
 
         async def replies() -> None:
-            for reply in merge(outcome.replies):
+            for reply in merge(outcome.replies, CHUNK):
                 await self.send(context, chat_id, reply)
                 if reply.later is not None:  # LibreOffice in a thread: other people's updates go on meanwhile
                     for made in await asyncio.to_thread(finish, reply.later):
@@ -228,7 +189,7 @@ class TelegramChannel:
             await patiently(send)
             if caption is not None:
                 text = ""
-        parts = chunks(text) if text else []
+        parts = chunks(text, CHUNK) if text else []
         for i, part in enumerate(parts):
             markup = keyboard(reply) if i == len(parts) - 1 else None
             await patiently(functools.partial(context.bot.send_message, chat_id, part, reply_markup=markup))

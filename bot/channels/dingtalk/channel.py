@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.channels.dingtalk.api import DingTalkError, OpenApi
 from bot.channels.dingtalk.cards import card, card_id, pressed
+from bot.channels.outgoing import chunks, merge
 from bot.importer import READABLE_WORDS
 from bot.interview.pagework import finish
 from bot.interview.types import Button, Input, Outcome, Reply
@@ -32,10 +33,6 @@ CHANNEL = "dingtalk"
 Handler = Callable[[str, str, Input, str, str], Awaitable[Outcome]]
 
 
-def chunks(text: str, size: int = CHUNK) -> list[str]:
-    return [text[i:i + size] for i in range(0, len(text), size)] or [""]
-
-
 async def patiently(call: Callable[[], Awaitable[Any]], attempts: int = 4) -> Any:
     for attempt in range(attempts):
         try:
@@ -45,19 +42,6 @@ async def patiently(call: Callable[[], Awaitable[Any]], attempts: int = 4) -> An
                 raise
             await asyncio.sleep(min(exc.retry_after, MAX_REPLY_WAIT) if exc.retry_after else 0.5 * 2**attempt)
     raise AssertionError("unreachable")
-
-
-def merge(replies: list[Reply]) -> list[Reply]:
-    """Consecutive plain texts go out as one message: fewer notifications, fewer calls against the limit."""
-    out: list[Reply] = []
-    for reply in replies:
-        prev = out[-1] if out else None
-        if prev is not None and not prev.buttons and not prev.attachments() and not reply.attachments() \
-                and prev.later is None and len(prev.text) + len(reply.text) + 1 <= CHUNK:
-            out[-1] = Reply(text=f"{prev.text}\n{reply.text}" if prev.text else reply.text, buttons=reply.buttons, later=reply.later)
-        else:
-            out.append(reply)
-    return out
 
 
 class DingTalkChannel:
@@ -139,7 +123,7 @@ class DingTalkChannel:
     # ---- out -----------------------------------------------------------------------------------
 
     async def deliver(self, person: str, outcome: Outcome) -> None:
-        for reply in merge(outcome.replies):
+        for reply in merge(outcome.replies, CHUNK):
             await self.send(person, reply)
             if reply.later is not None:  # pictures and PDF by LibreOffice in a thread: others are answered meanwhile
                 for made in await asyncio.to_thread(finish, reply.later):
@@ -148,7 +132,7 @@ class DingTalkChannel:
     async def send(self, person: str, reply: Reply) -> None:
         for attachment in reply.attachments():  # the .docx, its PDF, page pictures: each sent as a file
             await patiently(lambda: self.api.send_file(person, attachment.filename, attachment.data))  # noqa: B023 - awaited at once
-        parts = chunks(reply.text) if reply.text else []
+        parts = chunks(reply.text, CHUNK) if reply.text else []
         for i, part in enumerate(parts):
             if i == len(parts) - 1 and reply.buttons:
                 await self.send_card(person, part, reply.buttons)
