@@ -4,6 +4,7 @@ JSON encoding of answers, and the base every part of the Store builds on."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, create_engine
 
 from bot.numbers import format_decimal
@@ -38,17 +40,44 @@ def decode(text: str | None) -> Any:
         return text
 
 
+IDLE_PING = 10.0  # seconds a pooled server connection may rest before it is checked on checkout
+
+
 def engine_for(url: str) -> Engine:
-    """The engine of a database URL: SQLite with the settings below, or a server with pre-ping."""
+    """The engine of a database URL: SQLite with the settings below, or a server (see `_server_settings`)."""
     is_sqlite = url.startswith("sqlite")
-    engine = create_engine(
-        url,
-        connect_args={"check_same_thread": False, "timeout": 30} if is_sqlite else {},
-        pool_pre_ping=not is_sqlite,
-    )
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30} if is_sqlite else {})
     if is_sqlite:
         _sqlite_pragmas(engine)
+    else:
+        _server_settings(engine)
     return engine
+
+
+def _server_settings(engine: Engine) -> None:
+    """A server's connections are pinged only after resting, and many rows go in one INSERT.
+
+    SQLAlchemy's `pool_pre_ping` pings on every checkout: one more round trip per transaction, about a
+    tenth of the CPU of an interview input (bench/bot_load.py). A connection back in use within
+    IDLE_PING seconds has just worked; one that rested longer (a server restart, a proxy's idle cut) is
+    pinged, and a dead one replaced before anyone uses it. A multi-row INSERT (a one-tap "all zero"
+    writes a hundred cells and as many audit rows) is one statement instead of psycopg's one per row.
+    """
+    engine.dialect.use_insertmanyvalues_wo_returning = True
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info["rested_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        rested = record.info.get("rested_since")
+        if rested is None or time.monotonic() - rested < IDLE_PING:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:  # the pool retries the checkout with a new connection
+            raise DisconnectionError() from exc
 
 
 def _sqlite_pragmas(engine: Engine) -> None:
@@ -71,22 +100,24 @@ def _sqlite_pragmas(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def dialect_insert(session: Session, table: Any) -> Any:
+    """An INSERT of this database's dialect, which can skip rows that conflict (ON CONFLICT DO NOTHING)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
+
+
 def insert_new(session: Session, row: Any) -> bool:
     """Insert `row` unless a row with the same unique key exists, or is being inserted by another transaction
     right now (which is waited for): True when this one was inserted. Atomic on both databases, where a
     look-then-insert would let two processes both insert (PostgreSQL: UniqueViolation)."""
     table = type(row).__table__
     values = {c.name: getattr(row, c.name) for c in table.columns if getattr(row, c.name) is not None}
-    dialect = session.get_bind().dialect.name
-    statement: Any
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        statement = pg_insert(table).values(**values).on_conflict_do_nothing()
-    else:
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        statement = sqlite_insert(table).values(**values).on_conflict_do_nothing()
+    statement = dialect_insert(session, table).values(**values).on_conflict_do_nothing()
     key = list(table.primary_key.columns)[0]
     return session.execute(statement.returning(key)).first() is not None
 
