@@ -23,8 +23,8 @@ class Service:
         for attempt in range(5):
             try:
                 with self.repo.transaction() as store:
-                    user = store.user(channel, external_id, display_name, chat_id, lock=True)  # the person (linked accounts: one)
-                    identity = store.identity(channel, external_id) or user
+                    identity = store.account(channel, external_id, display_name, chat_id, lock=True)
+                    user = store.person(identity)  # linked accounts: one person
                     # they wrote to the bot, so they unblocked it: reach them again, on this channel
                     if not store.seen(identity, inp.seq, self.repo.now()):
                         return Outcome()  # a linked account's input handled already

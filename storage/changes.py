@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete
 from sqlmodel import select
 
 from storage.db import StoreBase, decode
@@ -17,24 +17,11 @@ from storage.models import Answer, AnswerInput, AuditLog, ChangeSet, User
 
 
 class ChangesStore(StoreBase):
-    def last_audit_id(self) -> int:
-        """The newest audit row's id (0 when there is none): a change set starts after it."""
-        return int(self.session.exec(select(func.max(AuditLog.id))).one() or 0)
-
-    def record_change(self, report_id: int, user: User | None, after: int) -> ChangeSet | None:
-        """The audit rows of this report written by this person since `after`, as one change set."""
-        user_id = user.id if user else None
-        ids = [
-            int(i) for i in self.session.exec(
-                select(AuditLog.id).where(
-                    AuditLog.report_id == report_id, AuditLog.id > after, AuditLog.user_id == user_id,  # type: ignore[operator]
-                    AuditLog.key != "status", AuditLog.action != "member",
-                )
-            ).all() if i is not None
-        ]
-        if not ids:
+    def record_change(self, report_id: int, user: User | None, audit_ids: list[int]) -> ChangeSet | None:
+        """The audit rows one input wrote for this report (each of them this person's), as one change set."""
+        if not audit_ids:
             return None
-        change = ChangeSet(report_id=report_id, user_id=user_id, first_audit=min(ids), last_audit=max(ids))
+        change = ChangeSet(report_id=report_id, user_id=user.id if user else None, first_audit=min(audit_ids), last_audit=max(audit_ids))
         self.session.add(change)
         self.session.flush()
         return change
@@ -91,13 +78,9 @@ class ChangesStore(StoreBase):
         self.session.add(AnswerInput(user_id=user.id, report_id=report_id, message=message, step=step, state=state,  # type: ignore[arg-type]
                                      change_id=change.id if change else None))
         self.session.flush()
-        old = list(
-            self.session.exec(
-                select(AnswerInput.id).where(AnswerInput.user_id == user.id).order_by(AnswerInput.id.desc()).offset(10)  # type: ignore[union-attr]
-            ).all()
-        )
-        if old:
-            self.session.connection().execute(delete(AnswerInput.__table__).where(AnswerInput.__table__.c.id.in_(old)))  # type: ignore[attr-defined]
+        table = AnswerInput.__table__  # type: ignore[attr-defined]
+        kept = select(table.c.id).where(table.c.user_id == user.id).order_by(table.c.id.desc()).limit(10)
+        self.session.connection().execute(delete(table).where(table.c.user_id == user.id, table.c.id.not_in(kept.scalar_subquery())))
 
     def recent_answers(self, user: User, limit: int = 2) -> list[AnswerInput]:
         """The person's last answered messages, newest first."""

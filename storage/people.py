@@ -21,6 +21,10 @@ class PeopleStore(StoreBase):
         lock: hold the person's row until the transaction ends (PostgreSQL; SQLite has one writer anyway),
         so that one person's inputs are handled one after another, also by several processes.
         """
+        return self.person(self.account(channel, external_id, display_name, chat_id, lock))
+
+    def account(self, channel: str, external_id: str, display_name: str = "", chat_id: str = "", lock: bool = False) -> User:
+        """This channel's own account row (a linked one included), made on first sight; see `user`."""
         query = select(User).where(User.channel == channel, User.external_id == external_id)
         if lock:
             query = query.with_for_update()
@@ -32,9 +36,14 @@ class PeopleStore(StoreBase):
             user.display_name = display_name or user.display_name
             user.chat_id = chat_id or user.chat_id
             self.session.add(user)
-        if user.person_id is not None:  # linked (/link): the person whose roles and reports these are
-            return self.session.get(User, user.person_id) or user
         return user
+
+    def person(self, account: User) -> User:
+        """The person an account belongs to: itself, or the account it was linked to (/link), whose roles
+        and reports these are."""
+        if account.person_id is not None:
+            return self.session.get(User, account.person_id) or account
+        return account
 
     def get_user(self, user_id: int) -> User | None:
         return self.session.get(User, user_id)

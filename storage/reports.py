@@ -7,12 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import bindparam, insert, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from bot.formatdef import FormatDef, load_format
 from bot.report import Report
-from storage.db import StoreBase, decode, encode
+from storage.db import StoreBase, decode, dialect_insert, encode
 from storage.models import (
     Answer,
     Application,
@@ -43,6 +42,7 @@ class Written(list[str]):
     def __init__(self) -> None:
         super().__init__()
         self.replaced: list[Replaced] = []
+        self.audits: list[int] = []  # ids of the audit rows written
 
 
 class ReportsStore(StoreBase):
@@ -73,28 +73,66 @@ class ReportsStore(StoreBase):
         action: str = "answer",
         current: dict[str, Any] | None = None,
     ) -> Written:
-        """Upsert answers; audit each one that changed. Returns the keys that changed, and the answers
-        this writer replaced that a colleague had stored (`Written.replaced`), so they can be told.
+        """Upsert answers; audit each one that changed. Returns the keys that changed, the audit rows
+        written (`Written.audits`), and the answers this writer replaced that a colleague had stored
+        (`Written.replaced`), so they can be told.
 
         The stored rows are read here, at the moment of writing, so a colleague's value written since
         this input began (`current`, what the writer saw) is audited as the old value and reported.
-        Two first answers to one key at once (PostgreSQL: both see no row) do not fail: the loser's
-        insert is rolled back to a savepoint and written as an update over the winner's. Written with
-        bulk statements: a one-tap "all zero" touches a hundred and more cells.
+        Two first answers to one key at once (PostgreSQL: both see no row) do not fail: the later insert
+        skips the key (ON CONFLICT DO NOTHING), which is then written as an update over the winner's.
+        Written with bulk statements: a one-tap "all zero" touches a hundred and more cells.
         """
         written = Written()
         if not values:
             return written
-        for attempt in range(3):
-            stored = self._stored(report_id, list(values))
-            try:
-                with self.session.begin_nested():  # a savepoint: a lost race on an insert undoes only this
-                    written = self._write(report_id, values, author, action, stored, current)
-                break
-            except IntegrityError:
-                if attempt == 2:
-                    raise
+        stored = self._stored(report_id, list(values))
+        new = {k: encode(v) for k, v in values.items() if k not in stored}
+        now = utcnow()
+        author_id = author.id if author else None
+        if new:
+            rows = [{"report_id": report_id, "key": k, "value": v, "author_id": author_id, "answered_at": now} for k, v in new.items()]
+            inserted = set(self._insert_new(rows))
+            if len(inserted) < len(new):  # a colleague's first answer committed meanwhile: read it, and write over it
+                stored.update(self._stored(report_id, [k for k in new if k not in inserted]))
+            new = {k: v for k, v in new.items() if k in inserted}
+        conn = self.session.connection()  # Core statements: the ORM's bulk machinery costs more than the SQL
+        table = Answer.__table__  # type: ignore[attr-defined]
+        updates: list[dict[str, Any]] = []
+        audits: list[dict[str, Any]] = []
+        for key, value in values.items():
+            encoded = new.get(key) or encode(value)
+            old, old_author = stored.get(key, (None, None))
+            if key not in new and old == encoded:
+                continue
+            if key not in new:
+                updates.append({"b_report": report_id, "b_key": key, "value": encoded, "author_id": author_id, "answered_at": now})
+            audits.append({"report_id": report_id, "user_id": author_id, "key": key, "old": old, "new": encoded, "action": action, "at": now})
+            # someone else's value: a colleague's, or one written since this writer looked (`current`)
+            unseen = current is not None and encode(current.get(key)) != old
+            if old is not None and old_author != author_id and (old_author is not None or unseen):
+                written.replaced.append(Replaced(key, decode(old), value, old_author))
+        if updates:
+            conn.execute(
+                update(table)
+                .where(table.c.report_id == bindparam("b_report"), table.c.key == bindparam("b_key"))
+                .values(value=bindparam("value"), author_id=bindparam("author_id"), answered_at=bindparam("answered_at")),
+                updates,
+            )
+        if audits:
+            log = AuditLog.__table__  # type: ignore[attr-defined]
+            written.audits = [int(i) for i in conn.execute(insert(log).returning(log.c.id), audits).scalars()]
+            records = ReportRecord.__table__  # type: ignore[attr-defined]
+            conn.execute(update(records).where(records.c.id == report_id).values(updated_at=now))
+        written.extend(str(a["key"]) for a in audits)
         return written
+
+    def _insert_new(self, rows: list[dict[str, Any]]) -> list[str]:
+        """Insert answer rows, skipping any key another transaction has inserted (and committed) first;
+        the keys inserted. Atomic on both databases, with no savepoint to set and release."""
+        table = Answer.__table__  # type: ignore[attr-defined]
+        statement = dialect_insert(self.session, table).on_conflict_do_nothing().returning(table.c.key)
+        return [str(k) for k in self.session.connection().execute(statement, rows).scalars()]
 
     def _stored(self, report_id: int, keys: list[str]) -> dict[str, tuple[str, int | None]]:
         """key → (encoded value, author id) of the stored answers among `keys`."""
@@ -102,52 +140,6 @@ class ReportsStore(StoreBase):
             select(Answer.key, Answer.value, Answer.author_id).where(Answer.report_id == report_id, Answer.key.in_(keys))  # type: ignore[attr-defined]
         ).all()
         return {key: (value, author_id) for key, value, author_id in rows}
-
-    def _write(
-        self,
-        report_id: int,
-        values: dict[str, Any],
-        author: User | None,
-        action: str,
-        stored: dict[str, tuple[str, int | None]],
-        seen: dict[str, Any] | None,
-    ) -> Written:
-        now = utcnow()
-        author_id = author.id if author else None
-        inserts: list[dict[str, Any]] = []
-        updates: list[dict[str, Any]] = []
-        audits: list[dict[str, Any]] = []
-        written = Written()
-        for key, value in values.items():
-            new = encode(value)
-            old, old_author = stored.get(key, (None, None))
-            if key in stored and old == new:
-                continue
-            row = {"report_id": report_id, "key": key, "value": new, "author_id": author_id, "answered_at": now}
-            (updates if key in stored else inserts).append(row)
-            audits.append({"report_id": report_id, "user_id": author_id, "key": key, "old": old, "new": new, "action": action, "at": now})
-            # someone else's value: a colleague's, or one written since this writer looked (`seen`)
-            unseen = seen is not None and encode(seen.get(key)) != old
-            if old is not None and old_author != author_id and (old_author is not None or unseen):
-                written.replaced.append(Replaced(key, decode(old), value, old_author))
-        conn = self.session.connection()  # Core statements: the ORM's bulk machinery costs more than the SQL
-        table = Answer.__table__  # type: ignore[attr-defined]
-        if inserts:
-            conn.execute(insert(table), inserts)
-        if updates:
-            conn.execute(
-                update(table)
-                .where(table.c.report_id == bindparam("b_report"), table.c.key == bindparam("b_key"))
-                .values(value=bindparam("value"), author_id=bindparam("author_id"), answered_at=bindparam("answered_at")),
-                [{"b_report": u["report_id"], "b_key": u["key"], "value": u["value"], "author_id": u["author_id"],
-                  "answered_at": u["answered_at"]} for u in updates],
-            )
-        if audits:
-            conn.execute(insert(AuditLog.__table__), audits)  # type: ignore[attr-defined]
-            records = ReportRecord.__table__  # type: ignore[attr-defined]
-            conn.execute(update(records).where(records.c.id == report_id).values(updated_at=now))
-        written.extend(str(a["key"]) for a in audits)
-        return written
 
     def history(self, report_id: int, limit: int = 20) -> list[AuditLog]:
         return list(
@@ -213,17 +205,26 @@ class ReportsStore(StoreBase):
     # ---- conversations ----------------------------------------------------------------------
 
     def conversation(self, user: User) -> Conversation:
+        """The person's conversation, detached from the session: the interview changes it all along an
+        input, and each change would otherwise be flushed as an UPDATE before the next query (three an
+        input); `save_conversation` writes it once."""
         conv = self.session.get(Conversation, user.id)
         if conv is None:
             conv = Conversation(user_id=user.id)  # type: ignore[arg-type]
             self.session.add(conv)
             self.session.flush()
+        self.session.expunge(conv)
         return conv
 
     def save_conversation(self, conv: Conversation) -> None:
         conv.updated_at = utcnow()
-        self.session.add(conv)
-        self.session.flush()
+        table = Conversation.__table__  # type: ignore[attr-defined]
+        self.session.connection().execute(
+            update(table).where(table.c.user_id == conv.user_id).values(
+                report_id=conv.report_id, step=conv.step, state=conv.state, prompt_token=conv.prompt_token,
+                last_seq=conv.last_seq, updated_at=conv.updated_at,
+            )
+        )
 
     # ---- review -------------------------------------------------------------------------------
 

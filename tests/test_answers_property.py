@@ -14,6 +14,7 @@ from driver import FACTS, Clerk, make_service, onboard
 from factories import zero_report
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import func
 from sqlmodel import select
 
 from bot.formatdef import load_format
@@ -60,7 +61,7 @@ def state(service, clerk_id: str) -> tuple[int | None, dict[str, str], int]:
         conv = store.session.get(Conversation, user.id)
         report_id = conv.report_id if conv else None
         answers = {k: encode(v) for k, v in store.answers(report_id).items()} if report_id else {}
-        return report_id, answers, store.last_audit_id()
+        return report_id, answers, int(store.session.exec(select(func.max(AuditLog.id))).one() or 0)
 
 
 def audits_since(service, report_id: int, after: int) -> list[AuditLog]:

@@ -123,17 +123,18 @@ class Ctx:
         """Write the recorded answers: one bulk statement per report and kind of change. A change to a
         submitted or final report puts it back to draft (logged)."""
         changed: dict[int, list[str]] = {}
+        audits: dict[int, list[int]] = {}
         replaced: list[Replaced] = []
-        after = self.store.last_audit_id() if self._pending else 0
         for (report_id, action), (values, before) in self._pending.items():
             written = self.store.set_answers(report_id, values, self.user, action, current=before)
             changed.setdefault(report_id, []).extend(written)
+            audits.setdefault(report_id, []).extend(written.audits)
             replaced += written.replaced
         self._pending.clear()
         if replaced:
             self.say(replaced_notice(self, replaced))
-        for report_id, keys in changed.items():  # what this input changed, as one step /undo takes back
-            change = self.store.record_change(report_id, self.user, after) if keys else None
+        for report_id, ids in audits.items():  # what this input changed, as one step /undo takes back
+            change = self.store.record_change(report_id, self.user, ids)
             if change is not None and report_id == self.conv.report_id:
                 self.last_change = change
         for report_id, keys in changed.items():
