@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select as sa_select
 from sqlalchemy import update
 from sqlmodel import select
 
 from storage.db import StoreBase, aware
-from storage.models import Deadline, Delivery, Member, Refusal, Reminder, ReportRecord, User, utcnow
+from storage.models import County, Deadline, Delivery, Member, Refusal, Reminder, ReportRecord, Unit, User, utcnow
 
 
 class OutboxStore(StoreBase):
@@ -100,6 +102,28 @@ class OutboxStore(StoreBase):
     def reminders_of(self, report_id: int) -> list[Reminder]:
         return list(self.session.exec(select(Reminder).where(Reminder.report_id == report_id)).all())
 
+    def plan_inputs(self, records: list[ReportRecord]) -> PlanInputs:
+        """Everything planning these reports reads, in a handful of queries whatever their number (each
+        report on its own took five, and every answer marks its report changed)."""
+        unit_ids = sorted({r.unit_id for r in records})
+        units = {u.id: u for part in _slices(unit_ids) for u in self.session.exec(select(Unit).where(Unit.id.in_(part))).all()}  # type: ignore[union-attr]
+        names = sorted({u.county for u in units.values() if u.county_id is None and u.county})
+        counties: dict[str, list[County]] = {}
+        for part in _slices(names):
+            for county in self.session.exec(select(County).where(County.name.in_(part)).order_by(County.id)).all():  # type: ignore[attr-defined, arg-type]
+                counties.setdefault(county.name, []).append(county)
+        years = sorted({r.year for r in records})
+        deadlines = list(self.session.exec(select(Deadline).where(Deadline.year.in_(years))).all())  # type: ignore[attr-defined]
+        return PlanInputs(units, counties, deadlines)
+
+    def reminders_of_reports(self, report_ids: list[int]) -> dict[int, list[Reminder]]:
+        """The reminders of these reports, by report id, in one query per thousand reports."""
+        reminders: dict[int, list[Reminder]] = {}
+        for part in _slices(sorted(report_ids)):
+            for row in self.session.exec(select(Reminder).where(Reminder.report_id.in_(part))).all():  # type: ignore[attr-defined]
+                reminders.setdefault(row.report_id, []).append(row)
+        return reminders
+
     def due_reminders(self, now: datetime) -> list[Reminder]:
         return list(
             self.session.exec(
@@ -186,3 +210,15 @@ def reach(person: User, linked: list[User]) -> list[User]:
     if person.notify_all or len(reachable) <= 1:
         return reachable
     return [max(reachable, key=lambda u: (aware(u.last_seen_at) if u.last_seen_at else EPOCH, u.id == person.id))]
+
+
+@dataclass
+class PlanInputs:
+    units: dict[int | None, Unit]
+    counties: dict[str, list[County]]  # by name, for units that only named their county
+    deadlines: list[Deadline]  # of the reports' years
+
+
+def _slices(values: list[Any], size: int = 1000) -> list[list[Any]]:
+    """IN lists of a bounded length (SQLite's older builds allow 999 parameters a statement)."""
+    return [values[i : i + size] for i in range(0, len(values), size)]

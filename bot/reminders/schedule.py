@@ -13,10 +13,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from bot.interviewdef import load_script
 from bot.progress import parts_done_from
-from bot.reminders.plan import ZONE, plan
+from bot.reminders.plan import ZONE, Planned, plan
 from bot.reminders.workcalendar import WorkCalendar
 from bot.validate import open_errors
-from storage.models import Deadline, Reminder, ReportRecord, Unit, User
+from storage.models import County, Deadline, Reminder, ReportRecord, Unit, User
 from storage.repository import Repository, Store
 
 USEFUL_FOR = timedelta(hours=20)  # a reminder missed while the bot was down is still sent within this
@@ -31,11 +31,17 @@ def county_keys(store: Store, unit: Unit) -> list[str]:
     """The keys a county deadline of this unit may be stored under: its county's id; for a lone unit (one
     that named its county at onboarding), that name and the id of every county of that name in its
     province, so that a county's date reaches every unit that named the county."""
+    named = store.counties_named(unit.county) if unit.county_id is None and unit.county else []
+    return keys_of(unit, named)
+
+
+def keys_of(unit: Unit, named: list[County]) -> list[str]:
+    """`county_keys`, given the counties named like the unit's (read once for many units when planning)."""
     if unit.county_id is not None:
         return [str(unit.county_id)]
     if not unit.county:
         return []
-    same = [c for c in store.counties_named(unit.county) if not (unit.province and c.province and c.province != unit.province)]
+    same = [c for c in named if not (unit.province and c.province and c.province != unit.province)]
     return [unit.county, *(str(c.id) for c in same)]
 
 
@@ -75,6 +81,7 @@ class Reminders:
         self.calendar = calendar
         self.now = now
         self.script = load_script()
+        self._planned: dict[int, date] = {}  # report id → the deadline its reminders were last made for here
 
     # ---- plans --------------------------------------------------------------------------------
 
@@ -88,28 +95,52 @@ class Reminders:
         with self.repo.transaction() as store:
             if not store.only_one(PLANNING):  # another process is planning right now
                 return 0
-            for record in store.reports_to_plan(since):
-                unit = store.unit(record.unit_id)
-                if unit is None:
+            records = store.reports_to_plan(since)
+            inputs = store.plan_inputs(records)
+            due: dict[int, date] = {}
+            for record in records:
+                unit = inputs.units.get(record.unit_id)
+                if unit is None or record.id is None:
                     continue
-                deadline, _ = deadline_for(store, record, unit)
-                wanted = {p.kind: p for p in plan(deadline, self.calendar)}
-                existing = {r.kind: r for r in store.reminders_of(record.id)}  # type: ignore[arg-type]
-                for kind, row in existing.items():
-                    if row.state != "planned":
-                        continue
-                    if kind not in wanted:
-                        store.delete(row)
-                        changed += 1
-                    elif _utc(wanted[kind].send_at) != _aware(row.due_at) or row.target != wanted[kind].target:
-                        row.due_at, row.target = _utc(wanted[kind].send_at), wanted[kind].target
-                        row.reason = "；".join(wanted[kind].reasons)[:255]
-                        store.add(row)
-                        changed += 1
-                for kind, p in wanted.items():
-                    if kind not in existing:
-                        store.add(Reminder(report_id=record.id, kind=kind, due_at=_utc(p.send_at), target=p.target, reason="；".join(p.reasons)[:255]))  # type: ignore[arg-type]
-                        changed += 1
+                keys = keys_of(unit, inputs.counties.get(unit.county or "", []))
+                rows = [d for d in inputs.deadlines if d.year == record.year and (
+                    (d.scope == "unit" and d.scope_key == str(unit.id)) or (d.scope == "county" and d.scope_key in keys))]
+                deadline, _ = earliest(record.year, rows)
+                # a report changed by an answer keeps its deadline: its reminders need not be read again
+                if since is None or self._planned.get(record.id) != deadline:
+                    due[record.id] = deadline
+            existing = store.reminders_of_reports(list(due))
+            plans: dict[date, dict[str, Planned]] = {}  # most reports share a deadline
+            for record in records:
+                if record.id not in due:
+                    continue
+                deadline = due[record.id]
+                if deadline not in plans:
+                    plans[deadline] = {p.kind: p for p in plan(deadline, self.calendar)}
+                changed += self._match(store, record, plans[deadline], existing.get(record.id, []))
+        self._planned.update(due)  # committed
+        return changed
+
+    @staticmethod
+    def _match(store: Store, record: ReportRecord, wanted: dict[str, Planned], rows: list[Reminder]) -> int:
+        """Make one report's planned reminders the wanted ones; sent or skipped ones stay. Rows changed."""
+        changed = 0
+        existing = {r.kind: r for r in rows}
+        for kind, row in existing.items():
+            if row.state != "planned":
+                continue
+            if kind not in wanted:
+                store.delete(row)
+                changed += 1
+            elif _utc(wanted[kind].send_at) != _aware(row.due_at) or row.target != wanted[kind].target:
+                row.due_at, row.target = _utc(wanted[kind].send_at), wanted[kind].target
+                row.reason = "；".join(wanted[kind].reasons)[:255]
+                store.add(row)
+                changed += 1
+        for kind, p in wanted.items():
+            if kind not in existing:
+                store.add(Reminder(report_id=record.id, kind=kind, due_at=_utc(p.send_at), target=p.target, reason="；".join(p.reasons)[:255]))  # type: ignore[arg-type]
+                changed += 1
         return changed
 
     # ---- releasing due reminders --------------------------------------------------------------
