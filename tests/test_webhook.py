@@ -4,6 +4,7 @@ handled. The bot's own code path: build_application + webhook_options (bot/chann
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import time
@@ -14,9 +15,11 @@ from typing import Any
 import pytest
 from conftest import free_port
 from fakebotapi import FakeBotAPI
+from telegram import Update
 from tgharness import BotThread, TgClerk, config_for
 
 from bot.channels.telegram import webhook_options
+from bot.channels.telegram_inbox import AnsweredQueue
 from bot.config import Config
 
 pytestmark = pytest.mark.both_databases  # tests/conftest.py: SQLite and PostgreSQL
@@ -62,6 +65,38 @@ def test_updates_arrive_by_webhook_with_the_secret_and_forged_ones_are_refused(t
             clerk.say("/help")  # handled after the forged ones were posted: they would have been by now
             assert not [c for c in api.sent if c.chat_id == 5151]
 
+            # Answered 200 only once handled: when the POST returns, the reply has gone out already
+            # (a process killed before that never answers, and Telegram delivers the update again).
+            sent_before = len(api.sent)
+            genuine = {"update_id": 999_100, "message": {"message_id": 2, "date": int(time.time()), "text": "/help",
+                                                         "chat": {"id": 4242, "type": "private"},
+                                                         "from": {"id": 4242, "is_bot": False, "first_name": "赵六"}}}
+            assert post(url, genuine, SECRET) == 200
+            assert [c for c in api.sent[sent_before:] if c.chat_id == 4242]
+            assert post(url, genuine, SECRET) == 200  # delivered again: handled once, the question asked again
+
+
+def test_the_webhook_queue_answers_once_the_update_is_handled():
+    async def scenario() -> list[str]:
+        queue = AnsweredQueue()
+        events: list[str] = []
+        update = Update(update_id=7)
+
+        async def deliver(name: str) -> None:
+            await queue.put(update)
+            events.append(f"{name} answered")
+
+        first = asyncio.create_task(deliver("first"))
+        queued = await asyncio.wait_for(queue.get(), 5)
+        second = asyncio.create_task(deliver("again"))  # Telegram's retry while the first is handled
+        await asyncio.sleep(0.05)
+        events.append(f"queued {queued.update_id}, waiting {queue.qsize()}")
+        await queue.handled(update)
+        await asyncio.wait_for(asyncio.gather(first, second), 5)
+        return events
+
+    assert asyncio.run(scenario()) == ["queued 7, waiting 0", "first answered", "again answered"]
+
 
 def test_a_webhook_needs_a_secret_and_an_address():
     config = Config(token="1:A", webhook_url="https://bot.example.gov.cn/tg", webhook_secret="short")
@@ -72,3 +107,7 @@ def test_a_webhook_needs_a_secret_and_an_address():
                           "TELEGRAM_WEBHOOK_PORT": "9000"})
     options = webhook_options(loaded)
     assert (options["url_path"], options["port"], options["listen"], options["secret_token"]) == ("tg/hook", 9000, "127.0.0.1", SECRET)
+    # with the webhook the interview runs in the bot process: processes scale out instead of workers
+    assert loaded.workers == 0
+    assert Config.load({"TELEGRAM_WEBHOOK_URL": loaded.webhook_url, "TELEGRAM_WEBHOOK_SECRET": SECRET, "NIANBAO_WORKERS": "2"}).workers == 2
+    assert Config.load({}).workers == 1

@@ -25,7 +25,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.app import build_service
 from bot.channels.aiohttp_request import AiohttpRequest
 from bot.channels.outgoing import chunks, merge
-from bot.channels.telegram_inbox import DurableQueue
+from bot.channels.telegram_inbox import AnsweredQueue, DurableQueue
 from bot.channels.workers import WorkerPool
 from bot.clock import Clock
 from bot.config import EX_CONFIG, Config
@@ -252,7 +252,7 @@ def build_application(
     """
     clock = clock or config.clock()
     repo = Repository(config.database_url or None, data_dir=config.data_dir, now=clock.now)
-    updates = DurableQueue(repo)
+    updates = AnsweredQueue() if config.webhook_url else DurableQueue(repo)
     builder = (
         ApplicationBuilder()
         .token(config.token)
@@ -324,7 +324,7 @@ def build_application(
 def webhook_options(config: Config) -> dict[str, Any]:
     """PTB's webhook server for the configuration: it listens behind the reverse proxy on the path of the
     public URL, tells Telegram that URL (setWebhook) and refuses, with 403, any request without the secret
-    token header. An update is answered 200 only once it is in the inbox (the application's DurableQueue)."""
+    token header. An update is answered 200 only once it has been handled (the application's AnsweredQueue)."""
     return {
         "listen": config.webhook_listen,
         "port": config.webhook_port,
