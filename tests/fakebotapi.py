@@ -240,6 +240,7 @@ class FakeBotAPI:
         # The reverse proxy in front of several bot processes: when set, the webhook's updates go to these
         # addresses in turn instead of to the URL the bot set (bench/bot_load.py --processes).
         self.proxy_targets: list[str] = []
+        self.webhook_connections = 8  # Telegram's max_connections for the webhook (its default is 40)
         handlers: dict[str, Callable[[dict[str, Any], dict[str, _Upload]], Any]] = {
             "getMe": self._get_me,
             "deleteWebhook": self._delete_webhook,
@@ -684,20 +685,24 @@ class FakeBotAPI:
         return True
 
     def _push_updates(self) -> None:
-        """Deliver webhook updates over several connections at once (Telegram's max_connections), one at a
-        time per chat and in order within a chat."""
-        pushers = [threading.Thread(target=self._push_loop, name=f"FakeBotAPI-webhook-{i}", daemon=True) for i in range(8)]
+        """Deliver webhook updates over several connections at once (Telegram's max_connections,
+        `webhook_connections`), one at a time per chat and in order within a chat."""
+        pushers = [threading.Thread(target=self._push_loop, name=f"FakeBotAPI-webhook-{i}", daemon=True) for i in range(self.webhook_connections)]
         for pusher in pushers:
             pusher.start()
 
     def _push_loop(self) -> None:
-        import urllib.error
-        import urllib.request
+        """One connection's deliveries; kept alive per target, as Telegram and a reverse proxy do."""
+        import http.client
+        import urllib.parse
 
+        connections: dict[str, http.client.HTTPConnection] = {}
         while True:
             with self._changed:
                 while True:
                     if self._stopping:
+                        for conn in connections.values():
+                            conn.close()
                         return
                     update = self._webhook_next() if self._webhook is not None else None
                     if update is not None:
@@ -709,13 +714,21 @@ class FakeBotAPI:
                     url = self.proxy_targets[update["update_id"] % len(self.proxy_targets)]
                 chat = _chat_of(update)
                 self._in_flight.add(chat)
-            request = urllib.request.Request(url, data=json.dumps(update).encode(), method="POST", headers={
-                "Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret})
-            try:
-                with urllib.request.urlopen(request, timeout=10) as response:
+            parts = urllib.parse.urlsplit(url)
+            delivered = False
+            for _attempt in range(2):  # a kept connection the server has closed meanwhile: once more, anew
+                conn = connections.get(parts.netloc) or http.client.HTTPConnection(parts.netloc, timeout=60)
+                connections[parts.netloc] = conn
+                try:
+                    conn.request("POST", parts.path or "/", body=json.dumps(update).encode(), headers={
+                        "Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret})
+                    response = conn.getresponse()
+                    response.read()
                     delivered = response.status == 200
-            except (urllib.error.URLError, OSError):
-                delivered = False
+                    break
+                except (OSError, http.client.HTTPException):
+                    conn.close()
+                    connections.pop(parts.netloc, None)
             with self._changed:
                 self._in_flight.discard(chat)
                 if delivered:
