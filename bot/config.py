@@ -113,8 +113,7 @@ class Config:
             tz=merged.get("TZ", "").strip() or "Asia/Shanghai",
             data_dir=Path(merged.get("NIANBAO_DATA_DIR", "").strip() or "data"),
             admin_ids=frozenset(x.strip() for x in merged.get("ADMIN_IDS", "").split(",") if x.strip()),
-            # with the webhook, processes scale out side by side: a worker would only add pickling
-            workers=int(merged.get("NIANBAO_WORKERS", "").strip() or (0 if merged.get("TELEGRAM_WEBHOOK_URL", "").strip() else 1)),
+            workers=int(merged.get("NIANBAO_WORKERS", "").strip() or 1),
             holidays=Path(merged["NIANBAO_HOLIDAYS"].strip()) if merged.get("NIANBAO_HOLIDAYS", "").strip() else None,
             clock_start=parse_instant(merged["NIANBAO_CLOCK"]) if merged.get("NIANBAO_CLOCK", "").strip() else None,
             webhook_url=merged.get("TELEGRAM_WEBHOOK_URL", "").strip(),
