@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import dataclasses
 import functools
+import gc
 import logging
 import urllib.parse
 from collections.abc import Awaitable, Callable, Coroutine
@@ -284,6 +285,11 @@ def build_application(
             log.warning("could not set the command list: %s", exc)
         if service is None and config.workers > 0:
             workers.append(WorkerPool(config, app.bot.username, config.workers))
+            await workers[0].warm()
+        # Start-up's objects (modules, the format, PTB, SQLAlchemy's mappers) live as long as the process:
+        # moved out of the collector's sight, a full collection scans only what serving made. Under load
+        # those collections stopped the process for 100-300 ms each (bench/bot_load.py).
+        gc.freeze()
 
     async def post_shutdown(app: Application) -> None:
         for pool in workers:
@@ -314,7 +320,9 @@ def build_application(
 
     assert app.job_queue is not None, "python-telegram-bot[job-queue] is required for reminders"
     app.job_queue.run_repeating(remind, interval=reminder_interval, first=1.0, name="reminders")
-    app.job_queue.run_once(replay, when=0.0, name="replay")
+    # however long start-up takes (warming the workers), the replay runs: APScheduler would skip a job
+    # more than a second late, and the updates kept from before a kill would wait for the next restart
+    app.job_queue.run_once(replay, when=0.0, name="replay", job_kwargs={"misfire_grace_time": None})
     app.bot_data["reminders"] = reminders
     return app
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import ctypes.util
+import gc
 import multiprocessing
 import os
 import signal
@@ -42,6 +43,11 @@ def _init(config: Config, bot_username: str, parent: int) -> None:
     configure_logging([config.token])  # a worker's own log lines, redacted like the bot's
     global _service
     _service = build_service(config, invite_link=lambda token: f"https://t.me/{bot_username}?start={token}")
+    gc.freeze()  # see bot/channels/telegram.py: what start-up made is never garbage, so never scanned
+
+
+def _ready() -> bool:
+    return _service is not None
 
 
 def _handle(channel: str, external_id: str, inp: Input, display_name: str, chat_id: str) -> Outcome:
@@ -62,6 +68,13 @@ class WorkerPool:
             initializer=_init,
             initargs=self.args,
         )
+
+    async def warm(self) -> None:
+        """Start every worker now and wait until each has built its service (imports, the format, a
+        database connection: seconds of CPU), so that the first people to write are not kept waiting
+        for it. Called before the bot takes updates."""
+        loop = asyncio.get_running_loop()
+        await asyncio.gather(*(loop.run_in_executor(self.pool, _ready) for _ in range(self.processes)))
 
     async def handle(self, channel: str, external_id: str, inp: Input, display_name: str, chat_id: str) -> Outcome:
         loop = asyncio.get_running_loop()
