@@ -81,19 +81,24 @@ class SimClerk:
         self.think = think
         self.rng = random.Random(user_id)
         self.answered: list[float] = []  # when each of this clerk's updates got its first reply
+        self.split: list[tuple[float, float]] = []  # webhook, typed messages: (queued → POST began, POST began → first reply)
 
     def pause(self) -> None:
         """A person reads the answer and types the next one."""
         time.sleep(self.rng.uniform(*self.think))
 
-    def _await_reply(self, start: float, timeout: float = 60.0) -> None:
+    def _await_reply(self, start: float, update_id: int = 0, timeout: float = 60.0) -> None:
         """Record the time to the first reply; return once the answer is complete (chat quiet 250 ms)."""
         count = self.api.wait_message_count(self.user_id, self.seen + 1, timeout)
         if count <= self.seen:
             raise TimeoutError(f"clerk {self.user_id} got no answer")
         with self.lock:
-            self.latencies.append(time.monotonic() - start)
-            self.answered.append(time.monotonic())
+            now = time.monotonic()
+            self.latencies.append(now - start)
+            self.answered.append(now)
+            posted = self.api.posted_at.get(update_id)
+            if posted is not None:  # the webhook: split into waiting for a connection and the bot's own time
+                self.split.append((posted - start, now - posted))
         while True:
             more = self.api.wait_message_count(self.user_id, count + 1, 0.25)
             if more == count:
@@ -104,8 +109,8 @@ class SimClerk:
     def say(self, text: str) -> None:
         self.pause()
         start = time.monotonic()
-        self.api.send_text(self.user_id, text)
-        self._await_reply(start)
+        update_id = self.api.send_text(self.user_id, text)
+        self._await_reply(start, update_id)
 
     def tap(self, label: str) -> None:
         self.pause()
@@ -134,6 +139,10 @@ class SimClerk:
         self.say("1 0 0 0 0 0")
         self.tap("其余各行全为0")
         self.tap("没有，全部为0")
+
+
+def percentile(ordered: list[float], share: float = 0.99) -> float:
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))] if ordered else float("nan")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -239,7 +248,7 @@ def main() -> None:
     window = first_done - all_started
     steady = sum(all_started <= t <= first_done for c in clerks for t in c.answered)
     ms = sorted(x * 1000 for x in latencies)
-    p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))] if ms else float("nan")
+    p99 = percentile(ms)
     print(f"database, processes   {args.database}, {len(bots)} bot process(es){' (webhook)' if args.webhook or args.processes > 1 else ''}")
     print(f"clerks at once        {args.clerks}")
     print(f"updates handled       {updates} in {elapsed:.1f} s ({len(errors)} clerks failed)")
@@ -248,6 +257,11 @@ def main() -> None:
         print(f"steady updates/s      {steady / window:.1f} while all {args.clerks} clerks were at work ({window:.1f} s)   (target ≥ 100)")
     print(f"latency p50           {statistics.median(ms):.0f} ms")
     print(f"latency p99           {p99:.0f} ms   (target ≤ 200)")
+    split = [x for c in clerks for x in c.split]
+    if split:
+        waits, own = sorted(w * 1000 for w, _ in split), sorted(b * 1000 for _, b in split)
+        print(f"  typed messages      waiting for a webhook connection p50 {statistics.median(waits):.0f} ms, p99 {percentile(waits):.0f} ms;"
+              f" the bot's POST to its first reply p50 {statistics.median(own):.0f} ms, p99 {percentile(own):.0f} ms")
     print(f"bot peak memory       {rss:.0f} MB (VmHWM, bot processes and interview workers together)")
     print(f"CPU: bot {bot_cpu / elapsed:.0%} of a core (with its workers), fake API + simulated clerks {own_cpu / elapsed:.0%}")
     per_input = f"CPU per input         bot {bot_cpu / max(updates, 1) * 1000:.1f} ms"

@@ -209,6 +209,10 @@ class FakeBotAPI:
         self.long_poll_cap = long_poll_cap
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
+        # the webhook's connections wait on their own condition: woken by updates to post, not by every
+        # message the bot sends (forty connections woken by each reply delayed the replies themselves)
+        self._pushable = threading.Condition(self._lock)
+        self.posted_at: dict[int, float] = {}  # update id -> when its webhook POST began (monotonic)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._stopping = False
@@ -281,6 +285,7 @@ class FakeBotAPI:
         with self._lock:
             self._stopping = True
             self._changed.notify_all()
+            self._pushable.notify_all()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -682,6 +687,7 @@ class FakeBotAPI:
                 self._pusher = threading.Thread(target=self._push_updates, name="FakeBotAPI-webhook", daemon=True)
                 self._pusher.start()
             self._changed.notify_all()
+            self._pushable.notify_all()
         return True
 
     def _push_updates(self) -> None:
@@ -707,13 +713,14 @@ class FakeBotAPI:
                     update = self._webhook_next() if self._webhook is not None else None
                     if update is not None:
                         break
-                    self._changed.wait(0.5)
+                    self._pushable.wait(0.5)
                 assert self._webhook is not None
                 url, secret = self._webhook
                 if self.proxy_targets:
                     url = self.proxy_targets[update["update_id"] % len(self.proxy_targets)]
                 chat = _chat_of(update)
                 self._in_flight.add(chat)
+                self.posted_at.setdefault(update["update_id"], time.monotonic())
             parts = urllib.parse.urlsplit(url)
             delivered = False
             for _attempt in range(2):  # a kept connection the server has closed meanwhile: once more, anew
@@ -735,6 +742,7 @@ class FakeBotAPI:
                     self.webhook_posts[update["update_id"]] += 1
                     self._updates = [u for u in self._updates if u is not update]
                 self._changed.notify_all()
+                self._pushable.notify()  # the chat's next update may go now
             if not delivered:
                 time.sleep(0.1)  # Telegram retries later
 
@@ -1020,6 +1028,7 @@ class FakeBotAPI:
         self._next_update_id += 1
         self._updates.append({"update_id": update_id, **payload})
         self._changed.notify_all()
+        self._pushable.notify()
         return update_id
 
     @staticmethod
