@@ -222,7 +222,8 @@ def main() -> None:
                     errors.append(exc)
 
             threads = [threading.Thread(target=run, args=(c, begin + starts.uniform(0, args.ramp))) for c in clerks]
-            cpu_start = sum(cpu_seconds(p) + sum(cpu_seconds(w) for w in children(p)) for p in pids)
+            main_start = sum(cpu_seconds(p) for p in pids)
+            cpu_start = main_start + sum(cpu_seconds(w) for p in pids for w in children(p))
             own_start = time.process_time()
             start = time.monotonic()
             for t in threads:
@@ -232,7 +233,8 @@ def main() -> None:
             elapsed = time.monotonic() - start
             workers = {p: children(p) for p in pids}
             rss = sum(peak_rss_mb(p) + sum(peak_rss_mb(w) for w in workers[p]) for p in pids)
-            bot_cpu = sum(cpu_seconds(p) + sum(cpu_seconds(w) for w in workers[p]) for p in pids) - cpu_start
+            main_cpu = sum(cpu_seconds(p) for p in pids) - main_start
+            bot_cpu = main_cpu + sum(cpu_seconds(w) for p in pids for w in workers[p]) - (cpu_start - main_start)
             own_cpu = time.process_time() - own_start
             pg_cpu = postgres_cpu() - pg_start if args.database == "postgresql" else 0.0
         finally:
@@ -264,7 +266,8 @@ def main() -> None:
               f" the bot's POST to its first reply p50 {statistics.median(own):.0f} ms, p99 {percentile(own):.0f} ms")
     print(f"bot peak memory       {rss:.0f} MB (VmHWM, bot processes and interview workers together)")
     print(f"CPU: bot {bot_cpu / elapsed:.0%} of a core (with its workers), fake API + simulated clerks {own_cpu / elapsed:.0%}")
-    per_input = f"CPU per input         bot {bot_cpu / max(updates, 1) * 1000:.1f} ms"
+    per_input = (f"CPU per input         bot {bot_cpu / max(updates, 1) * 1000:.1f} ms"
+                 f" (Telegram side {main_cpu / max(updates, 1) * 1000:.1f}, interview workers {(bot_cpu - main_cpu) / max(updates, 1) * 1000:.1f})")
     if pg_cpu:
         per_input += f", PostgreSQL {pg_cpu / max(updates, 1) * 1000:.1f} ms (all its processes)"
     print(per_input)

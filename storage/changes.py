@@ -9,22 +9,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert
 from sqlmodel import select
 
 from storage.db import StoreBase, decode
-from storage.models import Answer, AnswerInput, AuditLog, ChangeSet, User
+from storage.models import Answer, AnswerInput, AuditLog, ChangeSet, User, utcnow
 
 
 class ChangesStore(StoreBase):
-    def record_change(self, report_id: int, user: User | None, audit_ids: list[int]) -> ChangeSet | None:
-        """The audit rows one input wrote for this report (each of them this person's), as one change set."""
+    def record_change(self, report_id: int, user: User | None, audit_ids: list[int]) -> int | None:
+        """The audit rows one input wrote for this report (each of them this person's), as one change set;
+        its id. A Core statement: one per answered input, on the hot path."""
         if not audit_ids:
             return None
-        change = ChangeSet(report_id=report_id, user_id=user.id if user else None, first_audit=min(audit_ids), last_audit=max(audit_ids))
-        self.session.add(change)
-        self.session.flush()
-        return change
+        table = ChangeSet.__table__  # type: ignore[attr-defined]
+        row = {"report_id": report_id, "user_id": user.id if user else None, "first_audit": min(audit_ids),
+               "last_audit": max(audit_ids), "undone": False, "at": utcnow()}
+        return int(self.session.connection().execute(insert(table).returning(table.c.id), row).scalar_one())
 
     def last_change(self, report_id: int, user: User) -> ChangeSet | None:
         """This person's newest change of the report not yet undone."""
@@ -73,14 +74,14 @@ class ChangesStore(StoreBase):
 
     # ---- which message answered which question -------------------------------------------------
 
-    def note_answer(self, user: User, report_id: int, message: str, step: str, state: str, change: ChangeSet | None) -> None:
+    def note_answer(self, user: User, report_id: int, message: str, step: str, state: str, change_id: int | None) -> None:
         """Remember that this message answered this question (in this state); a person's last few are kept."""
-        self.session.add(AnswerInput(user_id=user.id, report_id=report_id, message=message, step=step, state=state,  # type: ignore[arg-type]
-                                     change_id=change.id if change else None))
-        self.session.flush()
         table = AnswerInput.__table__  # type: ignore[attr-defined]
+        conn = self.session.connection()
+        conn.execute(insert(table), {"user_id": user.id, "report_id": report_id, "message": message, "step": step,
+                                     "state": state, "change_id": change_id, "at": utcnow()})
         kept = select(table.c.id).where(table.c.user_id == user.id).order_by(table.c.id.desc()).limit(10)
-        self.session.connection().execute(delete(table).where(table.c.user_id == user.id, table.c.id.not_in(kept.scalar_subquery())))
+        conn.execute(delete(table).where(table.c.user_id == user.id, table.c.id.not_in(kept.scalar_subquery())))
 
     def recent_answers(self, user: User, limit: int = 2) -> list[AnswerInput]:
         """The person's last answered messages, newest first."""

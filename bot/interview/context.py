@@ -20,7 +20,7 @@ from bot.interviewdef import Script, Step
 from bot.limits import check_values, named
 from bot.progress import is_content
 from bot.report import Report
-from storage.models import ChangeSet, Conversation, ReportRecord, Unit, User
+from storage.models import Conversation, ReportRecord, Unit, User
 from storage.reports import Replaced
 from storage.repository import Store
 
@@ -62,7 +62,7 @@ class Ctx:
     # does not read them again; the role is looked up once per report.
     _rows: dict[tuple[type, int], Any] = field(default_factory=dict)
     _roles: dict[int, str | None] = field(default_factory=dict)
-    last_change: ChangeSet | None = None  # what this input changed in the conversation's report (flush)
+    last_change: int | None = None  # the change set of what this input changed in the conversation's report (flush)
 
     @property
     def script(self) -> Script:
