@@ -79,7 +79,15 @@ class Ctx:
     def record_of(self, report_id: int) -> ReportRecord | None:
         key = (ReportRecord, report_id)
         if key not in self._rows:
-            self._rows[key] = self.store.report_record(report_id)
+            if report_id == self.conv.report_id:  # the conversation's: its unit and the role come along
+                record, unit, role = self.store.report_place(report_id, self.user)
+                if record is not None and unit is not None:
+                    self._rows[(Unit, record.unit_id)] = unit
+                if role is not None:  # not a member: a coordinator's role is looked up when needed
+                    self._roles[report_id] = role
+                self._rows[key] = record
+            else:
+                self._rows[key] = self.store.report_record(report_id)
         return self._rows[key]
 
     def step(self) -> Step | None:
