@@ -149,6 +149,31 @@ def test_county_date_overrides_the_default(setup):
     assert kinds["before-0"].date() in (date(2025, 1, 20), date(2025, 1, 19))  # 09:00 Beijing = 01:00 UTC
 
 
+def test_the_regular_refresh_replans_a_report_whose_deadline_moved_and_only_that(setup):
+    """Every tick looks at the reports changed since the last one: an answer changes its report but not
+    its deadline (nothing to rewrite); a county date set meanwhile moves the plan, also in a process
+    whose own last plan of the report was older (the second Reminders)."""
+    service, clerk, reminders, clock = setup
+    other = Reminders(service.repo, WorkCalendar(), clock)
+    assert reminders.refresh_plans() == 16
+    assert other.refresh_plans() == 0  # the plan another process made is the wanted one
+    since = service.repo.now() - timedelta(seconds=1)
+    clerk.tap("有，逐项填写")
+    clerk.say("1 0 1")  # the report changed: an answer
+    assert reminders.refresh_plans(since) == 0
+    with service.repo.transaction() as store:
+        record = store.session.exec(select(ReportRecord)).first()
+        unit = store.unit(record.unit_id)
+        unit.county = "阳城县"
+        store.save(unit)
+        set_deadline(store, "county", "阳城县", 2024, date(2025, 1, 20), store.user("test", "42"))
+    assert other.refresh_plans(since) > 0  # the county's date, earlier than 31 January
+    assert reminders.refresh_plans(since) == 0  # its own older plan of the report: read again, already right
+    with service.repo.transaction() as store:
+        due = {r.kind: r.due_at for r in store.session.exec(select(Reminder)).all()}
+    assert due["before-0"].date() in (date(2025, 1, 20), date(2025, 1, 19))
+
+
 def test_clerk_sets_own_deadline_through_the_bot(setup):
     service, clerk, reminders, clock = setup
     clerk.say("/deadline 2025-01-15")
