@@ -18,7 +18,6 @@ posting the updates (one at a time, in order) to the processes in turn. One proc
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import random
 import signal
@@ -35,6 +34,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from conftest import free_port  # noqa: E402
 from fakebotapi import FakeBotAPI  # noqa: E402
+from pgserver import bench_database  # noqa: E402
 from tgharness import TOKEN, BotProcess  # noqa: E402
 
 SECRET = "bench-webhook-secret-token"
@@ -54,21 +54,6 @@ def start_bots(api: FakeBotAPI, data: Path, processes: int, url: str, webhook: b
         bot = BotProcess(api, folder).start_webhook(url, port, SECRET)
         bots.append(bot)
     return bots
-
-
-@contextlib.contextmanager
-def database(kind: str):  # type: ignore[no-untyped-def]
-    """The DATABASE_URL of the run: "" (SQLite in the data folder) or a fresh PostgreSQL database."""
-    if kind == "sqlite":
-        yield ""
-        return
-    import pgserver
-
-    with pgserver.server() as server:
-        if server is None:
-            sys.exit("needs PostgreSQL: Debian's postgresql package, or NIANBAO_TEST_POSTGRES_URL")
-        with pgserver.database(server) as url:
-            yield url
 
 
 class SimClerk:
@@ -204,7 +189,7 @@ def main() -> None:
     latencies: list[float] = []
     lock = threading.Lock()
     errors: list[BaseException] = []
-    with tempfile.TemporaryDirectory() as tmp, FakeBotAPI(token=TOKEN, long_poll_cap=0.5) as api, database(args.database) as url:
+    with tempfile.TemporaryDirectory() as tmp, FakeBotAPI(token=TOKEN, long_poll_cap=0.5) as api, bench_database(args.database) as url:
         api.webhook_connections = args.connections
         bots = start_bots(api, Path(tmp), args.processes, url, args.webhook or args.processes > 1)
         pids = [b.proc.pid for b in bots if b.proc is not None]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import contextlib
 import sys
 import tempfile
 import time
@@ -22,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from pgserver import bench_database  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
 from bot.app import build_service  # noqa: E402
@@ -44,20 +44,6 @@ ACTIONS: list[tuple[str, str]] = [
     ("tap", "其余各行全为0"),
     ("tap", "没有，全部为0"),
 ]
-
-
-@contextlib.contextmanager
-def database(kind: str):  # type: ignore[no-untyped-def]
-    if kind == "sqlite":
-        yield ""
-        return
-    import pgserver
-
-    with pgserver.server() as server:
-        if server is None:
-            sys.exit("needs PostgreSQL: Debian's postgresql package, or NIANBAO_TEST_POSTGRES_URL")
-        with pgserver.database(server) as url:
-            yield url
 
 
 def button(outcome: Outcome, label: str) -> str:
@@ -84,7 +70,7 @@ def main() -> None:
     parser.add_argument("--clerks", type=int, default=50)
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, database(args.database) as url:
+    with tempfile.TemporaryDirectory() as tmp, bench_database(args.database) as url:
         service = build_service(Config(database_url=url, data_dir=Path(tmp)))
         counts: collections.Counter[str] = collections.Counter()
 

@@ -90,3 +90,17 @@ def database(server_url: str) -> Iterator[str]:
     finally:
         with psycopg.connect(plain, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def bench_database(kind: str) -> Iterator[str]:
+    """A benchmark's DATABASE_URL: "" for SQLite in its data folder, or a fresh database on a throwaway
+    server ("postgresql"); without a server the benchmark stops, saying what it needs."""
+    if kind == "sqlite":
+        yield ""
+        return
+    with server() as found:
+        if found is None:
+            raise SystemExit("needs PostgreSQL: Debian's postgresql package, or NIANBAO_TEST_POSTGRES_URL")
+        with database(found) as url:
+            yield url
