@@ -67,18 +67,6 @@ class OutboxStore(StoreBase):
 
     # ---- deadlines and planned reminders ----------------------------------------------------------
 
-    def deadlines_for(self, year: int, unit_id: int, county_keys: list[str]) -> list[Deadline]:
-        """The dates set for the unit, or for its county under any of its keys."""
-        return list(
-            self.session.exec(
-                select(Deadline).where(
-                    Deadline.year == year,
-                    ((Deadline.scope == "unit") & (Deadline.scope_key == str(unit_id)))
-                    | ((Deadline.scope == "county") & Deadline.scope_key.in_(county_keys)),  # type: ignore[attr-defined]
-                )
-            ).all()
-        )
-
     def set_deadline(self, scope: str, key: str, year: int, due: date, user: User) -> None:
         row = self.session.exec(
             select(Deadline).where(Deadline.scope == scope, Deadline.scope_key == key, Deadline.year == year)
@@ -98,9 +86,6 @@ class OutboxStore(StoreBase):
             if deadline_moved is None:
                 query = query.where(ReportRecord.updated_at >= since)
         return list(self.session.exec(query).all())
-
-    def reminders_of(self, report_id: int) -> list[Reminder]:
-        return list(self.session.exec(select(Reminder).where(Reminder.report_id == report_id)).all())
 
     def plan_inputs(self, records: list[ReportRecord]) -> PlanInputs:
         """Everything planning these reports reads, in a handful of queries whatever their number (each

@@ -17,6 +17,7 @@ from bot.reminders.plan import ZONE, Planned, plan
 from bot.reminders.workcalendar import WorkCalendar
 from bot.validate import open_errors
 from storage.models import County, Deadline, Reminder, ReportRecord, Unit, User
+from storage.outbox import PlanInputs
 from storage.repository import Repository, Store
 
 USEFUL_FOR = timedelta(hours=20)  # a reminder missed while the bot was down is still sent within this
@@ -54,7 +55,15 @@ def earliest(year: int, rows: list[Deadline]) -> tuple[date, str]:
 
 def deadline_for(store: Store, record: ReportRecord, unit: Unit) -> tuple[date, str]:
     """The earliest of the default, the county's internal date and the unit's own date, and whose it is."""
-    return earliest(record.year, store.deadlines_for(record.year, unit.id, county_keys(store, unit)))  # type: ignore[arg-type]
+    return deadline_of(record, unit, store.plan_inputs([record]))
+
+
+def deadline_of(record: ReportRecord, unit: Unit, inputs: PlanInputs) -> tuple[date, str]:
+    """`deadline_for`, from what planning read once for many reports."""
+    keys = keys_of(unit, inputs.counties.get(unit.county or "", []))
+    rows = [d for d in inputs.deadlines if d.year == record.year and (
+        (d.scope == "unit" and d.scope_key == str(unit.id)) or (d.scope == "county" and d.scope_key in keys))]
+    return earliest(record.year, rows)
 
 
 def set_deadline(store: Store, scope: str, key: str, year: int, due: date, user: User) -> None:
@@ -102,10 +111,7 @@ class Reminders:
                 unit = inputs.units.get(record.unit_id)
                 if unit is None or record.id is None:
                     continue
-                keys = keys_of(unit, inputs.counties.get(unit.county or "", []))
-                rows = [d for d in inputs.deadlines if d.year == record.year and (
-                    (d.scope == "unit" and d.scope_key == str(unit.id)) or (d.scope == "county" and d.scope_key in keys))]
-                deadline, _ = earliest(record.year, rows)
+                deadline, _ = deadline_of(record, unit, inputs)
                 # a report changed by an answer keeps its deadline: its reminders need not be read again
                 if since is None or self._planned.get(record.id) != deadline:
                     due[record.id] = deadline
