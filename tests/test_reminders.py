@@ -17,7 +17,7 @@ from bot.reminders.plan import ZONE, plan
 from bot.reminders.schedule import Reminders, deadline_for, set_deadline
 from bot.reminders.sender import RateLimiter, ReminderSender
 from bot.reminders.workcalendar import CalendarFileError, WorkCalendar, parse_calendar_file
-from storage.models import Delivery, Reminder, ReportRecord
+from storage.models import Delivery, Reminder, ReportRecord, Unit
 
 pytestmark = pytest.mark.both_databases  # tests/conftest.py: SQLite and PostgreSQL
 
@@ -132,21 +132,32 @@ def test_due_reminder_becomes_one_delivery_with_progress(setup):
     assert reminders.release_due().deliveries == 0  # never released twice
 
 
-def test_county_date_overrides_the_default(setup):
-    service, clerk, reminders, clock = setup
+def set_county_date(service, due: date = date(2025, 1, 20)) -> tuple[ReportRecord, Unit]:
+    """The clerk's unit lies in 阳城县, whose coordinator set an internal date for 2024's reports."""
     with service.repo.transaction() as store:
         record = store.session.exec(select(ReportRecord)).first()
         unit = store.unit(record.unit_id)
         unit.county = "阳城县"
         store.save(unit)
-        set_deadline(store, "county", "阳城县", 2024, date(2025, 1, 20), store.user("test", "42"))
+        set_deadline(store, "county", "阳城县", 2024, due, store.user("test", "42"))
+        return record, unit
+
+
+def last_reminder_day(service) -> date:
+    """The UTC day of the planned reminder on the deadline itself."""
+    with service.repo.transaction() as store:
+        return {r.kind: r.due_at for r in store.session.exec(select(Reminder)).all()}["before-0"].date()
+
+
+def test_county_date_overrides_the_default(setup):
+    service, clerk, reminders, clock = setup
+    record, unit = set_county_date(service)
+    with service.repo.transaction() as store:
         assert deadline_for(store, record, unit) == (date(2025, 1, 20), "县里规定的截止日")
         set_deadline(store, "unit", str(unit.id), 2024, date(2025, 1, 24), store.user("test", "42"))
         assert deadline_for(store, record, unit)[0] == date(2025, 1, 20)  # the earliest date wins
     reminders.refresh_plans()
-    with service.repo.transaction() as store:
-        kinds = {r.kind: r.due_at for r in store.session.exec(select(Reminder)).all()}
-    assert kinds["before-0"].date() in (date(2025, 1, 20), date(2025, 1, 19))  # 09:00 Beijing = 01:00 UTC
+    assert last_reminder_day(service) in (date(2025, 1, 20), date(2025, 1, 19))  # 09:00 Beijing = 01:00 UTC
 
 
 def test_the_regular_refresh_replans_a_report_whose_deadline_moved_and_only_that(setup):
@@ -161,17 +172,10 @@ def test_the_regular_refresh_replans_a_report_whose_deadline_moved_and_only_that
     clerk.tap("有，逐项填写")
     clerk.say("1 0 1")  # the report changed: an answer
     assert reminders.refresh_plans(since) == 0
-    with service.repo.transaction() as store:
-        record = store.session.exec(select(ReportRecord)).first()
-        unit = store.unit(record.unit_id)
-        unit.county = "阳城县"
-        store.save(unit)
-        set_deadline(store, "county", "阳城县", 2024, date(2025, 1, 20), store.user("test", "42"))
+    set_county_date(service)
     assert other.refresh_plans(since) > 0  # the county's date, earlier than 31 January
     assert reminders.refresh_plans(since) == 0  # its own older plan of the report: read again, already right
-    with service.repo.transaction() as store:
-        due = {r.kind: r.due_at for r in store.session.exec(select(Reminder)).all()}
-    assert due["before-0"].date() in (date(2025, 1, 20), date(2025, 1, 19))
+    assert last_reminder_day(service) in (date(2025, 1, 20), date(2025, 1, 19))
 
 
 def test_clerk_sets_own_deadline_through_the_bot(setup):
