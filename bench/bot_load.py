@@ -66,6 +66,7 @@ class SimClerk:
         self.think = think
         self.rng = random.Random(user_id)
         self.answered: list[float] = []  # when each of this clerk's updates got its first reply
+        self.trace: list[tuple[float, float]] = []  # (sent, first reply) of each action, for --trace
         self.split: list[tuple[float, float]] = []  # webhook, typed messages: (queued → POST began, POST began → first reply)
 
     def pause(self) -> None:
@@ -81,6 +82,7 @@ class SimClerk:
             now = time.monotonic()
             self.latencies.append(now - start)
             self.answered.append(now)
+            self.trace.append((start, now))
             posted = self.api.posted_at.get(update_id)
             if posted is not None:  # the webhook: split into waiting for a connection and the bot's own time
                 self.split.append((posted - start, now - posted))
@@ -181,6 +183,7 @@ def main() -> None:
     parser.add_argument("--webhook", action="store_true", help="the webhook even with one process")
     parser.add_argument("--connections", type=int, default=40,
                         help="webhook connections the fake Telegram keeps open at once (Telegram's max_connections, default 40)")
+    parser.add_argument("--trace", type=Path, help="write each action's sent and answered times (s) to this CSV file")
     args = parser.parse_args()
     # a TERM (a stopped run) unwinds like Ctrl-C: the bots are stopped and the throwaway PostgreSQL removed
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -256,6 +259,9 @@ def main() -> None:
     if pg_cpu:
         per_input += f", PostgreSQL {pg_cpu / max(updates, 1) * 1000:.1f} ms (all its processes)"
     print(per_input)
+    if args.trace:
+        rows = sorted((s - begin, a - begin, c.user_id) for c in clerks for s, a in c.trace)
+        args.trace.write_text("sent,answered,clerk\n" + "".join(f"{s:.4f},{a:.4f},{u}\n" for s, a, u in rows))
     if errors:
         print(f"first failure: {errors[0]!r}")
     if problems:

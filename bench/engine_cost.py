@@ -55,14 +55,18 @@ def button(outcome: Outcome, label: str) -> str:
     raise LookupError(f"no button {label!r} in {[r.text[:40] for r in outcome.replies]}")
 
 
-def clerk(service: Service, n: int, statements: collections.Counter[str]) -> None:
+def clerk(service: Service, n: int, statements: collections.Counter[str], per_action: list[float] | None = None) -> None:
+    """One clerk's actions; `per_action[i]` gathers the CPU seconds of action i."""
     last = Outcome()
     for seq, (kind, text) in enumerate(ACTIONS, start=1):
         inp = Input(kind="button", text=button(last, text), seq=seq) if kind == "tap" else Input.parse_text(text.format(n=n))
         if kind == "say":
             inp = Input(kind=inp.kind, text=inp.text, args=inp.args, seq=seq, ref=f"{n}:{seq}" if inp.kind == "text" else "")
         statements["inputs"] += 1
+        began = time.process_time()
         last = service.handle("telegram", str(10_000 + n), inp, f"办事员{n}", str(10_000 + n))
+        if per_action is not None:
+            per_action[seq - 1] += time.process_time() - began
 
 
 def main() -> None:
@@ -81,9 +85,10 @@ def main() -> None:
         clerk(service, 0, collections.Counter())  # warm: imports, caches, the first connection
         counts.clear()
         tally: collections.Counter[str] = collections.Counter()
+        per_action = [0.0] * len(ACTIONS)
         cpu, wall = time.process_time(), time.perf_counter()
         for n in range(1, args.clerks + 1):
-            clerk(service, n, tally)
+            clerk(service, n, tally, per_action)
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     inputs = tally["inputs"]
     print(f"database              {args.database}")
@@ -92,6 +97,7 @@ def main() -> None:
     total = sum(counts.values())
     kinds = ", ".join(f"{k} {v / inputs:.1f}" for k, v in counts.most_common())
     print(f"statements per input  {total / inputs:.1f} ({kinds})")
+    print("CPU per action (ms)   " + ", ".join(f"{i + 1}:{t / args.clerks * 1000:.1f}" for i, t in enumerate(per_action)))
 
 
 if __name__ == "__main__":

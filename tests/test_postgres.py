@@ -37,3 +37,26 @@ def test_an_all_zero_township_and_its_reminders_on_postgresql(pg_server, tmp_pat
             assert answers["table2.LIC"] == 0 and answers["table3.NEW.NP"] == 0
         assert Reminders(repo, WorkCalendar(), clock.now).refresh_plans() > 0  # keys PostgreSQL accepts
         repo.dispose()
+
+
+def test_times_stay_utc_on_a_server_in_china_time(pg_server, tmp_path):
+    """A server whose time zone is Asia/Shanghai (Debian's initdb copies the system's) must not shift what is
+    stored: an answer's time reads back as the clock's moment, not 8 hours off."""
+    import psycopg
+
+    from storage.db import aware
+
+    with database(pg_server) as url:
+        with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+            conn.execute(f'ALTER DATABASE "{url.rsplit("/", 1)[1]}" SET timezone TO \'Asia/Shanghai\'')
+        clock = FixedClock(date(2027, 1, 20))
+        repo = Repository(url, data_dir=tmp_path, now=clock.now)
+        with repo.transaction() as store:
+            user = store.user("test", "clerk1")
+            unit = store.create_unit(user, "测试镇人民政府")
+            report = store.report_for(unit.id, 2026)
+            store.set_answers(report.id, {"table2.LIC": 3}, user)
+        with repo.transaction() as store:
+            (entry,) = store.history(report.id)
+            assert aware(entry.at) == clock.now()
+        repo.dispose()
