@@ -3,6 +3,7 @@ JSON encoding of answers, and the base every part of the Store builds on."""
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from datetime import UTC, datetime
@@ -10,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import any_, bindparam, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, create_engine
@@ -109,6 +110,56 @@ def dialect_insert(session: Session, table: Any) -> Any:
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     return sqlite_insert(table)
+
+
+def insert_rows(session: Session, table: Any, rows: list[dict[str, Any]], skip_conflicts: bool = False,
+                returning: Any = None) -> list[Any]:
+    """Insert rows (all with the same columns) in one statement, skipping conflicting ones if asked; the
+    `returning` column's values of the rows inserted.
+
+    On PostgreSQL the rows travel as one array per column (INSERT … SELECT FROM unnest): psycopg rewrites
+    a multi-row VALUES statement's placeholders on every call, uncached past 50 parameters, and for a
+    one-tap "all zero" (150 cells, 150 audit rows: 1,800 parameters) that cost more CPU than the rest of
+    the input (bench/engine_cost.py). Elsewhere, SQLAlchemy's multi-row INSERT.
+    """
+    if not rows:
+        return []
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        statement = dialect_insert(session, table)
+        if skip_conflicts:
+            statement = statement.on_conflict_do_nothing()
+        if returning is None:
+            conn.execute(statement, rows)
+            return []
+        return list(conn.execute(statement.returning(returning), rows).scalars())
+    names = tuple(rows[0])
+    statement = _unnest_insert(conn.dialect, table, names, skip_conflicts, None if returning is None else returning.name)
+    result = conn.execute(statement, {name: [row[name] for row in rows] for name in names})
+    return list(result.scalars()) if returning is not None else []
+
+
+@functools.lru_cache(maxsize=64)
+def _unnest_insert(dialect: Any, table: Any, names: tuple[str, ...], skip_conflicts: bool, returning: str | None) -> Any:
+    """PostgreSQL: INSERT INTO table (names) SELECT * FROM unnest(one array per column) [ON CONFLICT DO NOTHING]."""
+    quote = dialect.identifier_preparer.quote
+    arrays = ", ".join(f"CAST(:{name} AS {table.c[name].type.compile(dialect=dialect)}[])" for name in names)
+    sql = f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({', '.join(quote(n) for n in names)}) SELECT * FROM unnest({arrays})"
+    if skip_conflicts:
+        sql += " ON CONFLICT DO NOTHING"
+    if returning is not None:
+        sql += f" RETURNING {quote(returning)}"
+    return text(sql)
+
+
+def among(session: Session, column: Any, values: list[Any]) -> Any:
+    """`column IN values`; on PostgreSQL `column = ANY(one array)`, a statement psycopg caches whatever the
+    number of values (see `insert_rows`)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return column.in_(values)
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
 
 
 def insert_new(session: Session, row: Any) -> bool:

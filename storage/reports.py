@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, update
 from sqlmodel import select
 
 from bot.formatdef import FormatDef, load_format
 from bot.report import Report
-from storage.db import StoreBase, decode, dialect_insert, encode
+from storage.db import StoreBase, among, decode, encode, insert_rows
 from storage.models import (
     Answer,
     Application,
@@ -135,7 +135,7 @@ class ReportsStore(StoreBase):
             )
         if audits:
             log = AuditLog.__table__  # type: ignore[attr-defined]
-            written.audits = [int(i) for i in conn.execute(insert(log).returning(log.c.id), audits).scalars()]
+            written.audits = [int(i) for i in insert_rows(self.session, log, audits, returning=log.c.id)]
             records = ReportRecord.__table__  # type: ignore[attr-defined]
             conn.execute(update(records).where(records.c.id == report_id).values(updated_at=now))
         written.extend(str(a["key"]) for a in audits)
@@ -145,13 +145,12 @@ class ReportsStore(StoreBase):
         """Insert answer rows, skipping any key another transaction has inserted (and committed) first;
         the keys inserted. Atomic on both databases, with no savepoint to set and release."""
         table = Answer.__table__  # type: ignore[attr-defined]
-        statement = dialect_insert(self.session, table).on_conflict_do_nothing().returning(table.c.key)
-        return [str(k) for k in self.session.connection().execute(statement, rows).scalars()]
+        return [str(k) for k in insert_rows(self.session, table, rows, skip_conflicts=True, returning=table.c.key)]
 
     def _stored(self, report_id: int, keys: list[str]) -> dict[str, tuple[str, int | None]]:
         """key → (encoded value, author id) of the stored answers among `keys`."""
         rows = self.session.exec(
-            select(Answer.key, Answer.value, Answer.author_id).where(Answer.report_id == report_id, Answer.key.in_(keys))  # type: ignore[attr-defined]
+            select(Answer.key, Answer.value, Answer.author_id).where(Answer.report_id == report_id, among(self.session, Answer.key, keys))
         ).all()
         return {key: (value, author_id) for key, value, author_id in rows}
 
