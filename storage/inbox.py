@@ -11,21 +11,36 @@ from __future__ import annotations
 from sqlalchemy import delete
 from sqlmodel import select
 
-from storage.db import insert_new
-from storage.models import InboxUpdate
+from storage.db import among, insert_rows
+from storage.models import InboxUpdate, utcnow
 from storage.repository import Repository
 
 
 def keep(repo: Repository, channel: str, update_id: int, payload: str) -> bool:
     """Store an update durably (committed when this returns). False when it is here already: received
     twice (Telegram delivering again, or to another process), so it must not be handled again."""
-    with repo.transaction() as store:
-        return insert_new(store.session, InboxUpdate(channel=channel, update_id=update_id, payload=payload))
+    return update_id in keep_many(repo, channel, [(update_id, payload)])
 
 
-def done(repo: Repository, channel: str, update_id: int) -> None:
+def keep_many(repo: Repository, channel: str, updates: list[tuple[int, str]]) -> set[int]:
+    """Store a batch of (update id, payload) durably, in one transaction; the ids that were not here already."""
+    if not updates:
+        return set()
+    table = InboxUpdate.__table__  # type: ignore[attr-defined]
     with repo.transaction() as store:
-        store.session.execute(delete(InboxUpdate).where(InboxUpdate.channel == channel, InboxUpdate.update_id == update_id))  # type: ignore[arg-type]
+        now = utcnow()
+        rows = [{"channel": channel, "update_id": i, "payload": p, "received_at": now} for i, p in updates]
+        return {int(i) for i in insert_rows(store.session, table, rows, skip_conflicts=True, returning=table.c.update_id)}
+
+
+def done(repo: Repository, channel: str, update_ids: list[int]) -> None:
+    """Forget updates whose handling has ended."""
+    if not update_ids:
+        return
+    with repo.transaction() as store:
+        store.session.execute(
+            delete(InboxUpdate).where(InboxUpdate.channel == channel, among(store.session, InboxUpdate.update_id, update_ids))  # type: ignore[arg-type]
+        )
 
 
 def waiting(repo: Repository, channel: str) -> list[tuple[int, str]]:

@@ -9,14 +9,16 @@ import time
 
 import docx
 import pytest
-from conftest import SAMPLES
+from conftest import SAMPLES, free_port
 from driver import narratives, onboard  # the same answers as the engine tests, through Telegram
 from factories import zero_report
 from fakebotapi import FakeBotAPI
+from pgserver import current_url
 from tgharness import START, BotProcess, BotThread, TgClerk, config_for, service_for
 
 from bot.importer import import_bytes
 from bot.validate import validate
+from storage import inbox
 
 pytestmark = pytest.mark.both_databases  # tests/conftest.py: SQLite and PostgreSQL
 
@@ -232,31 +234,63 @@ def test_reminder_arrives_and_its_button_continues_the_interview(api, tmp_path):
         assert len([c for c in api.messages_to(801) if "年报提醒" in (c.text or "")]) == time_sent == 1
 
 
+def kill_during_a_slow_upload(api: FakeBotAPI, bot: BotProcess, chat: int) -> int:
+    """A clerk's upload, confirmed to Telegram while its file is still downloading, and the polling bot
+    SIGKILLed then; the upload's update id."""
+    clerk = TgClerk(api, chat)
+    onboard(clerk)
+    api.download_gate.clear()  # the file download hangs
+    text = (SAMPLES / "township-2023-shanxi-ciying.txt").read_text(encoding="utf-8").replace("2023", "2025")
+    update_id = api.send_document(chat, "次营镇2025年报.txt", text.encode("utf-8"))
+    for _ in range(200):  # bounded: until Telegram has been told the update arrived, and the download began
+        if api.unconfirmed == 0 and api.calls["getFile"] >= 1:
+            break
+        time.sleep(0.05)
+    assert api.unconfirmed == 0 and api.calls["getFile"] >= 1
+    bot.kill()
+    api.download_gate.set()
+    return update_id
+
+
+def answered_once_after(api: FakeBotAPI, tmp_path, chat: int, update_id: int, mark: int) -> None:
+    """The upload is answered, once, by the restarted bot, and nothing of it is left in the inbox."""
+    api.wait_for(lambda c: c.chat_id == chat and "已读取2025年度报告" in (c.text or ""), timeout=30, since=mark)
+    time.sleep(0.5)  # nothing more arrives: the upload was answered once
+    answers = [c for c in api.sent[mark:] if c.chat_id == chat and "已读取2025年度报告" in (c.text or "")]
+    assert len(answers) == 1
+    repo = service_for(tmp_path).repo
+    with repo.transaction() as store:
+        conv = store.conversation(store.user("telegram", str(chat)))
+        assert conv.last_seq >= update_id
+    for _ in range(100):  # bounded: handled updates leave the inbox together, moments after
+        if not inbox.waiting(repo, "telegram"):
+            break
+        time.sleep(0.05)
+    assert inbox.waiting(repo, "telegram") == []
+
+
 def test_sigkill_during_a_slow_upload_loses_no_message(api, tmp_path):
     """The upload is confirmed to Telegram while its file is still downloading; the bot is killed then.
     After the restart the upload is handled and answered, once."""
     bot = BotProcess(api, tmp_path).start()
     try:
-        clerk = TgClerk(api, 702)
-        onboard(clerk)
-        api.download_gate.clear()  # the file download hangs
-        text = (SAMPLES / "township-2023-shanxi-ciying.txt").read_text(encoding="utf-8").replace("2023", "2025")
-        update_id = api.send_document(702, "次营镇2025年报.txt", text.encode("utf-8"))
-        for _ in range(200):  # bounded: until Telegram has been told the update arrived, and the download began
-            if api.unconfirmed == 0 and api.calls["getFile"] >= 1:
-                break
-            time.sleep(0.05)
-        assert api.unconfirmed == 0 and api.calls["getFile"] >= 1
-        bot.kill()
-        api.download_gate.set()
+        update_id = kill_during_a_slow_upload(api, bot, 702)
         mark = len(api.sent)
         bot = BotProcess(api, tmp_path).start()
-        api.wait_for(lambda c: c.chat_id == 702 and "已读取2025年度报告" in (c.text or ""), timeout=30, since=mark)
-        time.sleep(0.5)  # nothing more arrives: the upload was answered once
-        answers = [c for c in api.sent[mark:] if c.chat_id == 702 and "已读取2025年度报告" in (c.text or "")]
-        assert len(answers) == 1
-        with service_for(tmp_path).repo.transaction() as store:
-            conv = store.conversation(store.user("telegram", "702"))
-            assert conv.last_seq >= update_id
+        answered_once_after(api, tmp_path, 702, update_id, mark)
+    finally:
+        bot.stop()
+
+
+def test_a_bot_restarted_with_the_webhook_handles_what_polling_had_kept(api, tmp_path):
+    """An operator who switches to the webhook right after a crash loses nothing: the update the killed
+    polling bot had confirmed to Telegram is handled by the webhook bot at start, once."""
+    bot = BotProcess(api, tmp_path).start()
+    try:
+        update_id = kill_during_a_slow_upload(api, bot, 703)
+        mark, port = len(api.sent), free_port()
+        api.proxy_targets = [f"http://127.0.0.1:{port}/tg"]
+        bot = BotProcess(api, tmp_path).start_webhook(current_url(), port, "e2e-webhook-secret-token-0123")
+        answered_once_after(api, tmp_path, 703, update_id, mark)
     finally:
         bot.stop()

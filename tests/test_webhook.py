@@ -21,6 +21,7 @@ from tgharness import BotThread, TgClerk, config_for
 from bot.channels.telegram import webhook_options
 from bot.channels.telegram_inbox import AnsweredQueue
 from bot.config import Config
+from storage.repository import Repository
 
 pytestmark = pytest.mark.both_databases  # tests/conftest.py: SQLite and PostgreSQL
 
@@ -76,9 +77,9 @@ def test_updates_arrive_by_webhook_with_the_secret_and_forged_ones_are_refused(t
             assert post(url, genuine, SECRET) == 200  # delivered again: handled once, the question asked again
 
 
-def test_the_webhook_queue_answers_once_the_update_is_handled():
+def test_the_webhook_queue_answers_once_the_update_is_handled(tmp_path):
     async def scenario() -> list[str]:
-        queue = AnsweredQueue()
+        queue = AnsweredQueue(Repository(None, data_dir=tmp_path))
         events: list[str] = []
         update = Update(update_id=7)
 

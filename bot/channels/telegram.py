@@ -20,13 +20,13 @@ import aiohttp
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Update
 from telegram.constants import MessageLimit
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
-from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, TypeHandler
+from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, ExtBot, TypeHandler
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.app import build_service
 from bot.channels.aiohttp_request import AiohttpRequest
 from bot.channels.outgoing import chunks, merge
-from bot.channels.telegram_inbox import AnsweredQueue, DurableQueue
+from bot.channels.telegram_inbox import AnsweredQueue, DurableQueue, InboxBot
 from bot.channels.workers import WorkerPool
 from bot.clock import Clock
 from bot.config import EX_CONFIG, Config
@@ -253,19 +253,11 @@ def build_application(
     """
     clock = clock or config.clock()
     repo = Repository(config.database_url or None, data_dir=config.data_dir, now=clock.now)
-    updates = AnsweredQueue() if config.webhook_url else DurableQueue(repo)
-    builder = (
-        ApplicationBuilder()
-        .token(config.token)
-        .update_queue(updates)
-        .concurrent_updates(PerUserProcessor(256))
-        .request(make_request(config, 16))
-        .get_updates_request(make_request(config, 1))
-    )
-    if config.api_base_url:
-        builder = builder.base_url(config.api_base_url)
-    if config.api_file_url:
-        builder = builder.base_file_url(config.api_file_url)
+    updates: AnsweredQueue | DurableQueue = AnsweredQueue(repo) if config.webhook_url else DurableQueue(repo)
+    urls = {k: v for k, v in (("base_url", config.api_base_url), ("base_file_url", config.api_file_url)) if v}
+    bot_options: dict[str, Any] = dict(token=config.token, request=make_request(config, 16), get_updates_request=make_request(config, 1), **urls)
+    bot = ExtBot(**bot_options) if isinstance(updates, AnsweredQueue) else InboxBot(updates, **bot_options)
+    builder = ApplicationBuilder().bot(bot).update_queue(updates).concurrent_updates(PerUserProcessor(256))
 
     workers: list[WorkerPool] = []
 
@@ -292,6 +284,7 @@ def build_application(
         gc.freeze()
 
     async def post_shutdown(app: Application) -> None:
+        await updates.flush()
         for pool in workers:
             pool.shutdown()
 
