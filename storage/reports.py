@@ -37,6 +37,9 @@ class Replaced:
     author_id: int | None  # who stored the old value
 
 
+APPLICATIONS = "table3.applications"  # the audit key of an application entered one by one (its fields as JSON)
+
+
 class Written(list[str]):
     """The keys a write changed; `replaced` are those whose old value this writer had not stored."""
 
@@ -205,15 +208,30 @@ class ReportsStore(StoreBase):
             self.session.exec(select(Application).where(Application.report_id == report_id).order_by(Application.id)).all()  # type: ignore[arg-type]
         )
 
-    def add_application(self, report_id: int, applicant: str, arrival: str, result: str, author: User) -> Application:
-        app = Application(report_id=report_id, applicant=applicant, arrival=arrival, result=result, created_by=author.id)
+    def add_application(self, report_id: int, fields: dict[str, str], author: User | None, action: str = "application") -> int:
+        """Store one application (`fields`: applicant, arrival, result); the id of its audit row (key
+        APPLICATIONS, old empty), so that /undo of the input that entered it takes it out again."""
+        app = Application(report_id=report_id, created_by=author.id if author else None,
+                          applicant=fields["applicant"], arrival=fields["arrival"], result=fields["result"])
         self.session.add(app)
         self.session.flush()
-        return app
+        return self._log_application(report_id, author, None, app, action)
 
-    def delete_application(self, app: Application) -> None:
+    def delete_application(self, app: Application, author: User | None, action: str = "application") -> int:
+        """Remove an application; the id of its audit row (new empty)."""
         self.session.delete(app)
         self.session.flush()
+        return self._log_application(app.report_id, author, app, None, action)
+
+    def _log_application(self, report_id: int, author: User | None, old: Application | None, new: Application | None, action: str) -> int:
+        def fields(app: Application | None) -> str | None:
+            return None if app is None else encode({"id": app.id, "applicant": app.applicant, "arrival": app.arrival, "result": app.result})
+
+        row = AuditLog(report_id=report_id, user_id=author.id if author else None, key=APPLICATIONS, old=fields(old), new=fields(new), action=action)
+        self.session.add(row)
+        self.session.flush()
+        assert row.id is not None
+        return row.id
 
     # ---- conversations ----------------------------------------------------------------------
 

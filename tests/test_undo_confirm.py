@@ -120,3 +120,40 @@ def test_an_upload_over_typed_answers_lists_them_and_asks_then_undo_restores(ser
     clerk.upload("report.json", json.dumps(doc, ensure_ascii=False).encode())
     clerk.say("/status")  # anything else sent drops the waiting replacement
     assert stored(service)["table2.LIC"] == 12
+
+
+def applications(service) -> list[tuple[str, str, str]]:
+    with service.repo.transaction() as store:
+        record = store.session.exec(select(ReportRecord).order_by(ReportRecord.id.desc())).first()
+        return [(a.applicant, a.arrival, a.result) for a in store.applications(record.id)]
+
+
+def test_undo_takes_back_an_application_entered_one_by_one_and_it_stays_out(service):
+    """Table 三 is rebuilt from the applications at every step: an undo that restored the cells but kept
+    the application would see it come back with the next one."""
+    clerk = Clerk(service)
+    onboard(clerk)
+    clerk.tap("全部为0")
+    clerk.tap("有，逐件录入")
+    for who in ("自然人", "商业企业"):
+        clerk.tap(who)
+        clerk.tap("本年新收")
+        clerk.tap("予以公开")
+    clerk.say("/undo")
+    assert "删除商业企业·本年新收·予以公开" in clerk.texts()
+    assert applications(service) == [("NP", "NEW", "OPEN")]
+    assert (stored(service)["table3.NEW.BIZ"], stored(service)["table3.NEW.SUM"]) == (0, 1)
+    clerk.tap("有，逐件录入")  # asked table 三 again after the undo: on with the applications entered
+    assert "已录入1件" in clerk.texts()
+    clerk.tap("撤销上一件")  # the button of the applications step: out goes the first one too
+    assert "已撤销上一件（自然人·本年新收·予以公开）" in clerk.texts()
+    assert applications(service) == []
+    clerk.say("/undo")  # takes back that button's removal
+    assert "恢复自然人·本年新收·予以公开" in clerk.texts()
+    assert applications(service) == [("NP", "NEW", "OPEN")]
+    clerk.tap("有，逐件录入")
+    clerk.tap("录完了")  # table 三 from the applications as they now are
+    answers = stored(service)
+    assert (answers["table3.NEW.NP"], answers["table3.NEW.BIZ"], answers["table3.NEW.SUM"], answers["table3.OPEN.SUM"]) == (1, 0, 1, 1)
+    clerk.say("/history")
+    assert "表三申请" in clerk.texts() and "自然人·本年新收·予以公开" in clerk.texts()

@@ -62,6 +62,7 @@ class Ctx:
     # does not read them again; the role is looked up once per report.
     _rows: dict[tuple[type, int], Any] = field(default_factory=dict)
     _roles: dict[int, str | None] = field(default_factory=dict)
+    _noted: list[int] = field(default_factory=list)  # audit rows written outside `save` (applications), for the change set
     last_change: int | None = None  # the change set of what this input changed in the conversation's report (flush)
 
     @property
@@ -127,11 +128,17 @@ class Ctx:
         self._pending[key][0].update(values)
         answers.update(values)
 
+    def note_change(self, audit_id: int) -> None:
+        """An audit row this input wrote to the conversation's report other than by `save` (an application
+        entered or taken out): part of what /undo takes back."""
+        self._noted.append(audit_id)
+
     def flush(self) -> None:
         """Write the recorded answers: one bulk statement per report and kind of change. A change to a
         submitted or final report puts it back to draft (logged)."""
         changed: dict[int, list[str]] = {}
-        audits: dict[int, list[int]] = {}
+        audits: dict[int, list[int]] = {self.conv.report_id: self._noted} if self._noted and self.conv.report_id else {}
+        self._noted = []
         replaced: list[Replaced] = []
         for (report_id, action), (values, before) in self._pending.items():
             written = self.store.set_answers(report_id, values, self.user, action, current=before)

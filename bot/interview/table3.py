@@ -6,7 +6,9 @@ clerk did not give them, and the table's rules run as soon as it is complete.
 
 from __future__ import annotations
 
-from bot.formatdef import Row, strip_ordinal
+from typing import Any
+
+from bot.formatdef import FormatDef, Row, strip_ordinal
 from bot.interview import confirm, parse
 from bot.interview.context import Ctx
 from bot.interview.moves import STAY, Move, advance, again, goto
@@ -16,6 +18,7 @@ from bot.interview.stepkind import Kind, chosen, head
 from bot.interview.table3input import Rows, one_row, parts_cols, read_line, read_rows, store_rows, write
 from bot.interviewdef import Step
 from bot.validate import validate
+from storage.models import Application
 
 APPLICANTS = [("NP", "自然人"), ("BIZ", "商业企业"), ("RES", "科研机构"), ("NGO", "社会公益组织"), ("LAW", "法律服务机构"), ("OTHORG", "其他组织")]
 RESULT_GROUPS = [
@@ -184,9 +187,9 @@ def press_app(ctx: Ctx, sub: Table3Entry, verb: str, arg: str) -> Move:
     elif verb == "undo":
         apps = ctx.store.applications(ctx.conv.report_id)  # type: ignore[arg-type]
         if apps:
-            ctx.store.delete_application(apps[-1])
+            ctx.note_change(ctx.store.delete_application(apps[-1], ctx.user))
             _rebuild_from_applications(ctx)
-            ctx.say("已撤销上一件。")
+            ctx.say(f"已撤销上一件（{describe_application(ctx.fmt, _fields(apps[-1]))}）。")
         sub.stage = "applicant"
     elif verb == "apps_done":
         _rebuild_from_applications(ctx)
@@ -197,14 +200,25 @@ def press_app(ctx: Ctx, sub: Table3Entry, verb: str, arg: str) -> Move:
 
 
 def _add_application(ctx: Ctx, sub: Table3Entry, result: str) -> None:
-    ctx.store.add_application(ctx.conv.report_id, sub.who, sub.when, result, ctx.user)  # type: ignore[arg-type]
+    fields = {"applicant": sub.who, "arrival": sub.when, "result": result}
+    ctx.note_change(ctx.store.add_application(ctx.conv.report_id, fields, ctx.user))  # type: ignore[arg-type]
     _rebuild_from_applications(ctx)
-    who = dict(APPLICANTS)[sub.who]
-    when = "本年新收" if sub.when == "NEW" else "上年结转"
-    what = "结转下年度" if result == "FWD" else strip_ordinal(ctx.fmt.table3.row(result).label)
-    ctx.say(f"已保存：{who}·{when}·{what}。")
+    ctx.say(f"已保存：{describe_application(ctx.fmt, fields)}。")
     sub.who = sub.when = sub.group = ""
     sub.stage = "applicant"
+
+
+def _fields(app: Application) -> dict[str, str]:
+    return {"applicant": app.applicant, "arrival": app.arrival, "result": app.result}
+
+
+def describe_application(fmt: FormatDef, fields: dict[str, Any]) -> str:
+    """An application as the clerk entered it: 自然人·本年新收·予以公开."""
+    who = dict(APPLICANTS).get(str(fields.get("applicant")), "其他")
+    when = "本年新收" if fields.get("arrival") == "NEW" else "上年结转"
+    result = str(fields.get("result"))
+    what = "结转下年度" if result == "FWD" else strip_ordinal(fmt.table3.row(result).label)
+    return f"{who}·{when}·{what}"
 
 
 # ---- a row per message ----------------------------------------------------------------------------

@@ -13,10 +13,13 @@ from typing import Any
 from bot.interview.confirm import sync_rows
 from bot.interview.context import Ctx
 from bot.interview.moves import Move, again
+from bot.interview.table3 import describe_application
 from bot.progress import is_content
 from bot.workplace.people import key_label
 from storage.changes import old_values
 from storage.db import decode, encode
+from storage.models import AuditLog
+from storage.reports import APPLICATIONS
 
 SHOWN = 10
 
@@ -41,6 +44,8 @@ def cmd_undo(ctx: Ctx, args: str) -> Move | None:
         ctx.say("没有可以撤销的修改（只能撤销您本人在这份报告中的修改）。")
         return None
     rows = ctx.store.change_rows(change)
+    apps = _undo_applications(ctx, report_id, [r for r in rows if r.key == APPLICATIONS])
+    rows = [r for r in rows if r.key != APPLICATIONS]
     before = old_values(rows)
     after = {row.key: row.new for row in rows}  # each key's value after the change (encoded)
     answers = ctx.answers()
@@ -60,7 +65,7 @@ def cmd_undo(ctx: Ctx, args: str) -> Move | None:
     ctx.store.mark_undone(change)
     sync_rows(ctx, restore)
     ctx.reset_answers()
-    lines = [f"已撤销您上一次的修改（{len(restore) + len(remove)}项）："]
+    lines = [f"已撤销您上一次的修改（{len(restore) + len(remove)}项）：", *apps]
     for key in [*restore, *remove][:SHOWN]:
         lines.append(f"· {key_label(ctx, key)}：{shown(decode(after[key]))} → {shown(restore.get(key))}")
     if len(restore) + len(remove) > SHOWN:
@@ -73,4 +78,23 @@ def cmd_undo(ctx: Ctx, args: str) -> Move | None:
     if record is not None and any(is_content(k) for k in [*restore, *remove]):
         ctx._reopen_if_changed(record, [*restore, *remove])
     return again(fresh=True) if ctx.conv.step else None
+
+
+def _undo_applications(ctx: Ctx, report_id: int, rows: list[AuditLog]) -> list[str]:
+    """Take out the applications the change entered and put back those it took out, newest first; a line
+    for each, to show. One removed meanwhile (by a colleague) stays removed."""
+    lines: list[str] = []
+    stored = {app.id: app for app in ctx.store.applications(report_id)}
+    for row in reversed(rows):
+        if row.new is not None:
+            fields = decode(row.new)
+            app = stored.get(fields.get("id"))
+            if app is not None:
+                ctx.store.delete_application(app, ctx.user, "undo")
+                lines.append(f"· 表三申请：删除{describe_application(ctx.fmt, fields)}")
+        elif row.old is not None:
+            fields = decode(row.old)
+            ctx.store.add_application(report_id, fields, ctx.user, "undo")
+            lines.append(f"· 表三申请：恢复{describe_application(ctx.fmt, fields)}")
+    return lines
 

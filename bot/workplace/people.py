@@ -17,11 +17,13 @@ from bot.access import ROLE_NAMES, access, entity_id
 from bot.interview.context import Ctx
 from bot.interview.moves import Move, again, goto, resume
 from bot.interview.state import ConvState
+from bot.interview.table3 import describe_application
 from bot.numbers import display
 from bot.progress import STATUS_TEXT, default_year, is_content
 from bot.workplace.counties import current_county
 from bot.workplace.review import home as review_home
 from storage.models import Invite, Member, ReportRecord, Unit
+from storage.reports import APPLICATIONS
 
 INVITE_ROLES = {"填报人": "clerk", "clerk": "clerk", "审核": "reviewer", "审核人": "reviewer", "reviewer": "reviewer",
                 "负责人": "owner", "owner": "owner", "协调人": "coordinator", "coordinator": "coordinator"}
@@ -309,7 +311,10 @@ def _value(v: str | None) -> str:
 
 
 def _shown(ctx: Ctx, key: str, v: str | None) -> str:
-    """A stored value as the clerk chose it: a level or a profile by its Chinese name."""
+    """A stored value as the clerk chose it: a level or a profile by its Chinese name, an application by
+    what it was."""
+    if key == APPLICATIONS and v is not None:
+        return describe_application(ctx.fmt, json.loads(v))
     text = _value(v)
     if key == "unit.level":
         return ctx.fmt.levels.get(text, text)
@@ -325,7 +330,8 @@ def key_label(ctx: Ctx, key: str) -> str:
              "text.preamble": "前言", "unit.province": "所在省", "unit.city": "所在市", "unit.county": "所在县",
              "member.remove": "移出成员", "member.role": "成员角色", "member.leave": "成员退出",
              "unit.website": "公开网站", "unit.address": "办公地址", "unit.phone": "联系电话",
-             "fee.cases": "信息处理费件数", "fee.amount_yuan": "信息处理费金额（元）", "info_fee": "信息处理费"}
+             "fee.cases": "信息处理费件数", "fee.amount_yuan": "信息处理费金额（元）", "info_fee": "信息处理费",
+             APPLICATIONS: "表三申请"}
     if key.startswith("text."):
         section = next((s for s in ctx.fmt.sections if s.text == key[5:] or s.key == key[5:]), None)
         return f"正文“{section.heading}”" if section else f"正文（{key[5:]}）"
@@ -333,7 +339,8 @@ def key_label(ctx: Ctx, key: str) -> str:
 
 
 ACTION_NAMES = {"answer": "填写", "upload": "上传文件填入", "docx": "生成文档", "submit": "提交审核", "approve": "审核通过",
-                "return": "退回修改", "reopen": "定稿后修改", "withdraw": "审核中修改", "final": "直接定稿", "member": "成员变动"}
+                "return": "退回修改", "reopen": "定稿后修改", "withdraw": "审核中修改", "final": "直接定稿", "member": "成员变动",
+                "application": "逐件录入申请", "undo": "撤销修改"}
 
 
 def history_text(ctx: Ctx, report_id: int, limit: int = 30) -> str:
@@ -355,9 +362,11 @@ def history_text(ctx: Ctx, report_id: int, limit: int = 30) -> str:
         items = list(group)
         head = f"{when} {names[user_id]}"
         if len(items) > 3:
-            cells = sum(1 for r in items if r.key.startswith("table"))
+            apps = sum(1 for r in items if r.key == APPLICATIONS)
+            cells = sum(1 for r in items if r.key.startswith("table")) - apps
             texts = sum(1 for r in items if r.key.startswith("text."))
-            what = "、".join(x for x in (f"{cells}个格子" if cells else "", f"{texts}段正文" if texts else "") if x) or f"{len(items)}项"
+            parts = (f"{cells}个格子" if cells else "", f"{texts}段正文" if texts else "", f"{apps}件申请" if apps else "")
+            what = "、".join(x for x in parts if x) or f"{len(items)}项"
             lines.append(f"{head}：{ACTION_NAMES.get(action, action)}，改动{what}")
             continue
         for row in items:
