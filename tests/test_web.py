@@ -110,6 +110,25 @@ def test_coordinator_dashboard_unit_view_and_collection(world: World) -> None:
     assert any(n.endswith(".xlsx") for n in names)
 
 
+def test_county_pages_show_the_year_asked_for(world: World) -> None:
+    """A coordinator can look back at last year's reports (the default is the year being reported, 2026
+    here); a year no report can have falls back to it."""
+    with world.server.state.repo.transaction() as store:
+        last_year = store.report_for(world.unit_id, 2025)
+        store.set_answers(last_year.id, {"table2.LIC": 41}, None)
+    page = world.coordinator.get("/county?year=2025")
+    assert "2025年度" in page.text and f"/county/unit/{world.unit_id}?year=2025" in page.text
+    lic = 'data-path="table2.LIC" data-part="table2"'
+    unit = world.coordinator.get(f"/county/unit/{world.unit_id}?year=2025")
+    assert unit.status == 200 and "2025年政府信息公开工作年度报告" in unit.text and f'{lic} data-label="' in unit.text
+    assert unit.text.split(lic, 1)[1].split(">", 1)[1].startswith("41<")
+    current = world.coordinator.get(f"/county/unit/{world.unit_id}")
+    assert current.status == 200 and "2025年政府信息公开工作年度报告" not in current.text
+    for wrong in ("1999", "abcd", "20255", "2099", "-1"):
+        assert "次营镇" in world.coordinator.get(f"/county?year={wrong}").text
+        assert "2026年度" in world.coordinator.get(f"/county?year={wrong}").text
+
+
 def test_base_url_prefix_and_secure_cookie() -> None:
     settings = WebSettings("127.0.0.1", 8080, "https://gk.example.gov.cn/nianbao/")
     assert settings.prefix == "/nianbao" and settings.secure

@@ -6,10 +6,9 @@ clerk did not give them, and the table's rules run as soon as it is complete.
 
 from __future__ import annotations
 
-from typing import Any
-
-from bot.formatdef import FormatDef, Row, strip_ordinal
+from bot.formatdef import Row, strip_ordinal
 from bot.interview import confirm, parse
+from bot.interview.applications import APPLICANTS, RESULT_GROUPS, describe_application
 from bot.interview.context import Ctx
 from bot.interview.moves import STAY, Move, advance, again, goto
 from bot.interview.parse import AnswerError
@@ -20,16 +19,6 @@ from bot.interviewdef import Step
 from bot.validate import validate
 from storage.models import Application
 
-APPLICANTS = [("NP", "自然人"), ("BIZ", "商业企业"), ("RES", "科研机构"), ("NGO", "社会公益组织"), ("LAW", "法律服务机构"), ("OTHORG", "其他组织")]
-RESULT_GROUPS = [
-    ("OPEN", "予以公开", ["OPEN"]),
-    ("PART", "部分公开", ["PART"]),
-    ("DEN", "不予公开", [f"DEN{i}" for i in range(1, 9)]),
-    ("UNA", "无法提供", ["UNA1", "UNA2", "UNA3"]),
-    ("NOP", "不予处理", [f"NOP{i}" for i in range(1, 6)]),
-    ("OTH", "其他处理", ["OTH1", "OTH2", "OTH3"]),
-    ("FWD", "尚未办结（结转下年度）", ["FWD"]),
-]
 RULES = ["E-T3-COLSUM", "E-T3-TOTAL", "E-T3-BALANCE", "E-BLANK"]
 
 
@@ -210,15 +199,6 @@ def _add_application(ctx: Ctx, sub: Table3Entry, result: str) -> None:
 
 def _fields(app: Application) -> dict[str, str]:
     return {"applicant": app.applicant, "arrival": app.arrival, "result": app.result}
-
-
-def describe_application(fmt: FormatDef, fields: dict[str, Any]) -> str:
-    """An application as the clerk entered it: 自然人·本年新收·予以公开."""
-    who = dict(APPLICANTS).get(str(fields.get("applicant")), "其他")
-    when = "本年新收" if fields.get("arrival") == "NEW" else "上年结转"
-    result = str(fields.get("result"))
-    what = "结转下年度" if result == "FWD" else strip_ordinal(fmt.table3.row(result).label)
-    return f"{who}·{when}·{what}"
 
 
 # ---- a row per message ----------------------------------------------------------------------------

@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.interview.applications import describe_application
 from bot.interview.confirm import sync_rows
 from bot.interview.context import Ctx
 from bot.interview.moves import Move, again
-from bot.interview.table3 import describe_application
 from bot.progress import is_content
 from bot.workplace.people import key_label
 from storage.changes import old_values

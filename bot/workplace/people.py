@@ -14,10 +14,10 @@ from itertools import groupby
 from typing import Any
 
 from bot.access import ROLE_NAMES, access, entity_id
+from bot.interview.applications import describe_application
 from bot.interview.context import Ctx
 from bot.interview.moves import Move, again, goto, resume
 from bot.interview.state import ConvState
-from bot.interview.table3 import describe_application
 from bot.numbers import display
 from bot.progress import STATUS_TEXT, default_year, is_content
 from bot.workplace.counties import current_county

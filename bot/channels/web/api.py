@@ -14,10 +14,22 @@ from bot.channels.web.chat import Person
 from bot.channels.web.state import STATE, WebState
 from bot.importer import READABLE
 from bot.interview.types import Input
+from bot.progress import default_year
 from storage import web_accounts as wa
 
 log = logging.getLogger(__name__)
 MAX_FILE = 10 * 1024 * 1024
+FIRST_YEAR = 2008  # 《政府信息公开条例》 took effect on 1 May 2008: no report is older
+
+
+def year_asked(state: WebState, asked: str | None) -> int:
+    """The report year a county page shows: `?year=` when it is one reports can have (2008, the first
+    year of the regulations, to the year being reported), else the year being reported."""
+    current = default_year(state.engine.today())
+    text = (asked or "").strip()
+    if text.isdigit() and len(text) == 4 and FIRST_YEAR <= int(text) <= current:
+        return int(text)
+    return current
 
 
 def person_of(state: WebState, auth: Auth) -> Person:

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from bot.access import check
 from bot.channels.web import grids, pages, review
-from bot.channels.web.api import content_type, nav, person_of
+from bot.channels.web.api import FIRST_YEAR, content_type, nav, person_of, year_asked
 from bot.channels.web.auth import require, require_post
 from bot.channels.web.state import STATE, WebState
 from bot.county.overview import STATUS_LABELS, county_status, short_name
@@ -23,7 +23,7 @@ from bot.limits import check_value, check_values
 from bot.progress import default_year
 
 
-def _dashboard(store: Any, state: WebState, user_id: int, wanted: str) -> tuple[str, list[Any], Any] | None:
+def _dashboard(store: Any, state: WebState, user_id: int, wanted: str, year: int) -> tuple[str, list[Any], Any] | None:
     user = store.get_user(user_id)
     counties = store.coordinated_counties(user)
     if not counties:
@@ -31,7 +31,6 @@ def _dashboard(store: Any, state: WebState, user_id: int, wanted: str) -> tuple[
         return None
     county = next((c for c in counties if str(c.id) == wanted), counties[0])
     today = state.engine.today()
-    year = default_year(today)
     rows = county_status(store, county, year, state.engine.fmt, state.engine.script, today)
     return f"{county.name}{year}年度", rows, counties
 
@@ -46,7 +45,8 @@ def _when(value: Any, state: WebState) -> tuple[str, str]:
 async def dashboard(request: web.Request) -> web.Response:
     state: WebState = request.app[STATE]
     auth = require(request)
-    found = await state.db(_dashboard, state, auth.user_id, request.query.get("county", ""))
+    year = year_asked(state, request.query.get("year"))
+    found = await state.db(_dashboard, state, auth.user_id, request.query.get("county", ""), year)
     prefix = state.settings.prefix
     if found is None:
         body = '<section class="card narrow"><h1>县级汇总</h1><p>此页面仅供县级协调人使用。协调人需由管理员或其他协调人邀请。</p></section>'
@@ -56,7 +56,7 @@ async def dashboard(request: web.Request) -> web.Response:
     table_rows = []
     for r in rows:
         when, when_key = _when(r.last_activity, state)
-        link = f'<a href="{prefix}/county/unit/{r.unit.id}">查看</a>'
+        link = f'<a href="{prefix}/county/unit/{r.unit.id}?year={year}">查看</a>'
         status = f"{r.label}（无法汇总：{r.problem}）" if r.problem else r.label
         table_rows.append([
             (str(r.unit.id), r.unit.id), (escape(r.name), r.name), (escape(status), r.status),
@@ -65,7 +65,10 @@ async def dashboard(request: web.Request) -> web.Response:
         ])
     headers = [("编号", "num"), ("单位", "text"), ("状态", "text"), ("进度", "num"), ("错误", "num"), ("最后活动", "text"), ("剩余天数", "num"), ("", "text")]
     hidden = f'<input type="hidden" name="csrf" value="{escape(auth.csrf)}">'
-    switch = "".join(f'<a href="{prefix}/county?county={c.id}">{escape(c.name)}</a> ' for c in counties) if len(counties) > 1 else ""
+    switch = "".join(f'<a href="{prefix}/county?county={c.id}&year={year}">{escape(c.name)}</a> ' for c in counties) if len(counties) > 1 else ""
+    wanted = escape(request.query.get("county", ""))
+    years = [y for y in (year - 1, year + 1) if FIRST_YEAR <= y <= default_year(state.engine.today())]
+    switch += "".join(f'<a href="{prefix}/county?county={wanted}&year={y}" class="year">{y}年度</a> ' for y in years)
     body = (
         f'<section class="card wide"><h1>{escape(title)}</h1><p class="note">{switch}点表头排序。</p>'
         + pages.table(headers, table_rows, "dashboard")
@@ -77,13 +80,13 @@ async def dashboard(request: web.Request) -> web.Response:
     return web.Response(text=html, content_type="text/html")
 
 
-def _unit_view(store: Any, state: WebState, user_id: int, unit_id: int) -> dict[str, Any] | None:
+def _unit_view(store: Any, state: WebState, user_id: int, unit_id: int, year: int) -> dict[str, Any] | None:
     user = store.get_user(user_id)
     unit = store.unit(unit_id)
     if check(store, user, unit, "read"):
         return None
     assert unit is not None
-    record = store.report_for(unit.id, default_year(state.engine.today()), create=False)
+    record = store.report_for(unit.id, year, create=False)
     problem = check_value("unit.name", unit.name, state.engine.fmt) or (check_values(store.answers(record.id), state.engine.fmt) if record else None)
     if problem:  # stored past the limits (by hand, or an older release): said, not shown
         return {"unit": short_name(unit.name), "problem": problem.message}
@@ -124,7 +127,8 @@ async def unit_page(request: web.Request) -> web.Response:
     state: WebState = request.app[STATE]
     auth = require(request)
     unit_id = request.match_info["unit"]
-    found = await state.db(_unit_view, state, auth.user_id, int(unit_id)) if unit_id.isdigit() and len(unit_id) < 12 else None
+    year = year_asked(state, request.query.get("year"))
+    found = await state.db(_unit_view, state, auth.user_id, int(unit_id), year) if unit_id.isdigit() and len(unit_id) < 12 else None
     prefix = state.settings.prefix
     if found is None:
         body = '<section class="card narrow"><h1>无权查看</h1><p>您无权查看该单位的报告。</p></section>'
@@ -132,7 +136,7 @@ async def unit_page(request: web.Request) -> web.Response:
     if found.get("problem"):
         body = f'<section class="card"><h1>{escape(found["unit"])}</h1><p>保存的数据无法显示：{escape(found["problem"])}请该单位的填报人改正。</p></section>'
     elif found.get("report") is None:
-        body = f'<section class="card"><h1>{escape(found["unit"])}</h1><p>该单位今年还没有开始填报。</p></section>'
+        body = f'<section class="card"><h1>{escape(found["unit"])}</h1><p>该单位还没有开始填报{year}年度报告。</p></section>'
     else:
         shown = [f for f in found["findings"] if f["rule"] != "E-BLANK"]
         blanks = len(found["findings"]) - len(shown)
@@ -141,7 +145,7 @@ async def unit_page(request: web.Request) -> web.Response:
         comments = "".join(f'<li class="comment">审核意见：{escape(c["text"])}</li>' for c in found["comments"])
         body = (f'<section class="card wide"><h1>{escape(found["title"])}</h1><p>状态：{escape(STATUS_LABELS.get(found["status"], ""))}（只读）</p>'
                 f'<ul class="findings">{findings or "<li>未发现表格问题。</li>"}{comments}</ul>'
-                + (review.form_html(prefix, auth.csrf, int(unit_id), state.engine.script, found["status"]) if found["reviewer"] else "")
+                + (review.form_html(prefix, auth.csrf, int(unit_id), year, state.engine.script, found["status"]) if found["reviewer"] else "")
                 + grid_html(grids.layout(state.engine.fmt), found) + "</section>")
     html = pages.page(prefix, "单位报告", body, user=auth.login, csrf=auth.csrf, nav=nav(state, auth), scripts=("review.js",))
     return web.Response(text=html, content_type="text/html")

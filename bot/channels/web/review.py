@@ -11,17 +11,16 @@ from typing import Any
 from aiohttp import web
 
 from bot.access import role_for
-from bot.channels.web.api import person_of
+from bot.channels.web.api import person_of, year_asked
 from bot.channels.web.auth import require_post
 from bot.channels.web.chat import Person
 from bot.channels.web.state import STATE, WebState
 from bot.interview.types import Input
-from bot.progress import default_year
 
 PARTS = ("table2", "table3", "table4", "overview", "problems", "other", "preamble")
 
 
-def form_html(prefix: str, csrf: str, unit_id: int, script: Any, status: str) -> str:
+def form_html(prefix: str, csrf: str, unit_id: int, year: int, script: Any, status: str) -> str:
     """The review form shown to the unit's reviewers (clicking a cell of the tables fills its name in)."""
     options = "".join(
         f'<option value="{p.key}">{escape(p.title)}</option>' for p in script.parts if p.key != "finish"
@@ -33,7 +32,7 @@ def form_html(prefix: str, csrf: str, unit_id: int, script: Any, status: str) ->
     )
     return (
         f'<form method="post" action="{prefix}/county/unit/{unit_id}/review" class="review" id="review-form">'
-        f'<input type="hidden" name="csrf" value="{escape(csrf)}"><h2>审核</h2>'
+        f'<input type="hidden" name="csrf" value="{escape(csrf)}"><input type="hidden" name="year" value="{year}"><h2>审核</h2>'
         f'<label>意见针对<select name="part" id="part">{options}</select></label>'
         '<label>意见（针对表格中的某一格，请以行名和列名开头，或直接点击表格中的格子）'
         '<textarea name="text" id="comment" rows="3"></textarea></label>'
@@ -61,7 +60,8 @@ async def review(request: web.Request) -> web.Response:
     unit_id = request.match_info["unit"]
     if not unit_id.isdigit() or len(unit_id) > 11:
         raise web.HTTPNotFound()
-    record = await state.db(lambda store: store.report_for(int(unit_id), _year(state), create=False))
+    year = year_asked(state, str(form.get("year", "")))
+    record = await state.db(lambda store: store.report_for(int(unit_id), year, create=False))
     if record is None:
         raise web.HTTPNotFound(text="该单位还没有报告。")
     action = str(form.get("action", ""))
@@ -84,11 +84,7 @@ async def review(request: web.Request) -> web.Response:
             new += await _press(state, person, f"{action}:{rid}", "审核通过" if action == "approve" else "退回修改")
         else:
             raise web.HTTPBadRequest(text="unknown action")
-    raise web.HTTPFound(state.url(f"/county/unit/{unit_id}"))
-
-
-def _year(state: WebState) -> int:
-    return default_year(state.engine.today())
+    raise web.HTTPFound(state.url(f"/county/unit/{unit_id}?year={year}"))
 
 
 def routes(app: web.Application) -> None:
