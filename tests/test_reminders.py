@@ -277,19 +277,24 @@ def test_blocked_user_is_marked_and_skipped(setup):
 
 
 def test_rate_limiter_spacing():
-    async def go() -> list[float]:
-        limiter = RateLimiter(per_second=25, per_chat_interval=1.0)
-        loop = asyncio.get_running_loop()
-        start = loop.time()
-        stamps = []
-        for chat in ["a", "b", "c", "a"]:
-            await limiter.acquire(chat)
-            stamps.append(loop.time() - start)
-        return stamps
+    """The slots themselves, on a clock of the test's own: no machine's load can move them."""
+    now = [100.0]
+    waited: list[float] = []
 
-    stamps = run(go())
-    assert stamps[1] - stamps[0] >= 0.035 and stamps[2] - stamps[1] >= 0.035
-    assert stamps[3] - stamps[0] >= 0.95  # the same chat again only after a second
+    async def sleep(seconds: float) -> None:
+        waited.append(seconds)
+        now[0] += seconds
+
+    async def go() -> list[float]:
+        limiter = RateLimiter(per_second=25, per_chat_interval=1.0, clock=lambda: now[0], sleep=sleep)
+        slots = [await limiter.acquire(chat) for chat in ["a", "b", "c", "a", "d"]]
+        limiter.pause(5.0)  # a channel's 429: nothing before then
+        slots.append(await limiter.acquire("e"))
+        return [round(s - 100.0, 6) for s in slots]
+
+    # 25 a second: 40 ms apart; chat "a" again only a second after its first; "d" right after "a"
+    assert run(go()) == [0.0, 0.04, 0.08, 1.0, 1.04, 6.04]
+    assert all(w >= 0 for w in waited)
 
 
 def test_a_submitted_report_reminds_its_reviewer_too(setup):

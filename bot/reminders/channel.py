@@ -13,32 +13,43 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 300.0  # seconds between attempts while a channel stays unreachable
 
 
 class RateLimiter:
-    def __init__(self, per_second: float = 25.0, per_chat_interval: float = 1.0):
+    """Sending slots: at most `per_second` in all, and one chat again only after `per_chat_interval`.
+
+    `clock` and `sleep` are the loop's time by default; a test passes its own to check the slots exactly.
+    """
+
+    def __init__(self, per_second: float = 25.0, per_chat_interval: float = 1.0, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep):
         self.per_second = per_second
         self.interval = 1.0 / per_second
         self.per_chat = per_chat_interval
+        self.clock = clock
+        self.sleep = sleep
         self.next_slot = 0.0
         self.chat_next: dict[str, float] = {}
         self.lock = asyncio.Lock()
 
-    async def acquire(self, chat_id: str) -> None:
+    async def acquire(self, chat_id: str) -> float:
+        """Wait for this chat's next slot; the slot's time."""
         async with self.lock:
-            now = time.monotonic()
+            now = self.clock()
             start = max(now, self.next_slot, self.chat_next.get(chat_id, 0.0))
             self.next_slot = start + self.interval
             self.chat_next[chat_id] = start + self.per_chat
             if len(self.chat_next) > 10000:
                 self.chat_next = {c: t for c, t in self.chat_next.items() if t > now}
-        await asyncio.sleep(max(0.0, start - time.monotonic()))
+        await self.sleep(max(0.0, start - self.clock()))
+        return start
 
     def pause(self, seconds: float) -> None:
-        self.next_slot = max(self.next_slot, time.monotonic() + seconds)
+        self.next_slot = max(self.next_slot, self.clock() + seconds)
 
 
 class ChannelSender:
