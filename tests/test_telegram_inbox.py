@@ -55,3 +55,31 @@ def test_an_update_put_without_a_batch_is_kept_on_its_own_and_flushed_at_shutdow
 
     assert asyncio.run(scenario()) == ([9], [])
     repo.dispose()
+
+
+def test_handled_updates_not_forgotten_during_an_outage_are_forgotten_later(tmp_path, monkeypatch):
+    repo = Repository(current_url() or None, data_dir=tmp_path)
+    real_done = inbox.done
+    calls: list[list[int]] = []
+
+    def away_once(repo_: Repository, channel: str, ids: list[int]) -> None:
+        calls.append(list(ids))
+        if len(calls) == 1:
+            raise ConnectionError("database unreachable")
+        real_done(repo_, channel, ids)
+
+    async def scenario() -> list[int]:
+        queue = DurableQueue(repo)
+        await queue.keep([Update(update_id=i) for i in (1, 2)])
+        for i in (1, 2):
+            await queue.put(Update(update_id=i))
+        await queue.handled(queue.get_nowait())  # type: ignore[arg-type]
+        monkeypatch.setattr(inbox, "done", away_once)
+        await queue.flush()  # fails: update 1 stays to be forgotten
+        await queue.handled(queue.get_nowait())  # type: ignore[arg-type]
+        await queue.flush()
+        return [i for i, _ in inbox.waiting(repo, "telegram")]
+
+    assert asyncio.run(scenario()) == []
+    assert calls == [[1], [1, 2]]
+    repo.dispose()

@@ -85,7 +85,11 @@ class DurableQueue(asyncio.Queue[object]):
         """Delete the handled updates from the inbox now (also at shutdown)."""
         self._forgetting = None
         ids, self._handled = self._handled, []
-        await asyncio.to_thread(inbox.done, self.repo, CHANNEL, ids)
+        try:
+            await asyncio.to_thread(inbox.done, self.repo, CHANNEL, ids)
+        except Exception as exc:  # the database is away: deleted with the next ones (or replayed, answered as seen)
+            self._handled = ids + self._handled
+            log.warning("could not forget %d handled updates yet: %s", len(ids), exc)
 
 
 class InboxBot(ExtBot[None]):
