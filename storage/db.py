@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sqlite3
 import time
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -88,9 +89,9 @@ def _sqlite_pragmas(engine: Engine) -> None:
     def _on_connect(dbapi_conn, _record):
         dbapi_conn.isolation_level = None
         cursor = dbapi_conn.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        _use_wal(cursor)
+        cursor.execute("PRAGMA foreign_keys=ON")
         # NORMAL in WAL mode: a commit survives the process being killed at any moment (SIGKILL);
         # only an operating-system crash or power cut can lose the last commits.
         cursor.execute("PRAGMA synchronous=NORMAL")
@@ -99,6 +100,26 @@ def _sqlite_pragmas(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _use_wal(cursor: Any, seconds: float = 30.0) -> None:
+    """Put the database file in WAL mode (once: the mode is kept in the file).
+
+    Switching needs the file to itself, and SQLite answers "database is locked" at once, without waiting
+    as for other locks, while another connection is reading it: processes starting together on a new
+    file do. Such a switch is tried again for up to `seconds`.
+    """
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+                return
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def dialect_insert(session: Session, table: Any) -> Any:
