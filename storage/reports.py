@@ -181,13 +181,15 @@ class ReportsStore(StoreBase):
         self.session.expire(record)  # its status is read again when next used, whoever changed it
         return changed
 
-    def log_change(self, report_id: int, user: User | None, key: str, old: Any, new: Any, action: str) -> None:
-        """An audit row for a change that is not an answer (a status, a membership); None stays NULL."""
-        self.session.add(
-            AuditLog(report_id=report_id, user_id=user.id if user else None, key=key, action=action,
-                     old=None if old is None else encode(old), new=None if new is None else encode(new))
-        )
+    def log_change(self, report_id: int, user: User | None, key: str, old: Any, new: Any, action: str) -> int:
+        """An audit row for a change that is not an answer (a status, a membership, an application); None
+        stays NULL. Its id."""
+        row = AuditLog(report_id=report_id, user_id=user.id if user else None, key=key, action=action,
+                       old=None if old is None else encode(old), new=None if new is None else encode(new))
+        self.session.add(row)
         self.session.flush()
+        assert row.id is not None
+        return row.id
 
     def previous_report(self, record: ReportRecord) -> Report | None:
         """The same unit's report of the year before, for the cross-year checks."""
@@ -224,14 +226,10 @@ class ReportsStore(StoreBase):
         return self._log_application(app.report_id, author, app, None, action)
 
     def _log_application(self, report_id: int, author: User | None, old: Application | None, new: Application | None, action: str) -> int:
-        def fields(app: Application | None) -> str | None:
-            return None if app is None else encode({"id": app.id, "applicant": app.applicant, "arrival": app.arrival, "result": app.result})
+        def fields(app: Application | None) -> dict[str, Any] | None:
+            return None if app is None else {"id": app.id, "applicant": app.applicant, "arrival": app.arrival, "result": app.result}
 
-        row = AuditLog(report_id=report_id, user_id=author.id if author else None, key=APPLICATIONS, old=fields(old), new=fields(new), action=action)
-        self.session.add(row)
-        self.session.flush()
-        assert row.id is not None
-        return row.id
+        return self.log_change(report_id, author, APPLICATIONS, fields(old), fields(new), action)
 
     # ---- conversations ----------------------------------------------------------------------
 
