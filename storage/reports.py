@@ -40,6 +40,11 @@ class Replaced:
 APPLICATIONS = "table3.applications"  # the audit key of an application entered one by one (its fields as JSON)
 
 
+def application_fields(app: Application) -> dict[str, Any]:
+    """An application as its audit rows keep it (and as `describe_application` reads it)."""
+    return {"id": app.id, "applicant": app.applicant, "arrival": app.arrival, "result": app.result}
+
+
 class Written(list[str]):
     """The keys a write changed; `replaced` are those whose old value this writer had not stored."""
 
@@ -227,7 +232,7 @@ class ReportsStore(StoreBase):
 
     def _log_application(self, report_id: int, author: User | None, old: Application | None, new: Application | None, action: str) -> int:
         def fields(app: Application | None) -> dict[str, Any] | None:
-            return None if app is None else {"id": app.id, "applicant": app.applicant, "arrival": app.arrival, "result": app.result}
+            return None if app is None else application_fields(app)
 
         return self.log_change(report_id, author, APPLICATIONS, fields(old), fields(new), action)
 

@@ -17,7 +17,7 @@ from bot.interview.stepkind import Kind, chosen, head
 from bot.interview.table3input import Rows, one_row, parts_cols, read_line, read_rows, store_rows, write
 from bot.interviewdef import Step
 from bot.validate import validate
-from storage.models import Application
+from storage.reports import application_fields
 
 RULES = ["E-T3-COLSUM", "E-T3-TOTAL", "E-T3-BALANCE", "E-BLANK"]
 
@@ -178,7 +178,7 @@ def press_app(ctx: Ctx, sub: Table3Entry, verb: str, arg: str) -> Move:
         if apps:
             ctx.note_change(ctx.store.delete_application(apps[-1], ctx.user))
             _rebuild_from_applications(ctx)
-            ctx.say(f"已撤销上一件（{describe_application(ctx.fmt, _fields(apps[-1]))}）。")
+            ctx.say(f"已撤销上一件（{describe_application(ctx.fmt, application_fields(apps[-1]))}）。")
         sub.stage = "applicant"
     elif verb == "apps_done":
         _rebuild_from_applications(ctx)
@@ -195,10 +195,6 @@ def _add_application(ctx: Ctx, sub: Table3Entry, result: str) -> None:
     ctx.say(f"已保存：{describe_application(ctx.fmt, fields)}。")
     sub.who = sub.when = sub.group = ""
     sub.stage = "applicant"
-
-
-def _fields(app: Application) -> dict[str, str]:
-    return {"applicant": app.applicant, "arrival": app.arrival, "result": app.result}
 
 
 # ---- a row per message ----------------------------------------------------------------------------
