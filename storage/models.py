@@ -36,6 +36,9 @@ class User(SQLModel, table=True):
     last_seen_at: datetime | None = None  # when this identity last wrote: notifications go to the channel last used
     last_seq: int = 0  # a linked identity's last input id on its own channel (the conversation keeps the person's)
     notify_all: bool = False  # the person wants notifications on every linked channel, not only the last used
+    # A person's e-mail address (政务邮箱) for notices: set on the web page's profile, or by a coordinator.
+    # A person reached only on the web page gets each notice by e-mail too; notify_all: everyone with one.
+    email: str = Field(default="", max_length=254)
 
 
 class LinkCode(SQLModel, table=True):
@@ -208,14 +211,15 @@ class Delivery(SQLModel, table=True):
     kind: str = Field(default="reminder", max_length=16)  # reminder | nudge | review
     report_id: int | None = Field(default=None, foreign_key="report.id", index=True)
     user_id: int = Field(foreign_key="user.id")
-    channel: str = Field(default="telegram", max_length=16, index=True)  # telegram | dingtalk | web: whose sender takes it
-    chat_id: str = Field(max_length=64)  # the address on that channel: Telegram chat, DingTalk userId, web login's external id
+    channel: str = Field(default="telegram", max_length=16, index=True)  # telegram | dingtalk | web | email: whose sender takes it
+    chat_id: str = Field(max_length=254)  # the address on that channel: Telegram chat, DingTalk userId, web login's external id, e-mail address
     text: str = Field(sa_column=Column(Text, nullable=False))
     state: str = Field(default="pending", max_length=16, index=True)  # pending | sending | sent | blocked | failed | unknown
     not_before: datetime = Field(default_factory=utcnow)
     lease_until: datetime | None = None  # a sender process has listed it to send until then; others leave it alone
     attempts: int = 0
     sent_at: datetime | None = None
+    read_at: datetime | None = None  # the web inbox: when the person read it there (None: unread)
 
 
 class Comment(SQLModel, table=True):
