@@ -8,6 +8,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 from bot.clock import Clock, RunningClock, SystemClock, parse_instant
 
@@ -29,6 +30,14 @@ KEYS = (
     "TELEGRAM_WEBHOOK_SECRET",
     "TELEGRAM_WEBHOOK_LISTEN",
     "TELEGRAM_WEBHOOK_PORT",
+    "NIANBAO_SMTP_HOST",
+    "NIANBAO_SMTP_PORT",
+    "NIANBAO_SMTP_SECURITY",
+    "NIANBAO_SMTP_USER",
+    "NIANBAO_SMTP_PASSWORD",
+    "NIANBAO_SMTP_FROM",
+    "NIANBAO_SMTP_TIMEOUT",
+    "NIANBAO_WEB_BASE_URL",
 )
 SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,256}")  # Telegram allows 1-256 of these; fewer than 16 is guessable
 
@@ -51,6 +60,56 @@ def read_env_file(path: Path) -> dict[str, str]:
     return values
 
 
+SmtpSecurity = Literal["starttls", "tls", "none"]
+SMTP_PORTS: dict[str, int] = {"starttls": 587, "tls": 465, "none": 25}
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """The mail server notices go out through (政务邮箱): STARTTLS on 587 by default, implicit TLS on 465."""
+
+    host: str
+    port: int = 587
+    security: SmtpSecurity = "starttls"  # none: only for a relay on the same host or a closed network
+    user: str = ""  # with a password: AUTH LOGIN/PLAIN after TLS
+    password: str = ""
+    sender: str = ""  # the From address (default: the user, or nianbao@host)
+    timeout: float = 30.0  # seconds for the connection and each reply
+
+    @property
+    def from_address(self) -> str:
+        return self.sender or (self.user if "@" in self.user else f"nianbao@{self.host}")
+
+    @classmethod
+    def from_values(cls, values: dict[str, str]) -> SmtpSettings | None:
+        """None when NIANBAO_SMTP_HOST is not set (no e-mail); ValueError naming the setting when one is wrong."""
+        host = values.get("NIANBAO_SMTP_HOST", "").strip()
+        if not host:
+            return None
+        security = values.get("NIANBAO_SMTP_SECURITY", "").strip().lower() or "starttls"
+        if security not in SMTP_PORTS:
+            raise ValueError("NIANBAO_SMTP_SECURITY 应为 starttls、tls 或 none")
+        port_text = values.get("NIANBAO_SMTP_PORT", "").strip()
+        if port_text and not (port_text.isdigit() and 0 < int(port_text) < 65536):
+            raise ValueError("NIANBAO_SMTP_PORT 应为1到65535之间的端口号")
+        timeout_text = values.get("NIANBAO_SMTP_TIMEOUT", "").strip()
+        try:
+            timeout = float(timeout_text) if timeout_text else 30.0
+        except ValueError:
+            timeout = -1.0
+        if not 0 < timeout <= 600:
+            raise ValueError("NIANBAO_SMTP_TIMEOUT 应为1到600之间的秒数")
+        return cls(
+            host=host,
+            port=int(port_text) if port_text else SMTP_PORTS[security],
+            security=security,  # type: ignore[arg-type]  # checked above
+            user=values.get("NIANBAO_SMTP_USER", "").strip(),
+            password=values.get("NIANBAO_SMTP_PASSWORD", ""),
+            sender=values.get("NIANBAO_SMTP_FROM", "").strip(),
+            timeout=timeout,
+        )
+
+
 @dataclass(frozen=True)
 class Config:
     token: str = ""
@@ -69,6 +128,8 @@ class Config:
     webhook_secret: str = ""  # Telegram sends it in X-Telegram-Bot-Api-Secret-Token; other requests are refused
     webhook_listen: str = "127.0.0.1"  # where this process listens, behind the reverse proxy
     webhook_port: int = 8443
+    smtp: SmtpSettings | None = None  # e-mail for notices (NIANBAO_SMTP_*); None: no e-mail
+    web_base_url: str = ""  # the web page's public address (NIANBAO_WEB_BASE_URL): the link in e-mails
 
     def clock(self) -> Clock:
         """The product's clock: the machine's in the configured zone, or one started at `clock_start`."""
@@ -120,4 +181,6 @@ class Config:
             webhook_secret=merged.get("TELEGRAM_WEBHOOK_SECRET", "").strip(),
             webhook_listen=merged.get("TELEGRAM_WEBHOOK_LISTEN", "").strip() or "127.0.0.1",
             webhook_port=int(merged.get("TELEGRAM_WEBHOOK_PORT", "").strip() or 8443),
+            smtp=SmtpSettings.from_values(merged),
+            web_base_url=merged.get("NIANBAO_WEB_BASE_URL", "").strip(),
         )
