@@ -11,6 +11,7 @@ from bot.findings import Finding
 from bot.formatdef import load_format
 from bot.importer import ImportResult, UnreadableError, import_path
 from bot.importer.fetch import is_url
+from bot.sheets import keep_text
 
 EXTENSIONS = (".pdf", ".html", ".htm", ".doc", ".wps", ".docx", ".txt", ".md", ".json")
 SUMMARY_HEAD = [
@@ -101,4 +102,5 @@ def write_workbook(checked: list[Checked], out: Path) -> None:
         for row in sheet.iter_rows(min_row=2):
             row[-1].alignment = Alignment(wrap_text=True, vertical="top")
         sheet.freeze_panes = "A2"
+    keep_text(book)
     book.save(out)

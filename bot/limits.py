@@ -72,6 +72,22 @@ def text_problem(value: Any, limit: int) -> str | None:
     return None
 
 
+UNIT_NAME_RULE = f"单位名称应为{UNIT_NAME_MIN}到{UNIT_TEXT['name']}个字的中文全称，以汉字、字母或数字开头，不含 < > = + @ # / 等符号，例如：次营镇人民政府。"
+_NAME_SYMBOLS = frozenset("<>{}[]\\/@#$%^&*=+|~`\"'")
+
+
+def unit_name_problem(name: str) -> str | None:
+    """The one check of a unit's name, on every way a name comes in (typed at onboarding, /addunit, read
+    from an uploaded report): UNIT_NAME_RULE when it breaks it, else None. The name has no spaces."""
+    if not UNIT_NAME_MIN <= len(name) <= UNIT_TEXT["name"] or not name[0].isalnum():
+        return UNIT_NAME_RULE
+    if any(c in _NAME_SYMBOLS or not c.isprintable() or c.isspace() for c in name):
+        return UNIT_NAME_RULE
+    if not any("\u4e00" <= c <= "\u9fff" for c in name):
+        return UNIT_NAME_RULE
+    return None
+
+
 def label(key: str, fmt: FormatDef) -> str:
     """The field's name as a clerk knows it."""
     if key.startswith("unit."):

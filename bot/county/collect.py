@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from bot.county.overview import UnitStatus
 from bot.formatdef import FormatDef
 from bot.report import Report
+from bot.sheets import keep_text
 from storage.models import County
 from storage.repository import Store
 
@@ -75,6 +76,7 @@ def summary_xlsx(county: County, year: int, rows: list[UnitStatus], fmt: FormatD
     for i in range(3, len(headers) + 1):
         sheet.column_dimensions[get_column_letter(i)].width = 12
     sheet.freeze_panes = "C3"
+    keep_text(book)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

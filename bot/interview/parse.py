@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from bot.limits import MAX_COUNT, UNIT_NAME_MIN, UNIT_TEXT
+from bot.limits import MAX_COUNT, unit_name_problem
 from bot.limits import MAX_MONEY as MAX_FEE_WAN
 from bot.numbers import FULLWIDTH, cn_to_int, parse_decimal
 
@@ -102,10 +102,9 @@ def level_of(name: str) -> str:
 
 def unit_name(text: str) -> str:
     name = re.sub(r"\s+", "", text)
-    if not UNIT_NAME_MIN <= len(name) <= UNIT_TEXT["name"]:
-        raise AnswerError(f"单位名称应为{UNIT_NAME_MIN}到{UNIT_TEXT['name']}个字，请写全称，例如：次营镇人民政府。")
-    if not re.search(r"[\u4e00-\u9fff]", name) or re.search(r"[<>{}\[\]\\/@#$%^&*=+|~`]", name):
-        raise AnswerError("单位名称应为中文全称，例如：次营镇人民政府。")
+    problem = unit_name_problem(name)
+    if problem:
+        raise AnswerError(problem)
     return name
 
 

@@ -17,6 +17,7 @@ from bot.interview.moves import STAY, Move, advance, again
 from bot.interview.narrative import Draft
 from bot.interview.parse import AnswerError, level_of
 from bot.interviewdef import Step
+from bot.limits import unit_name_problem
 from bot.progress import default_year
 from bot.report import Report, ReportError, load_report_json
 
@@ -80,11 +81,16 @@ def _section_text(ctx: Ctx, step: Step, name: str, data: bytes) -> Move:
         return STAY
 
 
-def _ensure_report(ctx: Ctx, report: Report, year: int) -> None:
-    """Before any unit exists: create it from the uploaded report (this person owns it)."""
+def _ensure_report(ctx: Ctx, report: Report, year: int) -> bool:
+    """Before any unit exists: create it from the uploaded report (this person owns it). False (said) when
+    the file's unit name is no unit's name (the one check of bot/limits.py): nothing is written then."""
     if ctx.conv.report_id:
-        return
+        return True
     name = report.unit.get("name", "") or "未命名单位"
+    problem = unit_name_problem(name)
+    if problem:
+        ctx.say(f"文件中的单位名称“{name[:40]}”无法使用：{problem}\n已保存的内容没有任何改动。")
+        return False
     level = level_of(name) or report.unit.get("level", "township")
     unit = ctx.store.create_unit(ctx.user, name, level)
     record = ctx.store.report_for(unit.id, year)  # type: ignore[arg-type]
@@ -92,6 +98,7 @@ def _ensure_report(ctx: Ctx, report: Report, year: int) -> None:
     ctx.conv.report_id = record.id
     ctx.reset_answers()
     ctx.save({"unit.name": name, "unit.level": level}, action="upload")
+    return True
 
 
 def _upload_json(ctx: Ctx, data: bytes) -> Move:
@@ -112,7 +119,8 @@ def _upload_json(ctx: Ctx, data: bytes) -> Move:
         ctx.say(f"这份JSON是{report.year}年度的，而您正在填写{record.year}年度的报告。请发送本年度或上一年度的数据。")
         return STAY
     assert report.year is not None  # a report JSON always names its year
-    _ensure_report(ctx, report, report.year)
+    if not _ensure_report(ctx, report, report.year):
+        return STAY
     values = report_values(report, skip_empty=False)
     missing = [p for p, v in report.cells.items() if v is None]
     summary = f"已从JSON填入：单位信息、三张表格（{len(report.cells) - len(missing)}个格子）和各部分文字。"
@@ -130,12 +138,14 @@ def _upload_report(ctx: Ctx, name: str, result: ImportResult) -> Move:
         ctx.say(f"“{name}”中没有读出报告年度（标题应为“……××××年政府信息公开工作年度报告”）。已保存的内容没有任何改动。")
         return STAY
     if report.year == this_year - 1:
-        _ensure_report(ctx, report, this_year)
+        if not _ensure_report(ctx, report, this_year):
+            return STAY
         return _store_previous(ctx, report, name, result)
     if report.year != this_year:
         ctx.say(f"“{name}”是{report.year}年度的报告，而您正在填写{this_year}年度的报告。请发送本年度或上一年度的报告。")
         return STAY
-    _ensure_report(ctx, report, this_year)
+    if not _ensure_report(ctx, report, this_year):
+        return STAY
     values = report_values(report, skip_empty=True)
     read = sum(1 for v in report.cells.values() if v is not None)
     lines = [f"已从“{name}”填入{read}个表格数字和{sum(1 for t in report.text.values() if t)}段文字。"]

@@ -15,7 +15,7 @@ from bot.county.overview import county_status, dashboard_text, short_name
 from bot.interview.context import Ctx
 from bot.interview.show import deadline_of, findings_text, preview
 from bot.interview.types import Button
-from bot.limits import check_value, check_values
+from bot.limits import check_value, check_values, unit_name_problem
 from bot.progress import STATUS_TEXT, check_report, default_year
 from bot.render import DRAFT, document_filename
 from bot.workplace.counties import current_county, is_operator
@@ -66,8 +66,12 @@ def cmd_addunit(ctx: Ctx, args: str) -> None:
         level = "county_department"
         parts = parts[:-1]
     name = "".join(parts)
-    if not name or len(name) > 64:
+    if not name:
         ctx.say("用法：/addunit 单位全称，例如：/addunit 次营镇人民政府；县级部门：/addunit 阳城县教育局 部门")
+        return
+    problem = unit_name_problem(name)  # the same check as a name typed or uploaded (bot/limits.py)
+    if problem:
+        ctx.say(problem)
         return
     if any(u.name == name for u in ctx.store.county_units(county.id)):  # type: ignore[arg-type]
         ctx.say(f"{county.name}已有“{name}”。发送 /dashboard 查看编号，/open 编号 可重新生成邀请链接。")
