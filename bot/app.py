@@ -32,7 +32,7 @@ def build_service(
 ) -> Service:
     """The service for a configuration; its clock is the configuration's unless one is given."""
     clock = clock or config.clock()
-    repo = Repository(config.database_url or None, data_dir=config.data_dir, now=clock.now)
+    repo = Repository(config.database_url or None, data_dir=config.data_dir, now=clock.now, auto_upgrade=config.auto_upgrade)
     engine = Engine(
         clock=clock,
         render_docx=lambda report, status: docx_bytes(report, status, created=clock.now()),

@@ -175,7 +175,7 @@ def cmd_county_create(args: argparse.Namespace) -> int:
     from storage.repository import Repository
 
     config = Config.load()
-    repo = Repository(config.database_url or None, data_dir=config.data_dir)
+    repo = Repository(config.database_url or None, data_dir=config.data_dir, auto_upgrade=config.auto_upgrade)
     with repo.transaction() as store:
         operator = store.user("terminal", "operator", "管理员")
         county = next(

@@ -9,7 +9,6 @@ foreign keys are off meanwhile (a table rebuild would otherwise trip them) and c
 from __future__ import annotations
 
 import logging
-import os
 from functools import cache
 from pathlib import Path
 
@@ -21,7 +20,6 @@ from sqlalchemy.engine import Connection, Engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 LOCK_ID = 727_2021  # the advisory lock of upgrades on PostgreSQL (any constant the project owns)
-AUTO_ENV = "NIANBAO_AUTO_UPGRADE"
 # Alembic narrates every start ("Context impl SQLiteImpl." ...); what was done is reported by the caller.
 logging.getLogger("alembic").setLevel(logging.WARNING)
 
@@ -50,14 +48,10 @@ def current(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
-def auto_upgrade_allowed(url: str, setting: str | None = None) -> bool:
-    """NIANBAO_AUTO_UPGRADE=1/0; unset: on for SQLite (one process, one file), off for a shared server."""
-    value = (os.environ.get(AUTO_ENV, "") if setting is None else setting).strip().lower()
-    if value in ("1", "true", "yes", "on"):
-        return True
-    if value in ("0", "false", "no", "off"):
-        return False
-    return url.startswith("sqlite")
+def auto_upgrade_allowed(url: str, setting: bool | None = None) -> bool:
+    """The setting (NIANBAO_AUTO_UPGRADE, read by bot/config.py) when given; otherwise on for SQLite
+    (one process, one file), off for a shared server."""
+    return setting if setting is not None else url.startswith("sqlite")
 
 
 def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:

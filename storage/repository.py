@@ -9,7 +9,6 @@ are committed together, before any reply is sent. The Store's operations live in
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -38,15 +37,15 @@ class Repository:
         now: Callable[[], datetime] | None = None,
         auto_upgrade: bool | None = None,
     ):
-        """`now` is the product's clock (aware UTC): every time written in a transaction comes from it.
-        `auto_upgrade`: bring an older database's tables up to date on start (None: NIANBAO_AUTO_UPGRADE,
-        by default on for SQLite only); a new database is always set up (storage/migrate.py)."""
+        """`url`: the database (default: SQLite in `data_dir`, default `data`). `now` is the product's clock
+        (aware UTC): every time written in a transaction comes from it. `auto_upgrade`: bring an older
+        database's tables up to date on start (the caller passes `Config.auto_upgrade`; None: on for SQLite
+        only); a new database is always set up (storage/migrate.py)."""
         self.now = now or (lambda: datetime.now(UTC))
-        data_dir = data_dir or Path(os.environ.get("NIANBAO_DATA_DIR", "data"))
-        self.url = url or default_url(data_dir)
+        self.url = url or default_url(data_dir or Path("data"))
         is_sqlite = self.url.startswith("sqlite")
         self.engine = engine_for(self.url)
-        ensure_current(self.engine, auto_upgrade if auto_upgrade is not None else auto_upgrade_allowed(self.url))
+        ensure_current(self.engine, auto_upgrade_allowed(self.url, auto_upgrade))
         # SQLite has one writer at a time: queue our own transactions here rather than in SQLite's
         # sleeping busy handler (other processes still wait through busy_timeout).
         self._write_lock = threading.Lock() if is_sqlite else contextlib.nullcontext()

@@ -14,6 +14,7 @@ from sqlmodel import select
 from webharness import Client, Server, World, build_world
 
 from bot.channels.web.state import WebSettings
+from bot.config import Config
 from storage.models import AuditLog, ReportRecord
 
 
@@ -132,7 +133,7 @@ def test_county_pages_show_the_year_asked_for(world: World) -> None:
 def test_base_url_prefix_and_secure_cookie() -> None:
     settings = WebSettings("127.0.0.1", 8080, "https://gk.example.gov.cn/nianbao/")
     assert settings.prefix == "/nianbao" and settings.secure
-    assert WebSettings.from_env({"NIANBAO_WEB_PORT": "9000"}).public == "http://127.0.0.1:9000"
+    assert WebSettings.from_config(Config(web_port=9000)).public == "http://127.0.0.1:9000"
 
 
 def test_nianbao_web_prints_its_address_and_a_one_time_setup_link(tmp_path: Path) -> None:

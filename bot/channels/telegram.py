@@ -252,7 +252,7 @@ def build_application(
     Deadline reminders are sent by a repeating job that follows `clock` (the configuration's unless given).
     """
     clock = clock or config.clock()
-    repo = Repository(config.database_url or None, data_dir=config.data_dir, now=clock.now)
+    repo = Repository(config.database_url or None, data_dir=config.data_dir, now=clock.now, auto_upgrade=config.auto_upgrade)
     updates: AnsweredQueue | DurableQueue = AnsweredQueue(repo) if config.webhook_url else DurableQueue(repo)
     urls = {k: v for k, v in (("base_url", config.api_base_url), ("base_file_url", config.api_file_url)) if v}
     bot_options: dict[str, Any] = dict(token=config.token, request=make_request(config, 16), get_updates_request=make_request(config, 1), **urls)

@@ -24,6 +24,7 @@ import threading
 import time
 from pathlib import Path
 
+from bot.config import Config
 from bot.render.pdf import soffice_env
 
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -143,7 +144,7 @@ _offices_lock = threading.Lock()
 
 def warm_office(soffice: str) -> WarmOffice | None:
     """The warm office of this LibreOffice binary; None when turned off or without python3-uno."""
-    if os.environ.get("NIANBAO_WARM_OFFICE", "1") == "0" or not has_uno():
+    if not Config.load().warm_office or not has_uno():  # read each time: a bench turns it off and on
         return None
     with _offices_lock:
         if soffice not in _offices:

@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable
 from typing import Any
 
-from bot.config import EX_CONFIG, Config, read_env_file
+from bot.config import EX_CONFIG, Config
 from bot.logredact import configure_logging
 
 
-def settings(args: argparse.Namespace) -> Any:
-    from pathlib import Path
-
+def settings(args: argparse.Namespace, config: Config | None = None) -> Any:
+    """The web page's address: the configuration's (bot/config.py), or --host / --port."""
     from bot.channels.web.state import WebSettings
 
-    env = read_env_file(Path(".env")) | dict(os.environ)
-    return WebSettings.from_env(env, getattr(args, "host", None), getattr(args, "port", None))
+    return WebSettings.from_config(config or Config.load(), getattr(args, "host", None), getattr(args, "port", None))
 
 
 def run(args: argparse.Namespace, open_service: Callable[[Config], Any]) -> int:
@@ -26,14 +23,16 @@ def run(args: argparse.Namespace, open_service: Callable[[Config], Any]) -> int:
 
     config = Config.load()
     configure_logging([config.token])
-    if open_service(config) is None:  # the database is checked (and made private) before serving
+    for problem in config.problems:
+        print(problem, file=sys.stderr)
+    if config.problems or open_service(config) is None:  # the database is checked (and made private) before serving
         return EX_CONFIG
-    web = settings(args)
+    web = settings(args, config)
     if not web.public.startswith(("http://", "https://")):
         print("NIANBAO_WEB_BASE_URL 应以 http:// 或 https:// 开头。", file=sys.stderr)
         return EX_CONFIG
     try:
-        return run_web(config, web, say=lambda text: print(text, flush=True))
+        return run_web(config, web, say=lambda text: print(text, flush=True), chat=getattr(args, "chat", False))
     except OSError as exc:
         print(f"无法在 {web.host}:{web.port} 上监听：{exc.strerror}（端口被占用？用 --port 换一个）", file=sys.stderr)
         return EX_CONFIG
@@ -45,7 +44,7 @@ def reset(args: argparse.Namespace) -> int:
 
     config = Config.load()
     clock = config.clock()
-    repo = Repository(config.database_url or None, data_dir=config.data_dir, now=clock.now)
+    repo = Repository(config.database_url or None, data_dir=config.data_dir, now=clock.now, auto_upgrade=config.auto_upgrade)
     try:
         with repo.transaction() as store:
             account = wa.account_by_login(store, args.name)
@@ -56,5 +55,5 @@ def reset(args: argparse.Namespace) -> int:
     finally:
         repo.dispose()
     print(f"“{args.name}”的一次性密码重置链接（24小时内有效，只能使用一次）：")
-    print(f"{settings(args).public}/reset/{token}")
+    print(f"{settings(args, config).public}/reset/{token}")
     return 0

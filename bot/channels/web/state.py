@@ -13,6 +13,7 @@ from aiohttp import web
 from bot.channels.web import security
 from bot.channels.web.chat import WebChat
 from bot.clock import Clock
+from bot.config import Config
 from bot.service import Service
 from storage import web_accounts as wa
 
@@ -41,12 +42,9 @@ class WebSettings:
         return self.public.startswith("https://")
 
     @classmethod
-    def from_env(cls, env: dict[str, str], host: str | None = None, port: int | None = None) -> WebSettings:
-        return cls(
-            host=host or env.get("NIANBAO_WEB_HOST", "").strip() or "127.0.0.1",
-            port=port or int(env.get("NIANBAO_WEB_PORT", "").strip() or 8080),
-            base_url=env.get("NIANBAO_WEB_BASE_URL", "").strip(),
-        )
+    def from_config(cls, config: Config, host: str | None = None, port: int | None = None) -> WebSettings:
+        """The configured address (NIANBAO_WEB_*), or `host` and `port` given on the command line."""
+        return cls(host=host or config.web_host, port=port or config.web_port, base_url=config.web_base_url)
 
 
 class WebState:
