@@ -29,16 +29,24 @@ class OutboxStore(StoreBase):
     ) -> int:
         """Queue a message to each person on the channel they last used (on every linked channel if they
         chose so), where they can be reached and have not blocked the bot; that channel's sender delivers
-        it, once. Returns how many were queued."""
+        it, once. A person with an e-mail address gets it by e-mail too when the web page is their only
+        channel, or when they asked for every channel. Returns how many were queued."""
         n = 0
         linked: dict[int | None, list[User]] = {}
         for identity in self.session.exec(select(User).where(User.person_id.in_([u.id for u in users]))).all():  # type: ignore[union-attr]
             linked.setdefault(identity.person_id, []).append(identity)
         for user in users:
-            for identity in reach(user, linked.get(user.id, [])):
-                channel, address = route(identity)  # type: ignore[misc]
+            identities = linked.get(user.id, [])
+            targets: list[tuple[str, str, int | None]] = []
+            for identity in reach(user, identities):
+                place = route(identity)
+                if place is not None:
+                    targets.append((place[0], place[1], identity.id))
+            if by_email(user, identities):
+                targets.append(("email", user.email, user.id))
+            for channel, address, user_id in targets:
                 self.session.add(
-                    Delivery(user_id=identity.id, channel=channel, chat_id=address, text=text, kind=kind, report_id=report_id,  # type: ignore[arg-type]
+                    Delivery(user_id=user_id, channel=channel, chat_id=address, text=text, kind=kind, report_id=report_id,  # type: ignore[arg-type]
                              reminder_id=reminder_id, not_before=not_before or utcnow())
                 )
                 n += 1
@@ -195,6 +203,17 @@ def reach(person: User, linked: list[User]) -> list[User]:
     if person.notify_all or len(reachable) <= 1:
         return reachable
     return [max(reachable, key=lambda u: (aware(u.last_seen_at) if u.last_seen_at else EPOCH, u.id == person.id))]
+
+
+def by_email(person: User, linked: list[User]) -> bool:
+    """Whether a notice goes by e-mail too: the person has an address and either wants every channel or
+    has no chat channel that reaches them (only the web page, whose inbox waits for a visit)."""
+    if not person.email:
+        return False
+    if person.notify_all:
+        return True
+    places = [route(u) for u in (person, *linked) if not u.blocked]
+    return all(place is None or place[0] == "web" for place in places)
 
 
 @dataclass

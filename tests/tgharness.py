@@ -20,7 +20,9 @@ from pgserver import current_url
 from telegram import Update
 
 from bot.app import build_service
-from bot.channels.telegram import build_application
+from bot.channels.product import runtime_for
+from bot.channels.telegram import build_application, replay_kept
+from bot.reminders.telegram_sender import TelegramSender
 from bot.config import Config
 
 TOKEN = "123:ABC"
@@ -65,15 +67,25 @@ class BotThread:
         self.error: BaseException | None = None
 
     async def _main(self) -> None:
+        """The adapter and, as the product runs them beside it, the runtime's jobs: notifications sent
+        through this bot every `reminder_interval` seconds, the kept updates replayed at start."""
         try:
-            app = build_application(self.config, **self.options)  # type: ignore[arg-type]
+            options = dict(self.options)
+            interval = float(options.pop("reminder_interval", 5.0))  # type: ignore[arg-type]
+            app = build_application(self.config, **options)  # type: ignore[arg-type]
             self.loop = asyncio.get_running_loop()
             self.stopping = asyncio.Event()
             async with app:
                 await app.start()
                 await self.serve(app)
+                clock = options.get("clock") or self.config.clock()
+                runtime = runtime_for(self.config, build_service(self.config, clock=clock).repo, clock.now, "", interval)  # type: ignore[union-attr]
+                runtime.add_sender(TelegramSender(app.bot))
+                runtime.at_start("replay", lambda: replay_kept(app))
+                await runtime.start()
                 self.ready.set()
                 await self.stopping.wait()
+                await runtime.stop()
                 await app.updater.stop()  # type: ignore[union-attr]
                 await app.stop()
                 await app.bot_data["shutdown_workers"](app)

@@ -16,10 +16,9 @@ import urllib.parse
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-import aiohttp
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Update
 from telegram.constants import MessageLimit
-from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, ExtBot, TypeHandler
 from telegram.request import BaseRequest, HTTPXRequest
 
@@ -29,14 +28,11 @@ from bot.channels.outgoing import chunks, merge
 from bot.channels.telegram_inbox import AnsweredQueue, DurableQueue, InboxBot
 from bot.channels.workers import WorkerPool
 from bot.clock import Clock
-from bot.config import EX_CONFIG, Config
+from bot.config import Config
 from bot.importer import READABLE_WORDS
 from bot.interview.commands import MENU
 from bot.interview.pagework import finish
 from bot.interview.types import Attachment, Input, Outcome, Reply
-from bot.reminders.schedule import Reminders
-from bot.reminders.sender import ReminderSender
-from bot.reminders.workcalendar import WorkCalendar
 from bot.service import Service
 from storage.repository import Repository
 
@@ -245,12 +241,11 @@ def build_application(
     service: Service | None = None,
     *,
     clock: Clock | None = None,
-    reminder_interval: float = 5.0,
 ) -> Application:
-    """The PTB application for a configuration (API URLs and proxy for self-hosted servers or relays).
-
-    Deadline reminders are sent by a repeating job that follows `clock` (the configuration's unless given).
-    """
+    """The PTB application for a configuration (API URLs and proxy for self-hosted servers or relays): the
+    Telegram adapter, which receives updates and answers them. It owns no periodic work: the product's
+    runtime (bot/channels/runtime.py) sends notifications through `app.bot` and runs `replay_kept(app)`
+    once at start (the updates a killed run had kept)."""
     clock = clock or config.clock()
     repo = Repository(config.database_url or None, data_dir=config.data_dir, now=clock.now, auto_upgrade=config.auto_upgrade)
     updates: AnsweredQueue | DurableQueue = AnsweredQueue(repo) if config.webhook_url else DurableQueue(repo)
@@ -300,24 +295,44 @@ def build_application(
         finally:  # handled, or failed with the error handler's apology: either way not to be replayed
             await updates.handled(update)
 
-    async def replay(context: ContextTypes.DEFAULT_TYPE) -> None:
-        await updates.replay(context.bot)
+    async def replay() -> int:
+        return await updates.replay(app.bot)
 
     app.add_handler(TypeHandler(Update, on_update))
     app.add_error_handler(_on_error)
-    reminders = Reminders(repo, WorkCalendar.load(config.holidays_file), clock.now)
-    sender = ReminderSender(reminders)
-
-    async def remind(context: ContextTypes.DEFAULT_TYPE) -> None:
-        await sender.tick(context.bot)
-
-    assert app.job_queue is not None, "python-telegram-bot[job-queue] is required for reminders"
-    app.job_queue.run_repeating(remind, interval=reminder_interval, first=1.0, name="reminders")
-    # however long start-up takes (warming the workers), the replay runs: APScheduler would skip a job
-    # more than a second late, and the updates kept from before a kill would wait for the next restart
-    app.job_queue.run_once(replay, when=0.0, name="replay", job_kwargs={"misfire_grace_time": None})
-    app.bot_data["reminders"] = reminders
+    app.bot_data["replay"] = replay
     return app
+
+
+async def replay_kept(app: Application) -> int:
+    """Handle the updates a killed run confirmed to Telegram but did not answer (its inbox); how many."""
+    replay: Callable[[], Awaitable[int]] = app.bot_data["replay"]
+    return await replay()
+
+
+async def start(app: Application, config: Config) -> None:
+    """Start the adapter inside the running event loop: long polling, or the webhook when configured.
+    Raises InvalidToken for a rejected token, TelegramError when Telegram cannot be reached."""
+    await app.initialize()
+    if app.post_init:
+        await app.post_init(app)
+    await app.start()
+    assert app.updater is not None
+    if config.webhook_url:
+        await app.updater.start_webhook(**webhook_options(config))
+    else:
+        await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+
+
+async def stop(app: Application) -> None:
+    """Stop receiving, finish what is being handled, end the interview workers."""
+    if app.updater is not None and app.updater.running:
+        await app.updater.stop()
+    if app.running:
+        await app.stop()
+    await app.shutdown()
+    if app.post_shutdown:  # as PTB's own run_polling does: after shutdown
+        await app.post_shutdown(app)
 
 
 
@@ -334,25 +349,3 @@ def webhook_options(config: Config) -> dict[str, Any]:
         "secret_token": config.webhook_secret,
         "allowed_updates": Update.ALL_TYPES,
     }
-
-
-def run_polling(config: Config) -> int:
-    """Long polling (or the webhook, when TELEGRAM_WEBHOOK_URL is set) until stopped. Logging is set up by
-    the caller (with the token redacted); a rejected token or a malformed server address is a setting to
-    fix, said in one line, not a traceback."""
-    try:
-        app = build_application(config)
-        if config.webhook_url:
-            app.run_webhook(**webhook_options(config))
-        else:
-            app.run_polling(allowed_updates=Update.ALL_TYPES)
-    except InvalidToken:
-        log.error("Telegram拒绝了TELEGRAM_BOT_TOKEN，请检查令牌（可在@BotFather重新获取）。")
-        return EX_CONFIG
-    except (ValueError, aiohttp.InvalidURL) as exc:
-        log.error("TELEGRAM_API_BASE_URL 或 TELEGRAM_PROXY 无效：%s", exc)
-        return EX_CONFIG
-    except TelegramError as exc:
-        log.error("无法连接Telegram：%s", exc)
-        return 1
-    return 0

@@ -54,24 +54,38 @@ class ReminderSender:
             telegram.bot = bot
 
     async def tick(self, bot: Bot | None = None) -> int:
-        """Keep plans current (each minute), release what is due, send what is pending. Returns messages sent."""
+        """Keep plans current, release what is due, send what is pending (the three steps the product's
+        runtime schedules on their own). Returns messages sent."""
         self._use(bot)
-        if not self.recovered:
-            unknown = await asyncio.to_thread(self.reminders.recover)
-            if unknown:
-                log.warning("%d reminders were being sent when the bot stopped; not sent again", unknown)
-            self.recovered = True
+        await self.recover()
         if self.plans:
-            # changed reports every tick, every report every ten minutes (rows carry the product clock's times)
-            started = self.reminders.now()
-            full = time.monotonic() - self.last_full_plan > 600
-            await asyncio.to_thread(self.reminders.refresh_plans, None if full else self.last_plan)
-            self.last_plan = started - timedelta(seconds=1)
-            if full:
-                self.last_full_plan = time.monotonic()
-            await asyncio.to_thread(self.reminders.release_due)
-        # keep sending while messages are ready (a big fan-out would otherwise wait a tick per batch),
-        # but give the plans a turn at least every minute
+            await self.plan_and_release()
+        return await self.deliver()
+
+    async def recover(self) -> int:
+        """Once, before the first send: deliveries a stopped process left in 'sending' become 'unknown'."""
+        if self.recovered:
+            return 0
+        unknown = await asyncio.to_thread(self.reminders.recover)
+        if unknown:
+            log.warning("%d notifications were being sent when the product stopped; not sent again", unknown)
+        self.recovered = True
+        return unknown
+
+    async def plan_and_release(self) -> None:
+        """Changed reports' plans every call, every report's every ten minutes (rows carry the product
+        clock's times); then the reminders that are due become deliveries."""
+        started = self.reminders.now()
+        full = time.monotonic() - self.last_full_plan > 600
+        await asyncio.to_thread(self.reminders.refresh_plans, None if full else self.last_plan)
+        self.last_plan = started - timedelta(seconds=1)
+        if full:
+            self.last_full_plan = time.monotonic()
+        await asyncio.to_thread(self.reminders.release_due)
+
+    async def deliver(self) -> int:
+        """Send while messages are ready (a big fan-out would otherwise wait a round per batch), for at
+        most a minute. Returns messages sent."""
         sent, started_sending = 0, time.monotonic()
         while time.monotonic() - started_sending < 60:
             batch = await self.send_pending()
