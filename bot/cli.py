@@ -15,7 +15,7 @@ from typing import Any
 from bot.checkbatch import check_all, report_sources, write_workbook
 from bot.cliops import cmd_backup, cmd_chat, cmd_county_create, cmd_db, cmd_reminders_plan, cmd_run, cmd_user_reset, cmd_web
 from bot.cliops import out as _out
-from bot.config import Config
+from bot.config import EX_CONFIG, Config
 from bot.files import private_process, write_atomic
 from bot.findings import SECTION_ORDER, Finding, sort_findings
 from bot.formatdef import DEFAULT_FORMAT, format_ids, load_format
@@ -280,7 +280,30 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--host", help="网页版监听地址（默认 NIANBAO_WEB_HOST 或 127.0.0.1）")
     run.add_argument("--port", type=int, help="网页版端口（默认 NIANBAO_WEB_PORT 或 8080）")
     run.set_defaults(func=cmd_run)
+
+    config = sub.add_parser("config", help="设置（运维人员）")
+    config_sub = config.add_subparsers(dest="config_command", required=True, metavar="子命令")
+    config_sub.add_parser("check", help="列出生效的设置及其来源（密钥隐藏），指出每个问题；有问题时退出状态为78").set_defaults(func=cmd_config_check)
     return parser
+
+
+def cmd_config_check(args: argparse.Namespace) -> int:
+    from bot.configcheck import check
+
+    return check()
+
+
+SERVING = ("run", "web", "chat", "user", "county")  # commands that start the service: a wrong setting stops them
+
+
+def settings_problems() -> int:
+    """Before a command that serves: each setting that cannot be used, one line each, and EX_CONFIG; else 0."""
+    problems = Config.load().problems
+    for problem in problems:
+        _out(problem, sys.stderr)
+    if problems:
+        _out("请修改设置后再启动（nianbao config check 列出全部设置和问题）。", sys.stderr)
+    return EX_CONFIG if problems else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -288,6 +311,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     private_process()
     try:
+        if args.command in SERVING and settings_problems():
+            return EX_CONFIG
         return int(args.func(args))
     except KeyboardInterrupt:
         return 130

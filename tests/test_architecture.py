@@ -20,7 +20,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("storage", ("storage",)),
     ("services", ("bot.reminders", "bot.county")),
     ("conversation", ("bot.interview", "bot.workplace", "bot.access", "bot.service")),
-    ("channels", ("bot.channels", "bot.app", "bot.cli", "bot.cliops", "bot.__main__")),
+    ("channels", ("bot.channels", "bot.app", "bot.cli", "bot.cliops", "bot.configcheck", "bot.__main__")),
 ]
 CHAT_LIBRARIES = ("telegram", "aiohttp", "dingtalk")
 MAX_LINES = 400
