@@ -14,7 +14,7 @@ from bot.importer.fetch import is_url
 from bot.importer.forms import read_source
 from bot.importer.layout import rows_from_layout
 from bot.importer.sections import paragraphs, split_sections, table_lines
-from bot.importer.source import MAX_BYTES, UnreadableError
+from bot.importer.source import MAX_BYTES, MAX_ELEMENTS, UnreadableError, check_json
 from bot.importer.tables import TableResult, parse_grid3, parse_table2, parse_table4
 from bot.importer.titles import read_title, unit_level, year_from_period
 from bot.report import CellProblem, Report, ReportError, load_report_json, report_problem
@@ -25,7 +25,6 @@ READABLE_WORDS = "Word（.docx/.doc）、WPS（.wps）、PDF、网页（.html）
 
 __all__ = ["ImportResult", "UnreadableError", "import_bytes", "import_path"]
 
-MAX_ELEMENTS = 20_000  # paragraphs or lines; the longest sample report has 420
 MAX_TABLE_ROWS = 1000  # 表三 has 40 rows; a section far longer is not a report (and would take minutes to match)
 PARSERS = {"table2": parse_table2, "table3": parse_grid3, "table4": parse_table4}
 
@@ -131,6 +130,7 @@ def _profile(other: str, fmt: FormatDef) -> str:
 
 
 def _import_json(data: bytes, fmt: FormatDef) -> ImportResult:
+    check_json(data)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

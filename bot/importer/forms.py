@@ -1,35 +1,42 @@
-"""Which reader a file needs: decided by its content first, its name second."""
+"""Which reader a file needs, each run in a child process bounded in memory and time (child.py).
+
+PDFs go to pdfworker.py; every other form (.docx, .doc/.wps/RTF through LibreOffice, web pages, text)
+to readworker.py, which sniffs the content, not only the name. The server process never parses a file.
+"""
 
 from __future__ import annotations
 
-from bot.importer.office import ConversionError, convert_to_docx, is_old_office
+import sys
+from pathlib import Path
+
+from bot.importer import child
+from bot.importer.office import TIMEOUT_SECONDS as OFFICE_SECONDS
+from bot.importer.office import is_old_office
 from bot.importer.pdf import read_pdf
-from bot.importer.source import MAX_BYTES, Source, UnreadableError, read_docx, read_txt
-from bot.importer.webpage import looks_like_html, read_html
+from bot.importer.source import MAX_BYTES, Element, Para, Source, Table, UnreadableError
+
+ROOT = str(Path(__file__).resolve().parents[2])  # the folder holding the bot package, for the child's imports
+TIMEOUT_SECONDS = 10
+
+
+def worker_command(name: str) -> list[str]:
+    """The child's command line: isolated (no environment, no current folder), the package found by path."""
+    start = f"import sys; sys.path.insert(0, {ROOT!r}); from bot.importer.readworker import main; main()"
+    return [sys.executable, "-I", "-c", start, name]
 
 
 def read_source(data: bytes, name: str) -> Source:
-    """Sniff the content, not only the name: a .txt that is really a Word file is read as one."""
+    """The file's paragraphs and tables, read in a bounded child; UnreadableError (one line) otherwise."""
     if not data.strip():
         raise UnreadableError("文件是空的。")
     if len(data) > MAX_BYTES:
         raise UnreadableError(f"文件过大（{len(data) / 1024 / 1024:.1f} MB），报告文件不应超过{MAX_BYTES // 1024 // 1024} MB。")
-    lower = name.lower()
-    if data.startswith(b"PK\x03\x04"):
-        return read_docx(data)
     if data.lstrip()[:5] == b"%PDF-":
         return read_pdf(data)
-    if is_old_office(data, ""):
-        try:
-            return read_docx(convert_to_docx(data, name))
-        except ConversionError as exc:
-            raise UnreadableError(str(exc)) from None
-    if looks_like_html(data, name):
-        return read_html(data)
-    if lower.endswith(".docx"):
-        return read_docx(data)
-    if lower.endswith(".pdf"):
-        return read_pdf(data)
-    if is_old_office(data, name):
-        raise UnreadableError("文件扩展名是.doc/.wps，但内容不是Word或WPS文档，可能已损坏；请另存为.docx后再上传。")
-    return read_txt(data)
+    # LibreOffice has its own 9 s inside the child; the reading of its .docx then has the usual time
+    timeout = TIMEOUT_SECONDS + (OFFICE_SECONDS if is_old_office(data, name) else 0)
+    out = child.run(worker_command(name), data, timeout)
+    elements: list[Element] = []
+    for kind, content in out["elements"]:
+        elements.append(Para(str(content)) if kind == "p" else Table([[str(c) for c in row] for row in content]))
+    return Source(elements=elements, kind=str(out.get("kind", "txt")), images=int(out.get("images", 0)))

@@ -9,6 +9,10 @@ from dataclasses import dataclass
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_UNPACKED = 200 * 1024 * 1024  # a .docx is a zip: what it inflates to, not its size, bounds the memory
+MAX_XML = 32 * 1024 * 1024  # one XML part of a .docx (the longest sample report's document.xml has 1 MB)
+MAX_ELEMENTS = 20_000  # paragraphs or lines; the longest sample report has 420
+MAX_CHARS = 2_000_000  # characters of text in all; a long report has 50 000
+MAX_JSON_VALUES = 100_000  # a report JSON has about 400 values
 IMAGE = re.compile(r"\[image:[^\]]*\]")
 BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
 
@@ -51,7 +55,20 @@ def decode_text(data: bytes) -> str:
     raise UnreadableError("无法识别文件的文字编码（不是UTF-8或GB18030），可能不是文本文件。")
 
 
+def check_json(data: bytes) -> None:
+    """Bound a JSON's values before it is parsed: every value but the first follows a ',' ':' or '['.
+
+    20 MB of '[{},{},…]' would be 7 million dicts (GBs) in the process that parses it; a report has
+    about 400 values, so more than MAX_JSON_VALUES is refused without parsing anything."""
+    values = data.count(b",") + data.count(b":") + data.count(b"[")
+    if values > MAX_JSON_VALUES:
+        raise UnreadableError(f"JSON文件中的数据项过多（{values}个），不像是年报数据，可能是异常文件，未读取。")
+
+
 def read_txt(data: bytes) -> Source:
+    count = max(data.count(b"\n"), data.count(b"\r"))
+    if count > MAX_ELEMENTS:  # counted before the text is split (20 MB of line breaks would be 20 million lines)
+        raise UnreadableError(f"文件有{count}行，年报不会这么长，可能是异常文件，未读取。")
     text = decode_text(data).replace("\r\n", "\n").replace("\r", "\n")
     images = len(IMAGE.findall(text))
     lines = []
@@ -72,12 +89,7 @@ def read_docx(data: bytes) -> Source:
     from docx.table import Table as DocxTable
     from docx.text.paragraph import Paragraph
 
-    try:
-        unpacked = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise UnreadableError(f"不是有效的Word（.docx）文件，或文件已损坏（{type(exc).__name__}）。") from None
-    if unpacked > MAX_UNPACKED:
-        raise UnreadableError(f"Word文件解压后有{unpacked // 1024 // 1024} MB，远超正常年报，可能是异常文件，未读取。")
+    _check_unpacked(data)
     try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
@@ -96,6 +108,37 @@ def read_docx(data: bytes) -> Source:
         elif tag == "tbl":
             elements.append(Table(_table_rows(DocxTable(child, document))))
     return Source(elements=elements, kind="docx", images=images)
+
+
+def _check_unpacked(data: bytes) -> None:
+    """Each part of the zip inflated as a stream and counted, before anything is parsed: the sizes the
+    zip declares are not trusted, and no XML part may be larger than a report's ever is."""
+    broken = "不是有效的Word（.docx）文件，或文件已损坏（{}）。"
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+        raise UnreadableError(broken.format(type(exc).__name__)) from None
+    total = 0
+    for info in infos:
+        cap = MAX_XML if info.filename.lower().endswith((".xml", ".rels")) else MAX_UNPACKED
+        size = info.file_size  # what the zip says, checked first (no inflating), then what it really holds
+        try:
+            if size <= cap and total + size <= MAX_UNPACKED:
+                size = 0
+                with archive.open(info) as member:
+                    while chunk := member.read(1 << 20):
+                        size += len(chunk)
+                        if size > cap or total + size > MAX_UNPACKED:
+                            break
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
+            raise UnreadableError(broken.format(type(exc).__name__)) from None
+        if size > cap:
+            what = "中的正文等部分" if cap == MAX_XML else ""
+            raise UnreadableError(f"Word文件{what}解压后超过{cap // 1024 // 1024} MB，远超正常年报，可能是异常文件，未读取。")
+        total += size
+        if total > MAX_UNPACKED:
+            raise UnreadableError(f"Word文件解压后超过{MAX_UNPACKED // 1024 // 1024} MB，远超正常年报，可能是异常文件，未读取。")
 
 
 def _table_rows(table) -> list[list[str]]:
