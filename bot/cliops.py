@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
-import os
 import sys
 from pathlib import Path
 from typing import TextIO
 
-from bot.channels.workers import die_with_parent
 from bot.config import EX_CONFIG, Config
 from bot.files import make_private, private_dir
 from bot.logredact import configure_logging
@@ -58,58 +55,21 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Every configured channel: the web page always; Telegram too when a token is set, DingTalk when its
-    client id and secret are (docs/dingtalk.md). The web page (and DingTalk beside Telegram) then run in
-    child processes that end with this one."""
-    from bot.channels.dingtalk.settings import DingTalkSettings
-
+    """The product: the web page always; Telegram too when a token is set, DingTalk when its client id and
+    secret are (docs/dingtalk.md); reminders and notices from this process whatever the channels
+    (bot/channels/product.py)."""
     config = Config.load()
-    dingtalk = DingTalkSettings.load()
-    configure_logging([config.token] + ([dingtalk.client_secret] if dingtalk else []))
-    if not config.token and dingtalk is None:
-        return cmd_web(args)
+    configure_logging(config.secrets())
     for problem in config.url_problems():
         out(problem, sys.stderr)
-    if config.url_problems() or _service(config) is None:  # checked here, before the workers start
+    if config.url_problems():
         return EX_CONFIG
-    spawn = multiprocessing.get_context("spawn")
-    children = [spawn.Process(target=_web_child, args=(args, os.getpid()), name="nianbao-web", daemon=True)]
-    if config.token and dingtalk is not None:  # Telegram's process keeps the reminder plans and the web inbox
-        children.append(spawn.Process(target=_dingtalk_child, args=(os.getpid(),), name="nianbao-dingtalk", daemon=True))
-    for child in children:
-        child.start()
-    try:
-        if config.token:
-            from bot.channels.telegram import run_polling
-
-            return run_polling(config)
-        from bot.channels.dingtalk.run import run_dingtalk
-
-        assert dingtalk is not None
-        return run_dingtalk(config, dingtalk)
-    finally:
-        for child in children:
-            child.terminate()
-            child.join(10)
-
-
-def _dingtalk_child(parent: int) -> None:
-    from bot.channels.dingtalk.run import run_dingtalk
-    from bot.channels.dingtalk.settings import DingTalkSettings
-
-    die_with_parent(parent)
-    config, dingtalk = Config.load(), DingTalkSettings.load()
-    assert dingtalk is not None
-    configure_logging([config.token, dingtalk.client_secret])
-    sys.exit(run_dingtalk(config, dingtalk, plans=False, web_inbox=False))
-
-
-def _web_child(args: argparse.Namespace, parent: int) -> None:
-    die_with_parent(parent)
-    sys.exit(cmd_web(args))
+    args.chat = True
+    return cmd_web(args)
 
 
 def cmd_web(args: argparse.Namespace) -> int:
+    """The web page alone (no chat channel), or the whole product when `cmd_run` asks (args.chat)."""
     from bot.channels.web.cli import run
 
     return run(args, _service)

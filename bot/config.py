@@ -244,6 +244,15 @@ class Config:
         """The product's clock: the machine's in the configured zone, or one started at `clock_start`."""
         return RunningClock(self.clock_start, self.tz) if self.clock_start else SystemClock(self.tz)
 
+    def secrets(self) -> list[str]:
+        """Every secret of the configuration, for the log's redaction (bot/logredact.py)."""
+        values = [self.token, self.webhook_secret]
+        if self.dingtalk is not None:
+            values.append(self.dingtalk.client_secret)
+        if self.smtp is not None:
+            values.append(self.smtp.password)
+        return [v for v in values if v]
+
     def url_problems(self) -> list[str]:
         """What is wrong with the configured server addresses, in Chinese (empty when nothing is)."""
         problems = []

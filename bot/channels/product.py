@@ -156,5 +156,5 @@ def _dingtalk_child(parent: int) -> None:
     die_with_parent(parent)
     config, dingtalk = Config.load(), DingTalkSettings.load()
     assert dingtalk is not None
-    configure_logging([config.token, dingtalk.client_secret])
+    configure_logging(config.secrets())
     sys.exit(run_dingtalk(config, dingtalk))

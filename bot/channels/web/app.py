@@ -10,13 +10,12 @@ import asyncio
 import logging
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from aiohttp import web
 
 from bot.app import build_service
-from bot.channels.health import Check, channel_checks
-from bot.channels.web import accounts, api, auth, county, security
+from bot.channels.health import Check
+from bot.channels.web import accounts, api, auth, county, notices, profile, security
 from bot.channels.web.state import STATE, WebSettings, WebState
 from bot.clock import Clock
 from bot.config import Config
@@ -37,6 +36,12 @@ async def healthz(request: web.Request) -> web.Response:
     except Exception as exc:  # the database is what is checked: any failure is "not healthy"
         log.warning("health check failed: %s", exc)
         database = "unreachable"
+    else:
+        try:  # reachable is not enough: every answer is a write
+            await state.db(wa.write_probe, state.clock.now())
+        except Exception as exc:
+            log.warning("health check: the database refuses writes: %s", exc)
+            database = "not writable"
     channels = {"web": "ok"}
     checks: dict[str, Check] = request.app[HEALTH_CHECKS]
     for name, result in zip(checks, await asyncio.gather(*(check() for check in checks.values())), strict=True):
@@ -53,7 +58,7 @@ def static_dir() -> Path:
 
 def build_app(service: Service, settings: WebSettings, clock: Clock, checks: dict[str, Check] | None = None) -> web.Application:
     """`checks`: the other channels /healthz reports on (bot/channels/health.py)."""
-    app = web.Application(middlewares=[security.security_headers, auth.session_middleware], client_max_size=MAX_BODY)
+    app = web.Application(middlewares=[security.security_headers, security.error_pages, auth.session_middleware], client_max_size=MAX_BODY)
     state = WebState(service, settings, clock)
     service.engine.invite_link = state.invite_link
     app[STATE] = state
@@ -64,6 +69,8 @@ def build_app(service: Service, settings: WebSettings, clock: Clock, checks: dic
     api.routes(app)
     county.routes(app)
     accounts.routes(app)
+    notices.routes(app)
+    profile.routes(app)
     return app
 
 
@@ -76,28 +83,3 @@ async def serve(app: web.Application, settings: WebSettings) -> web.AppRunner:
     await runner.setup()
     await web.TCPSite(runner, settings.host, settings.port).start()
     return runner
-
-
-def run_web(config: Config, settings: WebSettings, say: Any = print) -> int:
-    """`nianbao web`: serve until interrupted; print the address and, while no operator exists, a set-up link."""
-    clock = config.clock()
-    service = web_service(config, clock)
-    app = build_app(service, settings, clock, channel_checks(config))
-    state = app[STATE]
-
-    async def main() -> None:
-        runner = await serve(app, settings)
-        say(f"年报助手网页版已启动：{settings.public}/")
-        link = state.setup_link()
-        if link:
-            say(f"首次使用：请在24小时内用浏览器打开以下一次性链接，设置管理员账号：\n{link}")
-        try:
-            await asyncio.Event().wait()
-        finally:
-            await runner.cleanup()
-
-    try:
-        asyncio.run(main())
-    except KeyboardInterrupt:
-        return 0
-    return 0

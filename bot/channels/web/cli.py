@@ -19,10 +19,10 @@ def settings(args: argparse.Namespace, config: Config | None = None) -> Any:
 
 
 def run(args: argparse.Namespace, open_service: Callable[[Config], Any]) -> int:
-    from bot.channels.web.app import run_web
+    from bot.channels.product import run_product
 
     config = Config.load()
-    configure_logging([config.token])
+    configure_logging(config.secrets())  # the product's process logs for every channel: every secret masked
     for problem in config.problems:
         print(problem, file=sys.stderr)
     if config.problems or open_service(config) is None:  # the database is checked (and made private) before serving
@@ -32,7 +32,7 @@ def run(args: argparse.Namespace, open_service: Callable[[Config], Any]) -> int:
         print("NIANBAO_WEB_BASE_URL 应以 http:// 或 https:// 开头。", file=sys.stderr)
         return EX_CONFIG
     try:
-        return run_web(config, web, say=lambda text: print(text, flush=True), chat=getattr(args, "chat", False))
+        return run_product(config, web, chat=getattr(args, "chat", False), say=lambda text: print(text, flush=True))
     except OSError as exc:
         print(f"无法在 {web.host}:{web.port} 上监听：{exc.strerror}（端口被占用？用 --port 换一个）", file=sys.stderr)
         return EX_CONFIG
