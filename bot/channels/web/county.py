@@ -13,7 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.access import check
-from bot.channels.web import grids, pages, review
+from bot.channels.web import grids, pages, profile, review
 from bot.channels.web.api import FIRST_YEAR, content_type, nav, person_of, year_asked
 from bot.channels.web.auth import require, require_post
 from bot.channels.web.state import STATE, WebState
@@ -147,6 +147,8 @@ async def unit_page(request: web.Request) -> web.Response:
                 f'<ul class="findings">{findings or "<li>未发现表格问题。</li>"}{comments}</ul>'
                 + (review.form_html(prefix, auth.csrf, int(unit_id), year, state.engine.script, found["status"]) if found["reviewer"] else "")
                 + grid_html(grids.layout(state.engine.fmt), found) + "</section>")
+    members = await state.db(profile.unit_members, auth.user_id, int(unit_id))  # its owner's and coordinators' only
+    body += profile.members_html(prefix, auth.csrf, int(unit_id), members)
     html = pages.page(prefix, "单位报告", body, user=auth.login, csrf=auth.csrf, nav=nav(state, auth), scripts=("review.js",))
     return web.Response(text=html, content_type="text/html")
 

@@ -11,11 +11,18 @@ from typing import Any
 APP_NAME = "年报助手"
 
 
-def page(prefix: str, title: str, body: str, *, csrf: str = "", scripts: tuple[str, ...] = (), user: str = "", nav: str = "") -> str:
-    """A whole page. `body` is HTML already escaped by its builder."""
+def page(prefix: str, title: str, body: str, *, csrf: str = "", scripts: tuple[str, ...] = (), user: str = "", nav: str = "",
+         unread: int | None = None) -> str:
+    """A whole page. `body` is HTML already escaped by its builder.
+
+    A logged-in person's header has 通知 with the unread count (`unread` when the handler knows it; else
+    static/notices.js fills it in, and keeps it current while the page is open) and 个人信息."""
     head_user = ""
     if user:
+        scripts = (*scripts, "notices.js") if "notices.js" not in scripts else scripts
         head_user = (
+            notices_link(prefix, unread or 0)
+            + f'<a href="{prefix}/profile" id="profile-link">个人信息</a>'
             f'<span class="who">{escape(user)}</span>'
             f'<a href="{prefix}/password">修改密码</a>'
             f'<form method="post" action="{prefix}/logout" class="inline"><input type="hidden" name="csrf" value="{escape(csrf)}">'
@@ -31,6 +38,15 @@ def page(prefix: str, title: str, body: str, *, csrf: str = "", scripts: tuple[s
         f'<header class="top"><a class="brand" href="{prefix}/">{APP_NAME}</a>{nav}<span class="spacer"></span>{head_user}</header>'
         f"<main>{body}</main></body></html>"
     )
+
+
+def notices_link(prefix: str, unread: int) -> str:
+    """通知 with its badge: the unread count, hidden when there is none."""
+    count = "99+" if unread > 99 else str(unread)
+    title = f"{unread}条未读通知" if unread > 0 else "通知"
+    hidden = "" if unread > 0 else " hidden"
+    return (f'<a href="{prefix}/inbox" id="notice-link" class="notice-link" title="{title}">通知'
+            f'<span id="notice-badge" class="badge"{hidden}>{count}</span></a>')
 
 
 def message(prefix: str, title: str, text: str, link: tuple[str, str] | None = None) -> str:
