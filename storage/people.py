@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import select
@@ -148,10 +151,14 @@ class PeopleStore(StoreBase):
         days: int = 7,
         max_uses: int = 1,
         county_id: int | None = None,
-    ) -> Invite:
-        """An invitation to a unit (owner, clerk, reviewer) or, with county_id, to a county (coordinator)."""
+    ) -> NewInvite:
+        """An invitation to a unit (owner, clerk, reviewer) or, with county_id, to a county (coordinator).
+
+        The row keeps only the SHA-256 of the token (`invite_key`); the token itself is returned once, for
+        the link, and is nowhere else: a copy of the database lets nobody in."""
+        token = secrets.token_urlsafe(24)  # 192 bits; fits a Telegram deep link (≤ 64 of [A-Za-z0-9_-])
         invite = Invite(
-            token=secrets.token_urlsafe(24),  # 192 bits; fits a Telegram deep link (≤ 64 of [A-Za-z0-9_-])
+            token=invite_key(token),
             unit_id=unit_id,
             county_id=county_id,
             role=role,
@@ -161,18 +168,29 @@ class PeopleStore(StoreBase):
         )
         self.session.add(invite)
         self.session.flush()
-        return invite
+        return NewInvite(invite, token)
+
+    def invite_problem(self, token: str, now: datetime | None = None) -> str | None:
+        """Why the invite of this token cannot be used now (in Chinese), or None when it can."""
+        invite = self.invite(token)
+        now = now or utcnow()
+        if invite is None:
+            return "邀请码无效，请向邀请人重新索取。"
+        if invite.revoked:
+            return "该邀请已被撤销，请向邀请人重新索取。"
+        if aware(invite.expires_at) < now:
+            return "该邀请已过期，请向邀请人重新索取。"
+        if invite.uses >= invite.max_uses:
+            return "该邀请已被使用过，请向邀请人重新索取。"
+        return None
 
     def redeem_invite(self, token: str, user: User, now: datetime | None = None) -> tuple[Invite | None, str]:
         """(invite, '') when the user joined; (None, reason in Chinese) otherwise."""
-        invite = self.session.get(Invite, token[:64]) if token else None
         now = now or utcnow()
-        if invite is None:
-            return None, "邀请码无效，请向邀请人重新索取。"
-        if invite.revoked:
-            return None, "该邀请已被撤销，请向邀请人重新索取。"
-        if aware(invite.expires_at) < now:
-            return None, "该邀请已过期，请向邀请人重新索取。"
+        problem = self.invite_problem(token, now)
+        invite = self.invite(token)
+        if problem is not None or invite is None:
+            return None, problem or "邀请码无效，请向邀请人重新索取。"
         # One conditional UPDATE: of several people (or processes) redeeming the last use at once, exactly
         # one matches; a read-then-write would let every one of them in (PostgreSQL, READ COMMITTED).
         claimed = self.session.execute(
@@ -190,14 +208,41 @@ class PeopleStore(StoreBase):
         return invite, ""
 
     def open_invites(self, unit_id: int | None = None, county_id: int | None = None) -> list[Invite]:
-        """Invites that can still be used."""
+        """Invites that can still be used (their `token` is the token's hash: its start names one to revoke)."""
         query = select(Invite).where(Invite.revoked == False, Invite.uses < Invite.max_uses, Invite.expires_at > utcnow())  # noqa: E712
         query = query.where(Invite.unit_id == unit_id) if unit_id is not None else query.where(Invite.county_id == county_id)
         return list(self.session.exec(query.order_by(Invite.created_at)).all())  # type: ignore[arg-type]
 
     def invite(self, token: str) -> Invite | None:
-        return self.session.get(Invite, token[:64])
+        """The invite of a token (as in its link), looked up by its hash. An invite made before tokens were
+        hashed keeps its token as its key (32 characters, never 64 as a hash): still found, until it expires.
+        A hash read from the database (64 characters) is never taken as a token."""
+        if not token:
+            return None
+        found = self.session.get(Invite, invite_key(token[:64]))
+        if found is None and len(token) != len(invite_key("")):
+            found = self.session.get(Invite, token[:64])
+        return found
 
     def invite_by_prefix(self, prefix: str) -> Invite | None:
-        """The invite a button names by the start of its token (buttons carry 64 bytes at most)."""
-        return self.session.exec(select(Invite).where(Invite.token.startswith(prefix))).first()
+        """The invite a button names by the start of its hash (buttons carry 64 bytes at most; the start of a
+        hash tells nothing of the token)."""
+        if not prefix:
+            return None
+        return self.session.exec(select(Invite).where(Invite.token.startswith(prefix, autoescape=True))).first()  # type: ignore[call-arg]
+
+
+def invite_key(token: str) -> str:
+    """What an invite row keeps of its token: the SHA-256, in hex (64 characters, the column's width)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class NewInvite:
+    """A new invitation: its row, and the token for its link (returned once; the row keeps its hash)."""
+
+    row: Invite
+    token: str
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.row, name)

@@ -176,6 +176,17 @@ def ping(store: Store) -> None:
     store.session.connection().exec_driver_sql("SELECT 1")
 
 
+def write_probe(store: Store, now: datetime) -> None:
+    """A write the database must accept (the health check): a one-time-link row inserted and rolled back
+    to a savepoint, so nothing stays. A read-only, full or failed-over database raises here."""
+    nested = store.session.begin_nested()
+    try:
+        store.session.add(WebToken(token_hash="health:" + secrets.token_hex(8), kind="health", created_at=now, expires_at=now))
+        store.session.flush()
+    finally:
+        nested.rollback()
+
+
 def last_table_change(store: Store, report_id: int) -> int | None:
     """The id of the newest audit entry of a table cell of the report: the grids' version."""
     return store.session.exec(

@@ -12,6 +12,7 @@ from roles import build_county, fill_complete, tokens
 from sqlmodel import select
 
 from storage.models import Comment, Delivery, Member
+from storage.people import invite_key
 
 TARGET_NAME = "次营镇"
 
@@ -26,7 +27,7 @@ def county(tmp_path_factory):
     c.reviewer.tap("一、总体情况")
     c.reviewer.say("请补充培训情况")
     c.clerk.say("/invite")  # an open invite of the target unit, to try to revoke
-    c.invite_prefix = tokens(c.clerk.texts())[0][:12]  # type: ignore[attr-defined]
+    c.invite_prefix = invite_key(tokens(c.clerk.texts())[0])[:12]  # type: ignore[attr-defined]  # a /members button's: the hash's start
     c.other_coordinator.say("/dashboard")  # gives the coordinator a button token of their own
     return c
 

@@ -22,7 +22,8 @@ from bot.numbers import display
 from bot.progress import STATUS_TEXT, default_year, is_content
 from bot.workplace.counties import current_county
 from bot.workplace.review import home as review_home
-from storage.models import Invite, Member, ReportRecord, Unit
+from storage.models import Member, ReportRecord, Unit
+from storage.people import NewInvite
 from storage.reports import APPLICATIONS
 
 INVITE_ROLES = {"填报人": "clerk", "clerk": "clerk", "审核": "reviewer", "审核人": "reviewer", "reviewer": "reviewer",
@@ -123,7 +124,7 @@ def invite_to(ctx: Ctx, unit: Unit | None, role: str) -> None:
     ctx.say(_invite_text(ctx, invite, f"“{unit.name}”的{ROLE_NAMES[role]}"))
 
 
-def _invite_text(ctx: Ctx, invite: Invite, what: str) -> str:
+def _invite_text(ctx: Ctx, invite: NewInvite, what: str) -> str:
     return (
         f"请把下面的链接发给{what}，7天内有效，只能使用一次：\n{ctx.engine.invite_link(invite.token)}\n"
         "对方点开链接（或在对话中发送上面的 /start 命令）即可加入。发送 /members 可查看和撤销未使用的邀请。"

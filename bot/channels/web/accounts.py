@@ -96,8 +96,7 @@ async def reset(request: web.Request) -> web.Response:
                 return account.id
 
             account_id = await state.db(apply)
-            if account_id is not None:
-                state.forget_sessions(account_id=account_id)
+            if account_id is not None:  # every session of the account ended with it (set_password)
                 return html_response(request, pages.message(state.settings.prefix, "密码已重置", "请用新密码登录。", (state.url("/login"), "登录")))
             problem = "该重置链接已失效。"
     fields = [pages.field("password", "新密码（至少8位）", "password", autocomplete="new-password"),
@@ -117,10 +116,15 @@ async def password(request: web.Request) -> web.Response:
     state: WebState = request.app[STATE]
     auth = require(request)
     problem = ""
+    status = 400
+    guesses = f"password:{auth.account_id}"  # wrong old passwords of this account, limited as logins are
     if request.method == "POST":
         _, form = await require_post(request)
         problem = new_account_problem({"login": auth.login, "password": form.get("password", ""), "password2": form.get("password2", "")})
-        if not problem:
+        if state.by_login.blocked(guesses):
+            log.warning("password change rate-limited: account %s", auth.account_id)
+            problem, status = "原密码输错次数过多，请15分钟后再试。", 429
+        elif not problem:
 
             def change(store: Any) -> str | None:
                 account = wa.verify(store, auth.login, str(form.get("old", "")))
@@ -131,11 +135,12 @@ async def password(request: web.Request) -> web.Response:
                 return token
 
             token = await state.db(change)
-            if token is not None:
-                state.forget_sessions(account_id=auth.account_id)
+            if token is not None:  # every other session of the account ended (set_password)
+                state.by_login.clear(guesses)
                 response = web.HTTPFound(state.url("/"))
                 set_session_cookie(response, state, token)
                 raise response
+            state.by_login.fail(guesses)
             problem = "原密码不正确。"
     fields = [pages.field("old", "原密码", "password", autocomplete="current-password"),
               pages.field("password", "新密码（至少8位）", "password", autocomplete="new-password"),
@@ -143,7 +148,7 @@ async def password(request: web.Request) -> web.Response:
     hidden = f'<input type="hidden" name="csrf" value="{pages.escape(auth.csrf)}">'
     html = pages.form_page(state.settings.prefix, "修改密码", state.url("/password"), fields, error=problem, csrf_field=hidden,
                            intro="修改后，其他设备上的登录会失效。", user=auth.login, csrf=auth.csrf)
-    return html_response(request, html, status=400 if problem else 200)
+    return html_response(request, html, status=status if problem else 200)
 
 
 async def operator(request: web.Request) -> web.Response:

@@ -12,12 +12,15 @@ import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 from aiohttp import web
 
 from bot.channels.web import pages, security
+from bot.channels.web.chat import CHANNEL
+from bot.channels.web.passwords import password_problem
 from bot.channels.web.state import STATE, WebState
-from bot.interview.types import Input
+from bot.interview.types import Input, Outcome
 from storage import web_accounts as wa
 
 log = logging.getLogger(__name__)
@@ -56,16 +59,13 @@ AUTH: Any = web.RequestKey("auth", object) if hasattr(web, "RequestKey") else "a
 
 @web.middleware
 async def session_middleware(request: web.Request, handler: security.Handler) -> web.StreamResponse:
+    """The session is looked up in the database on every request (one indexed read): a logout, a password
+    change or a reset in any process ends it at once in every other process too."""
     state: WebState = request.app[STATE]
     token = request.cookies.get(COOKIE, "")
     request[AUTH] = None
     if token and not request.path.startswith(("/static/", "/healthz")) and len(token) < 100:
-        auth = state.cached_session(token)
-        if auth is None:
-            auth = await state.db(_lookup, token, state.clock.now())
-            if auth is not None:
-                state.cache_session(token, auth)
-        request[AUTH] = auth
+        request[AUTH] = await state.db(_lookup, token, state.clock.now())
     return await handler(request)
 
 
@@ -77,7 +77,7 @@ def require(request: web.Request) -> Auth:
     if request.path.startswith("/api/") or request.path.startswith("/doc/"):
         raise web.HTTPUnauthorized(text='{"error": "请先登录。"}', content_type="application/json")
     state: WebState = request.app[STATE]
-    raise web.HTTPFound(state.url("/login") + "?next=" + _safe_next(request.path_qs))
+    raise web.HTTPFound(state.url("/login") + "?next=" + quote(_safe_next(request.path_qs), safe="/"))
 
 
 async def require_post(request: web.Request) -> tuple[Auth, Any]:
@@ -91,7 +91,15 @@ async def require_post(request: web.Request) -> tuple[Auth, Any]:
 
 
 def _safe_next(path: str) -> str:
-    return path if path.startswith("/") and not path.startswith("//") and "\\" not in path else "/"
+    """`path` when it is a path on this site, else "/". Browsers drop tabs and line breaks from a Location
+    and read a backslash as a slash, so `/\t/evil.example/` would lead to //evil.example/: any space,
+    control character or backslash, a second leading slash, a scheme or a host is refused."""
+    if not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return "/"
+    if any(not c.isprintable() or c.isspace() for c in path):
+        return "/"
+    parts = urlsplit(path)
+    return path if not parts.scheme and not parts.netloc and parts.path.startswith("/") and not parts.path.startswith("//") else "/"
 
 
 def set_session_cookie(response: web.StreamResponse, state: WebState, token: str) -> None:
@@ -127,8 +135,9 @@ def new_account_problem(form: Any) -> str:
     password = str(form.get("password", ""))
     if not LOGIN_RE.fullmatch(login):
         return "登录名应为2–32个字母、数字、汉字或 . _ - @，不能有空格。"
-    if len(password) < 8 or len(password) > 200:
-        return "密码至少8位（最多200位）。"
+    problem = password_problem(password, login)
+    if problem:
+        return problem
     if password != str(form.get("password2", "")):
         return "两次输入的密码不一致。"
     return ""
@@ -153,7 +162,7 @@ async def login_page(request: web.Request) -> web.Response:
 
 
 def _login_html(state: WebState, hidden: str, next_path: str, error: str = "") -> str:
-    action = state.url("/login") + "?next=" + _safe_next(next_path)
+    action = state.url("/login") + "?next=" + quote(_safe_next(next_path), safe="/")
     fields = [pages.field("login", "登录名", autocomplete="username"), pages.field("password", "密码", "password", autocomplete="current-password")]
     return pages.form_page(state.settings.prefix, "登录", action, fields, error=error, csrf_field=hidden, submit="登录",
                            intro="请用加入时设置的登录名和密码登录。忘记密码请联系管理员重置。")
@@ -164,10 +173,10 @@ async def login_post(request: web.Request) -> web.Response:
     form = await pre_post(request)
     login = str(form.get("login", "")).strip()[:64]
     password = str(form.get("password", ""))[:200]
-    ip = security.client_ip(request)
+    ip = security.client_ip(request, state.settings.trusted_proxies)
     pre, hidden = pre_form(request)
     if state.by_ip.blocked(ip) or state.by_login.blocked(login):
-        log.warning("login rate-limited: ip %s, login %r", ip, login)
+        log.warning("login rate-limited: ip %s", ip)  # never the login name: it may be a password typed there
         return html_response(request, _login_html(state, hidden, request.query.get("next", "/"), "尝试次数过多，请15分钟后再试。"), pre, 429)
 
     def check(store: Any) -> str | None:
@@ -181,7 +190,7 @@ async def login_post(request: web.Request) -> web.Response:
     if token is None:
         state.by_ip.fail(ip)
         state.by_login.fail(login)
-        log.info("login failed for %r from %s", login, ip)
+        log.info("login failed from %s", ip)  # never the login name: it may be a password typed there
         return html_response(request, _login_html(state, hidden, request.query.get("next", "/"), "登录名或密码不正确。"), pre, 401)
     state.by_login.clear(login)
     response = web.HTTPFound(state.url(_safe_next(request.query.get("next", "/"))))
@@ -192,7 +201,6 @@ async def login_post(request: web.Request) -> web.Response:
 async def logout(request: web.Request) -> web.Response:
     state: WebState = request.app[STATE]
     auth, _ = await require_post(request)
-    state.forget_sessions(token=auth.token)
     await state.db(lambda store: wa.revoke_session(store, auth.token))
     response = web.HTTPFound(state.url("/login"))
     response.del_cookie(COOKIE, path=state.settings.prefix or "/")
@@ -208,9 +216,9 @@ async def join_page(request: web.Request) -> web.Response:
         await require_post(request)
         await _start_with(state, auth.external_id, auth.login, token)
         raise web.HTTPFound(state.url("/"))
-    invite = await state.db(lambda store: store.invite(token))
-    if invite is None:
-        return html_response(request, pages.message(state.settings.prefix, "邀请无效", "邀请链接无效，请向邀请人重新索取。"), status=404)
+    unusable = await state.db(lambda store: store.invite_problem(token, state.clock.now()))
+    if unusable:  # used, revoked, expired or unknown: no account is made for it
+        return html_response(request, pages.message(state.settings.prefix, "邀请无效", unusable), status=404)
     if auth is not None:
         body = (f'<section class="card narrow"><h1>加入</h1><p>您已以“{pages.escape(auth.login)}”登录。确认用此账号接受邀请？</p>'
                 f'<form method="post"><input type="hidden" name="csrf" value="{auth.csrf}"><button id="submit">接受邀请</button></form></section>')
@@ -220,17 +228,45 @@ async def join_page(request: web.Request) -> web.Response:
         form = await pre_post(request)
         problem = new_account_problem(form)
         if not problem:
-            created = await state.db(create_person, str(form["login"]).strip(), str(form["password"]), state.clock.now())
-            if created is None:
-                problem = "这个登录名已被使用，请换一个。"
+            login = str(form["login"]).strip()
+            try:
+                session_token, external_id, outcome = await state.db(_join_new, state, token, login, str(form["password"]))
+            except Refused as exc:
+                problem = str(exc)
             else:
-                session_token, external_id = created
-                await _start_with(state, external_id, str(form["login"]).strip(), token)
+                state.chat.translate(state.chat.person(external_id, login), outcome)
                 response = web.HTTPFound(state.url("/"))
                 set_session_cookie(response, state, session_token)
                 raise response
         return html_response(request, _join_html(state, hidden, token, problem, str(form.get("login", ""))), pre, 400)
     return html_response(request, _join_html(state, hidden, token), pre)
+
+
+class Refused(Exception):
+    """A join that did not happen (its transaction rolled back); the message is for the person."""
+
+
+def _join_new(store: Any, state: WebState, token: str, login: str, password: str) -> tuple[str, str, Outcome]:
+    """One transaction: the invite is checked, the account made and the invite redeemed by the engine's own
+    `/start TOKEN` (the chat's redemption and checks). A used, revoked or expired invite (also one used by
+    someone else a moment ago) makes no account: everything is rolled back (Refused)."""
+    now = state.clock.now()
+    problem = store.invite_problem(token, now)
+    if problem:
+        raise Refused(problem)
+    if wa.account_by_login(store, login) is not None:
+        raise Refused("这个登录名已被使用，请换一个。")
+    identity = store.account(CHANNEL, secrets.token_hex(8), login, lock=True)
+    user = store.person(identity)
+    account = wa.create_account(store, login, password, user.id)
+    session_token, _ = wa.open_session(store, account, now)
+    outcome = state.engine.handle(store, user, Input(kind="command", text="start", args=token))
+    invite = store.invite(token)
+    joined = invite is not None and (store.coordinates(user, invite.county_id) if invite.county_id is not None
+                                     else invite.unit_id is not None and store.role(user, invite.unit_id) is not None)
+    if not joined:  # the engine did not let this new person in (someone else took the invite): no account either
+        raise Refused(store.invite_problem(token, now) or "该邀请已被使用过，请向邀请人重新索取。")
+    return session_token, identity.external_id, outcome
 
 
 def _join_html(state: WebState, hidden: str, token: str, error: str = "", login: str = "") -> str:

@@ -7,6 +7,8 @@ move time forward without sleeping.
 from __future__ import annotations
 
 import hmac
+import ipaddress
+import json
 import logging
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
@@ -79,9 +81,76 @@ class RateLimiter:
         self.failures.pop(key, None)
 
 
-def client_ip(request: web.Request) -> str:
-    """The peer address (behind the nginx example, the proxy's X-Real-IP is trusted only from loopback)."""
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip().strip("[]"))
+    except ValueError:
+        return None
+
+
+def _trusted(peer: str, proxies: tuple[str, ...]) -> bool:
+    """Whether the direct peer is one of the configured proxies (addresses or CIDRs)."""
+    address = _address(peer)
+    if address is None:
+        return False
+    for proxy in proxies:
+        try:
+            if address in ipaddress.ip_network(proxy.strip(), strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def client_ip(request: web.Request, proxies: tuple[str, ...] = ()) -> str:
+    """The client's address for the login limits: the direct peer, unless that peer is a configured reverse
+    proxy (NIANBAO_TRUSTED_PROXIES): then the proxy's X-Real-IP, else the last address of X-Forwarded-For
+    that is not itself a proxy. Nobody else can choose the address they are counted under."""
     peer = request.remote or "?"
-    if peer in ("127.0.0.1", "::1") and request.headers.get("X-Real-IP"):
-        return request.headers["X-Real-IP"]
+    if not proxies or not _trusted(peer, proxies):
+        return peer
+    real = _address(request.headers.get("X-Real-IP", ""))
+    if real is not None:
+        return str(real)
+    hops = [h for h in (_address(part) for part in request.headers.get("X-Forwarded-For", "").split(",")) if h is not None]
+    for hop in reversed(hops):  # the right-most entries were added by our own proxies
+        if not _trusted(str(hop), proxies):
+            return str(hop)
     return peer
+
+
+ERROR_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>出错了</title></head>
+<body><h1>抱歉，服务器出错了</h1><p>这次操作没有完成。请返回上一页稍后重试；如果一直出错，请联系管理员。</p></body></html>"""
+BAD_JSON = "请求内容不是有效的JSON，请刷新页面后重试。"
+
+
+def _json_request(request: web.Request) -> bool:
+    return request.content_type == "application/json" or request.path.startswith("/api/")
+
+
+@web.middleware
+async def error_pages(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Whatever a handler did not expect ends in Chinese, never aiohttp's English "500 Server got itself in
+    trouble": malformed or too deeply nested JSON in a request is a 400 saying so; anything else a 500 (the
+    traceback goes to the log, not to the browser)."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status == 400 and request.content_type == "application/json" and (exc.text or "").isascii():
+            return web.json_response({"error": BAD_JSON}, status=400)  # a handler's own English "bad json"
+        raise
+    except (ValueError, RecursionError) as exc:
+        if not (request.content_type == "application/json" and isinstance(exc, json.JSONDecodeError | RecursionError | UnicodeDecodeError)):
+            log.exception("unexpected error: %s %s", request.method, request.path)
+            return _server_error(request)
+        log.info("malformed JSON: %s %s (%s)", request.method, request.path, type(exc).__name__)
+        return web.json_response({"error": BAD_JSON}, status=400)
+    except Exception:
+        log.exception("unexpected error: %s %s", request.method, request.path)
+        return _server_error(request)
+
+
+def _server_error(request: web.Request) -> web.Response:
+    if _json_request(request):
+        return web.json_response({"error": "抱歉，服务器出错了，请稍后重试。"}, status=500)
+    return web.Response(text=ERROR_PAGE, content_type="text/html", status=500)

@@ -4,7 +4,6 @@ session cache), kept apart from the routes so that the route modules and the ser
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,9 +16,7 @@ from bot.config import Config
 from bot.service import Service
 from storage import web_accounts as wa
 
-SESSION_CACHE = timedelta(seconds=30)  # how long a found session is trusted without the database
 STATE: web.AppKey[WebState] = web.AppKey("state")
-SESSION_CACHE = timedelta(seconds=30)  # how long a found session is trusted without the database
 
 
 @dataclass
@@ -27,6 +24,7 @@ class WebSettings:
     host: str = "127.0.0.1"
     port: int = 8080
     base_url: str = ""  # the public address, e.g. https://gk.example.gov.cn/nianbao (empty: http://host:port)
+    trusted_proxies: tuple[str, ...] = ()  # reverse proxies (addresses, CIDRs) whose X-Real-IP/X-Forwarded-For count
 
     @property
     def public(self) -> str:
@@ -60,32 +58,8 @@ class WebState:
         # Per address generously: a township office reaches the server through one NAT address.
         self.by_ip = security.RateLimiter(clock.now, limit=60)
         self.by_login = security.RateLimiter(clock.now, limit=5)
-        # Sessions recently found in the database (cookie → (person, until)): most requests then need no
-        # lookup. Logging out or changing a password here drops them at once; a revocation made by
-        # another process (`nianbao user reset`) is seen within SESSION_CACHE.
-        self.sessions: dict[str, tuple[Any, datetime]] = {}
-
-    def cached_session(self, token: str) -> Any:
-        found = self.sessions.get(token)
-        if found is None:
-            return None
-        if found[1] <= self.clock.now():
-            self.sessions.pop(token, None)
-            return None
-        return found[0]
-
-    def cache_session(self, token: str, auth: Any) -> None:
-        if len(self.sessions) > 50_000:
-            self.sessions.clear()
-        self.sessions[token] = (auth, self.clock.now() + SESSION_CACHE)
-
-    def forget_sessions(self, account_id: int | None = None, token: str = "") -> None:
-        """Drop one cookie, or every cookie of an account, from the cache."""
-        if token:
-            self.sessions.pop(token, None)
-        if account_id is not None:
-            for key in [k for k, (auth, _) in self.sessions.items() if auth.account_id == account_id]:
-                self.sessions.pop(key, None)
+        # No session is kept in memory: each request reads its session from the database (auth.py), so a
+        # logout, a password change or `nianbao user reset` in any process ends it everywhere at once.
 
     def url(self, path: str) -> str:
         return self.settings.prefix + path
