@@ -172,7 +172,7 @@ def _data_body(smtp: smtplib.SMTP, payload: bytes) -> tuple[int, bytes]:
 class EmailSender(ChannelSender):
     channel = "email"
 
-    def __init__(self, settings: SmtpSettings, link: str = "", per_second: float = 100.0, concurrency: int = 4):
+    def __init__(self, settings: SmtpSettings, link: str = "", per_second: float = 100.0, concurrency: int = 8):
         super().__init__(RateLimiter(per_second, 0.0), concurrency)
         self.settings = settings
         self.link = link

@@ -233,24 +233,29 @@ class Reminders:
 
     def finish(self, delivery_id: int, state: str, retry_after: float = 0.0) -> None:
         """sent | retry (back to pending after retry_after seconds: the channel did not take it) | blocked | failed | unknown."""
+        self.finish_many([(delivery_id, state, retry_after)])
+
+    def finish_many(self, outcomes: list[tuple[int, str, float]]) -> None:
+        """What became of several sent deliveries, in one transaction (id, state, retry_after each)."""
         now = _utc(self.now())
         with self.repo.transaction() as store:
-            row = store.delivery(delivery_id)
-            if row is None:
-                return
-            row.lease_until = None
-            if state == "retry":
-                row.state, row.not_before = "pending", now + timedelta(seconds=retry_after)
-            else:
-                row.state = state
-                if state == "sent":
-                    row.sent_at = now
-                if state == "blocked":
-                    user = store.get_user(row.user_id)
-                    if user is not None:
-                        user.blocked = True
-                        store.add(user)
-            store.add(row)
+            for delivery_id, state, retry_after in outcomes:
+                row = store.delivery(delivery_id)
+                if row is None:
+                    continue
+                row.lease_until = None
+                if state == "retry":
+                    row.state, row.not_before = "pending", now + timedelta(seconds=retry_after)
+                else:
+                    row.state = state
+                    if state == "sent":
+                        row.sent_at = now
+                    if state == "blocked":
+                        user = store.get_user(row.user_id)
+                        if user is not None:
+                            user.blocked = True
+                            store.add(user)
+                store.add(row)
 
 
 def _aware(dt: datetime) -> datetime:

@@ -24,6 +24,7 @@ from bot.reminders.webinbox import WebInboxSender
 
 log = logging.getLogger(__name__)
 LEASE = 60.0  # seconds a listed batch stays reserved for this process
+OUTCOMES_BATCH = 16  # sent messages whose outcome is written in one transaction
 
 __all__ = ["RateLimiter", "ReminderSender"]
 
@@ -112,6 +113,16 @@ class ReminderSender:
         for item in items:
             queue.put_nowait(item)
         sent = 0
+        # What became of each sent message is written in batches: a delivery claimed and sent but not yet
+        # marked is 'sending', which a kill turns into 'unknown', never sent again. So batching the
+        # outcomes loses nothing and repeats nothing; the claim before each send is what must be single.
+        outcomes: list[tuple[int, str, float]] = []
+
+        async def record() -> None:
+            batch = outcomes[:]
+            outcomes.clear()
+            if batch:
+                await asyncio.to_thread(self.reminders.finish_many, batch)
 
         async def worker() -> None:
             nonlocal sent
@@ -121,10 +132,15 @@ class ReminderSender:
                 if not await asyncio.to_thread(self.reminders.claim, delivery_id):
                     continue
                 state, retry = await sender.send(address, text, kind)
-                await asyncio.to_thread(self.reminders.finish, delivery_id, state, retry)
+                outcomes.append((delivery_id, state, retry))
                 sent += state == "sent"
+                if len(outcomes) >= OUTCOMES_BATCH:
+                    await record()
 
-        await asyncio.gather(*(worker() for _ in range(sender.concurrency)))
+        try:
+            await asyncio.gather(*(worker() for _ in range(sender.concurrency)))
+        finally:
+            await record()
         if not queue.empty():  # the channel paused: what was not tried is free for the next round at once
             left = [queue.get_nowait()[0] for _ in range(queue.qsize())]
             await asyncio.to_thread(self.reminders.unlease, left)
