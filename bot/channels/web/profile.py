@@ -22,7 +22,10 @@ from storage import notices
 
 log = logging.getLogger(__name__)
 MAX_FIELD = 1000  # characters of a submitted address kept for the check (anything longer is refused anyway)
-HINT = "填写后，截止提醒、审核结果和县里的催办等通知除了显示在本网页的“通知”中，还会发到这个邮箱（只使用网页版、未关联 Telegram 或钉钉的人员）。"
+HINT = ("填写后，截止提醒、审核结果和县里的催办等通知除了显示在本网页的“通知”中，还会发到这个邮箱（只使用网页版的人员；"
+        "在 Telegram 或钉钉接收通知的人员，发送 /link 全部 后也会收到邮件）。")
+MEMBERS_HINT = ("设置后，成员的截止提醒、审核结果和催办等通知还会发到其邮箱（只使用网页版的成员；在 Telegram 或钉钉接收通知的成员，"
+                "发送 /link 全部 后也会收到邮件）。留空并保存即清除。")
 
 
 def _profile(store: Any, state: WebState, user_id: int) -> tuple[str, int]:
@@ -108,7 +111,7 @@ def members_html(prefix: str, csrf: str, unit_id: int, members: list[email.Membe
         )
     table = ('<table class="members"><thead><tr><th>成员</th><th>角色</th><th>通知邮箱</th><th>设置</th></tr></thead>'
              f'<tbody>{"".join(rows)}</tbody></table>') if rows else '<p class="note">该单位还没有成员。</p>'
-    return (f'<section class="card wide" id="members"><h2>成员与通知邮箱</h2><p class="note">{escape(HINT)}</p>{table}</section>')
+    return (f'<section class="card wide" id="members"><h2>成员与通知邮箱</h2><p class="note">{escape(MEMBERS_HINT)}</p>{table}</section>')
 
 
 def _set_member(store: Any, user_id: int, target_id: int | None, text: str) -> tuple[email.EmailResult, str]:

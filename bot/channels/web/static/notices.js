@@ -88,7 +88,7 @@
     }
     var p = Notification.permission;
     if (button) { button.hidden = p !== "default"; }
-    if (p === "granted") { state.textContent = "桌面通知已开启：网页打开时，有新通知会在桌面右下角提示。"; }
+    if (p === "granted") { state.textContent = "桌面通知已开启：本网站的网页开着时，有新通知会在屏幕角落弹出提示。"; }
     else if (p === "denied") { state.textContent = "桌面通知已被浏览器禁止，如需开启，请在浏览器的网站设置中允许通知。"; }
     else { state.textContent = ""; }
   }
