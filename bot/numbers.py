@@ -76,7 +76,7 @@ def to_int(text: str) -> int | None:
     t = re.sub(r"[\s\u3000]", "", text.translate(FULLWIDTH))
     if re.fullmatch(r"\d{1,3}(,\d{3})+", t):
         t = t.replace(",", "")
-    if t.isdigit():
+    if t.isdecimal():  # not isdigit: "²" is a digit int() refuses
         return int(t) if len(t) <= MAX_DIGITS else None
     return cn_to_int(t)
 

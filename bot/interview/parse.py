@@ -20,22 +20,29 @@ class AnswerError(ValueError):
     """An answer that cannot be stored; the message is for the clerk."""
 
 
+def _shown(token: str) -> str:
+    """A token as quoted back in a message: its start only, when long."""
+    return token if len(token) <= 20 else token[:20] + "…"
+
+
 def count(token: str) -> int:
     """One count: digits (any width) or a Chinese numeral; never negative, fractional or absurd."""
     t = token.strip().translate(FULLWIDTH)
     if re.fullmatch(r"[+-]?\d+\.\d+", t):
-        raise AnswerError(f"“{token}”不是整数。件数只能是0或正整数。")
+        raise AnswerError(f"“{_shown(token)}”不是整数。件数只能是0或正整数。")
     if re.fullmatch(r"-\d+", t):
-        raise AnswerError(f"“{token}”是负数。件数不能为负，没有请填0。")
-    if t.isdigit():
+        raise AnswerError(f"“{_shown(token)}”是负数。件数不能为负，没有请填0。")
+    if t.isdecimal():  # not isdigit: "²" is a digit int() refuses
+        if len(t.lstrip("0")) > len(str(MAX_COUNT)):  # never int() of thousands of digits (slow, then refused)
+            raise AnswerError(f"“{_shown(token)}”太大了（超过{MAX_COUNT}），请核对。")
         value = int(t)
     else:
         value_cn = cn_to_int(t)
         if value_cn is None:
-            raise AnswerError(f"“{token}”不是数字。请只发数字，例如：0 1 2")
+            raise AnswerError(f"“{_shown(token)}”不是数字。请只发数字，例如：0 1 2")
         value = value_cn
     if value > MAX_COUNT:
-        raise AnswerError(f"“{token}”太大了（超过{MAX_COUNT}），请核对。")
+        raise AnswerError(f"“{_shown(token)}”太大了（超过{MAX_COUNT}），请核对。")
     return value
 
 

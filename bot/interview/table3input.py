@@ -17,8 +17,8 @@ from bot.interview import parse
 from bot.interview.context import Ctx
 from bot.interview.parse import AnswerError
 
-NUMERAL = "[\\d０-９零〇一二两三四五六七八九十百]"
-ROW_LINE = re.compile(rf"^(?P<label>.*?\S)\s+(?P<numbers>{NUMERAL}[{NUMERAL[1:-1]}\s,，、]*)$")
+CN_NUMERALS = frozenset("０１２３４５６７８９零〇一二两三四五六七八九十百")
+NUMBER_MARKS = frozenset(",，、")
 HEADER_WORDS = ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "总计", "申请人情况", "法人或其他组织")
 # Short names a clerk types that the table's own labels do not settle: 其他 is the last 其他处理 case.
 ALIASES = {"其他": "OTH3", "3.其他": "OTH3", "其他处理": "OTH3"}
@@ -49,15 +49,51 @@ def match_row(ctx: Ctx, label: str) -> str | None:
     return key
 
 
+def is_numeral(c: str) -> bool:
+    return c.isdecimal() or c in CN_NUMERALS
+
+
+def split_row(line: str, work: list[int] | None = None) -> tuple[str, str] | None:
+    """(label, numbers) of '予以公开 1 0 0 0 0 0': the label, then whitespace, then to the end of the line only
+    numerals, whitespace and , ， 、 (starting with a numeral); the label is the shortest that leaves such a
+    tail. A scanner, not a pattern: each character is looked at a bounded number of times (`work` counts
+    them), where the pattern it replaces backtracked quadratically (20,000 characters: seconds).
+    """
+    steps = 0
+    n = len(line)
+    start = n  # the start of the longest tail of numerals, whitespace and marks
+    while start > 0 and (is_numeral(line[start - 1]) or line[start - 1].isspace() or line[start - 1] in NUMBER_MARKS):
+        start -= 1
+        steps += 1
+    found = None
+    i = max(start, 1)
+    while i < n:  # the first whitespace run inside the tail, after a non-space, that is followed by a numeral
+        steps += 1
+        if line[i].isspace() and not line[i - 1].isspace():
+            j = i
+            while j < n and line[j].isspace():
+                j += 1
+                steps += 1
+            if j < n and is_numeral(line[j]):
+                found = (line[:i], line[j:])
+                break
+            i = j
+        else:
+            i += 1
+    if work is not None:
+        work.append(steps)
+    return found
+
+
 def read_line(ctx: Ctx, line: str) -> tuple[str, list[int], int | None] | None:
     """'予以公开 1 0 0 0 0 0' (six counts) or with the total as a seventh; None when it is no such line."""
-    m = ROW_LINE.match(line.strip())
-    if not m:
+    split = split_row(line.strip())
+    if split is None:
         return None
-    key = match_row(ctx, m.group("label"))
+    key = match_row(ctx, split[0])
     if key is None:
         return None
-    values, total = parse.counts(m.group("numbers"), 6, allow_total=True, what=quoted(ctx.fmt.table3.row(key).name) + "一行")
+    values, total = parse.counts(split[1], 6, allow_total=True, what=quoted(ctx.fmt.table3.row(key).name) + "一行")
     return key, values, total
 
 
