@@ -14,7 +14,7 @@ from bot.importer.fetch import is_url
 from bot.importer.forms import read_source
 from bot.importer.layout import rows_from_layout
 from bot.importer.sections import paragraphs, split_sections, table_lines
-from bot.importer.source import MAX_BYTES, MAX_ELEMENTS, UnreadableError, check_json
+from bot.importer.source import MAX_BYTES, MAX_ELEMENTS, Source, UnreadableError, check_json
 from bot.importer.tables import TableResult, parse_grid3, parse_table2, parse_table4
 from bot.importer.titles import read_title, unit_level, year_from_period
 from bot.report import CellProblem, Report, ReportError, load_report_json, report_problem
@@ -23,7 +23,7 @@ from bot.report import CellProblem, Report, ReportError, load_report_json, repor
 READABLE = (".docx", ".doc", ".wps", ".pdf", ".html", ".htm", ".txt", ".md", ".json")
 READABLE_WORDS = "Word（.docx/.doc）、WPS（.wps）、PDF、网页（.html）、文本（.txt/.md）或年报JSON"
 
-__all__ = ["ImportResult", "UnreadableError", "import_bytes", "import_path"]
+__all__ = ["ImportResult", "UnreadableError", "import_bytes", "import_path", "import_source"]
 
 MAX_TABLE_ROWS = 1000  # 表三 has 40 rows; a section far longer is not a report (and would take minutes to match)
 PARSERS = {"table2": parse_table2, "table3": parse_grid3, "table4": parse_table4}
@@ -55,11 +55,20 @@ def import_path(path: str | Path, fmt: FormatDef | None = None) -> ImportResult:
     return import_bytes(data, p.name, fmt)
 
 
+def is_json(data: bytes, name: str) -> bool:
+    return name.lower().endswith(".json") or data.lstrip()[:1] == b"{"
+
+
 def import_bytes(data: bytes, name: str, fmt: FormatDef | None = None) -> ImportResult:
     fmt = fmt or load_format()
-    if name.lower().endswith(".json") or data.lstrip()[:1] == b"{":
+    if is_json(data, name):
         return _import_json(data, fmt)
-    source = read_source(data, name)
+    return import_source(read_source(data, name), fmt)
+
+
+def import_source(source: Source, fmt: FormatDef | None = None) -> ImportResult:
+    """A report from the paragraphs and tables a reader gave (no file work: the child did that)."""
+    fmt = fmt or load_format()
     if len(source.elements) > MAX_ELEMENTS:
         raise UnreadableError(f"文件有{len(source.elements)}段（行），年报不会这么长，可能是异常文件，未读取。")
     layout = split_sections(source.elements, fmt)

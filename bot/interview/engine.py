@@ -283,4 +283,4 @@ class Engine:
         if size > MAX_UPLOAD:
             ctx.say(f"文件太大（{size / 1024 / 1024:.1f} MB），请上传不超过10 MB的.docx、.txt或.json文件。")
             return
-        self.apply(ctx, handle_upload(ctx, inp.filename, inp.data))
+        self.apply(ctx, handle_upload(ctx, inp.filename, inp.data, inp.reading))

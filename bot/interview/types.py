@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.importer.reading import Reading
 
 
 @dataclass(frozen=True)
@@ -17,6 +21,8 @@ class Input:
     size: int = 0  # a file's announced size, when it was too big to fetch
     seq: int = 0  # the channel's increasing id of this input (0: none); a repeat is not handled twice
     ref: str = ""  # the channel's id of the message (a text), or of the message changed (kind "edit")
+    # a file as read before the transaction opened (Service.handle); None: the engine reads it itself
+    reading: Reading | None = field(default=None, compare=False, repr=False)
 
 
     @classmethod

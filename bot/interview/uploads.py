@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.importer import READABLE, READABLE_WORDS, ImportResult, UnreadableError, import_bytes
-from bot.importer.forms import read_source
-from bot.importer.source import Para
+from bot.importer import READABLE, READABLE_WORDS, ImportResult
+from bot.importer.reading import TEXT_FORMS, Reading, read_upload
 from bot.interview import confirm
 from bot.interview.context import Ctx
 from bot.interview.moves import STAY, Move, advance, again
@@ -19,7 +18,7 @@ from bot.interview.parse import AnswerError, level_of
 from bot.interviewdef import Step
 from bot.limits import unit_name_problem
 from bot.progress import default_year
-from bot.report import Report, ReportError, load_report_json
+from bot.report import Report
 
 
 def report_values(report: Report, *, skip_empty: bool) -> dict[str, Any]:
@@ -42,35 +41,34 @@ def report_values(report: Report, *, skip_empty: bool) -> dict[str, Any]:
     return values
 
 
-def handle_upload(ctx: Ctx, filename: str, data: bytes) -> Move:
+def handle_upload(ctx: Ctx, filename: str, data: bytes, reading: Reading | None = None) -> Move:
+    """Answer a file. `reading` is the file as read before the transaction opened (`Service.handle`);
+    without it (the engine called directly) the file is read here."""
     name = filename or "文件"
     if not name.lower().endswith(READABLE):
         ctx.say(f"不支持“{name}”这种文件。请发送{READABLE_WORDS}格式的报告。")
         return STAY
+    if reading is None:
+        reading = read_upload(data, name)
     if name.lower().endswith(".json"):
-        return _upload_json(ctx, data)
+        return _upload_json(ctx, reading)
     step = ctx.step()
-    at_text = step is not None and step.kind == "draft" and name.lower().endswith((".txt", ".docx"))
-    try:
-        result = import_bytes(data, name)
-    except UnreadableError as exc:
-        if at_text and step is not None:  # not a report: the text of the section being written
-            return _section_text(ctx, step, name, data)
-        ctx.say(f"无法读取“{name}”：{exc}\n已保存的内容没有任何改动。")
+    at_text = step is not None and step.kind == "draft" and name.lower().endswith(TEXT_FORMS)
+    result = reading.result
+    if at_text and step is not None and (result is None or result.report.year is None):
+        return _section_text(ctx, step, name, reading)  # not a report: the text of the section being written
+    if result is None:
+        ctx.say(f"无法读取“{name}”：{reading.error}\n已保存的内容没有任何改动。")
         return STAY
-    if at_text and step is not None and result.report.year is None:
-        return _section_text(ctx, step, name, data)
     return _upload_report(ctx, name, result)
 
 
-def _section_text(ctx: Ctx, step: Step, name: str, data: bytes) -> Move:
+def _section_text(ctx: Ctx, step: Step, name: str, reading: Reading) -> Move:
     """A .txt/.docx sent at a narrative question: its paragraphs are that section's text (long answers)."""
-    try:
-        source = read_source(data, name)
-    except UnreadableError as exc:
-        ctx.say(f"无法读取“{name}”：{exc}\n已保存的内容没有任何改动。")
+    if reading.text is None:
+        ctx.say(f"无法读取“{name}”：{reading.text_error or reading.error}\n已保存的内容没有任何改动。")
         return STAY
-    text = "\n".join(e.text.strip() for e in source.elements if isinstance(e, Para) and e.text.strip())
+    text = reading.text
     if not text:
         ctx.say(f"“{name}”里没有文字。已保存的内容没有任何改动。")
         return STAY
@@ -101,16 +99,10 @@ def _ensure_report(ctx: Ctx, report: Report, year: int) -> bool:
     return True
 
 
-def _upload_json(ctx: Ctx, data: bytes) -> Move:
-    try:
-        text = data.decode("utf-8-sig")
-        report, _ = load_report_json(text)
-    except UnicodeDecodeError:
-        ctx.say("JSON文件不是UTF-8编码，无法读取。已保存的内容没有任何改动。")
-        return STAY
-    except ReportError as exc:
-        where = f"（位置：{exc.path}）" if exc.path else ""
-        ctx.say(f"JSON文件不符合年报数据格式{where}：{exc.message}\n已保存的内容没有任何改动。")
+def _upload_json(ctx: Ctx, reading: Reading) -> Move:
+    report = reading.json_report
+    if report is None:
+        ctx.say(f"{reading.error}\n已保存的内容没有任何改动。")
         return STAY
     record = ctx.record
     if record is not None and report.year != record.year:
