@@ -22,8 +22,8 @@ from telegram import Update
 from bot.app import build_service
 from bot.channels.product import runtime_for
 from bot.channels.telegram import build_application, replay_kept
-from bot.reminders.telegram_sender import TelegramSender
 from bot.config import Config
+from bot.reminders.telegram_sender import TelegramSender
 
 TOKEN = "123:ABC"
 START = datetime(2026, 11, 23, 9, 0)  # the bot's clock starts here in every end-to-end test, whatever today is
