@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -318,3 +319,14 @@ def test_who_may_set_whose_address(tmp_path: Path) -> None:
         assert [r.target for r in store.refusals() if r.action == "email"] == [f"user:{clerk.id}", f"user:{owner.id}"]
         assert set_email(store, clerk, clerk, "bad").message.startswith("邮箱地址应包含@")
         assert clerk.email == "c@yc.gov.cn"
+
+
+def test_a_coordinators_nudge_reaches_the_clerks_inbox(world: World) -> None:
+    """The whole way: the coordinator's 提醒落后的单位 (the engine's /nudge) queues a notice, the clerk's badge
+    counts it and /inbox lists it as 催办."""
+    assert world.coordinator.form("/county/nudge", {}).status == 200
+    data = world.clerk.get("/api/notices").json()
+    assert data["unread"] == 1 and data["latest"][0]["label"] == "催办"
+    inbox = world.clerk.get("/inbox").text
+    assert '<span class="kind nudge">催办</span>' in inbox and escape(data["latest"][0]["text"]) in inbox
+    assert world.coordinator.get("/api/notices").json()["unread"] == 0  # not to the one who nudged
