@@ -156,9 +156,15 @@ class ReportsStore(StoreBase):
         return [str(k) for k in insert_rows(self.session, table, rows, skip_conflicts=True, returning=table.c.key)]
 
     def _stored(self, report_id: int, keys: list[str]) -> dict[str, tuple[str, int | None]]:
-        """key → (encoded value, author id) of the stored answers among `keys`."""
+        """key → (encoded value, author id) of the stored answers among `keys`, locked until the transaction
+        ends (SELECT … FOR UPDATE, in key order so two writers never wait on each other in a circle): a
+        colleague writing the same cell now is waited for, and their committed value is what is read, audited
+        as "old" and reported. (SQLite has one writer at a time anyway: BEGIN IMMEDIATE.)"""
         rows = self.session.exec(
-            select(Answer.key, Answer.value, Answer.author_id).where(Answer.report_id == report_id, among(self.session, Answer.key, keys))
+            select(Answer.key, Answer.value, Answer.author_id)
+            .where(Answer.report_id == report_id, among(self.session, Answer.key, keys))
+            .order_by(Answer.key)
+            .with_for_update()
         ).all()
         return {key: (value, author_id) for key, value, author_id in rows}
 
