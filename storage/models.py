@@ -6,7 +6,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 # The clock of the transaction in progress (set by `Repository.transaction`), so that every row's
@@ -205,7 +205,10 @@ class Delivery(SQLModel, table=True):
     """A message to one person sent by the bot on its own: a deadline reminder, a coordinator's nudge, or
     news of a review, on one channel. pending → sending → sent; never back from sending (at most once)."""
 
-    __table_args__ = (UniqueConstraint("reminder_id", "user_id", "channel", name="uq_delivery_reminder_user_channel"),)  # once per channel
+    __table_args__ = (
+        UniqueConstraint("reminder_id", "user_id", "channel", name="uq_delivery_reminder_user_channel"),  # once per channel
+        Index("ix_delivery_inbox", "user_id", "channel", "id"),  # a person's web inbox, newest first (polled by open pages)
+    )
     id: int | None = Field(default=None, primary_key=True)
     reminder_id: int | None = Field(default=None, foreign_key="reminder.id", index=True)  # None: not a planned reminder
     kind: str = Field(default="reminder", max_length=16)  # reminder | nudge | review

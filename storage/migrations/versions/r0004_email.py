@@ -42,6 +42,8 @@ def upgrade() -> None:
             batch_op.drop_constraint("uq_delivery_reminder_id_user_id", type_="unique")
             batch_op.create_unique_constraint("uq_delivery_reminder_user_channel", ["reminder_id", "user_id", "channel"])
 
+    op.create_index("ix_delivery_inbox", "delivery", ["user_id", "channel", "id"], unique=False)
+
     # notices queued before the inbox had a read state were shown in the person's chat: not new any more
     op.execute("UPDATE delivery SET read_at = not_before WHERE channel = 'web'")
 
@@ -49,6 +51,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_delivery_inbox", table_name="delivery")
     # e-mail deliveries go first: the older constraint allows one delivery of a reminder per person
     op.execute("DELETE FROM delivery WHERE channel = 'email'")
     with op.batch_alter_table("delivery", schema=None) as batch_op:
