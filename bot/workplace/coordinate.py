@@ -7,20 +7,17 @@ edits; every unit named by a command or a button is checked to be in one of thei
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
-
 from bot.access import access, entity_id
-from bot.county.collect import collect_zip
 from bot.county.overview import county_status, dashboard_text, short_name
 from bot.interview.context import Ctx
 from bot.interview.show import deadline_of, findings_text, preview
 from bot.interview.types import Button
-from bot.limits import check_value, check_values, unit_name_problem
+from bot.limits import check_value, check_values
 from bot.progress import STATUS_TEXT, check_report, default_year
 from bot.render import DRAFT, document_filename
-from bot.workplace.counties import current_county, is_operator
+from bot.workplace.counties import add_units, collect, current_county, is_operator, nudge
 from bot.workplace.people import cmd_history, cmd_members, invite_to
-from bot.workplace.review import comment_lines, fillers, open_comments
+from bot.workplace.review import comment_lines, open_comments
 from storage.models import ReportRecord, Unit
 
 MAX_UNIT_BUTTONS = 30
@@ -57,6 +54,7 @@ def cmd_county(ctx: Ctx, args: str) -> None:
 
 
 def cmd_addunit(ctx: Ctx, args: str) -> None:
+    """/addunit 名称 [部门]: one unit, through the use case the web page's form calls too."""
     county = current_county(ctx)
     if county is None:
         return
@@ -69,20 +67,31 @@ def cmd_addunit(ctx: Ctx, args: str) -> None:
     if not name:
         ctx.say("用法：/addunit 单位全称，例如：/addunit 次营镇人民政府；县级部门：/addunit 阳城县教育局 部门")
         return
-    problem = unit_name_problem(name)  # the same check as a name typed or uploaded (bot/limits.py)
-    if problem:
+    added = add_units(ctx.store, ctx.engine, ctx.user, county, name, level)
+    if not added.units:
+        _, problem = added.problems[0]
+        if name in {u.name for u in ctx.store.county_units(county.id)}:  # type: ignore[arg-type]
+            problem = f"{county.name}已有“{name}”。发送 /dashboard 查看编号，/open 编号 可重新生成邀请链接。"
         ctx.say(problem)
         return
-    if any(u.name == name for u in ctx.store.county_units(county.id)):  # type: ignore[arg-type]
-        ctx.say(f"{county.name}已有“{name}”。发送 /dashboard 查看编号，/open 编号 可重新生成邀请链接。")
-        return
-    unit = ctx.store.create_unit(None, name, level, county)
-    clerk = ctx.store.create_invite(unit.id, ctx.user, "clerk")
-    reviewer = ctx.store.create_invite(unit.id, ctx.user, "reviewer")
+    new = added.units[0]
     ctx.say(
-        f"已添加“{name}”（编号{unit.id}）。请把链接分别发给该单位的填报人和审核人（7天内有效，各用一次）：\n"
-        f"填报人：{ctx.engine.invite_link(clerk.token)}\n审核人：{ctx.engine.invite_link(reviewer.token)}"
+        f"已添加“{name}”（编号{new.unit.id}）。请把链接分别发给该单位的填报人和审核人（7天内有效，各用一次）：\n"
+        f"填报人：{new.links['clerk']}\n审核人：{new.links['reviewer']}"
     )
+
+
+def _year(ctx: Ctx, args: str) -> int | None:
+    """The report year a command names ('/collect 2025'), else the year being reported; None (said why) for a
+    year no report can have."""
+    current = default_year(ctx.engine.today())
+    text = args.strip().removesuffix("年度").removesuffix("年")
+    if not text:
+        return current
+    if text.isdigit() and len(text) == 4 and 2008 <= int(text) <= current:
+        return int(text)
+    ctx.say(f"年度应在2008至{current}之间，例如：2025。")
+    return None
 
 
 def cmd_dashboard(ctx: Ctx, args: str) -> None:
@@ -100,68 +109,25 @@ def cmd_dashboard(ctx: Ctx, args: str) -> None:
     ctx.say(dashboard_text(county, year, rows, today, ctx.engine.zone), buttons)
 
 
-def cmd_nudge(ctx: Ctx) -> None:
-    """Remind the units that are behind, through the reminder delivery; a unit at most once a day."""
+def cmd_nudge(ctx: Ctx, args: str = "") -> None:
+    """Remind the units that are behind (on the year named, else the year being reported); a unit once a day."""
     county = current_county(ctx)
-    if county is None:
-        return
-    today = ctx.engine.today()
-    year = default_year(today)
-    rows = [r for r in county_status(ctx.store, county, year, ctx.fmt, ctx.script, today) if r.behind]
-    midnight = datetime.combine(today, time(0), ctx.engine.zone).astimezone(UTC)
-    report_ids = [r.record.id for r in rows if r.record is not None]
-    already = ctx.store.reports_notified(report_ids, "nudge", since=midnight)
-    nudged = people = 0
-    skipped, empty = [], []
-    for row in rows:
-        people_of_unit = fillers(ctx, row.unit.id)  # type: ignore[arg-type]
-        if not people_of_unit or row.record is None:
-            empty.append(f"#{row.unit.id} {row.unit.name}（还没有人加入）")
-            continue
-        if row.record.id in already:
-            skipped.append(row.unit.name)
-            continue
-        days = f"还有{row.days_left}天截止（{row.deadline.month}月{row.deadline.day}日）" if row.days_left >= 0 else f"已逾期{-row.days_left}天"
-        text = (
-            f"【{county.name}政务公开办提醒】{row.unit.name}{year}年度政府信息公开工作年度报告"
-            f"目前{row.label}，已完成{row.done}/{row.parts}部分，{days}。请尽快完成并提交审核。"
-        )
-        sent = ctx.store.notify(people_of_unit, text, "nudge", row.record.id)
-        if sent:
-            nudged += 1
-            people += sent
-        else:
-            empty.append(f"#{row.unit.id} {row.unit.name}（成员已屏蔽机器人或不在Telegram上）")
-    lines = [f"已提醒{nudged}个落后单位（{people}人），消息将在一分钟内陆续发出。"]
-    if skipped:
-        lines.append(f"今天已提醒过、不再重复：{'、'.join(skipped[:20])}{'等' if len(skipped) > 20 else ''}。")
-    if empty:
-        lines.append(f"无法提醒：{'、'.join(empty[:20])}。发送 /open 编号 可重新生成邀请链接。")
-    if not rows:
-        lines = ["没有落后的单位：各单位都已提交审核或定稿。"]
-    ctx.say("\n".join(lines))
+    year = _year(ctx, args) if county is not None else None
+    if county is not None and year is not None:
+        ctx.say("\n".join(nudge(ctx.store, ctx.engine, ctx.user, county, year)).replace("可在单位页面重新生成邀请链接", "发送 /open 编号 可重新生成邀请链接"))
 
 
-def cmd_collect(ctx: Ctx) -> None:
+def cmd_collect(ctx: Ctx, args: str = "") -> None:
+    """/collect [年度]: the zip of that year's final reports and its 汇总表 (the year being reported by default)."""
     county = current_county(ctx)
-    if county is None:
+    year = _year(ctx, args) if county is not None else None
+    if county is None or year is None:
         return
-    today = ctx.engine.today()
-    year = default_year(today)
-    rows = county_status(ctx.store, county, year, ctx.fmt, ctx.script, today)
-    render = ctx.engine.render_docx
-    if render is None:
+    collected = collect(ctx.store, ctx.engine, ctx.user, county, year)
+    if collected is None:
         ctx.say("文档生成功能暂不可用。")
         return
-    filename, data, count = collect_zip(ctx.store, county, year, rows, ctx.fmt, ctx.engine.zone, lambda r: render(r, "定稿"), today)
-    pending = len(rows) - count
-    broken = [f"· #{r.unit.id} {r.name}：{r.problem}" for r in rows if r.problem]
-    ctx.say(
-        f"{county.name}{year}年度：{count}份定稿报告和汇总表。"
-        + (f"另有{pending}个单位尚未定稿，只列在汇总表中。" if pending else "全部单位均已定稿。")
-        + ("\n以下单位保存的数据无法汇总（汇总表“说明”一栏写明了原因），请其填报人改正：\n" + "\n".join(broken[:20]) if broken else ""),
-        document=(filename, data),
-    )
+    ctx.say(collected.text(county, year), document=(collected.filename, collected.data))
 
 
 # ---- one unit, read-only ----------------------------------------------------------------------------
