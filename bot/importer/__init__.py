@@ -56,7 +56,9 @@ def import_path(path: str | Path, fmt: FormatDef | None = None) -> ImportResult:
 
 
 def is_json(data: bytes, name: str) -> bool:
-    return name.lower().endswith(".json") or data.lstrip()[:1] == b"{"
+    """A report JSON by its name or its content; an RTF document ('{\\rtf', often saved as .doc) is not one."""
+    head = data.lstrip()[:5]
+    return name.lower().endswith(".json") or head[:1] == b"{" and head != b"{\\rtf"
 
 
 def import_bytes(data: bytes, name: str, fmt: FormatDef | None = None) -> ImportResult:

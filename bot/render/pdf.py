@@ -18,6 +18,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from bot.importer.office import write_profile
 from bot.render.lo_compat import libreoffice_copy
 
 SOFFICE_NAMES = ("soffice", "libreoffice")
@@ -95,6 +96,7 @@ def convert_all(
         target.unlink(missing_ok=True)  # a PDF left from an earlier run must not pass for this one
     with tempfile.TemporaryDirectory(prefix="nianbao-lo-") as work:
         profile = Path(work) / "profile"
+        write_profile(profile)  # linked content never loaded, as for a clerk's .doc
         sources = _libreoffice_copies(docx_paths, Path(work) / "in")
         command = [
             binary,

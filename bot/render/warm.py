@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 from bot.config import Config
+from bot.importer.office import write_profile
 from bot.render.pdf import soffice_env
 
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -71,6 +72,7 @@ class WarmOffice:
     def _start(self) -> None:
         self._stop()
         self.profile = tempfile.TemporaryDirectory(prefix="nianbao-warm-lo-")
+        write_profile(Path(self.profile.name))  # linked content never loaded
         pipe = f"nianbao-{os.getpid()}-{secrets.token_hex(4)}"
         self.office = subprocess.Popen(
             [self.soffice, f"-env:UserInstallation={Path(self.profile.name).as_uri()}", "--headless", "--invisible", "--nologo",
