@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from driver import Clerk, make_service, onboard
 
 from bot.importer import UnreadableError, import_bytes
 from bot.importer.forms import read_source
@@ -135,3 +136,19 @@ def test_web_page_and_text_are_read_in_the_child():
     assert any(getattr(e, "rows", None) == [["规章", "0"]] for e in source.elements)
     text = read_source("标题\n\n一、总体情况\t1".encode("gb18030"), "r.txt")
     assert text.kind == "txt" and [getattr(e, "text", "") for e in text.elements] == ["标题", "", "一、总体情况\t1"]
+
+
+@pytest.mark.timeout(120)
+def test_the_service_answers_the_bomb_with_one_line_and_stays_small(tmp_path):
+    """Through the service, as on the web page: the clerk is told in one line, nothing saved changes."""
+    data = docx_bomb(190)
+    clerk = Clerk(make_service(tmp_path))
+    onboard(clerk)
+    exact = _reset_peak()
+    before = _status("VmRSS")
+    clerk.upload("年报.docx", data)
+    told = clerk.texts()
+    assert told.startswith("无法读取“年报.docx”：Word文件") and "已保存的内容没有任何改动" in told, told
+    if exact:
+        assert _status("VmHWM") < 300 * MB
+    assert _status("VmRSS") - before < 100 * MB
