@@ -122,6 +122,7 @@ def client_ip(request: web.Request, proxies: tuple[str, ...] = ()) -> str:
 ERROR_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>出错了</title></head>
 <body><h1>抱歉，服务器出错了</h1><p>这次操作没有完成。请返回上一页稍后重试；如果一直出错，请联系管理员。</p></body></html>"""
 BAD_JSON = "请求内容不是有效的JSON，请刷新页面后重试。"
+BAD_REQUEST = "请求内容无效，请刷新页面后重试。"
 
 
 def _json_request(request: web.Request) -> bool:
@@ -137,7 +138,8 @@ async def error_pages(request: web.Request, handler: Handler) -> web.StreamRespo
         return await handler(request)
     except web.HTTPException as exc:
         if exc.status == 400 and request.content_type == "application/json" and (exc.text or "").isascii():
-            return web.json_response({"error": BAD_JSON}, status=400)  # a handler's own English "bad json"
+            # a handler's own English word ("bad json", "nothing to send"): said in Chinese
+            return web.json_response({"error": BAD_JSON if "json" in (exc.text or "").lower() else BAD_REQUEST}, status=400)
         raise
     except (ValueError, RecursionError) as exc:
         if not (request.content_type == "application/json" and isinstance(exc, json.JSONDecodeError | RecursionError | UnicodeDecodeError)):
