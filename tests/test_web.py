@@ -71,7 +71,7 @@ def test_table3_grid_edit_is_the_chat_row_edit_with_its_audit_entry(world: World
     rows = {"NEW": ["2", "0", "0", "0", "0", "0"], "OPEN": ["1", "0", "0", "0", "0", "0"]}
     saved = clerk.api("/api/grid/table3", {"rows": rows}).json()
     assert saved["values"]["table3.NEW.NP"] == "2" and saved["values"]["table3.NEW.SUM"] == "2"
-    assert any("已填入“本年新收”：2 0 0 0 0 0，总计2" in m["text"] for m in saved["messages"])  # a first entry is no change
+    assert any("已填入“本年新收”：2 0 0 0 0 0，总计2" in line for line in saved["saved"])  # a first entry is no change
     # The same stored answers, logged as a chat edit would be.
     with world.server.state.repo.transaction() as store:
         record = store.session.exec(select(ReportRecord).where(ReportRecord.unit_id == world.unit_id)).one()
@@ -81,7 +81,7 @@ def test_table3_grid_edit_is_the_chat_row_edit_with_its_audit_entry(world: World
     named = {c for f in saved["findings"] for c in f["cells"]}
     assert "table3.NEW.NP" in named or "table3.FWD.NP" in named
     bad = clerk.api("/api/grid/table3", {"rows": {"NEW": ["x", "0", "0", "0", "0", "0"]}})
-    assert bad.status == 400 and "整数" in bad.json()["error"]
+    assert bad.status == 400 and "不是数字" in bad.json()["error"]
 
 
 def test_table2_and_table4_grids_answer_the_questions_in_order(world: World) -> None:

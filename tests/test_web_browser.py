@@ -143,7 +143,8 @@ def test_table3_pasted_from_tab_separated_text_wrong_cell_highlighted_and_fixed(
          what="no cell highlighted after the fix")
     saved = world.clerk.get("/api/grid").json()["values"]
     assert saved["table3.NEW.NP"] == "3" and saved["table3.FWD.NP"] == "0" and saved["table3.TOTAL.NP"] == "3"
-    assert "已修改“结转下年度”" in person.all_text()  # the same row edit as typed in the chat
+    assert "已修改“结转下年度”" in driver.find_element(By.ID, "grid-note").text  # said beside the grid, as the chat says it
+    assert "已修改“结转下年度”" not in person.all_text()  # the chat and its question are left as they were
 
 
 def test_preview_shows_the_pages_as_pictures_in_the_chat(server: Server, driver: Any) -> None:

@@ -146,18 +146,25 @@ class Group4(FillsTable):
 
     def answer(self, ctx: Ctx, step: Step, text: str) -> Move:
         values, total = parse.counts(text, 4, allow_total=True, what="顺序：结果维持、结果纠正、其他结果、尚未审结")
-        if total is not None and total != sum(values):
-            raise AnswerError(f"总计应为 {'+'.join(map(str, values))} = {sum(values)}，您写的是{total}。请核对后重发（也可以只发四个数）。")
+        table4_row(ctx, step.row, values, total)
         grid = ctx.fmt.table4
-        parts = [c.key for c in grid.columns if not c.sum_of]
-        cells = {f"table4.{step.row}.{m}": v for m, v in zip(parts, values, strict=True)}
-        cells.update({f"table4.{step.row}.{c.key}": sum(values) for c in grid.columns if c.sum_of})
-        ctx.save(cells)
         stored = [ctx.answers()[f"table4.{step.row}.{c.key}"] for c in grid.columns]
         return advance(f"已保存：{' '.join(map(str, stored[:-1]))}，总计{stored[-1]}件。")
 
     def press(self, ctx: Ctx, step: Step, verb: str, arg: str) -> Move:
         return self.answer(ctx, step, "0") if verb == "zero" else STAY
+
+
+def table4_row(ctx: Ctx, row: str, values: list[int], total: int | None) -> None:
+    """Save a row of 表四 (its four results, the total computed); a stated total that disagrees with them is
+    refused (AnswerError naming both), nothing saved. The chat's row and the web grid's row alike."""
+    if total is not None and total != sum(values):
+        raise AnswerError(f"总计应为 {'+'.join(map(str, values))} = {sum(values)}，您写的是{total}。请核对后重发（也可以只发四个数）。")
+    grid = ctx.fmt.table4
+    parts = [c.key for c in grid.columns if not c.sum_of]
+    cells = {f"table4.{row}.{m}": v for m, v in zip(parts, values, strict=True)}
+    cells.update({f"table4.{row}.{c.key}": sum(values) for c in grid.columns if c.sum_of})
+    ctx.save(cells)
 
 
 class Fact(Kind):

@@ -1,4 +1,5 @@
-"""The page a person works in and its API: the chat (messages, buttons, files) and the three grids."""
+"""The page a person works in and its API: the chat (messages, buttons, files) and the three grids (read, and
+saved through the use case `bot.workplace.cells.set_cells`, beside the chat, never through it)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from bot.access import entity_id
 from bot.channels.web import grids, pages
 from bot.channels.web.auth import Auth, require, require_post
 from bot.channels.web.chat import Person
@@ -15,6 +17,7 @@ from bot.channels.web.state import STATE, WebState
 from bot.importer import READABLE
 from bot.interview.types import Input
 from bot.progress import default_year
+from bot.workplace.cells import set_cells
 from storage import web_accounts as wa
 
 log = logging.getLogger(__name__)
@@ -143,8 +146,13 @@ def content_type(name: str) -> str:
     return "application/octet-stream"
 
 
+def _person(store: Any, user_id: int) -> Any:
+    """The person a web login belongs to (itself, or the account it was linked to): the engine's too."""
+    return store.person(store.get_user(user_id))
+
+
 def _grid_state(store: Any, state: WebState, user_id: int) -> dict[str, Any]:
-    user = store.get_user(user_id)
+    user = _person(store, user_id)
     report_id = store.conversation(user).report_id
     return grids.state(store, user, state.engine.fmt, state.engine.script, report_id)
 
@@ -152,7 +160,7 @@ def _grid_state(store: Any, state: WebState, user_id: int) -> dict[str, Any]:
 def _grid_version(store: Any, user_id: int) -> str:
     """What the grids show changes only with this: the report, its table answers, status, comments, the role.
     Cheap (a few indexed reads), so an unchanged grid is answered 304 without loading and checking the report."""
-    user = store.get_user(user_id)
+    user = _person(store, user_id)
     report_id = store.conversation(user).report_id
     record = store.report_record(report_id) if report_id else None
     if record is None:
@@ -173,75 +181,36 @@ async def grid_get(request: web.Request) -> web.Response:
     return web.json_response({"layout": grids.layout(state.engine.fmt)} | data, headers=headers)
 
 
-def _current_part(store: Any, state: WebState, external_id: str) -> str:
-    step = store.conversation(store.user("web", external_id)).step
-    return state.engine.script.step(step).part if step else ""
+def _save_cells(store: Any, state: WebState, auth: Auth, table: str, report: Any, cells: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """One transaction: the use case, then the grid from its result. The person's row is locked first, as for
+    every chat input of theirs (storage `account(lock=True)`), so the two never interleave."""
+    user = store.person(store.account("web", auth.external_id, lock=True))
+    report_id = entity_id(str(report)) if report is not None else store.conversation(user).report_id
+    if report_id is None:
+        return 409, {"error": "还没有报告：请先在左边回答单位信息。"}
+    result = set_cells(store, state.engine, user, report_id, table, cells)
+    if result.report is None:
+        return result.status, {"error": result.error}
+    body = grids.saved(store, state.engine.fmt, result) | {"saved": result.saved, "notices": result.notices}
+    return result.status, body | ({"error": result.error} if result.error else {})
 
 
 async def grid_save(request: web.Request) -> web.Response:
-    """The grid's change as chat inputs, in order, under the person's lock; then the grid read back."""
+    """A grid's save: the use case `set_cells`, directly (never the chat's conversation); the grid as saved."""
     state: WebState = request.app[STATE]
     auth, _ = await require_post(request)
     table = request.match_info["table"]
     if table not in grids.TABLES:
         raise web.HTTPNotFound()
-    body = await request.json()
-    if not isinstance(body, dict):
-        raise web.HTTPBadRequest(text="bad json")
-    person = person_of(state, auth)
-    fmt = state.engine.fmt
     try:
-        if table == "table3":
-            rows = body.get("rows", {})
-            texts = grids.table3_inputs(fmt, rows if isinstance(rows, dict) else {})
-        else:
-            values = body.get("values", {})
-            values = values if isinstance(values, dict) else {}
-            grids.check_values(fmt, table, values)
-    except grids.GridError as exc:
-        return web.json_response({"error": str(exc), "messages": []}, status=400)
-    new: list[dict[str, Any]] = []
-    async with person.lock:
-        if table != "table3" or await state.db(_current_part, state, auth.external_id) != "table3":
-            outcome, _ = await state.chat.send_outcome(person, Input(kind="command", text="menu"))
-            goto = grids.goto_button(outcome, table)
-            if goto is None:
-                new += state.chat.translate(person, outcome)
-                return web.json_response({"error": "现在不能修改这张表（请先完成单位信息，或您没有修改权限）。", "messages": new}, status=409)
-            new += await state.chat.send_locked(person, grids.button_input(goto), label=f"（表格）修改{fmt.table(table).name}")
-        if table == "table3":
-            for text in texts:
-                new += await state.chat.send_locked(person, Input(kind="text", text=text))
-        else:
-            new += await _fill_part(state, person, table, values)
-    data = await state.db(_grid_state, state, auth.user_id)
-    return web.json_response(data | {"messages": new})
-
-
-async def _fill_part(state: WebState, person: Person, table: str, values: dict[str, Any]) -> list[dict[str, Any]]:
-    """表二 or 表四 answered question by question, as a clerk would: 全部为0 when every cell is 0."""
-    fmt = state.engine.fmt
-    script = state.engine.script
-    totals = grids.computed(fmt)
-    cells = [c for c in fmt.cells() if c.table == table and c.path not in totals]
-    all_zero = all(str(values.get(c.path, "")).strip() in ("0", "0.0", "0.00") for c in cells)
-    last = person.messages[-1] if person.messages else {}
-    data = next((b["data"] for line in last.get("buttons", []) for b in line if b["data"].endswith(":opt:" + ("zero" if all_zero else "fill"))), None)
-    if data is None:
-        return []
-    new = await state.chat.send_locked(person, grids.button_input(data), label="全部为0" if all_zero else "逐项填写")
-    for _ in range(12):
-        step = await state.db(lambda store: store.conversation(store.user("web", person.external_id)).step)
-        if all_zero or not step or script.step(step).part != table:
-            break
-        text = grids.step_text(fmt, script, step, values)
-        if text is None:
-            break
-        new += await state.chat.send_locked(person, Input(kind="text", text=text))
-        after = await state.db(lambda store: store.conversation(store.user("web", person.external_id)).step)
-        if after == step:  # the engine did not accept it: its message says why
-            break
-    return new
+        body = await request.json()
+    except ValueError:
+        raise web.HTTPBadRequest(text="bad json") from None
+    cells = grids.cells_of(state.engine.fmt, table, body) if isinstance(body, dict) else None
+    if cells is None:
+        return web.json_response({"error": "表格数据不完整，请刷新页面后重试。"}, status=400)
+    status, data = await state.db(_save_cells, state, auth, table, body.get("report"), cells)
+    return web.json_response(data, status=status)
 
 
 def routes(app: web.Application) -> None:

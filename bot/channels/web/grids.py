@@ -1,32 +1,27 @@
-"""表二, 表三 and 表四 as editable grids, with one source of truth: the engine.
+"""表二, 表三 and 表四 as editable grids.
 
 Reading: the grids' values, the checker's findings (naming cells, e.g. `table3.NEW.NP`) and the
-reviewer's comments come from the stored report through read-only accessors. Writing: a grid's
-change goes to the engine as the very inputs a clerk could type in the chat (“行名 + 数字” for 表三;
-the part's questions answered in order for 表二 and 表四), so it is the same stored answer with the same
-audit entry, under the same permission checks.
+reviewer's comments come from the stored report through read-only accessors. Writing: a grid's save is
+one call of the use case `bot.workplace.cells.set_cells` (the chat's rights, limits, stated-total rule,
+audit and change set; never the chat's conversation), and the grid is shown again from its result.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from bot.access import role_for
+from bot.findings import Finding
 from bot.formatdef import FormatDef
-from bot.interview.types import Input, Outcome
 from bot.interviewdef import Script
-from bot.limits import MAX_COUNT, MAX_MONEY, MONEY_PLACES, as_money
 from bot.numbers import display
+from bot.report import Report
 from bot.validate import validate
-from storage.models import User
+from bot.workplace.cells import CellsResult
+from storage.models import ReportRecord, User
 from storage.repository import Store
 
 TABLES = ("table2", "table3", "table4")
-
-
-class GridError(ValueError):
-    """A value the grid cannot send (not a whole number, blank): said in Chinese, nothing is sent."""
 
 
 def _row(key: str, label: str, cells: list[tuple[str, bool]]) -> dict[str, Any]:
@@ -87,7 +82,8 @@ def table_cells(fmt: FormatDef) -> list[Any]:
 
 
 def state(store: Store, user: User, fmt: FormatDef, script: Script, report_id: int | None) -> dict[str, Any]:
-    """Values, findings and open comments of a report the person may read; `readonly` unless they may edit."""
+    """Values, findings and open comments of a report the person may read; `readonly` unless they may edit.
+    (`script` is unused: kept for the callers that pass it.)"""
     if report_id is None:
         return {"report": None}
     record = store.report_record(report_id)
@@ -96,20 +92,30 @@ def state(store: Store, user: User, fmt: FormatDef, script: Script, report_id: i
         store.refuse(user, "read", f"report:{report_id}", "grid of a report the person cannot read")
         return {"report": None, "refused": True}
     report = store.load_report(report_id)
+    return view(store, fmt, report, record, role, validate(report))
+
+
+def saved(store: Store, fmt: FormatDef, result: CellsResult) -> dict[str, Any]:
+    """The grid after a save, from the save's own result (its report and its one validation)."""
+    assert result.report is not None and result.record is not None
+    return view(store, fmt, result.report, result.record, result.role, result.findings)
+
+
+def view(store: Store, fmt: FormatDef, report: Report, record: ReportRecord, role: str | None, found: list[Finding]) -> dict[str, Any]:
     cells = report.cells
     values = {c.path: (None if cells[c.path] is None else display(cells[c.path])) for c in table_cells(fmt)}
     findings = [
         {"rule": f.rule, "level": f.level, "message": f.message, "cells": [c for c in f.cells if c.startswith(TABLES)]}
-        for f in validate(report)
+        for f in found
         if any(c.startswith(TABLES) for c in f.cells)
     ]
     comments = [
         {"target": c.target, "text": c.text}
-        for c in (store.comments(report_id) if record.open_comments else [])
+        for c in (store.comments(record.id) if record.open_comments else [])  # type: ignore[arg-type]
         if c.target.startswith(TABLES)
     ]
     return {
-        "report": report_id,
+        "report": record.id,
         "title": report.title(),
         "status": record.status,
         "readonly": role not in ("owner", "clerk"),
@@ -119,77 +125,20 @@ def state(store: Store, user: User, fmt: FormatDef, script: Script, report_id: i
     }
 
 
-def count_text(value: Any, where: str) -> str:
-    text = str(value if value is not None else "").strip()
-    if not text:
-        raise GridError(f"{where}是空的，没有的请填0。")
-    if not text.isdigit() or not text.isascii() or len(text) > len(str(MAX_COUNT)) or int(text) > MAX_COUNT:
-        raise GridError(f"{where}应为不大于{MAX_COUNT}的整数，而不是“{text[:20]}”。")
-    return str(int(text))
-
-
-def money_text(value: Any, where: str) -> str:
-    text = str(value if value is not None else "").strip()
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise GridError(f"{where}应为数字（万元，可有小数），而不是“{text[:20]}”。") from None
-    if not amount.is_finite() or amount < 0:
-        raise GridError(f"{where}应为不小于0的数字。")
-    if isinstance(as_money(amount), str):  # the limits every way in shares (bot/limits.py)
-        raise GridError(f"{where}超出范围：不应超过{MAX_MONEY}万元，最多{MONEY_PLACES}位小数。")
-    return text
-
-
-def table3_inputs(fmt: FormatDef, rows: dict[str, list[Any]]) -> list[str]:
-    """“行名 n n n n n n” for every changed row: the chat's row edit, total computed by the engine."""
-    grid = fmt.table3
-    parts = [c for c in grid.columns if not c.sum_of]
-    keys = {r.key: r for r in grid.data_rows if r is not grid.total_row()}
-    out = []
-    for key, values in rows.items():
-        row = keys.get(key)
-        if row is None or len(values) != len(parts):
-            raise GridError("表格数据不完整，请刷新页面后重试。")
-        numbers = [count_text(v, f"表三「{row.name}」行「{c.label}」列") for v, c in zip(values, parts, strict=True)]
-        out.append(f"{row.name} {' '.join(numbers)}")
-    return out
-
-
-def step_text(fmt: FormatDef, script: Script, step_id: str, values: dict[str, Any]) -> str | None:
-    """The chat answer to one question of 表二 or 表四 from the grid's values; None for a mode question."""
-    step = script.step(step_id)
-    label = {c.path: c.name for c in fmt.cells()}
-    if step.kind == "row":
-        paths = [f"table2.{step.row}.{c}" for c in step.columns]
-    elif step.kind == "values":
-        paths = list(step.keys)
-    elif step.kind == "group4":
-        paths = [f"table4.{step.row}.{m}" for m in "MCOP"]
-    elif step.kind == "money":
-        return money_text(values.get(step.key), label.get(step.key, step.key))
-    else:
+def cells_of(fmt: FormatDef, table: str, body: dict[str, Any]) -> dict[str, Any] | None:
+    """The cells a save sends: `{"cells": {path: value}}` (a total's path: a stated total); the older
+    shapes `{"values": {path: value}}` and, for 表三, `{"rows": {row: [six values]}}` are read too.
+    None when the body has neither shape."""
+    found = body.get("cells", body.get("values"))
+    if isinstance(found, dict):
+        return found
+    rows = body.get("rows")
+    if table != "table3" or not isinstance(rows, dict):
         return None
-    return " ".join(count_text(values.get(p), label.get(p, p)) for p in paths)
-
-
-def check_values(fmt: FormatDef, table: str, values: dict[str, Any]) -> None:
-    """Every typed cell of 表二 or 表四 must be readable before anything is sent."""
-    totals = computed(fmt)
-    for cell in fmt.cells():
-        if cell.table != table or cell.path in totals:
-            continue
-        (money_text if cell.kind == "money" else count_text)(values.get(cell.path), cell.name)
-
-
-def goto_button(outcome: Outcome, part: str) -> str | None:
-    """The `/menu` button that jumps to a part (its data carries the prompt's token)."""
-    return next((b.data for r in outcome.replies for line in r.buttons for b in line if b.data.endswith(f":goto:{part}")), None)
-
-
-def option_button(outcome: Outcome, value: str) -> str | None:
-    return next((b.data for r in outcome.replies for line in r.buttons for b in line if b.data.endswith(f":opt:{value}")), None)
-
-
-def button_input(data: str) -> Input:
-    return Input(kind="button", text=data)
+    parts = [c.key for c in fmt.table3.part_columns]
+    out: dict[str, Any] = {}
+    for key, values in rows.items():
+        if not isinstance(values, list) or len(values) != len(parts):
+            return None
+        out.update({f"table3.{key}.{c}": v for c, v in zip(parts, values, strict=True)})
+    return out

@@ -1,8 +1,9 @@
 // The three tables as editable grids. Values, findings and comments come from the server; a save
-// sends the change, which the server passes to the interview as chat inputs.
+// sends the changed cells (and the totals a paste stated, to be checked) to POST /api/grid/TABLE, which
+// stores them all or none beside the chat (never through it) and answers with the grid as saved.
 "use strict";
 (function () {
-  var prefix, csrf, data = null, current = "table3", original = {};
+  var prefix, csrf, data = null, current = "table3", original = {}, stated = {};
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -144,61 +145,72 @@
 
   function onPaste(e) {
     var text = (e.clipboardData || window.clipboardData).getData("text");
-    if (!text || (text.indexOf("\t") < 0 && text.indexOf("\n") < 0)) { return; }
+    if (!text || !/[\t\n]|\S\s+\S/.test(text.trim())) { return; }
     e.preventDefault();
-    var inputs = Array.prototype.slice.call(document.querySelectorAll("#grid tr"))
-      .map(function (tr) { return Array.prototype.slice.call(tr.querySelectorAll("input")); })
-      .filter(function (r) { return r.length; });
+    var rows = Array.prototype.slice.call(document.querySelectorAll("#grid tr[data-row]"))
+      .filter(function (tr) { return tr.querySelector("input"); });
     var r0 = -1, c0 = -1;
-    inputs.forEach(function (r, i) { var j = r.indexOf(e.target); if (j >= 0) { r0 = i; c0 = j; } });
+    rows.forEach(function (tr, i) {
+      var j = Array.prototype.indexOf.call(tr.querySelectorAll("input"), e.target);
+      if (j >= 0) { r0 = i; c0 = j; }
+    });
+    var layout = data.layout[current], cols = (layout.columns || []).map(function (c) { return c.key; });
     text.replace(/\r/g, "").split("\n").filter(function (l) { return l.trim(); }).forEach(function (line, i) {
-      var cells = line.split("\t");
+      var cells = line.indexOf("\t") >= 0 ? line.split("\t") : line.trim().split(/[\s,，、]+/);
       while (cells.length && !/^\s*[\d０-９.]*\s*$/.test(cells[0])) { cells.shift(); }  // the row's label
-      var row = inputs[r0 + i];
-      if (!row) { return; }
+      var tr = rows[r0 + i];
+      if (!tr) { return; }
+      var inputs = tr.querySelectorAll("input");
       cells.forEach(function (v, j) {
-        var input = row[c0 + j];
-        if (input) { input.value = v.trim().replace(/[０-９]/g, function (d) { return String.fromCharCode(d.charCodeAt(0) - 0xFEE0); }); liveCheck(input); }
+        var value = v.trim().replace(/[０-９]/g, function (d) { return String.fromCharCode(d.charCodeAt(0) - 0xFEE0); });
+        var input = inputs[c0 + j];
+        if (input) { input.value = value; liveCheck(input); }
+        else if (c0 + j === inputs.length && cols.length && current !== "table2" && value) {
+          // one value more than the row's cells: the total the pasted row states, checked on saving
+          stated[current + "." + tr.dataset.row + "." + cols[cols.length - 1]] = value;
+        }
       });
+    });
+    showStated();
+  }
+
+  function showStated() {
+    Object.keys(stated).forEach(function (path) {
+      var td = document.querySelector("#grid td[data-path='" + path + "']");
+      if (td) { td.classList.add("stated"); td.title = "粘贴的总计：" + stated[path] + "（保存时核对）"; }
     });
   }
 
   function save() {
     var note = document.getElementById("grid-note");
-    var body;
-    if (current === "table3") {
-      var rows = {};
-      document.querySelectorAll("#grid tr[data-row]").forEach(function (tr) {
-        var inputs = Array.prototype.slice.call(tr.querySelectorAll("input"));
-        if (inputs.some(function (i) { return i.value !== original[i.dataset.path]; })) {
-          rows[tr.dataset.row] = inputs.map(function (i) { return i.value; });
-        }
-      });
-      if (!Object.keys(rows).length) { note.textContent = "没有修改。"; return; }
-      body = { rows: rows };
-    } else {
-      var values = {};
-      document.querySelectorAll("#grid input").forEach(function (i) { values[i.dataset.path] = i.value; });
-      body = { values: values };
-    }
+    var cells = {};
+    document.querySelectorAll("#grid input").forEach(function (i) {
+      if (i.value !== original[i.dataset.path]) { cells[i.dataset.path] = i.value; }
+    });
+    Object.keys(stated).forEach(function (path) { cells[path] = stated[path]; });
+    if (!Object.keys(cells).length) { note.textContent = "没有修改。"; return; }
     note.textContent = "正在保存…";
+    note.className = "note";
     document.getElementById("grid-save").disabled = true;
     fetch(prefix + "/api/grid/" + current, {
       method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf }, body: JSON.stringify(body)
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify({ report: data.report, cells: cells })
     }).then(function (r) { return r.json(); }).then(function (res) {
-      if (window.chatAppend) { window.chatAppend(res.messages); }
-      if (res.error) { note.textContent = res.error; note.className = "note error"; return; }
-      note.className = "note";
-      note.textContent = "已保存。";
+      if (res.error) { note.textContent = res.error; note.className = "note error"; return; }  // the edits stay in the grid
+      stated = {};
       data = Object.assign({ layout: data.layout }, res);
       render();
+      note.className = "note";
+      note.textContent = ["已保存。"].concat(res.saved || [], res.notices || []).join(" ") + "（可在对话中发送 /undo 撤销这次保存）";
+    }).catch(function () {
+      note.textContent = "保存失败，请检查网络后重试。"; note.className = "note error";
     }).finally(function () { document.getElementById("grid-save").disabled = false; });
   }
 
   function refresh() {
     return fetch(prefix + "/api/grid", { credentials: "same-origin" }).then(function (r) { return r.json(); })
-      .then(function (d) { data = d; render(); });
+      .then(function (d) { data = d; stated = {}; render(); });
   }
   window.gridRefresh = refresh;
 
@@ -211,6 +223,7 @@
         document.querySelectorAll(".tabs button").forEach(function (x) { x.classList.remove("active"); });
         b.classList.add("active");
         current = b.dataset.table;
+        stated = {};
         render();
       });
     });
