@@ -7,18 +7,21 @@ edits; every unit named by a command or a button is checked to be in one of thei
 
 from __future__ import annotations
 
+from typing import cast
+
 from bot.access import access, entity_id
 from bot.county.overview import county_status, dashboard_text, short_name
-from bot.interview.context import Ctx
+from bot.interview.context import Ctx, Host
 from bot.interview.show import deadline_of, findings_text, preview
 from bot.interview.types import Button
 from bot.limits import check_value, check_values
 from bot.progress import STATUS_TEXT, check_report, default_year
 from bot.render import DRAFT, document_filename
 from bot.workplace.counties import add_units, collect, current_county, is_operator, nudge
-from bot.workplace.people import cmd_history, cmd_members, invite_to
+from bot.workplace.people import cmd_history, cmd_members, history_text, invite_to
 from bot.workplace.review import comment_lines, open_comments
 from storage.models import ReportRecord, Unit
+from storage.repository import Store
 
 MAX_UNIT_BUTTONS = 30
 
@@ -240,3 +243,11 @@ def invite_for_unit(ctx: Ctx, arg: str) -> None:
     unit = _unit(ctx, unit_arg)
     if unit is not None:
         invite_to(ctx, unit, role)
+
+
+def report_history(store: Store, host: Host, report_id: int, limit: int = 30) -> str:
+    """A report's recent changes as /history shows them, for a page that has no conversation (the web's unit page;
+    the caller has checked the person may read the unit)."""
+    from types import SimpleNamespace
+
+    return history_text(cast(Ctx, SimpleNamespace(store=store, fmt=host.fmt, engine=host)), report_id, limit)

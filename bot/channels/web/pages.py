@@ -1,4 +1,5 @@
-"""The HTML of the pages: built with html.escape around every value, so a clerk's text stays text.
+"""The HTML of the pages: Jinja2 templates (bot/channels/web/templates/) with autoescaping, so a clerk's
+text stays text; the older small builders below escape each value with html.escape.
 
 Plain HTML, one stylesheet and small scripts served by the bot itself: no CDN, no internet.
 """
@@ -6,9 +7,32 @@ Plain HTML, one stylesheet and small scripts served by the bot itself: no CDN, n
 from __future__ import annotations
 
 from html import escape
+from pathlib import Path
 from typing import Any
 
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from bot.progress import STATUS_TEXT
+
 APP_NAME = "年报助手"
+TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=True,  # every {{ value }} escaped; HTML built elsewhere passes only through an explicit |safe
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def render(template: str, prefix: str, title: str, *, csrf: str = "", scripts: tuple[str, ...] = (), user: str = "",
+           nav: str = "", unread: int | None = None, **values: Any) -> str:
+    """A whole page from a template extending base.html (the header as `page` builds it)."""
+    if user and "notices.js" not in scripts:
+        scripts = (*scripts, "notices.js")
+    count = unread or 0
+    return TEMPLATES.get_template(template).render(
+        prefix=prefix, title=title, csrf=csrf, scripts=scripts, user=user, nav=nav, app_name=APP_NAME, unread=count,
+        unread_count="99+" if count > 99 else str(count), unread_title=f"{count}条未读通知" if count > 0 else "通知", **values)
 
 
 def page(prefix: str, title: str, body: str, *, csrf: str = "", scripts: tuple[str, ...] = (), user: str = "", nav: str = "",
@@ -17,27 +41,7 @@ def page(prefix: str, title: str, body: str, *, csrf: str = "", scripts: tuple[s
 
     A logged-in person's header has 通知 with the unread count (`unread` when the handler knows it; else
     static/notices.js fills it in, and keeps it current while the page is open) and 个人信息."""
-    head_user = ""
-    if user:
-        scripts = (*scripts, "notices.js") if "notices.js" not in scripts else scripts
-        head_user = (
-            notices_link(prefix, unread or 0)
-            + f'<a href="{prefix}/profile" id="profile-link">个人信息</a>'
-            f'<span class="who">{escape(user)}</span>'
-            f'<a href="{prefix}/password">修改密码</a>'
-            f'<form method="post" action="{prefix}/logout" class="inline"><input type="hidden" name="csrf" value="{escape(csrf)}">'
-            '<button type="submit" class="link">退出</button></form>'
-        )
-    script_tags = "".join(f'<script src="{prefix}/static/{escape(s)}" defer></script>' for s in scripts)
-    return (
-        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)} · {APP_NAME}</title>"
-        f'<link rel="stylesheet" href="{prefix}/static/app.css">{script_tags}</head>'
-        f'<body data-prefix="{escape(prefix)}" data-csrf="{escape(csrf)}">'
-        f'<header class="top"><a class="brand" href="{prefix}/">{APP_NAME}</a>{nav}<span class="spacer"></span>{head_user}</header>'
-        f"<main>{body}</main></body></html>"
-    )
+    return render("base.html", prefix, title, csrf=csrf, scripts=scripts, user=user, nav=nav, unread=unread, body=body)
 
 
 def notices_link(prefix: str, unread: int) -> str:
@@ -81,28 +85,24 @@ def new_account_fields(login: str = "") -> list[str]:
     ]
 
 
-def app_page(prefix: str, csrf: str, user: str, nav: str) -> str:
-    """The chat beside the three tables; the scripts fill both from the API."""
-    body = (
-        '<div class="workspace">'
-        '<section class="chat" aria-label="问答">'
-        '<div id="messages" class="messages" aria-live="polite"></div>'
-        '<form id="composer" class="composer">'
-        '<button type="button" id="menu" class="secondary" title="跳到某一部分">目录</button>'
-        '<textarea id="text" rows="2" placeholder="输入回答，Enter 发送，Shift+Enter 换行"></textarea>'
-        '<label class="upload secondary" title="上传 .docx / .txt / .json">上传<input id="file" type="file" accept=".docx,.txt,.json"></label>'
-        '<button type="submit" id="send">发送</button></form>'
-        "</section>"
-        '<section class="tables" aria-label="表格">'
-        '<nav class="tabs"><button data-table="table2">表二</button><button data-table="table3" class="active">表三</button>'
-        '<button data-table="table4">表四</button></nav>'
-        '<div id="grid-title" class="grid-title"></div>'
-        '<div id="grid" class="grid-wrap"></div>'
-        '<div class="grid-actions"><button id="grid-save">保存表格</button><span id="grid-note" class="note"></span></div>'
-        '<ul id="findings" class="findings"></ul>'
-        "</section></div>"
-    )
-    return page(prefix, "填报", body, csrf=csrf, scripts=("chat.js", "grid.js"), user=user, nav=nav)
+def app_page(prefix: str, csrf: str, user: str, nav: str, desk: dict[str, Any] | None = None) -> str:
+    """The chat beside the three tables (the scripts fill both from the API); above them the unit and year of
+    the report being filled, the year form, 提交审核 and the documents (`desk`: `clerk_desk`'s answer)."""
+    return render("app.html", prefix, "填报", csrf=csrf, scripts=("chat.js", "grid.js", "copy.js"), user=user, nav=nav,
+                  desk=desk or {})
+
+
+def clerk_desk(store: Any, external_id: str, this_year: int) -> dict[str, Any]:
+    """What the clerk's page shows above the chat: the conversation's unit and year, the person's role, the
+    years it may switch to (2008 to the year being reported)."""
+    account = store.identity("web", external_id)
+    conv = store.conversation(account) if account is not None else None
+    record = store.report_record(conv.report_id) if conv is not None and conv.report_id else None
+    unit = store.unit(record.unit_id) if record is not None else None
+    if record is None or unit is None:
+        return {}
+    return {"unit_id": unit.id, "unit": unit.name, "year": record.year, "status_label": STATUS_TEXT.get(record.status, ""),
+            "role": store.role(account, unit.id), "years": list(range(this_year, 2007, -1))}
 
 
 def nav_links(prefix: str, items: list[tuple[str, str]]) -> str:
