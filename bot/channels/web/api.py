@@ -52,7 +52,7 @@ async def home(request: web.Request) -> web.Response:
     person = person_of(state, auth)
     if not person.messages:
         await state.chat.send(person, Input(kind="command", text="start"), echo=False)
-    html = pages.app_page(state.settings.prefix, auth.csrf, auth.login, nav(state, auth))
+    html = pages.app_page(state.settings.prefix, auth.csrf, auth.login, nav(state, auth), await state.db(pages.clerk_desk, auth.external_id, state.engine))
     return web.Response(text=html, content_type="text/html")
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from bot.progress import STATUS_TEXT
+from bot.progress import STATUS_TEXT, default_year
 
 APP_NAME = "年报助手"
 TEMPLATES = Environment(
@@ -92,7 +92,7 @@ def app_page(prefix: str, csrf: str, user: str, nav: str, desk: dict[str, Any] |
                   desk=desk or {})
 
 
-def clerk_desk(store: Any, external_id: str, this_year: int) -> dict[str, Any]:
+def clerk_desk(store: Any, external_id: str, engine: Any) -> dict[str, Any]:
     """What the clerk's page shows above the chat: the conversation's unit and year, the person's role, the
     years it may switch to (2008 to the year being reported)."""
     account = store.identity("web", external_id)
@@ -102,7 +102,7 @@ def clerk_desk(store: Any, external_id: str, this_year: int) -> dict[str, Any]:
     if record is None or unit is None:
         return {}
     return {"unit_id": unit.id, "unit": unit.name, "year": record.year, "status_label": STATUS_TEXT.get(record.status, ""),
-            "role": store.role(account, unit.id), "years": list(range(this_year, 2007, -1))}
+            "role": store.role(account, unit.id), "years": list(range(default_year(engine.today()), 2007, -1))}
 
 
 def nav_links(prefix: str, items: list[tuple[str, str]]) -> str:
