@@ -155,3 +155,10 @@ def test_a_service_command_refuses_a_wrong_setting_in_one_line(tmp_path):
                           stdin=subprocess.DEVNULL)
     assert done.returncode == 78 and "Traceback" not in done.stderr, done.stderr
     assert done.stderr.splitlines()[0] == "NIANBAO_WEB_PORT 应为1到65535之间的端口号（现为“eighty”）"
+
+
+def test_the_web_page_trusts_the_configured_proxies():
+    from bot.channels.web.state import WebSettings
+
+    config = Config.load({"NIANBAO_TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8"}, env_file=Path("/nonexistent/.env"))
+    assert WebSettings.from_config(config).trusted_proxies == ("127.0.0.1", "10.0.0.0/8")

@@ -42,7 +42,8 @@ class WebSettings:
     @classmethod
     def from_config(cls, config: Config, host: str | None = None, port: int | None = None) -> WebSettings:
         """The configured address (NIANBAO_WEB_*), or `host` and `port` given on the command line."""
-        return cls(host=host or config.web_host, port=port or config.web_port, base_url=config.web_base_url)
+        return cls(host=host or config.web_host, port=port or config.web_port, base_url=config.web_base_url,
+                   trusted_proxies=config.trusted_proxies)
 
 
 class WebState:
