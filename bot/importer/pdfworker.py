@@ -9,6 +9,7 @@ or {"ok": false, "reason": "<one line in Chinese>"}.
 from __future__ import annotations
 
 import json
+import os
 import re
 import resource
 import sys
@@ -47,6 +48,7 @@ def line_text(chars: list[dict[str, Any]]) -> str:
 
 
 def _limit() -> None:
+    os.nice(10)  # yield the processor to the server's own work
     for what, amount in ((resource.RLIMIT_AS, MEMORY_BYTES), (resource.RLIMIT_CPU, CPU_SECONDS)):
         soft, hard = resource.getrlimit(what)
         cap = amount if hard == resource.RLIM_INFINITY else min(amount, hard)
