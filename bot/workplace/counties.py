@@ -206,7 +206,7 @@ def nudge(store: Store, host: Host, user: User, county: County, year: int) -> li
     for row in rows:
         fill = [u for m, u in store.members(row.unit.id) if m.role in ("owner", "clerk")]  # type: ignore[arg-type]
         if not fill or row.record is None:
-            empty.append(f"#{row.unit.id} {row.unit.name}（还没有人加入）")
+            empty.append(f"#{row.unit.id} {row.unit.name}（{'还没有人加入' if not fill else f'{year}年度还没有报告'}）")
             continue
         if row.record.id in already:
             skipped.append(row.unit.name)

@@ -146,7 +146,7 @@ async def nudge(request: web.Request) -> web.Response:
     lines = await state.db(run)
     if lines is None:
         return refused(state, auth)
-    html = pages.render("message.html", state.settings.prefix, "提醒落后的单位", csrf=auth.csrf, user=auth.login, nav=nav(state, auth),
+    html = pages.render("message.html", state.settings.prefix, f"提醒{year}年度落后的单位", csrf=auth.csrf, user=auth.login, nav=nav(state, auth),
                         text="\n".join(lines), back=f"/county?year={year}&county={_county_id(form.get('county')) or ''}")
     return web.Response(text=html, content_type="text/html")
 
