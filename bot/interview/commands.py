@@ -260,6 +260,15 @@ COMMANDS: tuple[Command, ...] = (
     Command("cancel", cmd_cancel, "", (_f("/cancel", "取消当前操作"),), "取消当前操作"),
 )
 BY_NAME = {c.name: c for c in COMMANDS}
+# Commands that only show something: a replacement waiting for 确认替换 / 取消 stays open across them
+# (and /start, which asks it again).
+READ_ONLY = frozenset({"start", "status", "help", "preview", "history", "members", "export", "dashboard"})
+
+
+def keeps_pending(name: str, args: str) -> bool:
+    """True for a command that only reads (`/deadline` without a date shows the deadline)."""
+    return name in READ_ONLY or (name == "deadline" and not args.strip())
+
 MENU = [(c.name, c.menu) for c in COMMANDS if c.menu]
 
 

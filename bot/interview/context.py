@@ -25,6 +25,7 @@ from storage.reports import Replaced
 from storage.repository import Store
 
 S = TypeVar("S", bound=Sub)
+MAX_LABELS = 100  # labels of one prompt's buttons remembered (a /units list of many units stays bounded)
 
 
 class Host(Protocol):
@@ -64,6 +65,7 @@ class Ctx:
     _roles: dict[int, str | None] = field(default_factory=dict)
     _noted: list[int] = field(default_factory=list)  # audit rows written outside `save` (applications), for the change set
     last_change: int | None = None  # the change set of what this input changed in the conversation's report (flush)
+    _ambiguous: set[str] = field(default_factory=set)  # labels of two buttons of this prompt with different actions
 
     @property
     def script(self) -> Script:
@@ -172,11 +174,26 @@ class Ctx:
         self.outcome.replies.append(Reply(text=text, buttons=buttons or [], document=document))
 
     def button(self, label: str, action: str) -> Button:
+        """A button of the current prompt. Its label is remembered with its action: typing the label is
+        pressing it (`pressed`). A label shared by two actions is not (the typed text stays an answer)."""
+        labels = self.state.buttons
+        key = label.strip()
+        if labels.get(key, action) != action or key in self._ambiguous:
+            self._ambiguous.add(key)
+            labels.pop(key, None)
+        elif len(labels) < MAX_LABELS:
+            labels[key] = action
         return Button(label, f"{self.conv.prompt_token}:{action}")
 
+    def pressed(self, text: str) -> str | None:
+        """The action of the current prompt's button whose label is this typed text, or None."""
+        return self.state.buttons.get(text.strip()) if self.conv.prompt_token else None
+
     def new_buttons(self) -> None:
-        """A new prompt token: the buttons of older prompts stop working."""
+        """A new prompt token: the buttons of older prompts stop working (and their labels are forgotten)."""
         self.conv.prompt_token = self.engine.new_token()
+        self.state.buttons = {}
+        self._ambiguous = set()
 
     def reset_answers(self) -> None:
         self._answers = None

@@ -15,9 +15,10 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, SystemClock
 from bot.formatdef import FormatDef, load_format
-from bot.interview import commands, edits, steps
+from bot.interview import commands, confirm, edits, steps, table3, table3input
 from bot.interview.context import Ctx
 from bot.interview.moves import Move
+from bot.interview.parse import AnswerError
 from bot.interview.show import preview
 from bot.interview.state import dump, load
 from bot.interview.types import Input, Outcome
@@ -81,7 +82,9 @@ class Engine:
             return ctx.outcome
         conv.last_seq = max(conv.last_seq, inp.seq)
         asked, before = conv.step, edits.state_now(ctx)  # what a typed answer answers (for an edit of it later)
-        if inp.kind in ("text", "file") or (inp.kind == "command" and inp.text != "start"):
+        if inp.kind == "text" and ctx.state.comment is None and (action := ctx.pressed(inp.text)) is not None:
+            inp = Input(kind="button", text=f"{conv.prompt_token}:{action}")  # typed the label of a button: pressed it
+        if inp.kind in ("text", "file") or (inp.kind == "command" and not commands.keeps_pending(inp.text, inp.args)):
             ctx.state.pending = None  # a replacement waiting for 确认 is dropped by anything else the person sends
         if inp.kind == "button" and inp.text == "resume":  # a reminder's button: always valid, changes nothing
             self._guarded(ctx, lambda: self.home(ctx, "继续填写："))
@@ -228,7 +231,24 @@ class Engine:
         if len(text) > 20000:
             ctx.say("这条消息太长了（超过2万字），请分几条发送或精简后再发。")
             return
-        self.apply(ctx, steps.answer(ctx, self.current(ctx), text))  # type: ignore[arg-type]
+        step = self.current(ctx)
+        assert step is not None
+        if step.part != "table3" and ctx.conv.report_id and self._row_anywhere(ctx, step, text):
+            return
+        self.apply(ctx, steps.answer(ctx, step, text))
+
+    def _row_anywhere(self, ctx: Ctx, step: Step, text: str) -> bool:
+        """“行名 + 数字” (a 表三 row's name, then its numbers) works at any question, as /help says: the row is
+        set the way 表三's questions set it, and the current question is asked again. False: no such line."""
+        line = text.strip()
+        split = table3input.split_row(line) if "\n" not in line else None
+        if split is None or table3input.match_row(ctx, split[0]) is None:
+            return False
+        try:
+            self.apply(ctx, table3.row_edit(ctx, step, line))
+        except AnswerError as exc:
+            ctx.say(f"{exc}\n（表三这一行尚未保存，请重新发送。）")
+        return True
 
     def on_action(self, ctx: Ctx, action: str) -> None:
         verb, _, arg = action.partition(":")
@@ -273,7 +293,11 @@ class Engine:
         if needed and ctx.conv.report_id and not ctx.may(needed) and not (command.checks_own_args and args.strip()):
             ctx.refuse(needed)
             return
+        token = ctx.conv.prompt_token
         self.apply(ctx, command.handler(ctx, args))
+        pending, replies = ctx.state.pending, ctx.outcome.replies
+        if pending is not None and ctx.conv.prompt_token != token and not (replies and replies[-1].text == pending.question):
+            confirm.ask_again(ctx)  # a command that only reads showed new buttons: the waiting question's again
 
     def on_file(self, ctx: Ctx, inp: Input) -> None:
         if ctx.conv.report_id and not ctx.may("edit"):

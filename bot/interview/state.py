@@ -76,6 +76,7 @@ class ConvState:
     county: int | None = None  # the county a coordinator acts for
     comment: CommentWait | None = None
     pending: Pending | None = None
+    buttons: dict[str, str] = field(default_factory=dict)  # label → action of the buttons of the current prompt
 
 
 def _build(cls: type, data: dict[str, Any]) -> Any:
@@ -112,6 +113,8 @@ def load(text: str | None) -> ConvState:
         state.comment = _build(CommentWait, raw["comment"])
     if raw.get("pending"):
         state.pending = _build(Pending, raw["pending"])
+    if isinstance(raw.get("buttons"), dict):
+        state.buttons = {str(k): str(v) for k, v in raw["buttons"].items()}
     return state
 
 
@@ -129,4 +132,6 @@ def dump(state: ConvState) -> str:
         out["comment"] = asdict(state.comment)
     if state.pending is not None:
         out["pending"] = asdict(state.pending)
+    if state.buttons:
+        out["buttons"] = state.buttons
     return json.dumps(out, ensure_ascii=False)
