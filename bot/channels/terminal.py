@@ -3,12 +3,20 @@
 Type the letter of a choice (`a`, `b`, …), any answer, a command such as /menu, or the path of a report
 file to upload it. Digits are always an answer, never a choice, so "1" at "几件" is one 件. Documents and
 page pictures the bot sends are written to the documents folder.
+
+A multi-line paste is one message, as in a chat window, so a pasted 表三 is read as one table (never row
+by row into the questions after it). At a terminal (a tty): what the terminal marks as pasted (bracketed
+paste mode, switched on while the chat runs), and any lines that arrive together, faster than anyone
+types. Through a pipe, where a whole script arrives at once: a run of lines that arrive together and read
+as table rows (a tab between cells, or “行名 + 6个数”).
 """
 
 from __future__ import annotations
 
 import getpass
+import os
 import re
+import select
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,11 +25,16 @@ from typing import TextIO
 from bot.files import private_dir, safe_filename, write_atomic
 from bot.importer import READABLE
 from bot.interview.pagework import finish
+from bot.interview.parse import SEPARATORS
+from bot.interview.table3input import split_row
 from bot.interview.types import IMAGE, Button, Input, Outcome, Reply
 from bot.service import Service
 
 LINE_LIMIT = 4095  # bytes a terminal in canonical mode keeps of one line (Linux N_TTY_BUF_SIZE - 1)
 MULTI_START, MULTI_END = "<<<", ">>>"
+PASTE_ON, PASTE_OFF = "\x1b[?2004h", "\x1b[?2004l"  # bracketed paste mode
+PASTE_START, PASTE_END = "\x1b[200~", "\x1b[201~"  # around what the terminal says was pasted
+WINDOW = 0.05  # seconds: lines arriving within this of each other arrived together (nobody types that fast)
 
 
 CHOICE = re.compile(r"[a-zA-Z]|[a-zA-Z]{2}")
@@ -129,27 +142,98 @@ class Terminal:
             )
 
     def inputs(self) -> Iterator[Input]:
-        """The inputs typed: a line each, or the lines between <<< and >>> as one text (long answers)."""
+        """The inputs typed: a line each, a paste as one text, or the lines between <<< and >>> as one text."""
         block: list[str] | None = None
-        for line in self.stdin:
-            self.warn_if_cut(line)
-            if block is not None:
-                if line.strip() == MULTI_END:
-                    text, block = "\n".join(block).strip("\n"), None
-                    if text.strip():
-                        yield Input(kind="text", text=text)
-                else:
-                    block.append(line.rstrip("\n"))
+        for group in self.messages():
+            if block is None and len(group) > 1:
+                text = "\n".join(group).strip("\n")
+                if text.strip():
+                    yield Input(kind="text", text=text)
                 continue
-            if line.strip() == MULTI_START:
-                block = []
-                self.write(f"（多行输入：请粘贴或输入文字，可以有很多行；以单独一行 {MULTI_END} 结束。）")
-                continue
-            inp = self.to_input(line)
-            if inp is not None:
-                yield inp
+            for line in group:
+                self.warn_if_cut(line)
+                if block is not None:
+                    if line.strip() == MULTI_END:
+                        text, block = "\n".join(block).strip("\n"), None
+                        if text.strip():
+                            yield Input(kind="text", text=text)
+                    else:
+                        block.append(line.rstrip("\n"))
+                    continue
+                if line.strip() == MULTI_START:
+                    block = []
+                    self.write(f"（多行输入：请粘贴或输入文字，可以有很多行；以单独一行 {MULTI_END} 结束。）")
+                    continue
+                inp = self.to_input(line)
+                if inp is not None:
+                    yield inp
+
+    @property
+    def tty(self) -> bool:
+        try:
+            return self.stdin.isatty()
+        except (AttributeError, ValueError):
+            return False
+
+    def batches(self) -> Iterator[list[str]]:
+        """The lines of stdin, in batches of those that arrived together (within WINDOW of each other).
+        A stream without a file descriptor (a test's StringIO) is one batch."""
+        try:
+            fd = self.stdin.fileno()
+        except (AttributeError, OSError, ValueError):
+            yield [line.rstrip("\n") for line in self.stdin]
+            return
+        rest, done = b"", False
+        while not done:
+            chunk = os.read(fd, 65536)
+            done = not chunk
+            rest += chunk
+            while not done and select.select([fd], [], [], WINDOW)[0]:
+                more = os.read(fd, 65536)
+                done = not more
+                rest += more
+            *lines, rest = rest.split(b"\n")
+            if done and rest:
+                lines, rest = [*lines, rest], b""
+            if lines:
+                yield [line.decode("utf-8", "replace").rstrip("\r") for line in lines]
+
+    def messages(self) -> Iterator[list[str]]:
+        """The lines grouped into messages (see the module's note): a group of several lines is one text."""
+        tty = self.tty
+        pasted: list[str] | None = None
+        for batch in self.batches():
+            out: list[list[str]] = []
+            typed: list[str] = []
+            for line in batch:
+                if PASTE_START in line and pasted is None:
+                    pasted, line = [], line.replace(PASTE_START, "")
+                if pasted is not None:
+                    ended = PASTE_END in line
+                    pasted.append(line.replace(PASTE_END, "").replace(PASTE_START, ""))
+                    if ended:
+                        out.append(pasted)
+                        pasted = None
+                    continue
+                typed.append(line)
+            if tty and len(typed) > 1:
+                out.append(typed)
+            else:
+                out.extend(table_runs(typed))
+            yield from (group for group in out if group)
 
     def run(self) -> int:
+        bracketed = self.tty and getattr(self.stdout, "isatty", lambda: False)()
+        if bracketed:
+            self.stdout.write(PASTE_ON)
+        try:
+            return self._run()
+        finally:
+            if bracketed:
+                self.stdout.write(PASTE_OFF)
+                self.stdout.flush()
+
+    def _run(self) -> int:
         self.write(
             "年报助手（终端模式）。输入选项前的字母选择（如 a），数字总是作为回答；输入文件路径上传报告，"
             f"{MULTI_START} 开始多行输入，/help 查看帮助，Ctrl-D 退出。"
@@ -169,3 +253,23 @@ class Terminal:
 
     def dispatch(self, inp: Input) -> None:
         self.show(self.service.handle("terminal", self.user, inp, self.user), keep_choices=inp.kind == "command")
+
+
+def is_row(line: str) -> bool:
+    """A line of a pasted table: cells between tabs, or a row's name and its six (or seven) numbers."""
+    if "\t" in line.strip("\r\n"):
+        return True
+    split = split_row(line.strip())  # the chat's own scanner of “行名 + 数字”
+    return split is not None and len([t for t in SEPARATORS.split(split[1]) if t]) in (6, 7)
+
+
+def table_runs(lines: list[str]) -> list[list[str]]:
+    """Lines that arrived together, as messages: a run of two or more table rows is one, any other line is
+    one each."""
+    out: list[list[str]] = []
+    for line in lines:
+        if out and len(out[-1]) >= 1 and is_row(line) and all(is_row(x) for x in out[-1]):
+            out[-1].append(line)
+        else:
+            out.append([line])
+    return out
