@@ -140,3 +140,15 @@ def test_start_asks_a_waiting_replacement_once(service: Service) -> None:
     assert clerk.texts().count("会替换已保存的") == 1
     clerk.tap("确认替换")
     assert stored(service)["table2.NORM.made"] == 0
+
+
+def test_in_the_terminal_a_read_only_command_keeps_the_confirmation(tmp_path: Path) -> None:
+    service = make_service(tmp_path)
+    lines = ["/start", "次营镇人民政府", "山西省 晋城市 阳城县", "有，逐项填写", "2 0 5", "12 3 1", "1.5",
+             "/menu", "✔ 2. 表二 主动公开", "全部为0", "/status", "/help", "确认替换"]
+    out = io.StringIO()
+    Terminal(service, tmp_path, user="clerk", stdin=io.StringIO("\n".join(lines) + "\n"), stdout=out).run()
+    assert "会替换已保存的" in out.getvalue() and "没有等待确认的操作" not in out.getvalue()
+    with service.repo.transaction() as store:
+        answers = store.answers(store.session.exec(select(ReportRecord)).one().id)  # type: ignore[arg-type]
+    assert answers["table2.NORM.made"] == 0 and answers["table2.LIC"] == 0
