@@ -152,3 +152,26 @@ def test_in_the_terminal_a_read_only_command_keeps_the_confirmation(tmp_path: Pa
     with service.repo.transaction() as store:
         answers = store.answers(store.session.exec(select(ReportRecord)).one().id)  # type: ignore[arg-type]
     assert answers["table2.NORM.made"] == 0 and answers["table2.LIC"] == 0
+
+
+def test_a_read_only_command_with_buttons_shows_the_waiting_question_beside_them(service: Service) -> None:
+    clerk = Clerk(service)
+    onboard(clerk)
+    clerk.say("/invite 填报人")  # an open invitation: /members offers to revoke it
+    clerk.say("/menu")
+    clerk.tap("2. 表二 主动公开")
+    clerk.tap("有，逐项填写")
+    for answer in ("2 0 5", "12 3 1", "1.5", "/menu"):
+        clerk.say(answer)
+    clerk.tap("✔ 2. 表二 主动公开")
+    clerk.tap("全部为0")
+    assert "会替换已保存的" in clerk.texts()
+    clerk.say("/members")
+    assert "会替换已保存的" in clerk.last.replies[-1].text  # shown again, after the members and their buttons
+    revoke = next(b.data for r in clerk.last.replies for row in r.buttons for b in row if b.label.startswith("撤销"))
+    clerk.press_data(revoke)  # the command's own buttons were not made stale by the question shown again
+    assert clerk.last.stale is False and "撤销" in clerk.texts()
+    clerk.say("/start")  # a later visit: the replacement still waits
+    assert "会替换已保存的" in clerk.texts()
+    clerk.tap("确认替换")
+    assert stored(service)["table2.NORM.made"] == 0

@@ -83,17 +83,19 @@ def offer(ctx: Ctx, values: dict[str, Any], *, what: str, action: str = "answer"
     return STAY
 
 
-def _ask(ctx: Ctx, question: str) -> None:
-    ctx.new_buttons()
+def _ask(ctx: Ctx, question: str, fresh: bool = True) -> None:
+    if fresh:
+        ctx.new_buttons()
     ctx.say(question, [[ctx.button("确认替换", "confirm"), ctx.button("取消", "unconfirm")]])
 
 
-def ask_again(ctx: Ctx) -> bool:
-    """A replacement still waiting (the person came back, /start): asked again. False if none waits."""
+def ask_again(ctx: Ctx, fresh: bool = True) -> bool:
+    """A replacement still waiting (the person came back, /start): asked again. False if none waits.
+    fresh=False: with the buttons of the prompt just shown (a command's that only reads), which stay valid."""
     pending = ctx.state.pending
     if pending is None or pending.step != ctx.conv.step or not pending.question:
         return False
-    _ask(ctx, pending.question)
+    _ask(ctx, pending.question, fresh)
     return True
 
 

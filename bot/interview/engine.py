@@ -297,7 +297,7 @@ class Engine:
         self.apply(ctx, command.handler(ctx, args))
         pending, replies = ctx.state.pending, ctx.outcome.replies
         if pending is not None and ctx.conv.prompt_token != token and not (replies and replies[-1].text == pending.question):
-            confirm.ask_again(ctx)  # a command that only reads showed new buttons: the waiting question's again
+            confirm.ask_again(ctx, fresh=False)  # a command that only reads showed buttons: the waiting question's too
 
     def on_file(self, ctx: Ctx, inp: Input) -> None:
         if ctx.conv.report_id and not ctx.may("edit"):
