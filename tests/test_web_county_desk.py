@@ -230,3 +230,23 @@ def test_nudge_the_chosen_year(world: World) -> None:
     assert "今天已提醒过" in again.text
     old = coordinator.form("/county/nudge", {"year": "2024"}).text  # no 2024 report anywhere: nobody to remind
     assert "已提醒0个落后单位" in old and "次营镇人民政府（2024年度还没有报告）" in old
+
+
+def test_the_reviewers_bar_and_the_chats_open_of_a_year(world: World) -> None:
+    home = world.reviewer.get("/").text
+    assert 'id="desk-review"' in home and 'id="desk-submit"' not in home and 'id="desk-year"' not in home
+    with world.server.state.repo.transaction() as store:
+        store.report_for(world.unit_id, 2025)
+    said = "\n".join(m["text"] for m in world.coordinator.say(f"/open {world.unit_id} 2025"))
+    assert "2025年政府信息公开工作年度报告" in said
+    assert "年度应在2008至2026之间" in "\n".join(m["text"] for m in world.coordinator.say(f"/open {world.unit_id} 2099"))
+
+
+def test_templates_escape_what_they_show() -> None:
+    from bot.channels.web import pages
+
+    shown = pages.message("", "<i>标题</i>", "<script>alert(1)</script>\n第二行", ("/x?a=1&b=2", "返回"))
+    assert "<script>alert" not in shown and "&lt;script&gt;alert(1)&lt;/script&gt;" in shown and "&lt;i&gt;标题" in shown
+    assert 'href="/x?a=1&amp;b=2"' in shown and "<p>第二行</p>" in shown
+    page = pages.page("", "t", "<b>built</b>", user='"><img src=x>', csrf="c")
+    assert "<b>built</b>" in page and '"><img' not in page and "&#34;&gt;&lt;img src=x&gt;" in page

@@ -17,7 +17,7 @@ from bot.interview.types import Button
 from bot.limits import check_value, check_values
 from bot.progress import STATUS_TEXT, check_report, default_year
 from bot.render import DRAFT, document_filename
-from bot.workplace.counties import add_units, collect, current_county, is_operator, nudge
+from bot.workplace.counties import add_units, collect, current_county, is_operator, nudge, report_of
 from bot.workplace.people import cmd_history, cmd_members, history_text, invite_to
 from bot.workplace.review import comment_lines, open_comments
 from storage.models import ReportRecord, Unit
@@ -154,18 +154,22 @@ def _this_year(ctx: Ctx, unit: Unit) -> ReportRecord | None:
 
 
 def open_unit(ctx: Ctx, arg: str) -> None:
-    """A unit's report, read-only: status, progress, the checker's findings, open comments."""
-    unit = _unit(ctx, arg)
-    if unit is None:
+    """A unit's report, read-only: status, progress, the checker's findings, open comments. `/open 12 2025`: that
+    year's (the year being reported by default)."""
+    unit_arg, _, year_arg = arg.strip().partition(" ")
+    year = _year(ctx, year_arg)
+    unit = _unit(ctx, unit_arg) if year is not None else None
+    if unit is None or year is None:
         return
-    record = _this_year(ctx, unit)
+    found = report_of(ctx.store, ctx.user, unit.id, year)  # type: ignore[arg-type]
+    record = found[1] if found else None
     ctx.new_buttons()
     buttons = []
     if access(ctx.store, ctx.user, unit).role == "coordinator":  # may invite both roles (bot/access.py)
         buttons.append([ctx.button("邀请填报人", f"cinv:{unit.id}:clerk"), ctx.button("邀请审核人", f"cinv:{unit.id}:reviewer")])
     if record is None:
         joined = len(ctx.store.members(unit.id))  # type: ignore[arg-type]
-        ctx.say(f"#{unit.id} {short_name(unit.name)}：{default_year(ctx.engine.today())}年度报告还没有开始（{joined}人已加入）。", buttons)
+        ctx.say(f"#{unit.id} {short_name(unit.name)}：{year}年度报告还没有开始（{joined}人已加入）。", buttons)
         return
     if _unreadable(ctx, unit, record, buttons):
         return

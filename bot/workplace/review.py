@@ -149,7 +149,7 @@ def submit(ctx: Ctx) -> None:
     name = ctx.user.display_name or "填报人"
     ctx.store.notify(
         people,
-        f"【待审核】{report.title()}已由{name}提交审核。请点下方按钮查看，审核通过或退回修改。",
+        f"【待审核】{report.title()}已由{name}提交审核。请打开报告查看（网页版：“填报”页上方的“审核”），审核通过或退回修改。",
         "review",
         record.id,
     )

@@ -54,8 +54,8 @@ def notices_link(prefix: str, unread: int) -> str:
 
 
 def message(prefix: str, title: str, text: str, link: tuple[str, str] | None = None) -> str:
-    more = f'<p><a class="button" href="{escape(link[0])}">{escape(link[1])}</a></p>' if link else ""
-    return page(prefix, title, f'<section class="card narrow"><h1>{escape(title)}</h1><p>{escape(text)}</p>{more}</section>')
+    """A short page saying one thing (each line a paragraph), with a button to go on (`link`: URL, label)."""
+    return render("message.html", prefix, title, text=text, link=link, back="")
 
 
 def field(name: str, label: str, kind: str = "text", value: str = "", autocomplete: str = "") -> str:
@@ -67,14 +67,9 @@ def field(name: str, label: str, kind: str = "text", value: str = "", autocomple
 
 def form_page(prefix: str, title: str, action: str, fields: list[str], *, intro: str = "", error: str = "",
               csrf_field: str = "", submit: str = "确定", user: str = "", csrf: str = "") -> str:
-    err = f'<p class="error" role="alert">{escape(error)}</p>' if error else ""
-    text = f"<p>{escape(intro)}</p>" if intro else ""
-    body = (
-        f'<section class="card narrow"><h1>{escape(title)}</h1>{text}{err}'
-        f'<form method="post" action="{escape(action)}">{csrf_field}{"".join(fields)}'
-        f'<button type="submit" id="submit">{escape(submit)}</button></form></section>'
-    )
-    return page(prefix, title, body, user=user, csrf=csrf)
+    """A small form (`fields`: HTML from `field`, escaped there)."""
+    return render("form.html", prefix, title, user=user, csrf=csrf, action=action, fields=fields, intro=intro, error=error,
+                  csrf_field=csrf_field, submit=submit)
 
 
 def new_account_fields(login: str = "") -> list[str]:
