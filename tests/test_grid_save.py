@@ -117,6 +117,19 @@ def test_a_submitted_report_goes_back_to_draft_and_says_so(world: World) -> None
     assert saved["status"] == "draft" and any("撤回了提交" in n for n in saved["notices"])
 
 
+def test_a_final_report_goes_back_to_draft_and_says_so(world: World) -> None:
+    server, clerk = world.server, world.clerk
+    rid = finished(world)
+    clerk.say("/submit")
+    world.reviewer.say("/review")
+    world.reviewer.tap("审核通过")
+    with server.state.repo.transaction() as store:
+        assert store.report_record(rid).status == "final"  # type: ignore[union-attr]
+    saved = clerk.api("/api/grid/table3", {"report": rid, "cells": four_rows()}).json()
+    assert saved["status"] == "draft" and any("原已定稿" in n for n in saved["notices"])
+    assert conversation(server, "次营填报")[0] == "finish"
+
+
 def test_table4_row_with_a_wrong_stated_total_is_refused_and_named(world: World) -> None:
     server, clerk = world.server, world.clerk
     clerk.tap("全部为0")
