@@ -333,6 +333,7 @@ CHECKS: dict[str, Check] = {
     "table2_shape": import_only,
     "table3_shape": import_only,
     "table4_shape": import_only,
+    "unread_rows": import_only,
     "township_regulations": township_regulations,
     "carry_previous": carry_previous,
     "valid_continuity": valid_continuity,

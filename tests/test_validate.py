@@ -27,6 +27,7 @@ def test_every_rule_of_the_definition_has_a_check_and_the_spec_ids():
         "E-T3-SHAPE", "E-T2-SHAPE", "E-T4-SHAPE", "E-FEE-STATEMENT", "E-TOWN-REG", "W-CARRY-PREV", "W-VALID-CONT",
         "W-REPEAT", "W-TXT-APPS", "W-TXT-REVIEW", "W-TXT-DOCS", "W-TXT-BREAKDOWN", "W-YEAR", "W-ASPECTS",
         "W-LENGTH", "W-PROBLEMS", "W-OTHER-HIGH", "W-FEE-UNIT", "W-WRONG-LEVEL", "W-CITATION", "W-ARTIFACT", "W-LATE",
+        "W-UNREAD",
     }
     assert {r.id for r in fmt.rules} == spec_ids
     for rule in fmt.rules:

@@ -16,6 +16,7 @@ from functools import cache
 from bot.findings import Finding
 from bot.formatdef import FormatDef, Grid, Row, strip_ordinal, walk_rows
 from bot.importer.cells import kind_of, norm_label, read_value
+from bot.importer.unread import printed_line, shown, unread_row
 from bot.report import CellProblem, Value
 
 ORDINAL = re.compile(r"^(（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、|\d+\.)")
@@ -165,6 +166,7 @@ def parse_grid3(rows: list[list[str]], fmt: FormatDef) -> TableResult:
     group_names = {norm_label(r.label) for r in walk_rows(grid.rows) if r.children}
     ncols = len(grid.columns)
     seen: set[str] = set()
+    unknown: list[str] = []
     for run in label_runs(rows, matcher):
         key, _ = matcher.match(run.label, seen)
         values = run.trimmed(ncols)
@@ -174,33 +176,45 @@ def parse_grid3(rows: list[list[str]], fmt: FormatDef) -> TableResult:
                 group = matcher.strip_groups(label) in group_names or label in group_names
                 what = f"“{label}”一行直接填了数字（2019年试行格式），按现行格式应分列其下各小项" if group else f"无法识别的行“{label[:30]}”"
                 result.notes.append(f"{grid.name}：{what}，其数字未导入。")
-                rule = fmt.rule("E-T3-SHAPE")
-                message = rule.say("group_row_numbers" if group else "unknown_row", table=grid.name, label=label if group else label[:30])
-                result.findings.append(Finding(rule=rule.id, level=rule.level, cells=[], message=message))
+                if group:
+                    rule = fmt.rule("E-T3-SHAPE")
+                    message = rule.say("group_row_numbers", table=grid.name, label=label)
+                    result.findings.append(Finding(rule=rule.id, level=rule.level, cells=[], message=message))
+                else:  # printed, but matching no row: the reader's gap, said once with the line
+                    unknown.append(shown([run.label, *values]))
             continue
         if key in seen:
             result.notes.append(f"{grid.name}：「{grid.row(key).label}」出现了两次，只取第一次。")
             continue
         seen.add(key)
         paths = [f"table3.{key}.{c}" for c in grid.col_keys]
+        if not run.values:  # the label and nothing after it: blank or not read, which cannot be known
+            unread_row(fmt, result, grid.name, grid.row(key).name, paths, shown([run.label]))
+            continue
         if not values:
             for path in paths:
                 result.values[path] = None
             continue
         if len(values) != ncols:
-            _shape_finding(
-                fmt,
-                "E-T3-SHAPE",
-                paths,
-                fmt.rule("E-T3-SHAPE").say("row_width", table=grid.name, row=grid.row(key).name, expected=ncols, actual=len(values)),
-                result,
+            line = shown([run.label, *values])
+            unread_row(fmt, result, grid.name, grid.row(key).name, paths, line)
+            result.notes.append(
+                fmt.rule("E-T3-SHAPE").say("row_width", table=grid.name, row=grid.row(key).name, expected=ncols, actual=len(values))
             )
             continue
         _assign_row(result, "table3", key, list(grid.col_keys), values)
     for row in grid.data_rows:
         if row.key not in seen:
             paths = [f"table3.{row.key}.{c}" for c in grid.col_keys]
-            _shape_finding(fmt, "E-T3-SHAPE", paths, fmt.rule("E-T3-SHAPE").say("missing_row", table=grid.name, row=row.label), result)
+            printed = printed_line(rows, row.label) or (unknown.pop(0) if unknown else None)
+            if printed:
+                unread_row(fmt, result, grid.name, row.name, paths, printed)
+            else:
+                _shape_finding(fmt, "E-T3-SHAPE", paths, fmt.rule("E-T3-SHAPE").say("missing_row", table=grid.name, row=row.label), result)
+    for line in unknown:
+        rule = fmt.rule("W-UNREAD")
+        result.findings.append(Finding(rule=rule.id, level=rule.level, cells=[], actual=line,
+                                       message=rule.say(table=grid.name, row=line.split(" ")[0][:30], line=line)))
     return result
 
 
@@ -246,9 +260,15 @@ def parse_table2(rows: list[list[str]], fmt: FormatDef) -> TableResult:
                 )
             )
         values = run.trimmed(len(cols))
+        if not run.values:  # the label and nothing after it: blank or not read, which cannot be known
+            unread_row(fmt, result, t2.name, row.label, paths, shown([run.label]))
+            continue
         if not values:
             for path in paths:
                 result.values[path] = None
+            continue
+        if len(values) != len(cols) and not old:
+            unread_row(fmt, result, t2.name, row.label, paths, shown([run.label, *values]))
             continue
         if len(values) != len(cols) or (old and block is t2.blocks[0] and _old_columns(texts)):
             _shape_finding(
@@ -264,6 +284,10 @@ def parse_table2(rows: list[list[str]], fmt: FormatDef) -> TableResult:
         if row.key not in seen:
             block = next(b for b in t2.blocks if row in b.rows)
             paths = [f"table2.{row.key}" + (f".{c.key}" if c else "") for c in (block.columns or [None])]
+            line = printed_line(rows, row.label)
+            if line:
+                unread_row(fmt, result, t2.name, row.label, paths, line)
+                continue
             _shape_finding(fmt, "E-T2-SHAPE", paths, fmt.rule("E-T2-SHAPE").say("missing_row", table=t2.name, row=row.label), result)
     return result
 
@@ -298,6 +322,10 @@ def parse_table4(rows: list[list[str]], fmt: FormatDef) -> TableResult:
         cells = [c for _, r in data for c in _rstrip_empty(r)]
     if len(cells) != expected:
         paths = [f"table4.{g}.{c}" for g in groups for c in grid.col_keys]
+        if any(kind_of(c) != "empty" for c in cells):  # printed, but not placeable cell by cell
+            line = " / ".join(shown(r) for _, r in data)
+            unread_row(fmt, result, grid.name, "、".join(grid.row(g).label for g in groups), paths, shown([line]))
+            return result
         message = fmt.rule("E-T4-SHAPE").say(table=grid.name, expected=expected, actual=len(cells))
         _shape_finding(fmt, "E-T4-SHAPE", paths, message, result)
         return result
