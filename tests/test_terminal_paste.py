@@ -71,3 +71,6 @@ def test_at_a_tty_what_arrives_together_or_bracketed_is_one_message(tmp_path: Pa
     assert [i.text for i in terminal.inputs()] == ["第一行\n第二行"]
     together = Terminal(make_service(tmp_path), tmp_path, user="clerk", stdin=Tty("甲\n乙\n"), stdout=io.StringIO())
     assert [i.text for i in together.inputs()] == ["甲\n乙"]
+
+    block = Terminal(make_service(tmp_path), tmp_path, user="clerk", stdin=Tty("<<<\n长\n文\n>>>\n"), stdout=io.StringIO())
+    assert [i.text for i in block.inputs()] == ["长\n文"]  # <<< … >>> pasted at once: still its own mode

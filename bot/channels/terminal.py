@@ -145,7 +145,9 @@ class Terminal:
         """The inputs typed: a line each, a paste as one text, or the lines between <<< and >>> as one text."""
         block: list[str] | None = None
         for group in self.messages():
-            if block is None and len(group) > 1:
+            if block is None and len(group) > 1 and group[0].strip() != MULTI_START:
+                for line in group:
+                    self.warn_if_cut(line)
                 text = "\n".join(group).strip("\n")
                 if text.strip():
                     yield Input(kind="text", text=text)
