@@ -227,3 +227,28 @@ def test_what_the_chat_accepts_the_grid_accepts(world: World) -> None:
     assert clerk.api("/api/grid/table9", {"report": rid, "cells": {}}).status == 404
     with server.state.repo.transaction() as store:
         assert store.session.exec(select(Answer).where(Answer.report_id == rid, Answer.key == "table2.FEE")).one().value == '"1.25"'
+
+
+def test_one_save_is_one_read_of_the_answers_and_one_validation(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The grid shown after a save comes from the save itself: no engine run, no second read, one check."""
+    import bot.channels.web.grids as grids
+    import bot.workplace.cells as cells
+    from bot.interview.engine import Engine
+    from storage.reports import ReportsStore
+
+    server, clerk = world.server, world.clerk
+    rid = finished(world)
+    calls = {"validate": 0, "answers": 0, "engine": 0}
+
+    def counted(name: str, fn: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            calls[name] += 1
+            return fn(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(cells, "validate", counted("validate", cells.validate))
+    monkeypatch.setattr(grids, "validate", counted("validate", grids.validate))
+    monkeypatch.setattr(ReportsStore, "answers", counted("answers", ReportsStore.answers))
+    monkeypatch.setattr(Engine, "handle", counted("engine", Engine.handle))
+    assert clerk.api("/api/grid/table3", {"report": rid, "cells": four_rows()}).status == 200
+    assert calls == {"validate": 1, "answers": 1, "engine": 0}
