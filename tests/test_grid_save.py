@@ -236,7 +236,7 @@ def test_one_save_is_one_read_of_the_answers_and_one_validation(world: World, mo
     from bot.interview.engine import Engine
     from storage.reports import ReportsStore
 
-    server, clerk = world.server, world.clerk
+    clerk = world.clerk
     rid = finished(world)
     calls = {"validate": 0, "answers": 0, "engine": 0}
 
