@@ -66,7 +66,7 @@ def test_report_goes_clerk_returned_with_comment_fixed_approved_final(county):
     clerk.tap("✔ 2. 表二 主动公开 💬")
     clerk.tap("有，逐项填写")
     clerk.say("0 0 0")
-    assert "💬 审核意见（表二「行政许可」本年处理决定数量）：应为3件" in clerk.texts()
+    assert "审核意见（表二「行政许可」本年处理决定数量）：应为3件" in clerk.texts()
     clerk.say("3 0 0")
     clerk.say("/submit")
     assert county.record().status == "review"

@@ -92,7 +92,7 @@ def test_county_review_and_collection_through_telegram(api, tmp_path):
         clerk.tap("✔ 2. 表二 主动公开 💬")
         clerk.tap("有，逐项填写")
         clerk.say("0 0 0")
-        assert "💬 审核意见（表二「行政许可」本年处理决定数量）：应为3件" in clerk.last_text()
+        assert "审核意见（表二「行政许可」本年处理决定数量）：应为3件" in clerk.last_text()
         clerk.say("3 0 0")
         mark = len(api.sent)
         clerk.say("/submit")

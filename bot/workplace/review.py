@@ -101,7 +101,7 @@ def comments_for_step(ctx: Ctx, step: Step) -> list[Comment]:
 
 
 def comment_lines(ctx: Ctx, comments: list[Comment]) -> list[str]:
-    return [f"💬 审核意见（{target_label(ctx.fmt, ctx.script, c.target)}）：{c.text}" for c in comments]
+    return [f"审核意见（{target_label(ctx.fmt, ctx.script, c.target)}）：{c.text}" for c in comments]
 
 
 # ---- the clerk's side ----------------------------------------------------------------------------

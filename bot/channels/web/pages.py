@@ -96,7 +96,7 @@ def clerk_desk(store: Any, external_id: str, engine: Any) -> dict[str, Any]:
     unit = store.unit(record.unit_id) if record is not None else None
     if record is None or unit is None:
         return {}
-    return {"unit_id": unit.id, "unit": unit.name, "year": record.year, "status_label": STATUS_TEXT.get(record.status, ""),
+    return {"unit_id": unit.id, "unit": unit.name, "year": record.year, "status": record.status, "status_label": STATUS_TEXT.get(record.status, ""),
             "role": store.role(account, unit.id), "years": list(range(default_year(engine.today()), 2007, -1))}
 
 
