@@ -101,6 +101,11 @@ def test_a_clerk_or_another_countys_coordinator_is_refused_and_logged(world: Wor
     assert world.far_coordinator.get(f"/county/unit/{world.unit_id}").status == 403
     assert world.far_coordinator.get(f"/county/unit/{world.unit_id}/docx").status == 403
     assert world.clerk.get("/county").status == 403
+    # The review form, posted by the unit's clerk or a coordinator: refused before the engine, and logged.
+    before = len(refusals(server, "次营填报"))
+    assert world.clerk.form(f"/county/unit/{world.unit_id}/review", {"action": "approve", "year": "2026"}).status == 403
+    assert world.coordinator.form(f"/county/unit/{world.unit_id}/review", {"action": "approve"}).status == 403
+    assert len(refusals(server, "次营填报")) == before + 1 and refusals(server, "阳城协调人")[-1].action == "review"
 
 
 def test_invites_per_role_members_and_revoking(world: World) -> None:

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from bot.access import ROLE_NAMES, access
+from bot.access import ROLE_NAMES, access, check
 from bot.channels.web import grids, pages, profile
 from bot.channels.web.api import FIRST_YEAR, nav, person_of, year_asked
 from bot.channels.web.auth import require, require_post
@@ -211,7 +211,17 @@ async def review(request: web.Request) -> web.Response:
     auth, form = await require_post(request)
     unit_id = _unit_id(request)
     year = year_asked(state, str(form.get("year", "")))
-    record = await state.db(lambda store: store.report_for(unit_id, year, create=False))
+
+    def reviewable(store: Any) -> tuple[str, Any]:
+        """('', the year's report) when the person reviews this unit; else why not (logged)."""
+        reason = check(store, store.get_user(auth.user_id), store.unit(unit_id), "review")
+        return reason, None if reason else store.report_for(unit_id, year, create=False)
+
+    reason, record = await state.db(reviewable)
+    if reason:
+        html = pages.render("message.html", state.settings.prefix, "无权审核", csrf=auth.csrf, user=auth.login, nav=nav(state, auth),
+                            text=reason, back=f"/county/unit/{unit_id}?year={year}")
+        return web.Response(text=html, content_type="text/html", status=403)
     if record is None:
         raise web.HTTPNotFound(text="该单位还没有报告。")
     action = str(form.get("action", ""))
