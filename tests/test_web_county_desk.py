@@ -172,6 +172,8 @@ def test_review_return_with_a_cell_comment_then_approve_and_the_final_docx(world
     fill_and_submit(clerk)
     page = reviewer.get(f"/county/unit/{world.unit_id}").text
     assert 'id="approve"' in page and 'id="return"' in page and 'data-label="本年新收 自然人"' in page
+    refused = reviewer.form(f"/county/unit/{world.unit_id}/review", {"action": "return"})  # no comment yet: the engine says so
+    assert refused.status == 409 and "意见" in refused.text and clerk.get("/api/grid").json()["status"] == "review"
     assert reviewer.form(f"/county/unit/{world.unit_id}/review", {"action": "comment", "part": "table3", "text": "本年新收 自然人：应为1件"}).status == 302
     assert reviewer.form(f"/county/unit/{world.unit_id}/review", {"action": "return"}).status == 302
     assert clerk.get("/api/grid").json()["comments"] == [{"target": "table3.NEW.NP", "text": "应为1件"}]

@@ -244,6 +244,12 @@ async def review(request: web.Request) -> web.Response:
             new += await _press(state, person, f"{action}:{rid}", "审核通过" if action == "approve" else "退回修改")
         else:
             raise web.HTTPBadRequest(text="unknown action")
+    now = await state.db(lambda store: store.report_record(rid))
+    if action in ("approve", "return") and now is not None and now.status == record.status:  # not done: the engine said why
+        said = [m["text"] for m in new if m.get("from") == "bot"][-1:]
+        html = pages.render("message.html", state.settings.prefix, "未完成", csrf=auth.csrf, user=auth.login, nav=nav(state, auth),
+                            text="\n".join(said) or "操作没有完成，请刷新后重试。", back=f"/county/unit/{unit_id}?year={year}")
+        return web.Response(text=html, content_type="text/html", status=409)
     raise web.HTTPFound(state.url(f"/county/unit/{unit_id}?year={year}#review-form"))
 
 
