@@ -148,8 +148,3 @@ class WebChat:
         for waiting, job in self._jobs(outcome, new):
             new += await self.pages(person, waiting, job)
         return new
-
-    async def send_outcome(self, person: Person, inp: Input) -> tuple[Outcome, list[dict[str, Any]]]:
-        """For the grids: the raw outcome (its buttons are pressed next) and the messages it made."""
-        outcome = await self.run(self.handle_sync, person, inp)
-        return outcome, self.translate(person, outcome)
