@@ -257,3 +257,22 @@ def test_templates_escape_what_they_show() -> None:
     assert 'href="/x?a=1&amp;b=2"' in shown and "<p>第二行</p>" in shown
     page = pages.page("", "t", "<b>built</b>", user='"><img src=x>', csrf="c")
     assert "<b>built</b>" in page and '"><img' not in page and "&#34;&gt;&lt;img src=x&gt;" in page
+
+
+def test_the_clerks_year_form_switches_relabels_or_makes_the_years_report(world: World) -> None:
+    clerk, server = world.clerk, world.server
+
+    def years() -> list[tuple[int, bool]]:
+        with server.state.repo.transaction() as store:
+            rows = store.session.exec(select(ReportRecord).where(ReportRecord.unit_id == world.unit_id)).all()
+            return sorted((r.year, any(k.startswith("table2.") for k in store.answers(r.id))) for r in rows)
+
+    clerk.tap("全部为0")  # 2026 has answers now: choosing 2025 makes that year's report, 2026's is kept
+    assert clerk.form("/my/year", {"year": "2025"}).status == 302
+    assert years() == [(2025, False), (2026, True)] and '<option value="2025" selected>' in clerk.get("/").text
+    assert any("已新建“次营镇人民政府”2025年度报告" in m["text"] for m in clerk.messages())
+    assert clerk.form("/my/year", {"year": "2026"}).status == 302  # back: switched to, not made again
+    assert years() == [(2025, False), (2026, True)] and '<option value="2026" selected>' in clerk.get("/").text
+    assert any("已切换到“次营镇人民政府”2026年度报告" in m["text"] for m in clerk.messages())
+    assert clerk.form("/my/year", {"year": "20x5"}).status == 400
+    assert clerk.form("/my/year", {"year": "2031"}).status == 302 and years() == [(2025, False), (2026, True)]
