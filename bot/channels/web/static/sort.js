@@ -1,4 +1,5 @@
-// Sortable tables: click (or Enter on) a header to sort by that column; again to reverse.
+// Sortable tables: click (or Enter on) a header to sort by that column; again to reverse. The header says how
+// the table is sorted (aria-sort) to a screen reader.
 "use strict";
 document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("table.sortable").forEach(function (table) {
@@ -6,8 +7,9 @@ document.addEventListener("DOMContentLoaded", function () {
     heads.forEach(function (th, index) {
       function sort() {
         var asc = !th.classList.contains("asc");
-        heads.forEach(function (h) { h.classList.remove("asc", "desc"); });
+        heads.forEach(function (h) { h.classList.remove("asc", "desc"); h.removeAttribute("aria-sort"); });
         th.classList.add(asc ? "asc" : "desc");
+        th.setAttribute("aria-sort", asc ? "ascending" : "descending");
         var numeric = th.dataset.sort === "num";
         var body = table.tBodies[0];
         var rows = Array.prototype.slice.call(body.rows);
