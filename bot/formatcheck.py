@@ -82,6 +82,7 @@ CHECKS: dict[str, CheckSpec] = {
     ),
     "table4_shape": CheckSpec({}, {"default": _m("table", "expected", "actual")}),
     "unread_rows": CheckSpec({}, {"default": _m("table", "row", "line")}),
+    "large_values": CheckSpec({}, {"default": _m("cell", "actual", "limit")}),
     "fee_statement": CheckSpec({}, {"default": _m("year")}),
     "township_regulations": CheckSpec({"levels": "levels", "row": "table2_row"}, {"default": _m("cell", "actual")}),
     "carry_previous": CheckSpec(

@@ -14,8 +14,24 @@ from typing import Any, NamedTuple
 
 from bot.formatdef import FormatDef
 
-MAX_COUNT = 1_000_000  # applications, documents, cases: no unit counts a million of anything in a year
-MAX_MONEY = Decimal(100_000_000)  # 万元 in a cell, 元 for the fee item: beyond any unit's fees
+# Two bounds for every number, each from what published reports show (issue 27: a city's PDF with a
+# 行政处罚 count in the millions was refused whole under the old 1,000,000). Beyond PLAUSIBLE_* a value
+# is kept and the validator warns (W-LARGE: 数值异常大，请核对); only beyond MAX_* (the absurd: more than
+# any unit of China could reach) is a value refused, naming the cell.
+#
+# Counts of decisions (表二 许可, 处罚, 强制): province-level reports print tens of millions (traffic
+# penalties counted one by one); a margin of about 3 gives the plausible bound. The absurd bound is a
+# decision for every third person in China in one year from one unit.
+PLAUSIBLE_DECISIONS = 100_000_000
+# Every other count (applications, documents, cases): the largest seen in published reports are some
+# tens of thousands (a province's 自然资源 department); a million stays plausible.
+PLAUSIBLE_COUNT = 1_000_000
+MAX_COUNT = 500_000_000
+# 万元 in a cell (表二 行政事业性收费), 元 for the fee item: province-level fees reach billions of 元 (some
+# hundred thousand 万元), with cents (6 places in 万元); 10 billion 元 is plausible. The absurd bound,
+# 10^8 万元 = 1 trillion 元, is more than all 行政事业性收费 of China in a year (about 0.4 trillion 元).
+PLAUSIBLE_MONEY = Decimal(1_000_000)
+MAX_MONEY = Decimal(100_000_000)
 MONEY_PLACES = 12  # digits after the point
 MAX_TEXT = 20_000  # characters of one section's text; the longest published section has some thousands
 MAX_OTHER = 4_000  # characters of any other answer (a fact behind a draft)
@@ -183,3 +199,12 @@ def _cell(fmt: FormatDef, key: str) -> Any:
         return fmt.cell(key)
     except KeyError:
         return None
+
+
+def plausible_bound(fmt: FormatDef, cell: Any) -> int | Decimal:
+    """The largest value of a cell that needs no second look (beyond it: W-LARGE)."""
+    if cell.kind == "money":
+        return PLAUSIBLE_MONEY
+    if cell.table == "table2" and not fmt.table2.block_of(cell.row).columns:
+        return PLAUSIBLE_DECISIONS  # a row of one count: decisions (许可, 处罚, 强制)
+    return PLAUSIBLE_COUNT

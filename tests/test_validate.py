@@ -27,7 +27,7 @@ def test_every_rule_of_the_definition_has_a_check_and_the_spec_ids():
         "E-T3-SHAPE", "E-T2-SHAPE", "E-T4-SHAPE", "E-FEE-STATEMENT", "E-TOWN-REG", "W-CARRY-PREV", "W-VALID-CONT",
         "W-REPEAT", "W-TXT-APPS", "W-TXT-REVIEW", "W-TXT-DOCS", "W-TXT-BREAKDOWN", "W-YEAR", "W-ASPECTS",
         "W-LENGTH", "W-PROBLEMS", "W-OTHER-HIGH", "W-FEE-UNIT", "W-WRONG-LEVEL", "W-CITATION", "W-ARTIFACT", "W-LATE",
-        "W-UNREAD",
+        "W-UNREAD", "W-LARGE",
     }
     assert {r.id for r in fmt.rules} == spec_ids
     for rule in fmt.rules:
@@ -272,7 +272,8 @@ def test_other_high_and_explained():
 
 
 @pytest.mark.parametrize("fee, township, fires", [("0", True, False), ("150", True, True), ("150", False, False),
-                                                   ("1.23456", False, True), ("9116.36", False, False)])
+                                                   ("1.2345678", False, True), ("9116.36", False, False),
+                                                   ("345678.123456", False, False)])  # 万元 with cents: 6 places
 def test_fee_unit(fee, township, fires):
     r = zero_report()
     r.cells["table2.FEE"] = Decimal(fee)

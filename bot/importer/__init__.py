@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +19,7 @@ from bot.importer.sections import paragraphs, split_sections, table_lines
 from bot.importer.source import MAX_BYTES, MAX_ELEMENTS, Source, UnreadableError, check_json
 from bot.importer.tables import TableResult, parse_grid3, parse_table2, parse_table4
 from bot.importer.titles import read_title, unit_level, year_from_period
-from bot.report import CellProblem, Report, ReportError, load_report_json, report_problem
+from bot.report import CellProblem, Report, ReportError, report_from_dict, report_problem
 
 # Every form a published report comes in that the readers take (uploads in any channel, `nianbao check`).
 READABLE = (".docx", ".doc", ".wps", ".pdf", ".html", ".htm", ".txt", ".md", ".json")
@@ -147,8 +149,29 @@ def _import_json(data: bytes, fmt: FormatDef) -> ImportResult:
     except UnicodeDecodeError:
         raise UnreadableError("JSON文件不是UTF-8编码。") from None
     try:
-        report, problems = load_report_json(text, fmt, lenient=True)
+        report, problems = report_from_dict(_json_doc(text), fmt, lenient=True)
     except ReportError as exc:
         where = f"（位置：{exc.path}）" if exc.path else ""
         raise UnreadableError(f"JSON不符合年报数据格式{where}：{exc.message}") from None
     return ImportResult(report=report, problems=problems)
+
+
+def _literal(text: str) -> float | str:
+    """A JSON number that is no finite float (1e999999999) or NaN/Infinity stays its text, so that the
+    checker names it as written instead of as 'Infinity' (and the limits refuse it as too large)."""
+    try:
+        value = float(text)
+    except ValueError:  # pragma: no cover - json hands only number literals here
+        return text
+    return value if math.isfinite(value) else text
+
+
+def _json_doc(text: str) -> object:
+    try:
+        return json.loads(text, parse_float=_literal, parse_constant=str)
+    except json.JSONDecodeError as exc:
+        raise ReportError("", f"不是有效的JSON（第{exc.lineno}行第{exc.colno}列：{exc.msg}）") from None
+    except RecursionError:
+        raise ReportError("", "JSON嵌套过深，不是年报数据。") from None
+    except ValueError:  # a number of more than 4,300 digits
+        raise ReportError("", "JSON中的数字位数过多，不是年报数据。") from None

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import re
 
+from bot.limits import MAX_COUNT, MAX_MONEY
 from bot.numbers import BLANK_MARKS, clean_number, parse_decimal
 from bot.report import CellProblem, Value
 
 BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
+MAX_SHOWN = 40  # characters of a cell quoted back; a value longer than that is no count or amount
 HALF_TO_FULL = str.maketrans({"(": "（", ")": "）", "．": ".", "，": "、", ",": "、"})
 
 
@@ -37,12 +39,14 @@ def read_value(raw: str, path: str, money: bool) -> tuple[Value, CellProblem | N
     shown = clean_number(raw)
     if kind in ("empty", "blank"):
         return None, CellProblem(path, shown, "blank")
+    if len(shown) > MAX_SHOWN:  # a 400-digit number: named, never parsed
+        return None, CellProblem(path, shown[:MAX_SHOWN] + "…", "not_money" if money else "not_integer")
     number = parse_decimal(raw)
     if money:
-        if number is None or number < 0:
+        if number is None or number < 0 or number > MAX_MONEY:
             return None, CellProblem(path, shown, "not_money")
         return number, None
-    if number is None or number < 0 or number != number.to_integral_value() or "." in shown:
+    if number is None or number < 0 or number != number.to_integral_value() or "." in shown or number > MAX_COUNT:
         return None, CellProblem(path, shown, "not_integer")
     return int(number), None
 
