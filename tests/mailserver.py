@@ -52,6 +52,7 @@ class Recorder:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.received: Counter[str] = Counter()  # recipient → messages accepted (kept as they arrive: cheap to read)
         self.rcpt_reply = ""
         self.mail_reply = ""
         self.data_reply = ""
@@ -78,11 +79,16 @@ class Recorder:
         message = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
         with self.lock:
             self.messages.append(message)  # type: ignore[arg-type]
+            self.received.update(envelope.rcpt_tos)
         return "250 OK"
 
     def to(self) -> Counter[str]:
         with self.lock:
-            return Counter(str(m["To"]) for m in self.messages)
+            return Counter(self.received)
+
+    def count(self) -> int:
+        with self.lock:
+            return len(self.messages)
 
 
 def _authenticate(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
