@@ -15,6 +15,7 @@ from bot.importer.fetch import fetch as fetch_url
 from bot.importer.fetch import is_url
 from bot.importer.forms import read_source
 from bot.importer.layout import rows_from_layout
+from bot.importer.runtogether import is_run_together, unglue
 from bot.importer.sections import paragraphs, split_sections, table_lines
 from bot.importer.source import MAX_BYTES, MAX_ELEMENTS, Source, UnreadableError, check_json
 from bot.importer.tables import TableResult, parse_grid3, parse_table2, parse_table4
@@ -75,7 +76,10 @@ def import_source(source: Source, fmt: FormatDef | None = None) -> ImportResult:
     fmt = fmt or load_format()
     if len(source.elements) > MAX_ELEMENTS:
         raise UnreadableError(f"文件有{len(source.elements)}段（行），年报不会这么长，可能是异常文件，未读取。")
-    layout = split_sections(source.elements, fmt)
+    elements = source.elements
+    if source.kind == "txt" and is_run_together(elements, fmt):
+        elements = unglue(elements, fmt)
+    layout = split_sections(elements, fmt)
     if not layout.sections:
         raise UnreadableError("没有找到报告的任何部分（如“一、总体情况”“二、主动公开政府信息情况”），这不像是一份政府信息公开工作年度报告。")
     title = read_title(layout.title_lines)
