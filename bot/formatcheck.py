@@ -113,7 +113,8 @@ CHECKS: dict[str, CheckSpec] = {
         {"default": _m("reason"), "township": _m("fee", "yuan"), "decimals": _m("decimals")},
     ),
     "wrong_level": CheckSpec({"levels": "levels", "words": "words"}, {"default": _m("section", "words", "quote")}),
-    "citations": CheckSpec({"wrong": "map"}, {"default": _m("section", "wrong", "right"), "brackets": _m("section", "quote", "opener", "closer")}),
+    "citations": CheckSpec({"wrong": "map"}, {"default": _m("section", "wrong", "right"), "brackets": _m("section", "quote", "opener", "closer"),
+                                                    "unopened": _m("section", "quote", "opener", "closer")}),
     "artifacts": CheckSpec(
         {}, {"bookmark": _ARTIFACT, "image": _ARTIFACT, "placeholder": _ARTIFACT, "date": _ARTIFACT, "ordinal": _ARTIFACT}
     ),

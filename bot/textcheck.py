@@ -273,6 +273,7 @@ MARKER = re.compile(r"其中|涉及|包括")
 PART = re.compile(rf"([^、，,；;：:。\d（）()]{{1,16}}?)(\d{{1,9}})({UNITS})")
 NOT_A_PART = re.compile(r"均|已|累计|同比|较|占|超过|不少于|约|余|多")
 CATCH_ALL = re.compile(r"其他|其余|其它")
+OVERLAP = re.compile(r"涉及|含|包括|其中|同时")
 PARENS = re.compile(r"（[^（）]*）|\([^()]*\)")
 CLAUSE_END = re.compile(r"[；;]")
 
@@ -289,7 +290,7 @@ def _clauses(sentence: str) -> list[str]:
 
 
 def text_breakdown(rule: Rule, report: Report) -> Iterator[Finding]:
-    for key, text in narrative_texts(report):
+    for key, text in narrative_texts(report, ("preamble", *NARRATIVE)):
         previous_total: tuple[int, str, str] | None = None
         for sentence in (clause for _, whole in sentences(text) for clause in _clauses(whole)):
             plain = PARENS.sub("", sentence)
@@ -309,6 +310,8 @@ def text_breakdown(rule: Rule, report: Report) -> Iterator[Finding]:
             parts = [p for p in PART.finditer(plain[marker.end() :]) if p.group(3) == total[1]]
             if len(parts) < 2 or any(NOT_A_PART.search(p.group(1)) for p in parts):
                 continue
+            if OVERLAP.search(plain[marker.end() :]):
+                continue  # '其中…涉及…', '含…': the parts may overlap, so their sum says nothing
             part_sum = sum(int(p.group(2)) for p in parts)
             exhaustive = any(CATCH_ALL.search(p.group(1)) for p in parts)
             if part_sum > total[0] or (exhaustive and part_sum != total[0]):
@@ -331,6 +334,9 @@ RANGE_NEAR = re.compile(r"^[-—–~～至到]\d{4}|\d{4}[-—–~～至到]$")
 COMPARE_BEFORE = re.compile(r"较|比|同比|与|相比|上年|去年|以来|自|从")
 DOC_NUMBER_TAIL = re.compile(r"\d+号")
 SINCE_AFTER = re.compile(r"年?(以来|起|开始|版|底前)")
+# A year naming another document or exercise, not the report's year copied: '2023年预算', '2023年度考核'.
+OTHER_DOCUMENT = re.compile(r"年度?(?:部门|财政|政府)?(?:预算|决算|考核|考评|绩效|审计|工作要点|政务公开工作要点|计划|规划|述职|评估|评议|督查)")
+TEXTS = ("preamble", *NARRATIVE)  # every section's own text
 OPEN_CLOSE = {"《": "》", "〔": "〕", "[": "]", "［": "］", "【": "】"}
 
 
@@ -350,7 +356,7 @@ def text_years(rule: Rule, report: Report) -> Iterator[Finding]:
     year = report.year
     if year is None:
         return
-    for key, text in narrative_texts(report):
+    for key, text in narrative_texts(report, TEXTS):
         for m in YEAR.finditer(text):
             y = int(m.group(1))
             if y >= year or y < year - 5:
@@ -361,7 +367,7 @@ def text_years(rule: Rule, report: Report) -> Iterator[Finding]:
             after = text[m.end() : m.end() + 6]
             if RANGE_NEAR.search(text[max(0, m.start() - 5) : m.start()]) or RANGE_NEAR.match(text[m.end() : m.end() + 5]):
                 continue
-            if COMPARE_BEFORE.search(around) or SINCE_AFTER.match(after):
+            if COMPARE_BEFORE.search(around) or SINCE_AFTER.match(after) or OTHER_DOCUMENT.match(text, m.end()):
                 continue
             if _inside_citation(text, m.start()):
                 continue

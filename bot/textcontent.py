@@ -183,6 +183,19 @@ def citations(rule: Rule, report: Report) -> Iterator[Finding]:
         yield from _bracket_mismatches(rule, key, text, report.format.text_label(key))
 
 
+UNOPENED = set("〕）)》")  # a closer with no opener before it on its line
+CITATION_NEAR = re.compile(r"《|》|〔|\d+号|条例|办法|通知|意见|规定")
+LIST_ORDINAL = re.compile(r"(?:^|[\n。；;：:，,\s])[\d一二三四五六七八九十]{1,2}$")
+
+
+def _cited_near(text: str, i: int) -> bool:
+    """A closing bracket inside a citation ('国办公开办函2021〕30号', '条例》'), not a list ordinal ('1）')."""
+    if text[i] == "〕":
+        return True
+    before = text[max(0, i - 20) : i]
+    return not LIST_ORDINAL.search(text[max(0, i - 3) : i]) and bool(CITATION_NEAR.search(before + text[i + 1 : i + 4]))
+
+
 BRACKET_CHARS = re.compile("[" + re.escape("".join(BRACKETS) + "".join(BRACKETS.values())) + "\n]")
 
 
@@ -197,6 +210,14 @@ def _bracket_mismatches(rule: Rule, key: str, text: str, section: str) -> Iterat
             stack.append((ch, i))
         elif stack and stack[-1][0] == closers[ch]:
             stack.pop()
+        elif not stack and ch in UNOPENED and _cited_near(text, i):
+            yield Finding(
+                rule=rule.id,
+                level=rule.level,
+                cells=[f"text.{key}"],
+                actual=ch,
+                message=rule.say("unopened", section=section, quote=snippet(text, i, i + 1, 8), opener=closers[ch], closer=ch),
+            )
         elif stack and (ch in CITATION_BRACKETS or stack[-1][0] in CITATION_BRACKETS):
             opener, at = stack.pop()
             yield Finding(

@@ -103,7 +103,7 @@ def import_source(source: Source, fmt: FormatDef | None = None) -> ImportResult:
     for section in fmt.sections:
         body = layout.sections.get(section.key)
         if section.text:
-            report.text[section.text] = paragraphs(body or [], join)
+            report.text[section.text] = paragraphs(body or [], join, fee_tables=section.text == "other")
         elif section.table:
             tables, lines = table_lines(body or [])
             rows = [row for t in tables for row in t.rows] if tables else _text_rows(lines)

@@ -136,15 +136,19 @@ def _by_content(elements: list[Element], fmt: FormatDef, missing: list[Section],
     return own
 
 
-def paragraphs(elements: list[Element], join_lines: bool = True) -> str:
+def paragraphs(elements: list[Element], join_lines: bool = True, fee_tables: bool = False) -> str:
     """Narrative text, one paragraph a line; tables inside are skipped.
 
     With join_lines (text extractions), lines broken in the middle of a sentence are joined again;
-    a Word file's paragraphs are real and kept as they are.
+    a Word file's paragraphs are real and kept as they are. With fee_tables (section 六), a table about
+    fees is kept as lines (its cells separated by spaces): a fee reported in a table of its own is the
+    report's fee statement.
     """
     out: list[str] = []
     for el in elements:
         if isinstance(el, Table):
+            if fee_tables and any("费" in cell for row in el.rows for cell in row):
+                out += [" ".join(c.strip() for c in row if c.strip()) for row in el.rows if any(c.strip() for c in row)]
             continue
         line = el.text.strip().replace("\t", " ")
         if not line:
