@@ -321,3 +321,20 @@ def test_bad_input_to_the_new_commands_gets_a_clear_message_and_changes_nothing(
         assert store.comments(report_id) == []
         assert [u.name for u in store.county_units(1)] == ["次营镇人民政府", "北留镇人民政府"]
     assert (county.answers(), county.record().status) == saved
+
+
+def test_collect_and_nudge_take_the_year_named(county):
+    """`/collect 2025` collects 2025, not the year being reported (the chat's command passes its argument on)."""
+    fill_complete(county.clerk)
+    county.clerk.say("/submit")
+    county.reviewer.say("/review")
+    county.reviewer.tap("审核通过")
+    county.coordinator.say("/collect 2025")
+    assert "阳城县2025年度：0份定稿报告和汇总表" in county.coordinator.texts()
+    county.coordinator.say("/collect 2026")
+    name, data = county.coordinator.document()
+    assert "1份定稿报告" in county.coordinator.texts()
+    assert "次营镇人民政府2026年政府信息公开工作年度报告.docx" in zipfile.ZipFile(io.BytesIO(data)).namelist()
+    county.coordinator.say("/nudge 2025")
+    assert "已提醒0个落后单位" in county.coordinator.texts(), "2025 has no report behind: nobody is nudged for it"
+    assert deliveries(county, county.other_clerk, "nudge") == []

@@ -276,3 +276,9 @@ def test_the_clerks_year_form_switches_relabels_or_makes_the_years_report(world:
     assert any("已切换到“次营镇人民政府”2026年度报告" in m["text"] for m in clerk.messages())
     assert clerk.form("/my/year", {"year": "20x5"}).status == 400
     assert clerk.form("/my/year", {"year": "2031"}).status == 302 and years() == [(2025, False), (2026, True)]
+
+
+def test_the_header_shows_the_county_link_only_to_who_can_use_it(world: World) -> None:
+    """Links a person cannot use are not shown: 县级汇总 for coordinators (and the operator), not for a clerk."""
+    assert "县级汇总" not in world.clerk.get("/").text and "县级汇总" not in world.clerk.get("/inbox").text
+    assert "县级汇总" in world.coordinator.get("/").text and "县级汇总" in world.coordinator.get("/county").text

@@ -81,7 +81,7 @@ def cmd_menu(ctx: Ctx, args: str) -> Move | None:
     done = parts_done(ctx)
     remarks = {c.target.split(".")[0] for c in review.open_comments(ctx, ctx.record)}
     rows = [
-        [ctx.button(f"{'✔ ' if p.key in done else ''}{i}. {p.title}{' 💬' if p.key in remarks else ''}", f"goto:{p.key}")]
+        [ctx.button(f"{'✔ ' if p.key in done else ''}{i}. {p.title}{'（有审核意见）' if p.key in remarks else ''}", f"goto:{p.key}")]
         for i, p in enumerate(ctx.script.parts, start=1)
     ]
     ctx.say(f"请选择要填写或修改的部分（已完成 {len(done)}/{len(ctx.script.parts)}）：", rows)
@@ -254,8 +254,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("dashboard", coordinate.cmd_dashboard, "", (_c("/dashboard", "各单位进度、错误和截止日期"),), "县级协调人：各单位进度"),
     Command("open", coordinate.open_unit, "", (_c("/open 编号", "只读查看某单位的报告并运行检查"),)),
     Command("check", coordinate.open_unit),
-    Command("nudge", _plain(coordinate.cmd_nudge), "", (_c("/nudge", "提醒落后的单位"),)),
-    Command("collect", _plain(coordinate.cmd_collect), "", (_c("/collect", "下载全部定稿报告（zip）和汇总表（xlsx）"),), "县级协调人：汇总下载"),
+    Command("nudge", coordinate.cmd_nudge, "", (_c("/nudge [年度]", "提醒落后的单位"),)),
+    Command("collect", coordinate.cmd_collect, "", (_c("/collect [年度]", "下载该年度全部定稿报告（zip）和汇总表（xlsx）"),), "县级协调人：汇总下载"),
     Command("help", cmd_help, "", (_f("/help", "帮助"),), "帮助"),
     Command("cancel", cmd_cancel, "", (_f("/cancel", "取消当前操作"),), "取消当前操作"),
 )

@@ -40,7 +40,7 @@ def person_of(state: WebState, auth: Auth) -> Person:
 
 
 def nav(state: WebState, auth: Auth) -> str:
-    items = [("/", "填报"), ("/county", "县级汇总")]
+    items = [("/", "填报")] + ([("/county", "县级汇总")] if auth.coordinator or auth.operator else [])
     if auth.operator:
         items.append(("/operator", "管理"))
     return pages.nav_links(state.settings.prefix, items)

@@ -40,9 +40,11 @@ class Auth:
     operator: bool
     csrf: str
     token: str
+    coordinator: bool = False  # coordinates a county (pages only: the header's 县级汇总 link); False on API requests
 
 
-def _lookup(store: Any, token: str, now: Any) -> Auth | None:
+def _lookup(store: Any, token: str, now: Any, page: bool = False) -> Auth | None:
+    """The session's person; for a page (not an API call) also whether they coordinate a county."""
     found = wa.find_session(store, token, now)
     if found is None:
         return None
@@ -50,7 +52,8 @@ def _lookup(store: Any, token: str, now: Any) -> Auth | None:
     user = store.get_user(account.user_id)
     if user is None:
         return None
-    return Auth(account.id or 0, account.login, account.user_id, user.external_id, account.operator, row.csrf, token)
+    coordinator = page and bool(store.coordinated_counties(store.person(user)))
+    return Auth(account.id or 0, account.login, account.user_id, user.external_id, account.operator, row.csrf, token, coordinator)
 
 
 # The request's person; a typed key where aiohttp has them (3.12+), a plain one before.
@@ -65,7 +68,7 @@ async def session_middleware(request: web.Request, handler: security.Handler) ->
     token = request.cookies.get(COOKIE, "")
     request[AUTH] = None
     if token and not request.path.startswith(("/static/", "/healthz")) and len(token) < 100:
-        request[AUTH] = await state.db(_lookup, token, state.clock.now())
+        request[AUTH] = await state.db(_lookup, token, state.clock.now(), not request.path.startswith("/api/"))
     return await handler(request)
 
 
