@@ -21,8 +21,14 @@ def norm_label(text: str) -> str:
     return re.sub(r"^(\d+)[、.]", r"\1.", t)
 
 
+OCR_LOOKALIKES = "OoIl丨"  # read by OCR for 0 and 1
+OCR_DIGITS = str.maketrans(OCR_LOOKALIKES, "00111")
+OCR_COUNT = re.compile(rf"[\d{OCR_LOOKALIKES}]{{1,9}}")
+
+
 def kind_of(cell: str) -> str:
-    """'empty', 'blank' (a mark meaning nothing: /, -, 无), 'number', or 'text'."""
+    """'empty', 'blank' (a mark meaning nothing: /, -, 无), 'number', 'ocr' (a count with an OCR look-alike
+    of 0 or 1 in it: 'O', 'l', '1O'), or 'text'."""
     clean = clean_number(BOOKMARK.sub("", cell))
     if clean == "":
         return "empty"
@@ -30,7 +36,23 @@ def kind_of(cell: str) -> str:
         return "blank"
     if re.fullmatch(r"[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?", clean):
         return "number"
+    if OCR_COUNT.fullmatch(clean) and (len(clean) > 1 or clean in "Ool丨"):
+        return "ocr"
     return "text"
+
+
+def confirm_ocr(values: list[str], parts: list[int], total: int) -> list[str] | None:
+    """The row with its OCR look-alikes read as digits when the row's own sum (the parts add up to the
+    total) confirms that reading; None when it does not. A row without look-alikes is returned as is."""
+    if not any(kind_of(v) == "ocr" for v in values):
+        return values
+    read = [clean_number(v).translate(OCR_DIGITS) if kind_of(v) == "ocr" else v for v in values]
+    numbers = [parse_decimal(v) for v in read]
+    if any(numbers[i] is None for i in [*parts, total]):
+        return None
+    if sum(numbers[i] for i in parts) != numbers[total]:  # type: ignore[misc]
+        return None
+    return read
 
 
 def read_value(raw: str, path: str, money: bool) -> tuple[Value, CellProblem | None]:

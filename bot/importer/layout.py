@@ -27,7 +27,8 @@ def _pipe_cells(line: str) -> list[str] | None:
     cells = [c.strip() for c in line.strip().strip("|").split("|")]
     if all(PIPE_RULE.match(c) or not c for c in cells):
         return None
-    return cells
+    # a merged label repeated in each column it spans ('| 一、本年新收… | 一、本年新收… | 3 |') is one label
+    return [c for i, c in enumerate(cells) if i == 0 or c != cells[i - 1] or kind_of(c) != "text"]
 
 
 def _split(line: str) -> tuple[str, list[str]]:
@@ -38,7 +39,7 @@ def _split(line: str) -> tuple[str, list[str]]:
     if len(tokens) == 1 and LONE.match(tokens[0]) and kind_of(tokens[0]) == "text":
         return "", []
     values: list[str] = []
-    while tokens and kind_of(tokens[-1]) in ("number", "blank"):
+    while tokens and kind_of(tokens[-1]) in ("number", "blank", "ocr"):
         values.insert(0, tokens.pop())
     return " ".join(tokens), values
 

@@ -15,7 +15,7 @@ from functools import cache
 
 from bot.findings import Finding
 from bot.formatdef import FormatDef, Grid, Row, strip_ordinal, walk_rows
-from bot.importer.cells import kind_of, norm_label, read_value
+from bot.importer.cells import confirm_ocr, kind_of, norm_label, read_value
 from bot.importer.unread import printed_line, shown, unread_row
 from bot.report import CellProblem, Value
 
@@ -195,8 +195,10 @@ def parse_grid3(rows: list[list[str]], fmt: FormatDef) -> TableResult:
             for path in paths:
                 result.values[path] = None
             continue
+        if len(values) == ncols:
+            values = confirm_ocr(values, *_sum_indexes(grid)) or []
         if len(values) != ncols:
-            line = shown([run.label, *values])
+            line = shown([run.label, *run.trimmed(ncols)])
             unread_row(fmt, result, grid.name, grid.row(key).name, paths, line)
             result.notes.append(
                 fmt.rule("E-T3-SHAPE").say("row_width", table=grid.name, row=grid.row(key).name, expected=ncols, actual=len(values))
@@ -260,6 +262,8 @@ def parse_table2(rows: list[list[str]], fmt: FormatDef) -> TableResult:
                 )
             )
         values = run.trimmed(len(cols))
+        if len(cols) == 1 and len(values) > 1 and len(set(values)) == 1:
+            values = values[:1]  # one value merged over the columns, repeated in each by a pipe table
         if not run.values:  # the label and nothing after it: blank or not read, which cannot be known
             unread_row(fmt, result, t2.name, row.label, paths, shown([run.label]))
             continue
@@ -267,7 +271,8 @@ def parse_table2(rows: list[list[str]], fmt: FormatDef) -> TableResult:
             for path in paths:
                 result.values[path] = None
             continue
-        if len(values) != len(cols) and not old:
+        if (len(values) != len(cols) or any(kind_of(v) == "ocr" for v in values)) and not old:
+            # (表二 has no sums that could confirm an OCR look-alike read as a digit)
             unread_row(fmt, result, t2.name, row.label, paths, shown([run.label, *values]))
             continue
         if len(values) != len(cols) or (old and block is t2.blocks[0] and _old_columns(texts)):
@@ -329,9 +334,23 @@ def parse_table4(rows: list[list[str]], fmt: FormatDef) -> TableResult:
         message = fmt.rule("E-T4-SHAPE").say(table=grid.name, expected=expected, actual=len(cells))
         _shape_finding(fmt, "E-T4-SHAPE", paths, message, result)
         return result
+    rows4 = [confirm_ocr(cells[n * width : (n + 1) * width], *_sum_indexes(grid)) for n in range(len(order))]
     for n, group in enumerate(order):
-        _assign_row(result, "table4", group, list(grid.col_keys), cells[n * width : (n + 1) * width])
+        paths = [f"table4.{group}.{c}" for c in grid.col_keys]
+        confirmed = rows4[n]
+        if confirmed is None:  # an OCR look-alike the group's own sum does not confirm
+            unread_row(fmt, result, grid.name, grid.row(group).label, paths, shown(cells[n * width : (n + 1) * width]))
+            continue
+        _assign_row(result, "table4", group, list(grid.col_keys), confirmed)
     return result
+
+
+def _sum_indexes(grid: Grid) -> tuple[list[int], int]:
+    """Positions of the parts and of the total in a row of the grid (表三: six kinds and 总计)."""
+    total = grid.total_column()
+    assert total is not None
+    keys = list(grid.col_keys)
+    return [keys.index(c) for c in total.sum_of], keys.index(total.key)
 
 
 def _rstrip_empty(row: list[str]) -> list[str]:
