@@ -63,7 +63,7 @@ def test_report_goes_clerk_returned_with_comment_fixed_approved_final(county):
     clerk.say("/status")
     assert "应为3件" in clerk.texts()
     clerk.say("/menu")
-    clerk.tap("✔ 2. 表二 主动公开 💬")
+    clerk.tap("✔ 2. 表二 主动公开（有审核意见）")
     clerk.tap("有，逐项填写")
     clerk.say("0 0 0")
     assert "审核意见（表二「行政许可」本年处理决定数量）：应为3件" in clerk.texts()
@@ -232,7 +232,7 @@ def test_dashboard_nudge_and_collect(county):
     county.reviewer.say("/review")
     county.reviewer.tap("审核通过")
     county.other_clerk.say("/menu")  # 北留镇 has begun but not finished
-    county.other_clerk.tap("1. 单位信息")
+    county.other_clerk.tap("✔ 1. 单位信息")  # the county gave it: done when the clerk joined
     county.other_clerk.say("北留镇人民政府")
 
     coordinator.say("/dashboard")
@@ -338,3 +338,15 @@ def test_collect_and_nudge_take_the_year_named(county):
     county.coordinator.say("/nudge 2025")
     assert "已提醒0个落后单位" in county.coordinator.texts(), "2025 has no report behind: nobody is nudged for it"
     assert deliveries(county, county.other_clerk, "nudge") == []
+
+
+def test_an_invited_clerk_finds_the_unit_card_filled_and_done(county):
+    """The county gave the unit's name, level and place: the invited clerk's 单位信息 is done from the start,
+    not 'still to fill' after the .docx exists (the clerk never sees the 省市县 question)."""
+    answers = county.answers()
+    assert answers["unit.name"] == "次营镇人民政府" and answers["unit.level"] == "township"
+    assert (answers["unit.province"], answers["unit.city"], answers["unit.county"]) == ("山西省", "晋城市", "阳城县")
+    county.clerk.say("/status")
+    assert "已完成 1/9 部分。\n✔单位信息、○表二" in county.clerk.texts()
+    county.clerk.say("/history")
+    assert "李填报：加入单位时带入单位信息，改动5项" in county.clerk.texts()

@@ -89,7 +89,7 @@ def test_county_review_and_collection_through_telegram(api, tmp_path):
         returned = wait_text(api, CLERK, "【退回修改】", since=mark)
         assert "表二「行政许可」本年处理决定数量" in returned.text and "应为3件" in returned.text
         clerk.say("/menu")
-        clerk.tap("✔ 2. 表二 主动公开 💬")
+        clerk.tap("✔ 2. 表二 主动公开（有审核意见）")
         clerk.tap("有，逐项填写")
         clerk.say("0 0 0")
         assert "审核意见（表二「行政许可」本年处理决定数量）：应为3件" in clerk.last_text()

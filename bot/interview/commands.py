@@ -17,7 +17,7 @@ from bot.interview.types import PageJob, Reply
 from bot.interview.undo import cmd_undo
 from bot.progress import STATUS_TEXT
 from bot.render import DRAFT, document_filename
-from bot.workplace import coordinate, deadlines, people, review
+from bot.workplace import coordinate, deadlines, history, people, review
 from bot.workplace.counties import current_county
 
 Handler = Callable[[Ctx, str], Move | None]
@@ -241,7 +241,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("invite", people.cmd_invite, "", (_f("/invite 填报人|审核人", "邀请同事"), _c("/invite 协调人", "邀请本县另一位协调人", 2)),
             "邀请同事一起填写"),
     Command("members", lambda ctx, args: people.cmd_members(ctx), "read", (_f("/members", "成员和邀请"),), "成员和邀请"),
-    Command("history", people.cmd_history, "read", (_f("/history", "修改记录"),), "修改记录", checks_own_args=True),
+    Command("history", history.cmd_history, "read", (_f("/history", "修改记录"),), "修改记录", checks_own_args=True),
     Command("units", _plain(people.cmd_units), "", (_f("/units", "切换单位"),), "切换单位"),
     Command("leave", people.cmd_leave, "", (_f("/leave", "退出单位"),)),
     Command("newunit", lambda ctx, args: people.cmd_newunit(ctx)),

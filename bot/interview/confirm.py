@@ -11,7 +11,7 @@ from typing import Any
 from bot.interview.context import Ctx
 from bot.interview.moves import STAY, Move, advance, again, goto
 from bot.interview.state import DraftText, Pending
-from bot.workplace.people import key_label
+from bot.workplace.history import key_label
 
 SHOWN = 12
 

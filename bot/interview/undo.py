@@ -15,7 +15,7 @@ from bot.interview.confirm import sync_rows
 from bot.interview.context import Ctx
 from bot.interview.moves import Move, again
 from bot.progress import is_content
-from bot.workplace.people import key_label
+from bot.workplace.history import key_label
 from storage.changes import old_values
 from storage.db import decode, encode
 from storage.models import AuditLog

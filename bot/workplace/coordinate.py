@@ -18,7 +18,8 @@ from bot.limits import check_value, check_values
 from bot.progress import STATUS_TEXT, check_report, default_year
 from bot.render import DRAFT, document_filename
 from bot.workplace.counties import add_units, collect, current_county, is_operator, nudge, report_of
-from bot.workplace.people import cmd_history, cmd_members, history_text, invite_to
+from bot.workplace.history import cmd_history, history_text
+from bot.workplace.people import cmd_members, invite_to
 from bot.workplace.review import comment_lines, open_comments
 from storage.models import ReportRecord, Unit
 from storage.repository import Store
