@@ -62,3 +62,24 @@ def test_a_pasted_table4_row_with_a_wrong_total_is_refused_and_named(server: Ser
     values = world.clerk.get("/api/grid").json()["values"]
     assert values["table4.RV.M"] == "1" and values["table4.RV.T"] == "1"
     assert person.all_text() == chat_before  # the grid never wrote into the chat
+
+
+def test_unsaved_edits_are_kept_and_the_page_warns_before_leaving(server: Server, driver: Any) -> None:
+    """An edit not yet saved makes the browser ask before leaving; a chat answer does not overwrite it;
+    every input is named by its table, row and column for a screen reader."""
+    from selenium.webdriver.common.by import By
+
+    build_world(server)
+    person = BrowserPerson(driver, server.url)
+    person.open("/login")
+    person.fill_form({"login": "次营填报", "password": "correct-horse-1"})
+    wait(lambda: person.count() > 0, what="the chat page")
+    cell = wait(lambda: driver.find_element(By.CSS_SELECTOR, "input[data-path='table3.NEW.NP']"), what="the 表三 grid")
+    assert cell.get_attribute("aria-label") == "表三 本年新收 自然人"
+    leaving = "var e = new Event('beforeunload', {cancelable: true}); window.dispatchEvent(e); return e.defaultPrevented;"
+    assert driver.execute_script(leaving) is False, "nothing edited: leave freely"
+    cell.send_keys("3")
+    assert driver.execute_script(leaving) is True, "an unsaved edit: the browser asks first"
+    driver.execute_script("return window.gridRefresh()")  # what a chat answer does
+    wait(lambda: "未保存的修改" in driver.find_element(By.ID, "grid-note").text, what="the note")
+    assert driver.find_element(By.CSS_SELECTOR, "input[data-path='table3.NEW.NP']").get_attribute("value") == "3"

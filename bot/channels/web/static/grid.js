@@ -24,7 +24,7 @@
     return { bad: bad, blank: blank, noted: noted };
   }
 
-  function cell(c, m) {
+  function cell(c, m, label) {
     var td = el("td");
     td.dataset.path = c.path;
     var value = data.values ? data.values[c.path] : null;
@@ -38,7 +38,7 @@
       input.inputMode = c.path === "table2.FEE" ? "decimal" : "numeric";
       input.value = value === null || value === undefined ? "" : value;
       input.dataset.path = c.path;
-      input.setAttribute("aria-label", c.path);
+      input.setAttribute("aria-label", label || c.path);
       input.addEventListener("paste", onPaste);
       input.addEventListener("input", function () { liveCheck(input); });
       td.appendChild(input);
@@ -124,7 +124,10 @@
       var tr2 = el("tr");
       tr2.dataset.row = row.key;
       tr2.appendChild(el("th", "rowlabel depth" + (row.depth || 0), row.label));
-      row.cells.forEach(function (c) { tr2.appendChild(cell(c, m)); });
+      row.cells.forEach(function (c, i) {
+        var column = layout.columns && layout.columns[i] ? layout.columns[i].label : "";
+        tr2.appendChild(cell(c, m, layout.name + " " + row.label + (column ? " " + column : "")));
+      });
       body.appendChild(tr2);
     });
     table.appendChild(body);
@@ -208,9 +211,26 @@
     }).finally(function () { document.getElementById("grid-save").disabled = false; });
   }
 
+  // Edits typed or pasted in the grid and not yet saved.
+  function dirty() {
+    if (Object.keys(stated).length) { return true; }
+    var found = false;
+    document.querySelectorAll("#grid input").forEach(function (i) { if (i.value !== original[i.dataset.path]) { found = true; } });
+    return found;
+  }
+
+  // After a chat answer the grid is fetched again; unsaved edits are never overwritten by it.
   function refresh() {
     return fetch(prefix + "/api/grid", { credentials: "same-origin" }).then(function (r) { return r.json(); })
-      .then(function (d) { data = d; stated = {}; render(); });
+      .then(function (d) {
+        if (data && dirty()) {
+          var note = document.getElementById("grid-note");
+          note.textContent = "表格有未保存的修改：保存后即显示对话中的最新数据。";
+          note.className = "note";
+          return;
+        }
+        data = d; stated = {}; render();
+      });
   }
   window.gridRefresh = refresh;
 
@@ -220,6 +240,7 @@
     if (!document.getElementById("grid")) { return; }
     document.querySelectorAll(".tabs button").forEach(function (b) {
       b.addEventListener("click", function () {
+        if (b.dataset.table !== current && dirty() && !window.confirm("本表有未保存的修改，切换后将丢失。确定切换吗？")) { return; }
         document.querySelectorAll(".tabs button").forEach(function (x) { x.classList.remove("active"); });
         b.classList.add("active");
         current = b.dataset.table;
@@ -228,6 +249,9 @@
       });
     });
     document.getElementById("grid-save").addEventListener("click", save);
+    window.addEventListener("beforeunload", function (e) {  // the browser asks before leaving with unsaved edits
+      if (data && dirty()) { e.preventDefault(); e.returnValue = ""; }
+    });
     refresh();
   });
 })();
