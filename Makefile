@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench preview clean wheelhouse install-offline
+.PHONY: run test check bench preview clean wheelhouse install-offline
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,11 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# The fast tier: everything but the system tests (real product processes, Chromium, LibreOffice, the
+# wheel); SQLite only.
+check: $(STAMP)
+	NIANBAO_TEST_POSTGRES=0 $(BIN)/python -m pytest -q -m "not system" -p no:cacheprovider
 
 bench: $(STAMP)
 	$(BIN)/python bench/check.py

@@ -63,8 +63,28 @@ def fmt():
 DATABASES = ["sqlite", "postgresql"]
 
 
+# The system tier: tests that start real processes the way an operator would (the product, a SIGKILL, a
+# wheel build), drive Chromium, or convert through LibreOffice. `make check` leaves them out; `make test`
+# and CI's first run take everything; CI's runs under other clocks take the rest (the clock is injected
+# everywhere, and these tests add slow machinery, not date logic). The other modules are unit and flow
+# tests: in-process, through `Service` and the real server on 127.0.0.1.
+SYSTEM_MODULES = {
+    "test_web_browser", "test_web_notices_browser", "test_web_season_browser", "test_grid_browser",  # Chromium
+    "test_wheel", "test_processes", "test_private", "test_runtime_web", "test_fanout_processes", "test_dingtalk",
+    "test_backup", "test_render_pdf", "test_render_pages", "test_render_warm", "test_preview_chat",
+    "test_office_no_network", "test_bounded_readers", "test_upload_isolation",
+}
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "both_databases: run the module's database tests on SQLite and on PostgreSQL")
+    config.addinivalue_line("markers", "system: real processes, SIGKILL, Chromium, LibreOffice, the wheel (left out by make check)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.module is not None and item.module.__name__.rpartition(".")[2] in SYSTEM_MODULES:
+            item.add_marker(pytest.mark.system)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
