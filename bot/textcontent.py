@@ -210,7 +210,8 @@ def _bracket_mismatches(rule: Rule, key: str, text: str, section: str) -> Iterat
             stack.append((ch, i))
         elif stack and stack[-1][0] == closers[ch]:
             stack.pop()
-        elif not stack and ch in UNOPENED and _cited_near(text, i):
+        elif not stack and ch in UNOPENED and text.rfind(closers[ch], 0, i) <= text.rfind(ch, 0, i) and _cited_near(text, i):
+            # (an opener on an earlier line, as a page's line break leaves it, counts)
             yield Finding(
                 rule=rule.id,
                 level=rule.level,

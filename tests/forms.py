@@ -291,3 +291,43 @@ def measure(want: Report, got: ImportResult, planted: dict[str, str] | None = No
     found = sum(1 for rule in planted.values() if any(f.rule == rule for f in findings))
     false = tuple(f for f in findings if _key(f) not in truth_keys and f.rule not in planted_rules and f.rule != "W-UNREAD")
     return Measure(len(cells), exact, len(wrong), len(planted), found, len(false), false, wrong)
+
+
+# ---- the corpus ---------------------------------------------------------------------------------------
+
+TEXT_FORMS = {  # form → (made from a report, the name it is read under)
+    "plain text": (as_text, "report.txt"),
+    "markdown (merged cells repeated)": (as_markdown, "report.md"),
+    "markdown (merged cells empty)": (lambda r: as_markdown(r, "empty"), "report.md"),
+    "OCR-like text": (as_ocr, "scan.txt"),
+    "run-together text": (run_together, "page.txt"),
+    "HTML": (as_html, "report.html"),
+    ".docx": (as_docx, "report.docx"),
+}
+OFFICE_FORMS = {  # made through LibreOffice (and pdftotext): skipped where they are not installed
+    "PDF": (lambda r: via_libreoffice(r, "pdf"), "report.pdf"),
+    ".doc": (lambda r: via_libreoffice(r, "doc"), "report.doc"),
+    "pdftotext -layout": (lambda r: pdftotext(via_libreoffice(r, "pdf")), "report.txt"),
+}
+
+
+def office_missing() -> str | None:
+    if soffice() is None:
+        return "LibreOffice (soffice) is not installed"
+    if shutil.which("pdftotext") is None:
+        return "poppler-utils (pdftotext) is not installed"
+    return None
+
+
+def measure_form(make, name: str) -> Measure:  # type: ignore[no-untyped-def]
+    """The three township reports, each with its planted problems, made in one form and read back."""
+    total = Measure()
+    for township in TOWNSHIPS:
+        planted = plant(truth(township))
+        got = read(make(planted.report.copy()), name)
+        total = total.add(measure(planted.report, got, planted.rules))
+    return total
+
+
+def row(form: str, m: Measure) -> str:
+    return (f"| {form} | {m.exact}/{m.cells} ({m.exact / max(1, m.cells):.1%}) | {m.wrong} | {m.found}/{m.planted} | {m.false} |")

@@ -68,6 +68,13 @@ def rows_from_layout(lines: list[str]) -> list[list[str]]:
         continues = (
             open_label and label and not OPENS_LABEL.match(label.replace(" ", "")) and (not values or _unclosed(rows[-1][0]))
         )
+        if (
+            not continues and label and not values and len(rows) >= 2 and rows[-2] and _unclosed(rows[-2][0])
+            and len(rows[-2]) == 1 and all(kind_of(c) != "text" for c in rows[-1]) and not OPENS_LABEL.match(label.replace(" ", ""))
+        ):  # the rest of a wrapped label printed under the numbers that stand between its lines
+            rows[-2][0] += label
+            open_label = False
+            continue
         if continues:
             rows[-1][0] += label
             rows[-1].extend(values)

@@ -22,7 +22,8 @@ PAGE_NUMBER = re.compile(r"^[-—–－]?\s*(第\s*)?\d{1,3}\s*(页)?\s*[-—–
 CJK = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef"
 HEADING = re.compile(r"^([一二三四五六]、|（[一二三四五六七八九十]）|[一二三四五六七八九十]是)")
 SPACE_BY_CJK = re.compile(rf"(?<=[{CJK}]) (?! )|(?<! ) (?=[{CJK}])")
-TABLE_ROW = re.compile(r"  \S+$")  # a line ending in a column: a row of a table without borders
+# a line ending in a column of values: a row of a table without borders (not '本机关  2023年度未收取…')
+TABLE_ROW = re.compile(r"  [\d０-９.,，/／—\-－无OolI丨]+$")
 COLUMN_GAP = 1.5  # a gap wider than this many characters separates table columns
 
 
@@ -126,7 +127,7 @@ def _join_lines(elements: list[list[Any]]) -> list[list[Any]]:
     if not lines:
         return elements
     left = min(e[2] for e in lines)
-    right = max(e[3] for e in lines)
+    right = _right_margin([e[3] for e in lines])
     out: list[list[Any]] = []
     for e in elements:
         if e[0] == "t":
@@ -146,6 +147,16 @@ def _join_lines(elements: list[list[Any]]) -> list[list[Any]]:
         else:
             out.append(list(e))
     return [["p", e[1]] if e[0] == "p" else e for e in out]
+
+
+def _right_margin(ends: list[float]) -> float:
+    """Where full lines end: where most lines end (within 2 pt), when that is near the rightmost end. Lines
+    whose hanging punctuation runs past the margin do not move it (else no line would be full)."""
+    counts: dict[int, int] = {}
+    for x in ends:
+        counts[round(x / 2)] = counts.get(round(x / 2), 0) + 1
+    most = max(counts, key=lambda k: (counts[k] + counts.get(k - 1, 0) + counts.get(k + 1, 0), k)) * 2
+    return float(most) if max(ends) - most <= 40 else max(ends)
 
 
 def _cjk(char: str) -> bool:

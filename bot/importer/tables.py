@@ -78,7 +78,19 @@ class RowMatcher:
         return label
 
     def match(self, raw: str, taken: set[str]) -> tuple[str | None, bool]:
-        """(row key, matched by an old-format alias)."""
+        """(row key, matched by an old-format alias). A label that does not match may carry a fragment of a
+        group label printed in a narrow column before it ('（三）不 4.保护第三方合法权益', text extracted
+        with its layout): then its last numbered part is matched."""
+        found = self._match(raw, taken)
+        if found[0] is None:
+            parts = raw.split()
+            for i in range(1, len(parts)):
+                tail = " ".join(parts[i:])
+                if ORDINAL.match(norm_label(tail)):
+                    return self._match(tail, taken)
+        return found
+
+    def _match(self, raw: str, taken: set[str]) -> tuple[str | None, bool]:
         label = self.strip_groups(norm_label(raw))
         if not label:
             return None, False
@@ -169,6 +181,9 @@ def parse_grid3(rows: list[list[str]], fmt: FormatDef) -> TableResult:
     unknown: list[str] = []
     for run in label_runs(rows, matcher):
         key, _ = matcher.match(run.label, seen)
+        for start in range(len(run.labels) - 2, max(-1, len(run.labels) - 5), -1):
+            if key is None and run.values:  # a label wrapped over lines that the layout left apart
+                key, _ = matcher.match("".join(run.labels[start:]), seen)
         values = run.trimmed(ncols)
         if key is None:
             if values and any(kind_of(v) == "number" for v in values):
@@ -208,7 +223,7 @@ def parse_grid3(rows: list[list[str]], fmt: FormatDef) -> TableResult:
     for row in grid.data_rows:
         if row.key not in seen:
             paths = [f"table3.{row.key}.{c}" for c in grid.col_keys]
-            printed = printed_line(rows, row.label) or (unknown.pop(0) if unknown else None)
+            printed = printed_line(rows, row.label) or ("（未找到与这一行对应的文字）" if unknown else None)
             if printed:
                 unread_row(fmt, result, grid.name, row.name, paths, printed)
             else:
