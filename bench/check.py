@@ -4,6 +4,8 @@ Targets (issue 2): ≤ 2 ms to validate, ≤ 100 ms to import, on the 2-core CI 
 Targets (issue 13): ≤ 1 s to import a published PDF report, ≤ 100 ms per saved web page (made by
 LibreOffice from the rendered report; skipped without LibreOffice).
 Run: .venv/bin/python bench/check.py [--runs N]
+Issue 27: .venv/bin/python bench/check.py --forms prints, per form, the printed cells read exactly, cells read
+wrong, planted problems found and false findings of the corpus in tests/forms.py (no timing).
 """
 
 from __future__ import annotations
@@ -68,10 +70,37 @@ def web_page(folder: Path) -> Path | None:
     return folder / "hz2023.html"
 
 
+def forms_table() -> None:
+    """The corpus of tests/test_corpus_forms.py measured form by form, as a markdown table."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    import forms
+
+    print("| form | printed cells exact | wrong | planted problems found | false findings |")
+    print("|---|---|---|---|---|")
+    chosen = dict(forms.TEXT_FORMS)
+    missing = forms.office_missing()
+    if missing is None:
+        chosen |= forms.OFFICE_FORMS
+    total = forms.Measure()
+    for form, (make, name) in chosen.items():
+        measured = forms.measure_form(make, name)
+        total = total.add(measured)
+        print(forms.row(form, measured))
+        for finding in measured.false_findings:
+            print(f"|   false: {finding.rule} | {finding.message} | | | |")
+    print(forms.row("all forms", total))
+    if missing:
+        print(f"(PDF, .doc and pdftotext forms skipped: {missing})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--forms", action="store_true", help="the corpus of every form (issue 27), no timing")
     args = parser.parse_args()
+    if args.forms:
+        forms_table()
+        return
     txt = REPORTS / "zone-2022-fujian-pingtan.txt"
     previous = import_path(REPORTS / "zone-2021-fujian-pingtan.txt").report
     with tempfile.TemporaryDirectory() as tmp:

@@ -78,10 +78,12 @@ def row_total(rule: Rule, ctx: Context) -> Iterator[Finding]:
     grid: Grid = ctx.report.format.table(rule.params["table"])  # type: ignore[assignment]
     total_row = grid.total_row()
     assert total_row is not None
+    grouped = {p.path: (int(p.raw) if p.kind == "group_sum" else 0) for p in ctx.problems if p.kind in ("group_sum", "group_part")}
     for col in grid.columns:
         paths = [f"{grid.key}.{r}.{col.key}" for r in grid.leaves()]
         total_path = f"{grid.key}.{total_row.key}.{col.key}"
-        values = [ctx.report.cells[p] for p in paths]
+        # a group printed as one row (2019 layout) counts as the sum of its rows
+        values = [grouped.get(p, ctx.report.cells[p]) if ctx.report.cells[p] is None else ctx.report.cells[p] for p in paths]
         actual = ctx.report.cells[total_path]
         if not _known([*values, actual]):
             continue

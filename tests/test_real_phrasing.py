@@ -65,3 +65,37 @@ def test_a_fee_reported_in_a_table_of_its_own_is_the_fee_statement():
     result = import_bytes(html.encode("utf-8"), "r.html")
     assert "信息处理费 0 0" in result.report.text["other"]
     assert "E-FEE-STATEMENT" not in {f.rule for f in validate(result.report, problems=result.problems)}
+
+
+def _group_as_one_row(total_delta: int = 0):
+    """A township's text with 表三 （六） printed as one row (2019 layout) holding the sum of its three rows."""
+    import re
+
+    from forms import as_text, truth
+
+    want = truth("township-2023-shanxi-ciying.txt")
+    grid = want.format.table3
+    sums = [sum(want.cells[f"table3.OTH{n}.{c}"] for n in (1, 2, 3)) for c in grid.col_keys]
+    lines = as_text(want).splitlines()
+    first = next(i for i, ln in enumerate(lines) if ln.startswith("（六）其他处理"))
+    last = next(i for i, ln in enumerate(lines) if ln.startswith("3.其他"))
+    lines[first : last + 1] = ["（六）其他处理  " + "  ".join(map(str, sums))]
+    text = "\n".join(lines)
+    if total_delta:
+        line = next(ln for ln in lines if ln.startswith("（七）总计"))
+        numbers = line.split()[1:]
+        numbers[0] = str(int(numbers[0]) + total_delta)
+        text = text.replace(line, "（七）总计  " + "  ".join(numbers))
+    assert re.search(r"（六）其他处理  \d", text)
+    return import_bytes(text.encode("utf-8"), "report.txt")
+
+
+def test_a_group_printed_as_one_row_is_one_finding_and_summed_as_its_parts():
+    result = _group_as_one_row()
+    findings = result.findings + validate(result.report, problems=result.problems)
+    shape = [f for f in findings if f.rule == "E-T3-SHAPE"]
+    assert len(shape) == 1 and "2019年试行格式" in shape[0].message
+    assert not [f for f in findings if f.rule in ("E-T3-TOTAL", "E-BLANK", "W-UNREAD")]
+    result = _group_as_one_row(total_delta=1)
+    totals = [f for f in validate(result.report, problems=result.problems) if f.rule == "E-T3-TOTAL"]
+    assert len(totals) == 1 and totals[0].actual == totals[0].expected + 1

@@ -179,6 +179,7 @@ def parse_grid3(rows: list[list[str]], fmt: FormatDef) -> TableResult:
     ncols = len(grid.columns)
     seen: set[str] = set()
     unknown: list[str] = []
+    grouped: list[tuple[Row | None, list[str]]] = []  # a group printed as one row (2019 format), its values
     for run in label_runs(rows, matcher):
         key, _ = matcher.match(run.label, seen)
         for start in range(len(run.labels) - 2, max(-1, len(run.labels) - 5), -1):
@@ -195,6 +196,7 @@ def parse_grid3(rows: list[list[str]], fmt: FormatDef) -> TableResult:
                     rule = fmt.rule("E-T3-SHAPE")
                     message = rule.say("group_row_numbers", table=grid.name, label=label)
                     result.findings.append(Finding(rule=rule.id, level=rule.level, cells=[], message=message))
+                    grouped.append((_group_row(grid, matcher, label), values))
                 else:  # printed, but matching no row: the reader's gap, said once with the line
                     unknown.append(shown([run.label, *values]))
             continue
@@ -220,6 +222,7 @@ def parse_grid3(rows: list[list[str]], fmt: FormatDef) -> TableResult:
             )
             continue
         _assign_row(result, "table3", key, list(grid.col_keys), values)
+    _group_sums(grid, grouped, seen, result)
     for row in grid.data_rows:
         if row.key not in seen:
             paths = [f"table3.{row.key}.{c}" for c in grid.col_keys]
@@ -233,6 +236,34 @@ def parse_grid3(rows: list[list[str]], fmt: FormatDef) -> TableResult:
         result.findings.append(Finding(rule=rule.id, level=rule.level, cells=[], actual=line,
                                        message=rule.say(table=grid.name, row=line.split(" ")[0][:30], line=line)))
     return result
+
+
+def _group_row(grid: Grid, matcher: RowMatcher, label: str) -> Row | None:
+    for row in walk_rows(grid.rows):
+        if row.children and norm_label(row.label) in (label, matcher.strip_groups(label)):
+            return row
+    return None
+
+
+def _group_sums(grid: Grid, grouped: list[tuple[Row | None, list[str]]], seen: set[str], result: TableResult) -> None:
+    """A group printed as one row whose own rows are not printed ('（六）其他处理' in the 2019 layout): already
+    one E-T3-SHAPE finding, not one more for each missing row. Its numbers stand for the sum of its rows:
+    kept as problems of kind 'group_sum' (on its first row) and 'group_part' (the others), so that the
+    validator sums it as its parts for (七)总计; its rows' own cells stay empty."""
+    for group, values in grouped:
+        read = [read_value(v, "", False) for v in values]
+        if group is None or len(values) != len(grid.col_keys) or any(problem for _, problem in read):
+            continue
+        values = [str(value) for value, _ in read]
+        leaves = [str(r.key) for r in walk_rows(group.children) if not r.children]
+        if any(key in seen for key in leaves):
+            continue
+        for n, key in enumerate(leaves):
+            seen.add(key)
+            for col, raw in zip(grid.col_keys, values, strict=True):
+                path = f"table3.{key}.{col}"
+                result.values[path] = None
+                result.problems.append(CellProblem(path, raw if n == 0 else "", "group_sum" if n == 0 else "group_part"))
 
 
 # ---- 表二 -------------------------------------------------------------------------------------
