@@ -8,11 +8,13 @@ it is: docs/security.md.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
+from bot.findings import Finding
 from bot.formatdef import FormatDef
+from bot.numbers import display
 
 # Two bounds for every number, each from what published reports show (issue 27: a city's PDF with a
 # 行政处罚 count in the millions was refused whole under the old 1,000,000). Beyond PLAUSIBLE_* a value
@@ -208,3 +210,15 @@ def plausible_bound(fmt: FormatDef, cell: Any) -> int | Decimal:
     if cell.table == "table2" and not fmt.table2.block_of(cell.row).columns:
         return PLAUSIBLE_DECISIONS  # a row of one count: decisions (许可, 处罚, 强制)
     return PLAUSIBLE_COUNT
+
+
+def large_values(rule: Any, report: Any) -> Iterator[Any]:
+    """W-LARGE: a value within the limits but beyond what published reports show: kept, and asked about."""
+    fmt = report.format
+    for cell in fmt.cells():
+        value = report.cells[cell.path]
+        if isinstance(value, int | Decimal) and not isinstance(value, bool):
+            bound = plausible_bound(fmt, cell)
+            if value > bound:
+                yield Finding(rule=rule.id, level=rule.level, cells=[cell.path], expected=bound, actual=value,
+                              message=rule.say(cell=cell.name, actual=display(value), limit=display(bound)))

@@ -13,11 +13,9 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
-from bot import textcheck, textcontent
+from bot import limits, textcheck, textcontent
 from bot.findings import Finding, sort_findings
 from bot.formatdef import Grid, Rule
-from bot.limits import plausible_bound
-from bot.numbers import display
 from bot.report import CellProblem, Report
 
 
@@ -166,18 +164,6 @@ def fee_number(rule: Rule, ctx: Context) -> Iterator[Finding]:
                 rule=rule.id, level=rule.level, cells=[cell.path], actual=value,
                 message=rule.say(cell=cell.name, actual=value),
             )
-
-
-def large_values(rule: Rule, ctx: Context) -> Iterator[Finding]:
-    """A value within the limits but beyond what published reports show (bot/limits.py): kept, and asked about."""
-    fmt = ctx.report.format
-    for cell in fmt.cells():
-        value = ctx.report.cells[cell.path]
-        if isinstance(value, int | Decimal) and not isinstance(value, bool):
-            bound = plausible_bound(fmt, cell)
-            if value > bound:
-                yield Finding(rule=rule.id, level=rule.level, cells=[cell.path], expected=bound, actual=value,
-                              message=rule.say(cell=cell.name, actual=display(value), limit=display(bound)))
 
 
 def blank_cells(rule: Rule, ctx: Context) -> Iterator[Finding]:
@@ -350,7 +336,7 @@ CHECKS: dict[str, Check] = {
     "table3_shape": import_only,
     "table4_shape": import_only,
     "unread_rows": import_only,
-    "large_values": large_values,
+    "large_values": _text_rule(limits.large_values),
     "township_regulations": township_regulations,
     "carry_previous": carry_previous,
     "valid_continuity": valid_continuity,

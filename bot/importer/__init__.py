@@ -18,7 +18,8 @@ from bot.importer.layout import rows_from_layout
 from bot.importer.runtogether import is_run_together, unglue
 from bot.importer.sections import paragraphs, split_sections, table_lines
 from bot.importer.source import MAX_BYTES, MAX_ELEMENTS, Source, UnreadableError, check_json
-from bot.importer.tables import TableResult, parse_grid3, parse_table2, parse_table4
+from bot.importer.table4 import parse_table4
+from bot.importer.tables import TableResult, parse_grid3, parse_table2
 from bot.importer.titles import read_title, unit_level, year_from_period
 from bot.report import CellProblem, Report, ReportError, report_from_dict, report_problem
 
