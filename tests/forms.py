@@ -28,10 +28,13 @@ SAMPLES = Path(__file__).resolve().parent / "fixtures" / "reports"
 TOWNSHIPS = ["township-2023-shanxi-ciying.txt", "township-2023-shandong-caohe.txt", "township-2022-gansu-guojia.txt"]
 
 
-def truth(name: str) -> Report:
-    """A township sample with its tables filled consistently (seeded by the name): every sum holds."""
+LEAVES = (0, 0, 0, 0, 1, 2, 5)
+
+
+def truth(name: str, seed: int | None = None, leaves: tuple[int, ...] = LEAVES) -> Report:
+    """A township sample with its tables filled consistently (seeded by the name, or the seed): every sum holds."""
     report = import_path(SAMPLES / name).report
-    rng = random.Random(name)
+    rng = random.Random(name if seed is None else f"{name}:{seed}")
     fmt = report.format
     cells = report.cells
     for cell in fmt.cells():
@@ -43,7 +46,7 @@ def truth(name: str) -> Report:
         for col in t2.block_of(row.key).columns or [None]:
             path = f"table2.{row.key}" + (f".{col.key}" if col else "")
             cells[path] = rng.choice([0, 0, 1, 3, 12, 48])
-    _fill_grid3(fmt.table3, cells, rng)
+    _fill_grid3(fmt.table3, cells, rng, leaves)
     grid4: Grid = fmt.table4
     total4 = grid4.total_column()
     assert total4 is not None
@@ -55,13 +58,13 @@ def truth(name: str) -> Report:
     return report
 
 
-def _fill_grid3(grid: Grid, cells: dict, rng: random.Random) -> None:
+def _fill_grid3(grid: Grid, cells: dict, rng: random.Random, choices: tuple[int, ...] = LEAVES) -> None:
     total_col = grid.total_column()
     total_row = grid.total_row()
     assert total_col is not None and total_row is not None
     parts = list(total_col.sum_of)
     for col in parts:
-        leaves = {leaf: rng.choice([0, 0, 0, 0, 1, 2, 5]) for leaf in grid.leaves()}
+        leaves = {leaf: rng.choice(choices) for leaf in grid.leaves()}
         total = sum(leaves.values())
         carry = rng.choice([0, 0, 1, 2])
         forward = rng.choice([0, 0, 1])
