@@ -19,7 +19,7 @@ from bot.config import EX_CONFIG, Config
 from bot.files import private_process, write_atomic
 from bot.findings import SECTION_ORDER, Finding, sort_findings
 from bot.formatdef import DEFAULT_FORMAT, format_ids, load_format
-from bot.importer import ImportResult, UnreadableError, import_path
+from bot.importer import UNUSABLE, ImportResult, UnreadableError, import_path
 from bot.report import ReportError
 from bot.schema import schema_json
 from bot.validate import validate
@@ -123,9 +123,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         _out(f"说明：{note}", sys.stderr)
     for finding in result.findings:
         _out(f"未能完整读取（{finding.rule}）：{finding.message}", sys.stderr)
-    unusable = unusable_values(result)
-    for line in unusable:
-        _out(line, sys.stderr)
+    unusable = [p for p in result.problems if p.kind in UNUSABLE]  # each named among the notes above
     try:
         text = result.report.to_json()
     except ReportError as exc:
@@ -136,20 +134,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     else:
         write_atomic(Path(args.output), (text + "\n").encode("utf-8"))
         _out(f"已写入 {args.output}", sys.stderr)
-    return 1 if unusable else 0
-
-
-def unusable_values(result: ImportResult) -> list[str]:
-    """One line for each value that was printed but could not be used (1e999999999, NaN, 400 digits): the
-    JSON is written with the cell empty, and `nianbao import` exits 1 so that no value is dropped unseen."""
-    fmt = result.report.format
-    lines = []
-    for p in result.problems:
-        if p.kind in ("not_integer", "not_money"):
-            what = "不小于0的金额（万元）" if p.kind == "not_money" else "不小于0的整数"
-            raw = p.raw if len(p.raw) <= 30 else f"{p.raw[:12]}…（共{len(p.raw)}个字符）"
-            lines.append(f"无法使用的数值：{fmt.cell(p.path).name}是“{raw}”，应为{what}且在合理范围内，已留空，请核对原文。")
-    return lines
+    return 1 if unusable else 0  # written, but a value could not be used: docs/import-forms.md
 
 
 def cmd_render(args: argparse.Namespace) -> int:

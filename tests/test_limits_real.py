@@ -57,6 +57,8 @@ def test_an_absurd_count_is_refused_naming_the_cell_and_the_rest_is_read():
     assert result.report.cells["table2.PUN"] is None and result.report.cells["table2.LIC"] is not None
     refused = [f for f in findings if f.cells == ["table2.PUN"]]
     assert [f.rule for f in refused] == ["E-INT"] and str(MAX_COUNT + 1) in refused[0].message
+    # named among the notes an upload in any channel shows, as nianbao import prints them
+    assert [n for n in result.notes if "无法使用的数值" in n and "行政处罚" in n and str(MAX_COUNT + 1) in n]
     assert check_value("table2.PUN", MAX_COUNT + 1, result.report.format) is not None
     assert check_value("table2.PUN", PLAUSIBLE_DECISIONS + 1, result.report.format) is None
 
@@ -89,7 +91,7 @@ def test_import_names_a_value_it_cannot_use_and_exits_1(tmp_path, literal):
     path = _json_with(tmp_path, literal)
     out = nianbao("import", str(path), "-o", str(tmp_path / "out.json"))
     assert out.returncode == 1, out.stderr
-    named = [ln for ln in out.stderr.splitlines() if ln.startswith("无法使用的数值")]
+    named = [ln for ln in out.stderr.splitlines() if "无法使用的数值" in ln]
     assert len(named) == 1 and "行政事业性收费" in named[0] and literal[:12] in named[0]
     assert json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))["table2"]["FEE"] is None
     check = nianbao("check", str(path))

@@ -126,7 +126,22 @@ def import_source(source: Source, fmt: FormatDef | None = None) -> ImportResult:
     problem = report_problem(report)  # the same limits as a typed answer or a JSON upload
     if problem:
         raise UnreadableError(problem.message)
+    unusable_notes(result)
     return result
+
+
+UNUSABLE = ("not_integer", "not_money")  # kinds of CellProblem whose value was printed but cannot be used
+
+
+def unusable_notes(result: ImportResult) -> None:
+    """One note for each value printed but not usable (1e999999999, NaN, 400 digits, beyond the limits):
+    named in every way a report comes in (nianbao import, an upload in any channel), never dropped unseen."""
+    fmt = result.report.format
+    for p in result.problems:
+        if p.kind in UNUSABLE:
+            what = "不小于0的金额（万元）" if p.kind == "not_money" else "不小于0的整数"
+            raw = p.raw if len(p.raw) <= 30 else f"{p.raw[:12]}…（共{len(p.raw)}个字符）"
+            result.notes.append(f"无法使用的数值：{fmt.cell(p.path).name}是“{raw}”，应为{what}且在合理范围内，已留空，请核对原文。")
 
 
 def _text_rows(lines: list[str]) -> list[list[str]]:
@@ -158,7 +173,9 @@ def _import_json(data: bytes, fmt: FormatDef) -> ImportResult:
     except ReportError as exc:
         where = f"（位置：{exc.path}）" if exc.path else ""
         raise UnreadableError(f"JSON不符合年报数据格式{where}：{exc.message}") from None
-    return ImportResult(report=report, problems=problems)
+    result = ImportResult(report=report, problems=problems)
+    unusable_notes(result)
+    return result
 
 
 def _literal(text: str) -> float | str:
