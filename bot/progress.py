@@ -38,6 +38,16 @@ def parts_done_from(answers: dict[str, Any], fmt: FormatDef, script: Script, fau
     return done
 
 
+# The unit's card as a county gives it when it adds the unit: an invited clerk's report starts with these
+# filled (bot/workplace/people.py); a report with nothing else is "not started" on the county's dashboard.
+UNIT_CARD = ("unit.name", "unit.level", "unit.province", "unit.city", "unit.county")
+
+
+def started(answers: dict[str, Any]) -> bool:
+    """Whether anyone has filled anything in a report beyond the unit's card."""
+    return any(key not in UNIT_CARD for key in answers)
+
+
 def is_content(key: str) -> bool:
     """Keys that change the report itself (not the interview's bookkeeping or the facts behind drafts)."""
     return not key.startswith(("meta.", "fact.")) or key == "meta.profile"

@@ -231,9 +231,9 @@ def test_dashboard_nudge_and_collect(county):
     county.clerk.say("/submit")
     county.reviewer.say("/review")
     county.reviewer.tap("审核通过")
-    county.other_clerk.say("/menu")  # 北留镇 has begun but not finished
-    county.other_clerk.tap("✔ 1. 单位信息")  # the county gave it: done when the clerk joined
-    county.other_clerk.say("北留镇人民政府")
+    county.other_clerk.say("/menu")  # 北留镇 has begun (表二; its unit card came from the county) but not finished
+    county.other_clerk.tap("2. 表二 主动公开")
+    county.other_clerk.tap("全部为0")
 
     coordinator.say("/dashboard")
     text = coordinator.texts()

@@ -14,7 +14,7 @@ from typing import Any
 from bot.formatdef import FormatDef
 from bot.interviewdef import Script
 from bot.limits import UNIT_TEXT, check_value, check_values
-from bot.progress import parts_done_from
+from bot.progress import parts_done_from, started
 from bot.reminders.schedule import county_keys, earliest
 from bot.report import Report
 from bot.validate import open_errors
@@ -76,7 +76,7 @@ def county_status(store: Store, county: County, year: int, fmt: FormatDef, scrip
         record = records.get(unit.id)  # type: ignore[arg-type]
         due, _ = earliest(year, county_rows + unit_rows.get(str(unit.id), []))
         mine = answers.get(record.id, {}) if record else {}  # type: ignore[arg-type]
-        if record is None or not mine:
+        if record is None or not started(mine):  # the card the county gave is not a start
             status = "none"
         elif record.status == "draft" and record.id in returned:
             status = "returned"
@@ -91,7 +91,7 @@ def county_status(store: Store, county: County, year: int, fmt: FormatDef, scrip
                 done=done,
                 parts=len(script.parts),
                 errors=errors,
-                last_activity=aware(record.updated_at) if record and mine else None,
+                last_activity=aware(record.updated_at) if record and started(mine) else None,
                 deadline=due,
                 days_left=(due - today).days,
                 members=members.get(unit.id or 0, 0),
@@ -111,7 +111,7 @@ def _summary(
     problem = check_value("unit.name", unit.name, fmt) or check_values(answers, fmt)
     if problem:
         return None, 0, 0, problem.message
-    if record is None or not answers:
+    if record is None or not started(answers):  # nothing beyond the card the county gave: nothing to sum
         return None, 0, 0, ""
     try:
         report = assemble_report(record, unit, answers)

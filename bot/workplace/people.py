@@ -14,7 +14,7 @@ from bot.access import ROLE_NAMES, access, entity_id
 from bot.interview.context import Ctx
 from bot.interview.moves import Move, again, goto, resume
 from bot.interview.state import ConvState
-from bot.progress import STATUS_TEXT, default_year
+from bot.progress import STATUS_TEXT, UNIT_CARD, default_year
 from bot.workplace.counties import current_county
 from bot.workplace.review import home as review_home
 from storage.models import Member, ReportRecord, Unit
@@ -61,7 +61,7 @@ def fill_unit_card(ctx: Ctx, unit: Unit) -> None:
     if ctx.conv.report_id is None or not unit.name:
         return
     answers = ctx.answers()
-    given = {"unit.name": unit.name, "unit.level": unit.level, "unit.province": unit.province, "unit.city": unit.city, "unit.county": unit.county}
+    given = dict(zip(UNIT_CARD, (unit.name, unit.level, unit.province, unit.city, unit.county), strict=True))
     missing = {key: value for key, value in given.items() if value and not answers.get(key)}
     if missing:
         ctx.save(missing, action="join")
