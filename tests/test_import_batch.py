@@ -29,11 +29,11 @@ def test_a_folder_of_reports_in_every_form_becomes_one_workbook(tmp_path, capsys
     assert set(rows) == {"洪泽区.pdf", "次营镇.txt", "坏文件.pdf"}
     hz = rows["洪泽区.pdf"]
     assert hz[1:4] == ("洪泽区人民政府", "县级政府", 2023)
-    assert hz[4] == 6 and hz[5] == 0  # errors, warnings
+    assert hz[4] == 3 and hz[5] == 0  # errors (（六） printed as one row: one E-T3-SHAPE; two E-T4-SUM), warnings
     assert hz[6:11] == (21, 21, 0, 0, 0)  # 表三 新收/总计/结转, 复议 and 诉讼 totals as printed
-    assert hz[11].startswith("1. 表三缺少")
+    assert hz[11].startswith("1. 表三中“（六）其他处理”一行直接填了数字")
     assert rows["次营镇.txt"][1:4] == ("次营镇人民政府", "乡镇（街道）", 2023)
     assert "无法读取" in rows["坏文件.pdf"][11]
     findings = list(book["全部问题"].iter_rows(min_row=2, values_only=True))
-    assert sum(1 for f in findings if f[0] == "洪泽区.pdf") == 6
+    assert sum(1 for f in findings if f[0] == "洪泽区.pdf") == 3
     assert any(f[0] == "洪泽区.pdf" and f[5] == "E-T4-SUM" and "table4.RV" in f[6] for f in findings)

@@ -195,8 +195,11 @@ def parse_grid3(rows: list[list[str]], fmt: FormatDef) -> TableResult:
                 if group:
                     rule = fmt.rule("E-T3-SHAPE")
                     message = rule.say("group_row_numbers", table=grid.name, label=label)
-                    result.findings.append(Finding(rule=rule.id, level=rule.level, cells=[], message=message))
-                    grouped.append((_group_row(grid, matcher, label), values))
+                    group_row = _group_row(grid, matcher, label)
+                    leaves = [r.key for r in walk_rows(group_row.children) if not r.children] if group_row else []
+                    cells = [f"table3.{k}.{c}" for k in leaves for c in grid.col_keys]
+                    result.findings.append(Finding(rule=rule.id, level=rule.level, cells=cells, message=message))
+                    grouped.append((group_row, values))
                 else:  # printed, but matching no row: the reader's gap, said once with the line
                     unknown.append(shown([run.label, *values]))
             continue
