@@ -45,6 +45,9 @@ def decode(text: str | None) -> Any:
 IDLE_PING = 10.0  # seconds a pooled server connection may rest before it is checked on checkout
 
 
+READ_ONLY = "nianbao_read_only"  # execution option of the engine Repository.reading uses
+
+
 def engine_for(url: str) -> Engine:
     """The engine of a database URL: SQLite with the settings below, or a server (see `_server_settings`)."""
     is_sqlite = url.startswith("sqlite")
@@ -99,7 +102,8 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # a read (Repository.reading) begins deferred: in WAL mode it runs beside the one writer
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
 def _use_wal(cursor: Any, seconds: float = 30.0) -> None:

@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from storage.changes import ChangesStore
 from storage.county import CountyStore
-from storage.db import default_url, engine_for
+from storage.db import READ_ONLY, default_url, engine_for
 from storage.identities import IdentityStore
 from storage.migrate import auto_upgrade_allowed, ensure_current
 from storage.models import CLOCK
@@ -49,6 +49,7 @@ class Repository:
         # SQLite has one writer at a time: queue our own transactions here rather than in SQLite's
         # sleeping busy handler (other processes still wait through busy_timeout).
         self._write_lock = threading.Lock() if is_sqlite else contextlib.nullcontext()
+        self.read_engine = self.engine.execution_options(**{READ_ONLY: True})
 
     @contextmanager
     def transaction(self) -> Iterator[Store]:
@@ -62,6 +63,19 @@ class Repository:
                 session.rollback()
                 raise
             finally:
+                CLOCK.reset(clock)
+
+    @contextmanager
+    def reading(self) -> Iterator[Store]:
+        """A transaction that only reads: on SQLite it neither queues behind this process's writers nor takes
+        the database's write lock (WAL readers see the last commit); never committed. Writing in it is a bug."""
+        with Session(self.read_engine, expire_on_commit=False) as session:
+            store = Store(session)
+            clock = CLOCK.set(self.now)
+            try:
+                yield store
+            finally:
+                session.rollback()
                 CLOCK.reset(clock)
 
     def dispose(self) -> None:

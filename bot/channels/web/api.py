@@ -173,11 +173,11 @@ def _grid_version(store: Any, user_id: int) -> str:
 async def grid_get(request: web.Request) -> web.Response:
     state: WebState = request.app[STATE]
     auth = require(request)
-    etag = '"' + await state.db(_grid_version, auth.user_id) + '"'
+    etag = '"' + await state.read(_grid_version, auth.user_id) + '"'
     headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
     if request.headers.get("If-None-Match") == etag:
         return web.Response(status=304, headers=headers)
-    data = await state.db(_grid_state, state, auth.user_id)
+    data = await state.read(_grid_state, state, auth.user_id)
     return web.json_response({"layout": grids.layout(state.engine.fmt)} | data, headers=headers)
 
 

@@ -68,7 +68,7 @@ async def session_middleware(request: web.Request, handler: security.Handler) ->
     token = request.cookies.get(COOKIE, "")
     request[AUTH] = None
     if token and not request.path.startswith(("/static/", "/healthz")) and len(token) < 100:
-        request[AUTH] = await state.db(_lookup, token, state.clock.now(), not request.path.startswith("/api/"))
+        request[AUTH] = await state.read(_lookup, token, state.clock.now(), not request.path.startswith("/api/"))
     return await handler(request)
 
 

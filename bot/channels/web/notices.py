@@ -120,7 +120,7 @@ async def api_notices(request: web.Request) -> web.Response:
     """{"unread": n, "latest": [{id, kind, label, text, at}, …]}: the newest unread notices, newest first."""
     state: WebState = request.app[STATE]
     auth = require(request)
-    return web.json_response(await state.db(_summary, state, auth.user_id))
+    return web.json_response(await state.read(_summary, state, auth.user_id))
 
 
 def routes(app: web.Application) -> None:

@@ -80,6 +80,16 @@ class WebState:
 
         return await self.chat.run(run)
 
+    async def read(self, fn: Any, *args: Any) -> Any:
+        """`db` for what only reads (the session of a request, a grid, the notices): no write lock, so a
+        page is not queued behind other people's saves (Repository.reading)."""
+
+        def run() -> Any:
+            with self.repo.reading() as store:
+                return fn(store, *args)
+
+        return await self.chat.run(run)
+
     def setup_link(self) -> str | None:
         """A one-time operator set-up link while the site has no operator (a new one each start)."""
         with self.repo.transaction() as store:
