@@ -8,6 +8,7 @@ each get a core. One worker by default: SQLite has one writer at a time anyway.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import ctypes.util
 import gc
@@ -87,3 +88,11 @@ class WorkerPool:
 
     def shutdown(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def render_worker(parent: int) -> None:
+    """A process that makes page pictures and PDFs for the web page: it ends with the product, and runs
+    below the interview's priority (a clerk's answer never waits behind a render)."""
+    die_with_parent(parent)
+    with contextlib.suppress(OSError):
+        os.nice(10)

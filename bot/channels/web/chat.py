@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
+import os
 import secrets
 from collections import OrderedDict, deque
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.channels.workers import render_worker
 from bot.interview.pagework import finish
 from bot.interview.types import IMAGE, Input, Outcome, PageJob, Reply
 from bot.service import Service
@@ -45,7 +48,12 @@ class WebChat:
         # Threads for the database work (blocking). Measured with bench/web_load.py: one thread is much
         # slower (commits wait on the disk while nothing else runs).
         self.executor = ThreadPoolExecutor(THREADS, thread_name_prefix="web-db")
-        self.render_executor = ThreadPoolExecutor(RENDER_THREADS, thread_name_prefix="web-pages")  # LibreOffice waits here
+        # Pages (LibreOffice, pdftoppm, and quantizing each page for its PNG) are made in worker processes at
+        # low priority, never in this process: a /preview no longer takes the CPU the other clerks' answers
+        # need (a profile under bench/web_load.py had 28 % of the server in rasterizing). Started on the first
+        # preview; they end with the process that started them (bot/channels/workers.py).
+        self.render_executor = ProcessPoolExecutor(RENDER_THREADS, mp_context=multiprocessing.get_context("spawn"),
+                                                   initializer=render_worker, initargs=(os.getpid(),))
         self.background: set[asyncio.Task[list[dict[str, Any]]]] = set()
         self.people: dict[str, Person] = {}
         self.documents: OrderedDict[str, tuple[str, str, bytes]] = OrderedDict()  # id → (owner, name, data)
@@ -110,7 +118,7 @@ class WebChat:
         return list(zip(announced, jobs, strict=True))
 
     async def pages(self, person: Person, waiting: int, job: PageJob) -> list[dict[str, Any]]:
-        """Make the pages in the render threads (not the database's) and add what they give to the chat;
+        """Make the pages in the render processes (not this one's threads) and add what they give to the chat;
         each message answering a job names it (`answers`), so the page knows when to stop asking."""
         try:
             made = await asyncio.get_running_loop().run_in_executor(self.render_executor, finish, job)
