@@ -275,13 +275,17 @@ def _shape(fmt: FormatDef) -> dict[str, dict[str, set[str]]]:
     return shape
 
 
-def load_report_json(text: str, fmt: FormatDef | None = None, *, lenient: bool = False) -> tuple[Report, list[CellProblem]]:
+def parse_json(text: str, **options: Any) -> object:
+    """`json.loads(text, **options)`, its failures said in Chinese as a ReportError."""
     try:
-        doc = json.loads(text)
+        return json.loads(text, **options)
     except json.JSONDecodeError as exc:
         raise ReportError("", f"不是有效的JSON（第{exc.lineno}行第{exc.colno}列：{exc.msg}）") from None
     except RecursionError:
         raise ReportError("", "JSON嵌套过深，不是年报数据。") from None
     except ValueError:  # a number of more than 4,300 digits
         raise ReportError("", "JSON中的数字位数过多，不是年报数据。") from None
-    return report_from_dict(doc, fmt, lenient=lenient)
+
+
+def load_report_json(text: str, fmt: FormatDef | None = None, *, lenient: bool = False) -> tuple[Report, list[CellProblem]]:
+    return report_from_dict(parse_json(text), fmt, lenient=lenient)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from bot.importer.source import MAX_BYTES, MAX_ELEMENTS, Source, UnreadableError
 from bot.importer.table4 import parse_table4
 from bot.importer.tables import TableResult, parse_grid3, parse_table2
 from bot.importer.titles import read_title, unit_level, year_from_period
-from bot.report import CellProblem, Report, ReportError, report_from_dict, report_problem
+from bot.report import CellProblem, Report, ReportError, parse_json, report_from_dict, report_problem
 
 # Every form a published report comes in that the readers take (uploads in any channel, `nianbao check`).
 READABLE = (".docx", ".doc", ".wps", ".pdf", ".html", ".htm", ".txt", ".md", ".json")
@@ -189,11 +188,4 @@ def _literal(text: str) -> float | str:
 
 
 def _json_doc(text: str) -> object:
-    try:
-        return json.loads(text, parse_float=_literal, parse_constant=str)
-    except json.JSONDecodeError as exc:
-        raise ReportError("", f"不是有效的JSON（第{exc.lineno}行第{exc.colno}列：{exc.msg}）") from None
-    except RecursionError:
-        raise ReportError("", "JSON嵌套过深，不是年报数据。") from None
-    except ValueError:  # a number of more than 4,300 digits
-        raise ReportError("", "JSON中的数字位数过多，不是年报数据。") from None
+    return parse_json(text, parse_float=_literal, parse_constant=str)
