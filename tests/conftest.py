@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -127,3 +128,41 @@ def store_url(request: pytest.FixtureRequest) -> Iterator[str]:
             yield url
         finally:
             pgserver.CURRENT["url"] = ""
+
+
+# ---- the web page: a real server on 127.0.0.1, the county built through it, a headless Chromium ----------
+
+
+@pytest.fixture
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    """The web page serving a fresh service (tests/webharness.py); in a browser test (one that asks for
+    `driver`) only where Chromium is installed, skipping otherwise before anything starts."""
+    from driver import make_service
+    from webharness import Server
+
+    if "driver" in request.fixturenames:
+        from browser import require_chromium
+
+        require_chromium()
+    srv = Server(make_service(tmp_path))
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def world(server: Any) -> Any:
+    """A county built through the web page itself (webharness.build_world)."""
+    from webharness import build_world
+
+    return build_world(server)
+
+
+@pytest.fixture
+def driver(tmp_path: Path) -> Iterator[Any]:
+    """Debian's headless Chromium with a profile and a download folder of the test's own (tests/browser.py)."""
+    from browser import make_driver, require_chromium
+
+    require_chromium()
+    drv = make_driver(tmp_path / "profile", tmp_path / "downloads")
+    yield drv
+    drv.quit()

@@ -4,30 +4,10 @@ as it was."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-from browser import BrowserPerson, make_driver, require_chromium, wait
-from driver import make_service
+from browser import BrowserPerson, wait
 from webharness import Server, build_world
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    require_chromium()
-    srv = Server(make_service(tmp_path))
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def driver(tmp_path: Path) -> Iterator[Any]:
-    require_chromium()
-    drv = make_driver(tmp_path / "profile", tmp_path / "downloads")
-    yield drv
-    drv.quit()
 
 
 def paste(driver: Any, target: Any, text: str) -> None:

@@ -3,32 +3,18 @@ real HTTP on 127.0.0.1 with a real SQLite file (tests/webharness.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from driver import make_service, narratives
+from driver import narratives
 from sqlmodel import select
-from webharness import Server, World, build_world
+from webharness import Server, World, refusals
 
-from storage.models import Answer, ChangeSet, Conversation, Refusal, ReportRecord, User
+from storage.models import Answer, ChangeSet, Conversation, ReportRecord, User
 
 # The issue's scenario: 新收 3, 予以公开 2, 危及“三安全一稳定” 0, 三类内部事务 1 (自然人 each, the others 0).
 FOUR_ROWS = {"NEW": 3, "OPEN": 2, "DEN3": 0, "DEN5": 1}
 OTHERS = ("BIZ", "RES", "NGO", "LAW", "OTHORG")
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    srv = Server(make_service(tmp_path))
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def world(server: Server) -> World:
-    return build_world(server)
 
 
 def four_rows() -> dict[str, str]:
@@ -52,12 +38,6 @@ def conversation(server: Server, login: str) -> tuple[str, str, str, int | None]
         conv = store.session.get(Conversation, user.id)
         assert conv is not None
         return conv.step, conv.state, conv.prompt_token, conv.report_id
-
-
-def refusals(server: Server, login: str) -> list[Refusal]:
-    with server.state.repo.transaction() as store:
-        user = store.session.exec(select(User).where(User.channel == "web", User.display_name == login)).one()
-        return list(store.session.exec(select(Refusal).where(Refusal.user_id == user.id)).all())
 
 
 def finished(world: World) -> int:

@@ -4,30 +4,16 @@ downloads and the county view."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from docx import Document
 from driver import make_service, narratives
 from sqlmodel import select
-from webharness import Client, Server, World, build_world
+from webharness import Client, Server, World
 
 from bot.channels.web.state import WebSettings
 from bot.config import Config
 from storage.models import AuditLog, ReportRecord
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    srv = Server(make_service(tmp_path))
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def world(server: Server) -> World:
-    return build_world(server)
 
 
 def test_health_headers_static_and_no_listing(server: Server) -> None:

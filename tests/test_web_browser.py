@@ -8,35 +8,18 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import BrowserPerson, downloaded, make_driver, require_chromium, wait
+from browser import BrowserPerson, downloaded, wait
 from docx import Document
-from driver import make_service, narratives, onboard
+from driver import narratives, onboard
 from webharness import Server, account, build_world
 
 TSV_ROWS = {  # 表三 as copied from Excel/WPS: the label, then the six applicant columns
     "本年新收": "3", "予以公开": "2", "部分公开": "1", "结转下年度": "1",  # 结转下年度 is wrong: it should be 0
 }
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    require_chromium()
-    srv = Server(make_service(tmp_path))
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def driver(tmp_path: Path) -> Iterator[Any]:
-    require_chromium()
-    drv = make_driver(tmp_path / "profile", tmp_path / "downloads")
-    yield drv
-    drv.quit()
 
 
 def login(person: BrowserPerson, name: str) -> None:

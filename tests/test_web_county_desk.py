@@ -6,37 +6,16 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import unquote
 
-import pytest
 from docx import Document
-from driver import make_service, narratives
+from driver import narratives
 from openpyxl import load_workbook
 from sqlmodel import select
-from webharness import LINK, Client, Server, World, build_world, unit_ids
+from webharness import LINK, Client, World, refusals, unit_ids
 
-from storage.models import Refusal, ReportRecord, User
+from storage.models import ReportRecord, User
 from storage.people import invite_key
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    srv = Server(make_service(tmp_path))
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def world(server: Server) -> World:
-    return build_world(server)
-
-
-def refusals(server: Server, login: str) -> list[Refusal]:
-    with server.state.repo.transaction() as store:
-        user = store.session.exec(select(User).where(User.channel == "web", User.display_name == login)).one()
-        return list(store.session.exec(select(Refusal).where(Refusal.user_id == user.id)).all())
 
 
 def links(html: str) -> list[str]:

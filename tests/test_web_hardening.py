@@ -6,7 +6,6 @@ address taken from a proxy's header only when the peer is a configured proxy."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from aiohttp.test_utils import make_mocked_request
 from driver import make_service
 from sqlalchemy import text, update
 from sqlmodel import select
-from webharness import Client, Server, World, build_world, county_link, link_in
+from webharness import Client, Server, World, county_link, link_in
 
 from bot.channels.web import security
 from bot.channels.web.passwords import common, password_problem
@@ -26,18 +25,6 @@ from storage.models import Invite, utcnow
 from storage.people import invite_key
 
 PASSWORD = "correct-horse-1"
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    srv = Server(make_service(tmp_path))
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def world(server: Server) -> World:
-    return build_world(server)
 
 
 def accounts(server: Server) -> list[str]:

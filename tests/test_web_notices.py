@@ -5,17 +5,15 @@ queries behind them (storage/notices.py) and the use case (bot/workplace/email.p
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from html import escape
 from pathlib import Path
 from typing import Any
 
 import pytest
-from driver import make_service
 from sqlalchemy import event
 from sqlmodel import select
-from webharness import Client, Server, World, build_world
+from webharness import Client, Server, World
 
 from bot.workplace.email import check_address, set_email, shown
 from storage import notices
@@ -24,18 +22,6 @@ from storage.models import Delivery, User
 from storage.repository import Repository
 
 NOW = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 09:00 in Beijing: make_service's clock
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    srv = Server(make_service(tmp_path))
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def world(server: Server) -> World:
-    return build_world(server)
 
 
 def identity_id(store: Any, login: str) -> int:

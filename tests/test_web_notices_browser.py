@@ -7,13 +7,11 @@ are left in the test's tmp_path (badge.png, inbox-desktop.png, inbox-phone.png, 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import BrowserPerson, make_driver, require_chromium, screenshot, wait
-from driver import make_service
+from browser import BrowserPerson, screenshot, wait
 from sqlmodel import select
 from webharness import Server, account
 
@@ -35,20 +33,10 @@ NOTIFICATION_SPY = """
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    require_chromium()
-    srv = Server(make_service(tmp_path))
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def driver(tmp_path: Path) -> Iterator[Any]:
-    require_chromium()
-    drv = make_driver(tmp_path / "profile", tmp_path / "downloads")
-    drv.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": NOTIFICATION_SPY})
-    yield drv
-    drv.quit()
+def driver(driver: Any) -> Any:
+    """The browser of tests/conftest.py, with the notification recorder in every page."""
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": NOTIFICATION_SPY})
+    return driver
 
 
 def queue(server: Server, login: str, text: str, kind: str) -> None:

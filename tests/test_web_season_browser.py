@@ -10,35 +10,17 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import pytest
-from browser import BrowserPerson, downloaded, make_driver, require_chromium, screenshot, wait
-from driver import make_service, narratives
+from browser import BrowserPerson, downloaded, screenshot, wait
+from driver import narratives
 from openpyxl import load_workbook
 from webharness import Client, Server, county_link, unit_ids
 
 PASSWORD = {"password": "correct-horse-1", "password2": "correct-horse-1"}
 NAMES = ["次营镇人民政府", "北留镇人民政府", "润城镇人民政府"]
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    require_chromium()
-    srv = Server(make_service(tmp_path))
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def driver(tmp_path: Path) -> Iterator[Any]:
-    require_chromium()
-    drv = make_driver(tmp_path / "profile", tmp_path / "downloads")
-    yield drv
-    drv.quit()
 
 
 def login(person: BrowserPerson, name: str) -> None:

@@ -3,34 +3,14 @@ posts) and logged; CSRF; escaping; sessions after logout; login rate limits; one
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from driver import make_service
 from sqlmodel import select
-from webharness import Client, Server, World, account, build_world
+from webharness import Client, Server, World, account, refusals
 
 from bot.cli import main
-from storage.models import Answer, Refusal, ReportRecord, Unit, User
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    srv = Server(make_service(tmp_path))
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def world(server: Server) -> World:
-    return build_world(server)
-
-
-def refusals(server: Server, login: str) -> list[Refusal]:
-    with server.state.repo.transaction() as store:
-        user = store.session.exec(select(User).where(User.channel == "web", User.display_name == login)).one()
-        return list(store.session.exec(select(Refusal).where(Refusal.user_id == user.id)).all())
+from storage.models import Answer, ReportRecord, Unit, User
 
 
 def answers_of(server: Server, unit_id: int) -> dict[str, object]:

@@ -225,3 +225,14 @@ def account(server: Server, login: str, password: str = "correct-horse-1") -> Cl
     client = Client(server.url)
     assert client.login(login, password).status == 302
     return client
+
+
+def refusals(server: Server, login: str) -> list[Any]:
+    """The refusals logged for a web login (table `refusal`)."""
+    from sqlmodel import select
+
+    from storage.models import Refusal, User
+
+    with server.state.repo.transaction() as store:
+        user = store.session.exec(select(User).where(User.channel == "web", User.display_name == login)).one()
+        return list(store.session.exec(select(Refusal).where(Refusal.user_id == user.id)).all())
