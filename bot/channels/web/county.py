@@ -98,18 +98,26 @@ async def add_units(request: web.Request) -> web.Response:
     return web.Response(text=html, content_type="text/html", status=200 if added.units or not added.problems else 400)
 
 
+async def _for_county(state: WebState, auth: Any, county_param: Any, right: str, action: Any) -> Any:
+    """A county use case, `action(store, person, county)`, in one transaction for the county the person
+    coordinates (the one asked for, if they may); None when they may not (refused and logged)."""
+
+    def run(store: Any) -> Any:
+        user = store.get_user(auth.user_id)
+        county = counties.county_of(store, user, _county_id(county_param), right)
+        return None if county is None else action(store, user, county)
+
+    return await state.db(run)
+
+
 async def collect(request: web.Request) -> web.StreamResponse:
     """POST /county/collect: the chosen year's zip of final reports and 汇总表.xlsx, named with the year."""
     state: WebState = request.app[STATE]
     auth, form = await require_post(request)
     year = year_asked(state, str(form.get("year", "")))
 
-    def run(store: Any) -> Any:
-        user = store.get_user(auth.user_id)
-        county = counties.county_of(store, user, _county_id(form.get("county")), "collect")
-        return None if county is None else counties.collect(store, state.engine, user, county, year)
-
-    collected = await state.db(run)
+    collected = await _for_county(state, auth, form.get("county"), "collect",
+                                  lambda store, user, county: counties.collect(store, state.engine, user, county, year))
     if collected is None:
         return refused(state, auth)
     return download(collected.filename, collected.data, "application/zip")
@@ -121,12 +129,8 @@ async def summary(request: web.Request) -> web.StreamResponse:
     auth = require(request)
     year = year_asked(state, request.query.get("year"))
 
-    def run(store: Any) -> Any:
-        user = store.get_user(auth.user_id)
-        county = counties.county_of(store, user, _county_id(request.query.get("county")), "collect")
-        return None if county is None else counties.summary_sheet(store, state.engine, user, county, year)
-
-    sheet = await state.db(run)
+    sheet = await _for_county(state, auth, request.query.get("county"), "collect",
+                              lambda store, user, county: counties.summary_sheet(store, state.engine, user, county, year))
     if sheet is None:
         return refused(state, auth)
     return download(sheet[0], sheet[1], XLSX)
@@ -138,12 +142,8 @@ async def nudge(request: web.Request) -> web.Response:
     auth, form = await require_post(request)
     year = year_asked(state, str(form.get("year", "")))
 
-    def run(store: Any) -> list[str] | None:
-        user = store.get_user(auth.user_id)
-        county = counties.county_of(store, user, _county_id(form.get("county")), "nudge")
-        return None if county is None else counties.nudge(store, state.engine, user, county, year)
-
-    lines = await state.db(run)
+    lines = await _for_county(state, auth, form.get("county"), "nudge",
+                              lambda store, user, county: counties.nudge(store, state.engine, user, county, year))
     if lines is None:
         return refused(state, auth)
     html = pages.render("message.html", state.settings.prefix, f"提醒{year}年度落后的单位", csrf=auth.csrf, user=auth.login, nav=nav(state, auth),
