@@ -24,9 +24,9 @@ import docx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.checks.validate import validate  # noqa: E402
 from bot.importer import import_path  # noqa: E402
 from bot.render import render_docx  # noqa: E402
-from bot.validate import validate  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 REPORTS = SHARED / "data" / "reports"

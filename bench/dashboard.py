@@ -28,16 +28,16 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import delete  # noqa: E402
 
-from bot.app import docx_bytes  # noqa: E402
-from bot.clock import FixedClock  # noqa: E402
+from bot.channels.wiring import docx_bytes  # noqa: E402
+from bot.core.clock import FixedClock  # noqa: E402
+from bot.core.report import Report  # noqa: E402
 from bot.importer import import_path  # noqa: E402
 from bot.interview.engine import Engine  # noqa: E402
+from bot.interview.service import Service  # noqa: E402
 from bot.interview.types import Input  # noqa: E402
 from bot.interview.uploads import report_values  # noqa: E402
-from bot.report import Report  # noqa: E402
-from bot.service import Service  # noqa: E402
-from storage.models import Document  # noqa: E402
-from storage.repository import Repository  # noqa: E402
+from bot.storage.models import Document  # noqa: E402
+from bot.storage.repository import Repository  # noqa: E402
 
 # 平潭 2022 (non-zero tables) when ../shared is beside the clone, else the project's own 次营镇 2023
 PINGTAN = ROOT.parent / "shared" / "data" / "reports" / "zone-2022-fujian-pingtan.txt"

@@ -24,10 +24,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 from pgserver import bench_database  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
-from bot.app import build_service  # noqa: E402
-from bot.config import Config  # noqa: E402
+from bot.channels.wiring import build_service  # noqa: E402
+from bot.core.config import Config  # noqa: E402
+from bot.interview.service import Service  # noqa: E402
 from bot.interview.types import Input, Outcome  # noqa: E402
-from bot.service import Service  # noqa: E402
 
 ACTIONS: list[tuple[str, str]] = [
     ("say", "/start"),

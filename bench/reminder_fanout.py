@@ -42,8 +42,8 @@ from fakedingtalk import FakeDingTalk  # noqa: E402
 from sqlalchemy import insert, select  # noqa: E402
 from tgharness import START, TOKEN, BotProcess  # noqa: E402
 
-from storage.models import Delivery, Member, Reminder, ReportRecord, Unit, User  # noqa: E402
-from storage.repository import Repository  # noqa: E402
+from bot.storage.models import Delivery, Member, Reminder, ReportRecord, Unit, User  # noqa: E402
+from bot.storage.repository import Repository  # noqa: E402
 
 FIRST_CHAT = 100_000
 LIMITS = {"telegram": 25.0, "dingtalk": 20.0}

@@ -23,11 +23,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.checks.validate import validate  # noqa: E402
+from bot.core.report import Report  # noqa: E402
 from bot.importer import import_path  # noqa: E402
 from bot.render import DRAFT, PdfError, pdf_bytes, render_docx, render_pages  # noqa: E402
 from bot.render.pages import forget_pages, pdf_pages  # noqa: E402
-from bot.report import Report  # noqa: E402
-from bot.validate import validate  # noqa: E402
 
 REPORTS = ROOT.parent / "shared" / "data" / "reports"
 

@@ -30,8 +30,8 @@ from driver import Clerk, make_service, onboard  # noqa: E402
 from test_import_pdf import _stream, make_pdf  # noqa: E402
 
 from bot.importer.pdf import read_pdf  # noqa: E402
+from bot.interview.service import Service  # noqa: E402
 from bot.interview.types import Input  # noqa: E402
-from bot.service import Service  # noqa: E402
 
 TARGET_S = 1.0
 

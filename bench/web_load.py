@@ -43,7 +43,7 @@ def free_port() -> int:
 
 def prepare(data_dir: Path, clerks: int) -> list[str]:
     """A county with one unit per clerk and a 填报人 invite each, written at the server as an operator would."""
-    from storage.repository import Repository
+    from bot.storage.repository import Repository
 
     repo = Repository(None, data_dir=data_dir)
     tokens = []

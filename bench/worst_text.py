@@ -15,7 +15,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from factories import zero_report  # noqa: E402
 
-from bot.validate import validate  # noqa: E402
+from bot.checks.validate import validate  # noqa: E402
 
 
 def main() -> None:

@@ -52,7 +52,7 @@ def report_file(name: str) -> Path:
 
 @pytest.fixture(scope="session")
 def fmt():
-    from bot.formatdef import load_format
+    from bot.format.definition import load_format
 
     return load_format()
 

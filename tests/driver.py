@@ -8,12 +8,12 @@ from typing import Any
 
 from pgserver import current_url
 
-from bot.app import docx_bytes
-from bot.clock import FixedClock
+from bot.channels.wiring import docx_bytes
+from bot.core.clock import FixedClock
 from bot.interview.engine import Engine
+from bot.interview.service import Service
 from bot.interview.types import Input, Outcome
-from bot.service import Service
-from storage.repository import Repository
+from bot.storage.repository import Repository
 
 
 def make_service(data_dir: Path, today: date = date(2026, 11, 23), admin_ids: frozenset[str] = frozenset()) -> Service:

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
-from bot.formatdef import load_format
-from bot.report import Report
+from bot.core.report import Report
+from bot.format.definition import load_format
 
 FMT = load_format()
 TEXTS = {

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from bot.findings import Finding
-from bot.formatdef import Grid
+from bot.checks.findings import Finding
+from bot.checks.validate import validate
+from bot.core.report import Report
+from bot.format.definition import Grid
 from bot.importer import ImportResult, import_bytes, import_path
 from bot.render.html import layouts, report_html
 from bot.render.layout import TableLayout
-from bot.report import Report
-from bot.validate import validate
 
 SAMPLES = Path(__file__).resolve().parent / "fixtures" / "reports"
 TOWNSHIPS = ["township-2023-shanxi-ciying.txt", "township-2023-shandong-caohe.txt", "township-2022-gansu-guojia.txt"]

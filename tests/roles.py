@@ -10,8 +10,8 @@ from driver import Clerk, make_service
 from factories import zero_report
 from sqlmodel import select
 
-from bot.service import Service
-from storage.models import Conversation, ReportRecord, Unit
+from bot.interview.service import Service
+from bot.storage.models import Conversation, ReportRecord, Unit
 
 ADMIN = "9000"
 TOKEN = re.compile(r"/start ([A-Za-z0-9_-]{20,64})")

@@ -11,8 +11,8 @@ import pytest
 from roles import build_county, fill_complete, tokens
 from sqlmodel import select
 
-from storage.models import Comment, Delivery, Member
-from storage.people import invite_key
+from bot.storage.models import Comment, Delivery, Member
+from bot.storage.people import invite_key
 
 TARGET_NAME = "次营镇"
 

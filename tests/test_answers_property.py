@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.formatdef import load_format
+from bot.format.definition import load_format
 from bot.interview.types import Input
-from storage.db import encode
-from storage.models import AuditLog, Conversation, User
+from bot.storage.db import encode
+from bot.storage.models import AuditLog, Conversation, User
 
 FMT = load_format()
 ROW_LABELS = {r.label: r.key for r in FMT.table2.data_rows}

@@ -7,20 +7,20 @@ Every import counts, also one inside a function or under TYPE_CHECKING: a cycle 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("bot", "storage")
+PACKAGES = ("bot",)
 
 # Lowest first. A module may import from its own layer or a lower one.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("format", ("bot", "bot.formatdef", "bot.formattables", "bot.formatcheck", "bot.interviewdef")),
-    ("core", ("bot.report", "bot.validate", "bot.textcheck", "bot.textcontent", "bot.importer", "bot.render", "bot.findings",
-              "bot.numbers", "bot.limits", "bot.clock", "bot.progress", "bot.config", "bot.schema", "bot.files", "bot.logredact", "bot.checkbatch")),
-    ("storage", ("storage",)),
+    ("format", ("bot", "bot.format")),
+    ("core", ("bot.core", "bot.checks", "bot.importer", "bot.render")),
+    ("storage", ("bot.storage",)),
     ("services", ("bot.reminders", "bot.county")),
-    ("conversation", ("bot.interview", "bot.workplace", "bot.access", "bot.service")),
-    ("channels", ("bot.channels", "bot.app", "bot.cli", "bot.cliops", "bot.configcheck", "bot.__main__")),
+    ("conversation", ("bot.interview", "bot.workplace")),
+    ("channels", ("bot.channels", "bot.__main__")),
 ]
 CHAT_LIBRARIES = ("telegram", "aiohttp", "dingtalk")
 MAX_LINES = 400
@@ -114,7 +114,7 @@ def test_layers():
 def test_only_storage_touches_the_session():
     users = []
     for module, path in MODULES.items():
-        if module.startswith("storage"):
+        if module.startswith("bot.storage"):
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Attribute) and node.attr == "session":
@@ -122,8 +122,8 @@ def test_only_storage_touches_the_session():
     assert users == []
 
 
-def test_core_and_format_import_no_chat_library():
-    core = [m for m in MODULES if layer(m) <= 1]
+def test_only_channels_import_a_chat_library():
+    core = [m for m in MODULES if LAYERS[layer(m)][0] != "channels"]
     offenders = []
     for module in core:
         for node in ast.walk(ast.parse(MODULES[module].read_text(encoding="utf-8"))):
@@ -139,3 +139,23 @@ def test_modules_are_short():
         if (n := len(path.read_text(encoding="utf-8").splitlines())) >= MAX_LINES
     }
     assert long == {}
+
+
+def test_each_room_is_one_layer():
+    """The folders show the layers: every module under bot/ sits in a room (bot/<room>/) that belongs to
+    one layer whole; only the package's own __init__ and __main__ sit loose."""
+    loose = sorted(m for m in MODULES if m.count(".") == 1 and MODULES[m].name != "__init__.py" and m != "bot.__main__")
+    assert loose == []
+    rooms = {p for _, prefixes in LAYERS for p in prefixes}
+    assert all(p == "bot" or p.count(".") == 1 for p in rooms)
+    assert len(rooms) == sum(len(prefixes) for _, prefixes in LAYERS)  # no room in two layers
+
+
+def test_the_architecture_document_lists_these_layers():
+    """docs/architecture.md's table is this test's LAYERS, highest first."""
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    rows = [line for line in text.splitlines() if line.startswith("| ") and not line.startswith("| layer")]
+    documented = [(cells[0], tuple(sorted(re.findall(r"`(bot/[\w/]*?)/?`", cells[1]))))
+                  for cells in ([c.strip() for c in row.strip("|").split("|")] for row in rows)]
+    expected = [(name, tuple(sorted(p.replace(".", "/") for p in prefixes if p not in ("bot", "bot.__main__")))) for name, prefixes in reversed(LAYERS)]
+    assert documented == expected

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 import pytest
 from pgserver import database, server
 
-from storage.reports import Replaced
-from storage.repository import Repository
+from bot.storage.reports import Replaced
+from bot.storage.repository import Repository
 
 IN_CI = os.environ.get("CI", "").lower() in ("true", "1", "yes")
 KEY = "table2.NORM.made"

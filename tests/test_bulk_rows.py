@@ -1,4 +1,4 @@
-"""The bulk statements behind a one-tap "all zero" (storage/db.py): on PostgreSQL one array per column,
+"""The bulk statements behind a one-tap "all zero" (bot/storage/db.py): on PostgreSQL one array per column,
 elsewhere a multi-row INSERT; both must insert, skip and return exactly the same rows."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ import pytest
 from pgserver import current_url
 from sqlmodel import select
 
-from storage.db import among, insert_rows
-from storage.models import Answer, AuditLog, utcnow
-from storage.repository import Repository
+from bot.storage.db import among, insert_rows
+from bot.storage.models import Answer, AuditLog, utcnow
+from bot.storage.repository import Repository
 
 pytestmark = pytest.mark.both_databases  # tests/conftest.py: SQLite and PostgreSQL
 

@@ -13,8 +13,8 @@ import pytest
 from conftest import ROOT, SAMPLES, report_file, shared
 from factories import zero_report
 
+from bot.checks.validate import validate
 from bot.importer import import_path
-from bot.validate import validate
 
 CIYING = SAMPLES / "township-2023-shanxi-ciying.txt"
 

@@ -7,8 +7,8 @@ import re
 import pytest
 from driver import Clerk, make_service, onboard
 
-from bot.access import PERMISSIONS
 from bot.interview.commands import BY_NAME, COMMANDS, MENU, help_text
+from bot.workplace.access import PERMISSIONS
 
 pytestmark = pytest.mark.both_databases  # tests/conftest.py: SQLite and PostgreSQL
 

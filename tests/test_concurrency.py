@@ -19,8 +19,8 @@ from sqlmodel import select
 from bot.interview.types import Input
 from bot.reminders.schedule import Reminders
 from bot.reminders.workcalendar import WorkCalendar
-from storage import inbox
-from storage.models import AuditLog, Delivery, InboxUpdate, Member, Reminder, User
+from bot.storage import inbox
+from bot.storage.models import AuditLog, Delivery, InboxUpdate, Member, Reminder, User
 
 pytestmark = pytest.mark.both_databases  # tests/conftest.py: SQLite and PostgreSQL
 

@@ -14,9 +14,9 @@ from driver import Clerk, make_service, onboard
 from pgserver import database, server
 from sqlmodel import select
 
-from storage.models import AuditLog, User
-from storage.reports import Replaced
-from storage.repository import Repository
+from bot.storage.models import AuditLog, User
+from bot.storage.reports import Replaced
+from bot.storage.repository import Repository
 
 IN_CI = os.environ.get("CI", "").lower() in ("true", "1", "yes")
 

@@ -12,23 +12,23 @@ from conftest import free_port
 from fakebotapi import FakeBotAPI
 from telegram import Bot
 from telegram.error import NetworkError
-from test_reminders import at, deliveries, setup  # noqa: F401 - `setup` is the fixture used below
+from test_reminders import at, deliveries, setup, telegram_outbox  # noqa: F401 - `setup` is the fixture used below
 
 from bot.channels.aiohttp_request import AiohttpRequest
-from bot.reminders.sender import RateLimiter, ReminderSender
+from bot.reminders.sender import ReminderSender
 
 pytestmark = pytest.mark.both_databases  # tests/conftest.py: SQLite and PostgreSQL
 
 
 async def send(base_url: str, reminders) -> tuple[int, ReminderSender]:  # type: ignore[no-untyped-def]
     """One round of sending, then a second one within the backoff."""
-    sender = ReminderSender(reminders, RateLimiter(per_second=25))
     bot = Bot("123:ABC", base_url=base_url, request=AiohttpRequest(connection_pool_size=8))
+    sender = telegram_outbox(reminders, bot)
     with contextlib.suppress(NetworkError):  # Telegram unreachable: the request objects are ready all the same
         await bot.initialize()
     try:
-        sent = await sender.send_pending(bot)
-        again = await sender.send_pending(bot)  # within the backoff: nothing is attempted
+        sent = await sender.send_pending()
+        again = await sender.send_pending()  # within the backoff: nothing is attempted
     finally:
         await bot.shutdown()
     return sent + again, sender

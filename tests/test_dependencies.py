@@ -13,7 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-OWN = {"bot", "storage", "tests", "conftest"}
+OWN = {"bot", "tests", "conftest"}
 # Debian's python3-uno, imported only by bot/render/uno_convert.py under the system's Python (never the venv's).
 SYSTEM = {"uno", "com"}
 # Declared but never imported by name, each for a reason stated where it is declared.
@@ -54,7 +54,7 @@ def test_what_the_product_imports_is_declared():
     declared = {distribution(r) for r in PROJECT["dependencies"]}
     for extra in ("postgresql", "dingtalk"):
         declared |= {distribution(r) for r in PROJECT["optional-dependencies"][extra]}
-    missing = {m: d for m, d in distributions_of(imported_top_level(["bot", "storage"])).items() if not d & declared}
+    missing = {m: d for m, d in distributions_of(imported_top_level(["bot"])).items() if not d & declared}
     assert not missing, f"imported but not declared in pyproject.toml: {missing}"
 
 
@@ -67,7 +67,7 @@ def test_what_the_tests_import_is_declared():
 
 
 def test_what_is_declared_is_imported():
-    modules = imported_top_level(["bot", "storage", "tests", "bench"])
+    modules = imported_top_level(["bot", "tests", "bench"])
     used = set().union(*distributions_of(modules).values())
     declared = {distribution(r) for r in PROJECT["dependencies"]}
     for extra in PROJECT["optional-dependencies"].values():

@@ -14,9 +14,9 @@ from driver import narratives, onboard
 from factories import zero_report
 from fakedingtalk import DingTalkProcess, DtClerk, FakeDingTalk
 
-from bot.config import EX_CONFIG
+from bot.checks.validate import validate
+from bot.core.config import EX_CONFIG
 from bot.importer import import_bytes
-from bot.validate import validate
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from fakedingtalk import DingTalkProcess, DtClerk, FakeDingTalk
 from roles import add_unit, build_county, fill_complete
 from sqlmodel import select
 
-from storage.models import Delivery
+from bot.storage.models import Delivery
 
 
 def test_a_comment_on_the_web_reaches_the_person_in_dingtalk(tmp_path):

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from fakedingtalk import DingTalkProcess, FakeDingTalk
 
-from storage.repository import Repository
+from bot.storage.repository import Repository
 
 START = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 09:00 in Asia/Shanghai: the bot's clock starts there
 

@@ -7,9 +7,9 @@ from driver import FACTS, Clerk, make_service, onboard
 from factories import zero_report
 from sqlmodel import select
 
+from bot.checks.validate import validate
 from bot.interview import drafts
-from bot.validate import validate
-from storage.models import ReportRecord
+from bot.storage.models import ReportRecord
 
 
 def stored(service) -> dict:

@@ -11,14 +11,14 @@ import pytest
 from mailserver import PASSWORD, USER, MailServer, SilentServer
 from sqlmodel import select
 
-from bot.config import SmtpSettings
-from bot.reminders.email_sender import EmailSender
+from bot.channels.email import EmailSender
+from bot.core.config import SmtpSettings
 from bot.reminders.schedule import Reminders
 from bot.reminders.sender import ReminderSender
 from bot.reminders.webinbox import WebInboxSender
 from bot.reminders.workcalendar import WorkCalendar
-from storage.models import Delivery
-from storage.repository import Repository
+from bot.storage.models import Delivery
+from bot.storage.repository import Repository
 
 NOW = datetime(2027, 1, 22, 1, 30, tzinfo=UTC)  # 09:30 in Beijing, a reminder morning
 ADDRESS = "clerk@gk.example.gov.cn"

@@ -17,8 +17,8 @@ from pgserver import database
 from sqlalchemy import create_engine, insert, select
 from tgharness import START, TOKEN, BotProcess
 
-from storage.models import Delivery, Member, Reminder, ReportRecord, Unit, User
-from storage.repository import Repository
+from bot.storage.models import Delivery, Member, Reminder, ReportRecord, Unit, User
+from bot.storage.repository import Repository
 
 N = 2000
 FIRST_CHAT = 100_000

@@ -5,7 +5,7 @@ from __future__ import annotations
 import yaml
 from factories import zero_report
 
-from bot.formatdef import FORMATS_DIR, read_format
+from bot.format.definition import FORMATS_DIR, read_format
 from bot.interview.drafts import draft
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.formatdef import FORMATS_DIR, FormatError, load_format, read_format
+from bot.format.definition import FORMATS_DIR, FormatError, load_format, read_format
 
 SOURCE = FORMATS_DIR / "gov-2021.yaml"
 
@@ -169,7 +169,7 @@ def test_the_shipped_definition_and_an_unchanged_copy_load(tmp_path):
 
 
 def test_the_checks_of_the_definition_are_those_of_the_validator():
-    from bot.formatcheck import CHECKS as SPECS
-    from bot.validate import CHECKS
+    from bot.checks.validate import CHECKS
+    from bot.format.verify import CHECKS as SPECS
 
     assert set(SPECS) == set(CHECKS)

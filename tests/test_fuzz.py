@@ -21,10 +21,10 @@ from factories import zero_report
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from bot.core.report import Report, report_problem
 from bot.importer import UnreadableError, import_bytes
 from bot.interview import commands
 from bot.interview.types import Input, Outcome
-from bot.report import Report, report_problem
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 

@@ -10,7 +10,7 @@ from driver import narratives
 from sqlmodel import select
 from webharness import Server, World, refusals
 
-from storage.models import Answer, ChangeSet, Conversation, ReportRecord, User
+from bot.storage.models import Answer, ChangeSet, Conversation, ReportRecord, User
 
 # The scenario: 新收 3, 予以公开 2, 危及“三安全一稳定” 0, 三类内部事务 1 (自然人 each, the others 0).
 FOUR_ROWS = {"NEW": 3, "OPEN": 2, "DEN3": 0, "DEN5": 1}
@@ -168,7 +168,7 @@ def test_a_reader_cannot_save_and_the_refusal_is_logged(world: World) -> None:
         ({"table2.LIC": "1"}, "不是表三的格子"),  # a cell of another table
         ({"table3.NEW.NP": "9" * 5000}, "太大了"),
         ({"table3.NEW.NP": 10**9}, "太大了"),
-        ({"table3.NEW.NP": "500000001"}, "太大了"),  # bot/limits.py MAX_COUNT
+        ({"table3.NEW.NP": "500000001"}, "太大了"),  # bot/core/limits.py MAX_COUNT
         ({"table3.NEW.NP": "-1"}, "负数"),
         ({"table3.NEW.NP": -1}, "负数"),
         ({"table3.NEW.NP": "1.5"}, "不是整数"),
@@ -214,7 +214,7 @@ def test_one_save_is_one_read_of_the_answers_and_one_validation(world: World, mo
     import bot.channels.web.grids as grids
     import bot.workplace.cells as cells
     from bot.interview.engine import Engine
-    from storage.reports import ReportsStore
+    from bot.storage.reports import ReportsStore
 
     clerk = world.clerk
     rid = finished(world)

@@ -10,7 +10,7 @@ from sqlalchemy import create_engine
 from webharness import Client, Server
 
 from bot.channels.health import channel_checks
-from bot.config import Config
+from bot.core.config import Config
 
 pytestmark = pytest.mark.both_databases  # tests/conftest.py: SQLite and PostgreSQL
 

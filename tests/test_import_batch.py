@@ -8,7 +8,7 @@ import pytest
 from conftest import REPORTS, SAMPLES
 from openpyxl import load_workbook
 
-from bot.cli import main
+from bot.channels.cli.commands import main
 
 
 def test_a_folder_of_reports_in_every_form_becomes_one_workbook(tmp_path, capsys):

@@ -14,13 +14,13 @@ import pytest
 from conftest import REPORTS
 from conftest import SAMPLES as SAMPLE_DIR
 
-from bot.formatdef import load_format
+from bot.core.report import Report
+from bot.format.definition import load_format
 from bot.importer import import_bytes, import_path
 from bot.importer.cells import rows_from_lines
 from bot.importer.sections import heading_of
 from bot.render import render_docx
 from bot.render.pages import pdf_bytes
-from bot.report import Report
 
 HONGZE = REPORTS / "pdf" / "hongze-district-2023.json"
 # every sample report: ../shared's when beside the clone, else the three the project carries

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.cli import main
+from bot.channels.cli.commands import main
 from bot.importer import UnreadableError, import_bytes
 from bot.importer.office import OLE
 

@@ -13,9 +13,9 @@ from conftest import REPORTS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.cli import main
+from bot.channels.cli.commands import main
+from bot.core.report import load_report_json
 from bot.importer import UnreadableError, import_bytes, import_path
-from bot.report import load_report_json
 
 PDFS = REPORTS / "pdf"
 YEARS = (2023, 2024)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from conftest import SAMPLES
 
+from bot.checks.validate import validate
+from bot.core.report import Report
 from bot.importer import import_path
-from bot.report import Report
-from bot.validate import validate
 
 CAOHE = SAMPLES / "township-2023-shandong-caohe.txt"
 

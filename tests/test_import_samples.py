@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 from conftest import SAMPLE_NAMES, report_file
 
+from bot.checks.validate import validate
 from bot.importer import import_path
-from bot.validate import validate
 
 COLS = ("NP", "BIZ", "RES", "NGO", "LAW", "OTHORG", "SUM")
 

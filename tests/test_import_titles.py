@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from conftest import REPORTS, SAMPLES
 
+from bot.checks.validate import validate
 from bot.importer import import_bytes, import_path
 from bot.importer.titles import read_title, title_span, unit_level
-from bot.validate import validate
 
 CAOHE = SAMPLES / "township-2023-shandong-caohe.txt"
 

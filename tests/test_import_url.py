@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from conftest import REPORTS
 
-from bot.cli import main
+from bot.channels.cli.commands import main
 from bot.importer import UnreadableError, fetch, import_path
 
 PDFS = REPORTS / "pdf"

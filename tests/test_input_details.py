@@ -12,14 +12,14 @@ from driver import Clerk, make_service, onboard
 from factories import zero_report
 from sqlmodel import select
 
-from bot import cli
-from bot.app import docx_bytes
-from bot.clock import FixedClock
+from bot.channels.cli import commands as cli
+from bot.channels.wiring import docx_bytes
+from bot.checks.validate import validate
+from bot.core.clock import FixedClock
 from bot.interview.engine import Engine
-from bot.service import Service
-from bot.validate import validate
-from storage.models import AuditLog, ReportRecord
-from storage.repository import Repository
+from bot.interview.service import Service
+from bot.storage.models import AuditLog, ReportRecord
+from bot.storage.repository import Repository
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from tgharness import BotThread, TgClerk, config_for, service_for
 
 from bot.channels.terminal import Terminal
 from bot.interview.parse import AnswerError, yuan
-from storage.models import ReportRecord
+from bot.storage.models import ReportRecord
 
 
 @pytest.fixture

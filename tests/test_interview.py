@@ -13,9 +13,9 @@ from conftest import SAMPLES, report_file
 from driver import Clerk, make_service, narratives, onboard
 from factories import zero_report
 
+from bot.checks.validate import validate
 from bot.importer import import_bytes
-from bot.validate import validate
-from storage.repository import Repository
+from bot.storage.repository import Repository
 
 pytestmark = pytest.mark.both_databases  # tests/conftest.py: SQLite and PostgreSQL
 
@@ -29,7 +29,7 @@ def answers(service, report_id=None):
     with service.repo.transaction() as store:
         from sqlmodel import select
 
-        from storage.models import ReportRecord
+        from bot.storage.models import ReportRecord
 
         record = store.session.exec(select(ReportRecord)).first() if report_id is None else store.report_record(report_id)
         return store.answers(record.id), store.load_report(record.id)
@@ -73,7 +73,7 @@ def test_progress_and_explanations_are_shown(service):
         ("-1 0 0", "负数"),
         ("1.5 0 0", "不是整数"),
         ("1 0", "需要3个数"),
-        ("999999999 0 0", "太大"),  # above bot/limits.py MAX_COUNT (tens of millions of decisions are real)
+        ("999999999 0 0", "太大"),  # above bot/core/limits.py MAX_COUNT (tens of millions of decisions are real)
     ],
 )
 def test_bad_numbers_are_refused_and_change_nothing(service, answer, words):
@@ -272,7 +272,7 @@ def test_last_years_report_prefills_carry_over(tmp_path):
     with service.repo.transaction() as store:
         from sqlmodel import select
 
-        from storage.models import ReportRecord
+        from bot.storage.models import ReportRecord
 
         records = {r.year: r for r in store.session.exec(select(ReportRecord)).all()}
         this = store.load_report(records[2024].id)

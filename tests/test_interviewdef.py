@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.formatdef import FORMATS_DIR
+from bot.format.definition import FORMATS_DIR
+from bot.format.interview import KINDS as DEFINED_KINDS
+from bot.format.interview import ScriptError, load_script, read_script
 from bot.interview.engine import Engine
 from bot.interview.steps import KINDS
-from bot.interviewdef import KINDS as DEFINED_KINDS
-from bot.interviewdef import ScriptError, load_script, read_script
 
 SOURCE = FORMATS_DIR / "interview-2021.yaml"
 

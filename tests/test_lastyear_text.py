@@ -8,7 +8,7 @@ from factories import zero_report
 from sqlmodel import select
 
 from bot.interview.lastyear import carry, shift_years
-from storage.models import ReportRecord
+from bot.storage.models import ReportRecord
 
 LAST_YEAR = (
     "（一）主动公开政府信息情况\n"

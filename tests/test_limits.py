@@ -18,10 +18,10 @@ from sqlalchemy import update
 from test_cli import nianbao
 from webharness import Server, build_world
 
+from bot.core.limits import MAX_COUNT, check_values
+from bot.core.report import ReportError, load_report_json
 from bot.importer import UnreadableError, import_bytes
-from bot.limits import MAX_COUNT, check_values
-from bot.report import ReportError, load_report_json
-from storage.models import Answer, Unit
+from bot.storage.models import Answer, Unit
 
 CIYING = SAMPLES / "township-2023-shanxi-ciying.txt"
 
@@ -42,7 +42,7 @@ def _stored(clerk: Clerk) -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
     with clerk.service.repo.transaction() as store:
         from sqlmodel import select
 
-        from storage.models import Answer
+        from bot.storage.models import Answer
 
         answers = {(a.report_id, a.key): a.value for a in store.session.exec(select(Answer)).all()}
         units = [(u.name, u.level, u.county) for u in store.session.exec(select(Unit)).all()]

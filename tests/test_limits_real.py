@@ -14,9 +14,9 @@ from factories import zero_report
 from forms import as_text, truth
 from test_cli import nianbao
 
+from bot.checks.validate import validate
+from bot.core.limits import MAX_COUNT, MAX_MONEY, PLAUSIBLE_COUNT, PLAUSIBLE_DECISIONS, PLAUSIBLE_MONEY, check_value
 from bot.importer import import_bytes
-from bot.limits import MAX_COUNT, MAX_MONEY, PLAUSIBLE_COUNT, PLAUSIBLE_DECISIONS, PLAUSIBLE_MONEY, check_value
-from bot.validate import validate
 
 NAME = "township-2023-shanxi-ciying.txt"
 

@@ -13,7 +13,7 @@ from conftest import ROOT
 CHILD = """
 import sys
 sys.path.insert(0, "tests")
-from bot.validate import validate
+from bot.checks.validate import validate
 from factories import zero_report
 N = 100_000
 cases = {

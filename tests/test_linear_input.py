@@ -11,7 +11,7 @@ from driver import Clerk, make_service, onboard
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import numbers
+from bot.core import numbers
 from bot.interview import parse
 from bot.interview.table3input import split_row
 

@@ -10,7 +10,7 @@ from driver import FACTS, Clerk, make_service, onboard
 from sqlmodel import select
 
 from bot.channels.terminal import Terminal
-from storage.models import ReportRecord
+from bot.storage.models import ReportRecord
 
 PART = "我镇坚持公开为常态，不公开为例外。" * 100  # 1,700 characters
 

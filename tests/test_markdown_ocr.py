@@ -9,7 +9,7 @@ import re
 import pytest
 from forms import TOWNSHIPS, as_markdown, as_ocr, read, truth
 
-from bot.validate import validate
+from bot.checks.validate import validate
 
 
 @pytest.mark.parametrize("merged", ["repeat", "empty"])

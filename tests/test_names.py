@@ -16,11 +16,11 @@ from openpyxl import Workbook, load_workbook
 from roles import build_county, fill_complete
 from sqlmodel import select
 
-from bot.cli import main
+from bot.channels.cli.commands import main
+from bot.core.limits import UNIT_NAME_RULE, unit_name_problem
+from bot.core.sheets import keep_text
 from bot.interview.parse import AnswerError, unit_name
-from bot.limits import UNIT_NAME_RULE, unit_name_problem
-from bot.sheets import keep_text
-from storage.models import County, Unit
+from bot.storage.models import County, Unit
 
 FORMULA = '=HYPERLINK("http://evil.example/","点击")'  # within 40 characters
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.numbers import cn_to_int, to_int
+from bot.core.numbers import cn_to_int, to_int
 
 
 @pytest.mark.parametrize(("text", "value"), [

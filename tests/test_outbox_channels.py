@@ -20,8 +20,8 @@ from bot.reminders.schedule import Reminders
 from bot.reminders.sender import ReminderSender
 from bot.reminders.webinbox import WebInboxSender
 from bot.reminders.workcalendar import WorkCalendar
-from storage.models import Delivery
-from storage.repository import Repository
+from bot.storage.models import Delivery
+from bot.storage.repository import Repository
 
 NOW = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 

@@ -10,13 +10,13 @@ from datetime import date
 from driver import Clerk, narratives, onboard
 from pgserver import database
 
-from bot.app import docx_bytes
-from bot.clock import FixedClock
+from bot.channels.wiring import docx_bytes
+from bot.core.clock import FixedClock
 from bot.interview.engine import Engine
+from bot.interview.service import Service
 from bot.reminders.schedule import Reminders
 from bot.reminders.workcalendar import WorkCalendar
-from bot.service import Service
-from storage.repository import Repository
+from bot.storage.repository import Repository
 
 
 def test_an_all_zero_township_and_its_reminders_on_postgresql(pg_server, tmp_path):
@@ -44,7 +44,7 @@ def test_times_stay_utc_on_a_server_in_china_time(pg_server, tmp_path):
     stored: an answer's time reads back as the clock's moment, not 8 hours off."""
     import psycopg
 
-    from storage.db import aware
+    from bot.storage.db import aware
 
     with database(pg_server) as url:
         with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:

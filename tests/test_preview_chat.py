@@ -25,7 +25,7 @@ from tgharness import START, BotThread, TgClerk, config_for
 from webharness import Client, Server, account
 
 from bot.channels.terminal import Terminal
-from bot.config import Config
+from bot.core.config import Config
 from bot.render.pages import forget_pages
 from bot.render.pdf import find_soffice
 
@@ -155,7 +155,7 @@ def test_terminal_writes_the_pictures_and_names_them(tmp_path: Path) -> None:
     report.write_text(json.dumps(REPORT.to_dict(), ensure_ascii=False), encoding="utf-8")
     out = io.StringIO()
     config = Config(data_dir=tmp_path / "data", clock_start=START)
-    from bot.app import build_service
+    from bot.channels.wiring import build_service
 
     lines = io.StringIO(f"{report}\n/preview\n/docx\n")
     Terminal(build_service(config), tmp_path / "documents", user="clerk", stdin=lines, stdout=out).run()
@@ -203,7 +203,7 @@ def wait_for_answer(clerk: Client, waiting: int) -> dict[str, Any]:
 
 def test_merged_texts_keep_the_pages_they_announce() -> None:
     from bot.channels.outgoing import merge
-    from bot.channels.telegram import CHUNK
+    from bot.channels.telegram.channel import CHUNK
     from bot.interview.types import PageJob, Reply
 
     job = PageJob(b"PK", DOCX_NAME, images=True)

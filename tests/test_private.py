@@ -14,8 +14,8 @@ import pytest
 from conftest import ROOT, SAMPLES
 from fakebotapi import FakeBotAPI
 
-from bot.files import safe_filename, write_atomic
-from bot.logredact import MASK, Redactor
+from bot.core.files import safe_filename, write_atomic
+from bot.core.logredact import MASK, Redactor
 
 SECRET = "987654321:AAHsecret-token_value"
 

@@ -6,7 +6,7 @@ from factories import FMT, consistent_reports
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.validate import validate
+from bot.checks.validate import validate
 
 ARITHMETIC = {"E-T3-COLSUM", "E-T3-TOTAL", "E-T3-BALANCE", "E-T4-SUM"}
 GRID_CELLS = [c.path for c in FMT.cells() if c.table in ("table3", "table4")]

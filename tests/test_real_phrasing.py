@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from factories import zero_report
 
+from bot.checks.validate import validate
 from bot.importer import import_bytes
-from bot.validate import validate
 
 
 def _rules(report) -> dict[str, list]:

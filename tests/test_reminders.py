@@ -13,11 +13,18 @@ from sqlmodel import select
 from telegram import Bot
 from test_cli import nianbao
 
+from bot.channels.telegram.sender import TelegramSender
 from bot.reminders.plan import ZONE, plan
 from bot.reminders.schedule import Reminders, deadline_for, set_deadline
 from bot.reminders.sender import RateLimiter, ReminderSender
+from bot.reminders.webinbox import WebInboxSender
 from bot.reminders.workcalendar import CalendarFileError, WorkCalendar, parse_calendar_file
-from storage.models import Delivery, Reminder, ReportRecord, Unit
+from bot.storage.models import Delivery, Reminder, ReportRecord, Unit
+
+
+def telegram_outbox(reminders: Reminders, bot: Bot | None) -> ReminderSender:
+    """The senders of a Telegram install: Telegram through `bot` and the web inbox."""
+    return ReminderSender(reminders, [TelegramSender(bot, RateLimiter(per_second=25)), WebInboxSender()])
 
 pytestmark = pytest.mark.both_databases  # tests/conftest.py: SQLite and PostgreSQL
 
@@ -234,11 +241,11 @@ def test_sending_through_telegram_with_429_403_and_a_crash(setup):
         async def go() -> int:
             bot = Bot("123:ABC", base_url=api.base_url)
             async with bot:
-                sender = ReminderSender(reminders, RateLimiter(per_second=25))
-                first = await sender.send_pending(bot)  # 429: not sent, back to pending for 1 s
+                sender = telegram_outbox(reminders, bot)
+                first = await sender.send_pending()  # 429: not sent, back to pending for 1 s
                 clock.t += timedelta(seconds=2)
-                second = await sender.send_pending(bot)
-                third = await sender.send_pending(bot)  # nothing left
+                second = await sender.send_pending()
+                third = await sender.send_pending()  # nothing left
                 return first * 100 + second * 10 + third
 
         assert run(go()) == 10
@@ -266,7 +273,7 @@ def test_blocked_user_is_marked_and_skipped(setup):
         async def go() -> None:
             bot = Bot("123:ABC", base_url=api.base_url)
             async with bot:
-                await ReminderSender(reminders).send_pending(bot)
+                await telegram_outbox(reminders, bot).send_pending()
 
         run(go())
     assert deliveries(service)[0].state == "blocked"

@@ -21,14 +21,14 @@ from factories import consistent_reports
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.formatdef import Grid, load_format
+from bot.core.numbers import display, format_decimal
+from bot.core.report import Report
+from bot.format.definition import Grid, load_format
 from bot.importer import import_bytes, import_path
 from bot.importer.sections import paragraphs
 from bot.importer.source import Para
-from bot.numbers import display, format_decimal
 from bot.render import render_docx
 from bot.render.docx import is_subheading
-from bot.report import Report
 
 REPORT_FILES = [Path(name) for name in SAMPLE_NAMES]
 FMT = load_format()

@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from lxml import etree
 
-from bot.findings import Finding
+from bot.checks.findings import Finding
+from bot.checks.validate import validate
+from bot.core.report import Report
 from bot.importer import import_bytes
 from bot.render import DRAFT, FINAL, document_filename, render_docx
 from bot.render.style import load_style
-from bot.report import Report
-from bot.validate import validate
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from bot.formatdef import load_format
+from bot.core.report import Report
+from bot.format.definition import load_format
 from bot.importer import import_path
 from bot.render import render_docx
 from bot.render.lo_compat import libreoffice_copy
 from bot.render.pdf import FONTS_CONF
 from bot.render.style import load_style
-from bot.report import Report
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"

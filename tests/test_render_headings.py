@@ -13,10 +13,10 @@ from conftest import REPORTS
 from conftest import SAMPLES as SAMPLE_DIR
 from docx.oxml.ns import qn
 
+from bot.core.report import Report
 from bot.importer import import_path
 from bot.render import render_docx
 from bot.render.headings import split_heading
-from bot.report import Report
 
 # every sample report: ../shared's when beside the clone, else the three the project carries
 READ_SAMPLES = sorted(REPORTS.glob("*.txt") if REPORTS.is_dir() else SAMPLE_DIR.glob("*.txt")) + sorted((REPORTS / "pdf").glob("*.json"))

@@ -6,9 +6,9 @@ from __future__ import annotations
 from html.parser import HTMLParser
 from typing import Any
 
-from bot.formatdef import Grid, walk_rows
+from bot.core.report import Report
+from bot.format.definition import Grid, walk_rows
 from bot.render.html import layouts, report_html
-from bot.report import Report
 
 
 class Tables(HTMLParser):

@@ -23,12 +23,12 @@ from conftest import SAMPLES as SAMPLE_DIR
 from lxml import etree
 from PIL import Image
 
-from bot.findings import Finding
+from bot.checks.findings import Finding
+from bot.checks.validate import validate
 from bot.importer import import_path
 from bot.render import DRAFT, render_docx, render_pages
 from bot.render.pages import pdf_pages
 from bot.render.pdf import convert_all, find_soffice
-from bot.validate import validate
 
 # every sample report: ../shared's when beside the clone, else the three the project carries
 READ_SAMPLES = sorted(REPORTS.glob("*.txt") if REPORTS.is_dir() else SAMPLE_DIR.glob("*.txt")) + sorted((REPORTS / "pdf").glob("*.json"))

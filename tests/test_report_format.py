@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from driver import Clerk, make_service, onboard
 
-from bot.formatdef import FormatError
-from storage.models import ReportRecord
+from bot.format.definition import FormatError
+from bot.storage.models import ReportRecord
 
 
 def test_a_stored_report_is_loaded_in_its_recorded_format(tmp_path):

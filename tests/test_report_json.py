@@ -1,6 +1,6 @@
 """The JSON form: exactly the schema on output, and path-named rejections on input.
 
-The schema is the one generated from the format definition (bot/schema.py); tests/test_schema.py checks
+The schema is the one generated from the format definition (bot/core/schema.py); tests/test_schema.py checks
 that it means what the shared spec's schema says.
 """
 
@@ -13,8 +13,8 @@ import pytest
 from factories import consistent_reports, zero_report
 from hypothesis import given, settings
 
-from bot.report import ReportError, load_report_json, report_from_dict
-from bot.schema import report_schema
+from bot.core.report import ReportError, load_report_json, report_from_dict
+from bot.core.schema import report_schema
 
 VALIDATOR = jsonschema.Draft202012Validator(report_schema())
 
@@ -111,7 +111,7 @@ def test_a_report_records_its_format_and_is_read_with_it(tmp_path):
     """The document's `schema` names its format; reading picks that format, and a report keeps it."""
     import yaml
 
-    from bot.formatdef import FORMATS_DIR, load_format, read_format
+    from bot.format.definition import FORMATS_DIR, load_format, read_format
 
     r = zero_report()
     assert r.format_id == "gov-2021" and r.format is load_format("gov-2021")

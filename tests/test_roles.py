@@ -17,7 +17,7 @@ from roles import build_county, fill_complete, tokens
 from sqlmodel import select
 
 from bot.importer import import_bytes
-from storage.models import AuditLog, Delivery, Document, utcnow
+from bot.storage.models import AuditLog, Delivery, Document, utcnow
 
 pytestmark = pytest.mark.both_databases  # tests/conftest.py: SQLite and PostgreSQL
 
@@ -296,7 +296,7 @@ def test_bad_input_to_the_new_commands_gets_a_clear_message_and_changes_nothing(
         (coordinator, "/open abc", "请写出单位编号（数字）"),
         (coordinator, "/open 123456789012345", "请写出单位编号（数字）"),
         (coordinator, "/addunit", "用法：/addunit 单位全称"),
-        (coordinator, "/addunit " + "镇" * 100, "单位名称应为2到40个字"),  # the one check of a name (bot/limits.py)
+        (coordinator, "/addunit " + "镇" * 100, "单位名称应为2到40个字"),  # the one check of a name (bot/core/limits.py)
         (coordinator, "/addunit 次营镇人民政府", "已有“次营镇人民政府”"),
         (coordinator, "/deadline 阳城县 2027-13-01", "日期应写成 YYYY-MM-DD"),
         (coordinator, "/deadline 阳城县 2030-01-01", "截止日期应在2026年12月至2027年之间"),

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from forms import TOWNSHIPS, plant, read, run_together, truth
 
+from bot.checks.validate import validate
 from bot.importer.runtogether import _splits
-from bot.validate import validate
 
 AMBIGUOUS = [1, 1, 1, 1, 1, 10, 15]  # '111111015' is also 1 1 1 1 11 0 15: the row's own sum cannot tell
 

@@ -15,8 +15,8 @@ from bot.channels.runtime import Runtime
 from bot.reminders.schedule import Reminders
 from bot.reminders.webinbox import WebInboxSender
 from bot.reminders.workcalendar import WorkCalendar
-from storage.models import Delivery
-from storage.repository import Repository
+from bot.storage.models import Delivery
+from bot.storage.repository import Repository
 
 NOW = datetime(2027, 1, 22, 1, 30, tzinfo=UTC)
 

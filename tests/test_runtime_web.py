@@ -16,8 +16,8 @@ from pathlib import Path
 from conftest import ROOT, free_port
 from mailserver import PASSWORD, USER, MailServer
 
-from storage.models import Member
-from storage.repository import Repository
+from bot.storage.models import Member
+from bot.storage.repository import Repository
 
 ADDRESS = "clerk@gk.example.gov.cn"
 MORNING = "2027-01-22T09:30:00+08:00"  # Friday: 7 days before 29 January, the last working day before the deadline

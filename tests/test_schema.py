@@ -15,10 +15,10 @@ from conftest import ROOT, SAMPLE_NAMES, report_file, shared
 from factories import consistent_reports, zero_report
 from hypothesis import given, settings
 
-from bot.formatdef import FORMATS_DIR, read_format
+from bot.core.report import Report, report_from_dict
+from bot.core.schema import report_schema
+from bot.format.definition import FORMATS_DIR, read_format
 from bot.importer import import_path
-from bot.report import Report, report_from_dict
-from bot.schema import report_schema
 
 VALIDATOR = jsonschema.Draft202012Validator(report_schema())
 

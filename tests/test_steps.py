@@ -14,10 +14,10 @@ import pytest
 from driver import FACTS, Clerk, make_service
 from factories import zero_report
 
-from bot.app import docx_bytes
+from bot.channels.wiring import docx_bytes
+from bot.checks.validate import validate
 from bot.importer import import_bytes
-from bot.validate import validate
-from storage.models import ReportRecord
+from bot.storage.models import ReportRecord
 
 ALL_ZERO_MAX = 18
 WITH_LAST_YEAR_MAX = 12

@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from bot.app import docx_bytes
-from bot.formatdef import load_format
-from storage.models import ReportRecord
+from bot.channels.wiring import docx_bytes
+from bot.format.definition import load_format
+from bot.storage.models import ReportRecord
 
 FMT = load_format()
 HEADER = "申请人情况\t自然人\t商业企业\t科研机构\t社会公益组织\t法律服务机构\t其他\t总计"

@@ -16,9 +16,9 @@ from fakebotapi import FakeBotAPI
 from pgserver import current_url
 from tgharness import START, BotProcess, BotThread, TgClerk, config_for, service_for
 
+from bot.checks.validate import validate
 from bot.importer import import_bytes
-from bot.validate import validate
-from storage import inbox
+from bot.storage import inbox
 
 pytestmark = pytest.mark.both_databases  # tests/conftest.py: SQLite and PostgreSQL
 
@@ -209,7 +209,7 @@ def test_sigkill_mid_interview_loses_nothing(api, tmp_path):
 def test_reminder_arrives_and_its_button_continues_the_interview(api, tmp_path):
     from datetime import datetime
 
-    from bot.clock import FixedClock
+    from bot.core.clock import FixedClock
 
     # The reminders' clock stands where the interview worker's clock starts (START): a report the worker
     # stamps is then never older than what the reminders look at since their previous tick.

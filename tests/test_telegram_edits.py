@@ -9,7 +9,7 @@ from fakebotapi import FakeBotAPI
 from sqlmodel import select
 from tgharness import BotThread, TgClerk, config_for, service_for
 
-from storage.models import ReportRecord
+from bot.storage.models import ReportRecord
 
 
 @pytest.fixture

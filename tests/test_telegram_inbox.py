@@ -1,4 +1,4 @@
-"""The polling inbox (bot/channels/telegram_inbox.py): a batch is written in one go before Telegram is told,
+"""The polling inbox (bot/channels/telegram/inbox.py): a batch is written in one go before Telegram is told,
 an update another process holds is not queued twice, and handled updates leave the inbox together."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ import pytest
 from pgserver import current_url
 from telegram import Update
 
-from bot.channels.telegram_inbox import FORGET_AFTER, DurableQueue
-from storage import inbox
-from storage.repository import Repository
+from bot.channels.telegram.inbox import FORGET_AFTER, DurableQueue
+from bot.storage import inbox
+from bot.storage.repository import Repository
 
 pytestmark = pytest.mark.both_databases  # tests/conftest.py: SQLite and PostgreSQL
 

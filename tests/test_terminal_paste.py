@@ -11,8 +11,8 @@ from sqlmodel import select
 from test_terminal import chat
 
 from bot.channels.terminal import Terminal, table_runs
-from bot.formatdef import load_format
-from storage.models import ReportRecord
+from bot.format.definition import load_format
+from bot.storage.models import ReportRecord
 
 T3 = load_format().table3
 NUMBERS = {"NEW": "2 0 0 0 0 0", "OPEN": "2 0 0 0 0 0"}

@@ -14,8 +14,8 @@ from driver import FACTS, Clerk, make_service, onboard
 from sqlmodel import select
 
 from bot.channels.terminal import Terminal
-from bot.service import Service
-from storage.models import Conversation, ReportRecord, User
+from bot.interview.service import Service
+from bot.storage.models import Conversation, ReportRecord, User
 
 ALL_ZERO = "三张表都为0（表二、表三、表四）"
 

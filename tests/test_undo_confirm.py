@@ -6,7 +6,7 @@ import pytest
 from driver import Clerk, make_service, onboard
 from sqlmodel import select
 
-from storage.models import AuditLog, ReportRecord
+from bot.storage.models import AuditLog, ReportRecord
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 from driver import Clerk, make_service, narratives, onboard
 from sqlmodel import select
 
-from storage.models import Conversation, ReportRecord, User
+from bot.storage.models import Conversation, ReportRecord, User
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import re
 
 from forms import as_text, truth
 
+from bot.checks.validate import validate
 from bot.importer import import_bytes
-from bot.validate import validate
 
 NAME = "township-2023-shanxi-ciying.txt"
 ARITHMETIC = ("E-T3-COLSUM", "E-T3-TOTAL", "E-T3-BALANCE", "E-T4-SUM", "E-BLANK", "E-T3-SHAPE", "E-T4-SHAPE")

@@ -1,4 +1,4 @@
-"""Schema migrations (storage/migrate.py): a database made by an earlier release upgrades in place on SQLite
+"""Schema migrations (bot/storage/migrate.py): a database made by an earlier release upgrades in place on SQLite
 and on PostgreSQL with every row kept, the models and the migrations agree, and an old database is not
 touched on start unless the operator allows it."""
 
@@ -14,11 +14,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import MetaData, create_engine, func, select
 
-from bot.cli import main
-from bot.config import EX_CONFIG
-from storage.migrate import SchemaOutdated, head
-from storage.migrations import target_metadata
-from storage.repository import Repository
+from bot.channels.cli.commands import main
+from bot.core.config import EX_CONFIG
+from bot.storage.migrate import SchemaOutdated, head
+from bot.storage.migrations import target_metadata
+from bot.storage.repository import Repository
 
 pytestmark = pytest.mark.both_databases  # tests/conftest.py: SQLite and PostgreSQL
 

@@ -13,9 +13,9 @@ import pytest
 from driver import Clerk, make_service, onboard
 from sqlmodel import select
 
-from bot.service import STILL_READING
-from storage.models import AuditLog
-from storage.repository import Repository
+from bot.interview.service import STILL_READING
+from bot.storage.models import AuditLog
+from bot.storage.repository import Repository
 
 WAIT = 60  # seconds: only how long to wait for something that should happen; never a measured time
 PDF = b"%PDF-1.4\n% a broken report, read by the PDF child\n"

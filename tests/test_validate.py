@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from factories import zero_report
 
-from bot.formatdef import load_format
-from bot.report import CellProblem
-from bot.validate import CHECKS, validate
+from bot.checks.validate import CHECKS, validate
+from bot.core.report import CellProblem
+from bot.format.definition import load_format
 
 
 def rules(report, **kw) -> dict[str, list]:

@@ -12,8 +12,8 @@ from sqlmodel import select
 from webharness import Client, Server, World
 
 from bot.channels.web.state import WebSettings
-from bot.config import Config
-from storage.models import AuditLog, ReportRecord
+from bot.core.config import Config
+from bot.storage.models import AuditLog, ReportRecord
 
 
 def test_health_headers_static_and_no_listing(server: Server) -> None:

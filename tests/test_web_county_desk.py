@@ -14,8 +14,8 @@ from openpyxl import load_workbook
 from sqlmodel import select
 from webharness import LINK, Client, World, refusals, unit_ids
 
-from storage.models import ReportRecord, User
-from storage.people import invite_key
+from bot.storage.models import ReportRecord, User
+from bot.storage.people import invite_key
 
 
 def links(html: str) -> list[str]:

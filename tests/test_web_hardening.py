@@ -20,9 +20,9 @@ from webharness import Client, Server, World, county_link, link_in
 
 from bot.channels.web import security
 from bot.channels.web.passwords import common, password_problem
-from storage import web_accounts as wa
-from storage.models import Invite, utcnow
-from storage.people import invite_key
+from bot.storage import web_accounts as wa
+from bot.storage.models import Invite, utcnow
+from bot.storage.people import invite_key
 
 PASSWORD = "correct-horse-1"
 

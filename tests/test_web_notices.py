@@ -1,6 +1,6 @@
 """The web inbox (/inbox, /api/notices, the header's badge) and the e-mail address for notices (/profile,
 a unit's members on its page), over real HTTP on 127.0.0.1 with a real SQLite file; and the storage
-queries behind them (storage/notices.py) and the use case (bot/workplace/email.py) on their own."""
+queries behind them (bot/storage/notices.py) and the use case (bot/workplace/email.py) on their own."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from sqlalchemy import event
 from sqlmodel import select
 from webharness import Client, Server, World
 
+from bot.storage import notices
+from bot.storage import web_accounts as wa
+from bot.storage.models import Delivery, User
+from bot.storage.repository import Repository
 from bot.workplace.email import check_address, set_email, shown
-from storage import notices
-from storage import web_accounts as wa
-from storage.models import Delivery, User
-from storage.repository import Repository
 
 NOW = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 09:00 in Beijing: make_service's clock
 

@@ -15,8 +15,8 @@ from browser import BrowserPerson, screenshot, wait
 from sqlmodel import select
 from webharness import Server, account
 
-from storage import web_accounts as wa
-from storage.models import Delivery
+from bot.storage import web_accounts as wa
+from bot.storage.models import Delivery
 
 # Stands in for the browser's Notification: records each one shown (headless Chromium shows none), and
 # asks the real one for the permission, so the page's button goes through the real requestPermission.

@@ -9,8 +9,8 @@ import pytest
 from sqlmodel import select
 from webharness import Client, Server, World, account, refusals
 
-from bot.cli import main
-from storage.models import Answer, ReportRecord, Unit, User
+from bot.channels.cli.commands import main
+from bot.storage.models import Answer, ReportRecord, Unit, User
 
 
 def answers_of(server: Server, unit_id: int) -> dict[str, object]:

@@ -1,6 +1,6 @@
 """Telegram's webhook (TELEGRAM_WEBHOOK_URL): the fake Bot API posts each update to the bot's webhook server
 with the secret token header, as Telegram does; a request without the right secret is refused and never
-handled. The bot's own code path: build_application + webhook_options (bot/channels/telegram.py)."""
+handled. The bot's own code path: build_application + webhook_options (bot/channels/telegram/channel.py)."""
 
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ from fakebotapi import FakeBotAPI
 from telegram import Update
 from tgharness import BotThread, TgClerk, config_for
 
-from bot.channels.telegram import webhook_options
-from bot.channels.telegram_inbox import AnsweredQueue
-from bot.config import Config
-from storage.repository import Repository
+from bot.channels.telegram.channel import webhook_options
+from bot.channels.telegram.inbox import AnsweredQueue
+from bot.core.config import Config
+from bot.storage.repository import Repository
 
 pytestmark = pytest.mark.both_databases  # tests/conftest.py: SQLite and PostgreSQL
 

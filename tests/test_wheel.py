@@ -22,7 +22,7 @@ def test_the_wheel_installs_and_renders_outside_the_source_tree(tmp_path):
     source.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)
-    for package in ("bot", "storage"):
+    for package in ("bot",):
         shutil.copytree(ROOT / package, source / package, ignore=shutil.ignore_patterns("__pycache__"))
     dist = tmp_path / "dist"
     subprocess.run(
@@ -31,8 +31,8 @@ def test_the_wheel_installs_and_renders_outside_the_source_tree(tmp_path):
     )
     wheel = next(dist.glob("nianbao-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
-    assert "bot/templates/styles.yaml" in names and "bot/templates/overview.j2" in names and "bot/formats/gov-2021.yaml" in names
-    assert "storage/migrations/script.py.mako" in names and "storage/migrations/versions/r0001_baseline.py" in names
+    assert "bot/templates/styles.yaml" in names and "bot/templates/overview.j2" in names and "bot/format/data/gov-2021.yaml" in names
+    assert "bot/storage/migrations/script.py.mako" in names and "bot/storage/migrations/versions/r0001_baseline.py" in names
 
     env_dir = tmp_path / "env"
     venv.create(env_dir, with_pip=False)
@@ -50,14 +50,14 @@ def test_the_wheel_installs_and_renders_outside_the_source_tree(tmp_path):
     out = tmp_path / "out" / "r.docx"
     out.parent.mkdir()
     done = subprocess.run(
-        [python, "-I", "-c", "import bot, sys; print(bot.__file__); from bot.cli import main; sys.exit(main())",
+        [python, "-I", "-c", "import bot, sys; print(bot.__file__); from bot.channels.cli.commands import main; sys.exit(main())",
          "render", str(report), "-o", str(out)],
         cwd=tmp_path / "out", capture_output=True, text=True, timeout=120,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0].startswith(purelib), done.stdout  # the installed copy, not the source tree
     upgraded = subprocess.run(
-        [python, "-I", "-c", "import sys; from bot.cli import main; sys.exit(main())", "db", "upgrade"],
+        [python, "-I", "-c", "import sys; from bot.channels.cli.commands import main; sys.exit(main())", "db", "upgrade"],
         cwd=tmp_path / "out", capture_output=True, text=True, timeout=120, env={"NIANBAO_DATA_DIR": str(tmp_path / "data")},
     )
     assert upgraded.returncode == 0 and re.search(r"升级到 \d{4}", upgraded.stdout), upgraded.stderr  # the migrations are package data

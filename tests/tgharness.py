@@ -19,11 +19,11 @@ from fakebotapi import FakeBotAPI, SentCall
 from pgserver import current_url
 from telegram import Update
 
-from bot.app import build_service
 from bot.channels.product import runtime_for
-from bot.channels.telegram import build_application, replay_kept
-from bot.config import Config
-from bot.reminders.telegram_sender import TelegramSender
+from bot.channels.telegram.channel import build_application, replay_kept
+from bot.channels.telegram.sender import TelegramSender
+from bot.channels.wiring import build_service
+from bot.core.config import Config
 
 TOKEN = "123:ABC"
 START = datetime(2026, 11, 23, 9, 0)  # the bot's clock starts here in every end-to-end test, whatever today is
@@ -35,7 +35,7 @@ def config_for(api: FakeBotAPI, data_dir: Path) -> Config:
 
 
 # The data folders of the bots running now: a clerk's input has been handled once Telegram was told it
-# arrived and it has left the bot's inbox (storage/inbox.py), which happens when its handling ends.
+# arrived and it has left the bot's inbox (bot/storage/inbox.py), which happens when its handling ends.
 RUNNING: list[Config] = []
 
 

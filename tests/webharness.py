@@ -18,7 +18,7 @@ from conftest import free_port
 
 from bot.channels.web.app import build_app, serve
 from bot.channels.web.state import STATE, WebSettings
-from bot.service import Service
+from bot.interview.service import Service
 
 LINK = re.compile(r"https?://[^\s/]+(/(?:join|setup|reset)/[A-Za-z0-9_-]+)")
 
@@ -176,7 +176,7 @@ class World:
 def unit_ids(server: Server) -> dict[str, int]:
     from sqlmodel import select
 
-    from storage.models import Unit
+    from bot.storage.models import Unit
 
     with server.state.repo.transaction() as store:
         return {u.name: u.id for u in store.session.exec(select(Unit)).all()}  # type: ignore[misc]
@@ -217,7 +217,7 @@ def account(server: Server, login: str, password: str = "correct-horse-1") -> Cl
     """A logged-in web person who belongs to nothing (made at the server, as an operator's script would)."""
     import secrets
 
-    from storage import web_accounts as wa
+    from bot.storage import web_accounts as wa
 
     with server.state.repo.transaction() as store:
         user = store.user("web", secrets.token_hex(8), login)
@@ -231,7 +231,7 @@ def refusals(server: Server, login: str) -> list[Any]:
     """The refusals logged for a web login (table `refusal`)."""
     from sqlmodel import select
 
-    from storage.models import Refusal, User
+    from bot.storage.models import Refusal, User
 
     with server.state.repo.transaction() as store:
         user = store.session.exec(select(User).where(User.channel == "web", User.display_name == login)).one()

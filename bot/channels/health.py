@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 
 import aiohttp
 
-from bot.config import Config
+from bot.core.config import Config
 
 Check = Callable[[], Awaitable[str]]
 REMEMBER = 30.0  # seconds a Telegram answer is reused

@@ -20,12 +20,12 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from bot.app import build_service
 from bot.channels.health import channel_checks
 from bot.channels.runtime import INTERVAL, Runtime
 from bot.channels.web.state import STATE, WebSettings
+from bot.channels.wiring import build_service
 from bot.channels.workers import die_with_parent
-from bot.config import EX_CONFIG, Config
+from bot.core.config import EX_CONFIG, Config
 from bot.reminders.schedule import Reminders
 from bot.reminders.webinbox import WebInboxSender
 from bot.reminders.workcalendar import CalendarFileError, WorkCalendar
@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 def runtime_for(config: Config, repo: Any, now: Callable[..., Any], link: str, interval: float | None = None) -> Runtime:
     """The runtime with the senders every install has: the web inbox, and e-mail when configured.
     Raises CalendarFileError for a wrong holiday file."""
-    from bot.reminders.email_sender import EmailSender
+    from bot.channels.email import EmailSender
 
     reminders = Reminders(repo, WorkCalendar.load(config.holidays_file), now)
     runtime = Runtime(reminders, [WebInboxSender()], interval=interval or INTERVAL)
@@ -110,8 +110,8 @@ async def _start_telegram(config: Config, clock: Any, runtime: Runtime, closers:
     import aiohttp
     from telegram.error import InvalidToken, TelegramError
 
-    from bot.channels import telegram
-    from bot.reminders.telegram_sender import TelegramSender
+    from bot.channels.telegram import channel as telegram
+    from bot.channels.telegram.sender import TelegramSender
 
     tg = telegram.build_application(config, clock=clock)
     try:
@@ -151,7 +151,7 @@ async def _start_dingtalk(settings: Any, runtime: Runtime, closers: list[Callabl
 def _dingtalk_child(parent: int) -> None:
     from bot.channels.dingtalk.run import run_dingtalk
     from bot.channels.dingtalk.settings import DingTalkSettings
-    from bot.logredact import configure_logging
+    from bot.core.logredact import configure_logging
 
     die_with_parent(parent)
     config, dingtalk = Config.load(), DingTalkSettings.load()

@@ -4,7 +4,7 @@ One `Runtime` per process that runs the product (`nianbao run`, and `nianbao web
 no chat channel). It owns an APScheduler `AsyncIOScheduler` on the process's event loop with three jobs:
 
 - `plans`   every `interval` seconds: keep changed reports' reminder plans current (every report's every
-            ten minutes), then release the reminders that are due as deliveries (storage/outbox.py);
+            ten minutes), then release the reminders that are due as deliveries (bot/storage/outbox.py);
 - `deliver` every `interval` seconds: each channel's sender takes the pending deliveries of its channel
             (Telegram, DingTalk, the web inbox, e-mail) and sends them, each once;
 - one-shot jobs a channel adapter asks for at start (Telegram: replaying the updates a killed run kept).

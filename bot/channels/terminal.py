@@ -22,13 +22,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-from bot.files import private_dir, safe_filename, write_atomic
+from bot.core.files import private_dir, safe_filename, write_atomic
 from bot.importer import READABLE
 from bot.interview.pagework import finish
 from bot.interview.parse import SEPARATORS
+from bot.interview.service import Service
 from bot.interview.table3input import split_row
 from bot.interview.types import IMAGE, Button, Input, Outcome, Reply
-from bot.service import Service
 
 LINE_LIMIT = 4095  # bytes a terminal in canonical mode keeps of one line (Linux N_TTY_BUF_SIZE - 1)
 MULTI_START, MULTI_END = "<<<", ">>>"

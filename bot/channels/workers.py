@@ -18,10 +18,10 @@ import signal
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from bot.app import build_service
-from bot.config import Config
+from bot.channels.wiring import build_service
+from bot.core.config import Config
+from bot.core.logredact import configure_logging
 from bot.interview.types import Input, Outcome, Reply
-from bot.logredact import configure_logging
 
 _service = None
 PR_SET_PDEATHSIG = 1
@@ -44,7 +44,7 @@ def _init(config: Config, bot_username: str, parent: int) -> None:
     configure_logging([config.token])  # a worker's own log lines, redacted like the bot's
     global _service
     _service = build_service(config, invite_link=lambda token: f"https://t.me/{bot_username}?start={token}")
-    gc.freeze()  # see bot/channels/telegram.py: what start-up made is never garbage, so never scanned
+    gc.freeze()  # see bot/channels/telegram/channel.py: what start-up made is never garbage, so never scanned
 
 
 def _ready() -> bool:

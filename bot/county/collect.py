@@ -19,12 +19,12 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from bot.core.report import Report
+from bot.core.sheets import keep_text
 from bot.county.overview import UnitStatus
-from bot.formatdef import FormatDef
-from bot.report import Report
-from bot.sheets import keep_text
-from storage.models import County
-from storage.repository import Store
+from bot.format.definition import FormatDef
+from bot.storage.models import County
+from bot.storage.repository import Store
 
 FIXED_HEADERS = ["编号", "单位名称", "层级", "状态", "进度", "错误", "最后填报", "截止日期"]
 

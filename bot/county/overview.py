@@ -11,17 +11,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from bot.formatdef import FormatDef
-from bot.interviewdef import Script
-from bot.limits import UNIT_TEXT, check_value, check_values
-from bot.progress import parts_done_from, started
+from bot.checks.validate import open_errors
+from bot.core.limits import UNIT_TEXT, check_value, check_values
+from bot.core.progress import parts_done_from, started
+from bot.core.report import Report
+from bot.format.definition import FormatDef
+from bot.format.interview import Script
 from bot.reminders.schedule import county_keys, earliest
-from bot.report import Report
-from bot.validate import open_errors
-from storage.db import aware
-from storage.models import County, Deadline, ReportRecord, Unit
-from storage.reports import assemble_report
-from storage.repository import Store
+from bot.storage.db import aware
+from bot.storage.models import County, Deadline, ReportRecord, Unit
+from bot.storage.reports import assemble_report
+from bot.storage.repository import Store
 
 STATUS_LABELS = {"none": "未开始", "draft": "填报中", "returned": "已退回", "review": "待审核", "final": "已定稿"}
 STATUS_ORDER = {"none": 0, "draft": 1, "returned": 1, "review": 2, "final": 3}
@@ -107,7 +107,7 @@ def _summary(
     unit: Unit, record: ReportRecord | None, answers: dict[str, Any], status: str, fmt: FormatDef, script: Script
 ) -> tuple[Report | None, int, int, str]:
     """(report, open errors, parts done, why it cannot be summarised) of one unit. Stored values outside
-    the limits (`bot/limits.py`: written by hand, or by a release without them) are named, not summed."""
+    the limits (`bot/core/limits.py`: written by hand, or by a release without them) are named, not summed."""
     problem = check_value("unit.name", unit.name, fmt) or check_values(answers, fmt)
     if problem:
         return None, 0, 0, problem.message

@@ -7,8 +7,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.findings import Finding
-from bot.formatdef import FormatDef, load_format
+from bot.checks.findings import Finding
+from bot.core.report import CellProblem, Report, ReportError, parse_json, report_from_dict, report_problem
+from bot.format.definition import FormatDef, load_format
 from bot.importer.cells import rows_from_lines
 from bot.importer.fetch import fetch as fetch_url
 from bot.importer.fetch import is_url
@@ -20,7 +21,6 @@ from bot.importer.source import MAX_BYTES, MAX_ELEMENTS, Source, UnreadableError
 from bot.importer.table4 import parse_table4
 from bot.importer.tables import TableResult, parse_grid3, parse_table2
 from bot.importer.titles import read_title, unit_level, year_from_period
-from bot.report import CellProblem, Report, ReportError, parse_json, report_from_dict, report_problem
 
 # Every form a published report comes in that the readers take (uploads in any channel, `nianbao check`).
 READABLE = (".docx", ".doc", ".wps", ".pdf", ".html", ".htm", ".txt", ".md", ".json")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
-from bot.limits import MAX_COUNT, MAX_MONEY
-from bot.numbers import BLANK_MARKS, clean_number, parse_decimal
-from bot.report import CellProblem, Value
+from bot.core.limits import MAX_COUNT, MAX_MONEY
+from bot.core.numbers import BLANK_MARKS, clean_number, parse_decimal
+from bot.core.report import CellProblem, Value
 
 BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
 MAX_SHOWN = 40  # characters of a cell quoted back; a value longer than that is no count or amount

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.core.report import Report, ReportError, load_report_json
 from bot.importer import READABLE, ImportResult, UnreadableError, import_bytes, import_source, is_json
 from bot.importer.forms import read_source
 from bot.importer.source import Para, check_json
-from bot.report import Report, ReportError, load_report_json
 
 TEXT_FORMS = (".txt", ".docx")  # at a narrative question, such a file may be that section's text
 

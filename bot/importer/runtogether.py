@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from bot.formatdef import FormatDef, Grid, Section
+from bot.format.definition import FormatDef, Grid, Section
 from bot.importer.source import Element, Para, Table
 from bot.importer.unread import flat
 

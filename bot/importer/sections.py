@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.findings import Finding
-from bot.formatdef import FormatDef, Section
+from bot.checks.findings import Finding
+from bot.format.definition import FormatDef, Section
 from bot.importer.cells import norm_label
 from bot.importer.source import Element, Para, Table
 from bot.importer.titles import title_span

@@ -3,7 +3,7 @@ placed cell by cell only when their count fits; an OCR look-alike only where its
 
 from __future__ import annotations
 
-from bot.formatdef import FormatDef, Grid
+from bot.format.definition import FormatDef, Grid
 from bot.importer.cells import confirm_ocr, kind_of, norm_label
 from bot.importer.tables import TableResult, _assign_row, _shape_finding, _sum_indexes
 from bot.importer.unread import shown, unread_row

@@ -13,11 +13,11 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from bot.findings import Finding
-from bot.formatdef import FormatDef, Grid, Row, strip_ordinal, walk_rows
+from bot.checks.findings import Finding
+from bot.core.report import CellProblem, Value
+from bot.format.definition import FormatDef, Grid, Row, strip_ordinal, walk_rows
 from bot.importer.cells import confirm_ocr, kind_of, norm_label, read_value
 from bot.importer.unread import printed_line, shown, unread_row
-from bot.report import CellProblem, Value
 
 ORDINAL = re.compile(r"^(（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、|\d+\.)")
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from typing import Protocol
 
-from bot.findings import Finding
-from bot.formatdef import FormatDef
+from bot.checks.findings import Finding
+from bot.core.report import CellProblem, Value
+from bot.format.definition import FormatDef
 from bot.importer.cells import kind_of
-from bot.report import CellProblem, Value
 
 LINE_CHARS = 80  # of the unread line quoted in the finding
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.formatdef import FormatDef, strip_ordinal
+from bot.format.definition import FormatDef, strip_ordinal
 
 APPLICANTS = [("NP", "自然人"), ("BIZ", "商业企业"), ("RES", "科研机构"), ("NGO", "社会公益组织"), ("LAW", "法律服务机构"), ("OTHORG", "其他组织")]
 RESULT_GROUPS = [

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.core.progress import STATUS_TEXT
 from bot.interview import confirm, pagework, steps
 from bot.interview.context import Ctx
 from bot.interview.moves import Move, again, goto, home, resume
@@ -15,7 +16,6 @@ from bot.interview.newyear import cmd_newyear
 from bot.interview.show import check, findings_text, missing_text, parts_done, preview
 from bot.interview.types import PageJob, Reply
 from bot.interview.undo import cmd_undo
-from bot.progress import STATUS_TEXT
 from bot.render import DRAFT, document_filename
 from bot.workplace import coordinate, deadlines, history, people, review
 from bot.workplace.counties import current_county
@@ -50,7 +50,7 @@ class Help:
 class Command:
     name: str
     handler: Handler
-    permission: str = ""  # the right needed on the report in the conversation (bot/access.py), if any
+    permission: str = ""  # the right needed on the report in the conversation (bot/workplace/access.py), if any
     helps: tuple[Help, ...] = ()
     menu: str = ""  # the Telegram command menu's text; "" keeps it out of the menu
     checks_own_args: bool = False  # with an argument it names another unit and checks the right itself

@@ -11,18 +11,18 @@ from datetime import date
 from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
-from bot.access import PERMISSIONS, REFUSED, check, entity_id, role_for
-from bot.formatdef import FormatDef
+from bot.core.limits import check_values, named
+from bot.core.progress import is_content
+from bot.core.report import Report
+from bot.format.definition import FormatDef
+from bot.format.interview import Script, Step
 from bot.interview.parse import AnswerError
 from bot.interview.state import ConvState, Sub
 from bot.interview.types import Button, Outcome, Reply
-from bot.interviewdef import Script, Step
-from bot.limits import check_values, named
-from bot.progress import is_content
-from bot.report import Report
-from storage.models import Conversation, ReportRecord, Unit, User
-from storage.reports import Replaced
-from storage.repository import Store
+from bot.storage.models import Conversation, ReportRecord, Unit, User
+from bot.storage.reports import Replaced
+from bot.storage.repository import Store
+from bot.workplace.access import PERMISSIONS, REFUSED, check, entity_id, role_for
 
 S = TypeVar("S", bound=Sub)
 MAX_LABELS = 100  # labels of one prompt's buttons remembered (a /units list of many units stays bounded)
@@ -118,7 +118,7 @@ class Ctx:
 
     def save(self, values: dict[str, Any], action: str = "answer") -> None:
         """Record answers; they are written together when the input has been handled (`flush`).
-        A value outside the limits (`bot/limits.py`) is refused here, whichever step or command made it."""
+        A value outside the limits (`bot/core/limits.py`) is refused here, whichever step or command made it."""
         assert self.conv.report_id
         problem = check_values(values, self.fmt)
         if problem:

@@ -11,8 +11,8 @@ from typing import Any
 
 import jinja2
 
-from bot.formatdef import CN_ORDINALS
-from bot.report import Report
+from bot.core.report import Report
+from bot.format.definition import CN_ORDINALS
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 ENDINGS = tuple("。！？；…”）)")

@@ -9,6 +9,7 @@ nothing and says so.
 
 from __future__ import annotations
 
+from bot.checks.validate import validate
 from bot.interview import steps
 from bot.interview.context import Ctx
 from bot.interview.moves import STAY, Move, again
@@ -16,7 +17,6 @@ from bot.interview.show import findings_text
 from bot.interview.state import dump, load
 from bot.interview.stepkind import short
 from bot.interview.types import Input
-from bot.validate import validate
 
 TOO_OLD = ("您修改了一条较早的消息。已保存的回答不会因修改旧消息而改变；"
            "如需修改，请发送 /menu 找到那一项重新填写，或发送 /undo 撤销您上一次的修改。")

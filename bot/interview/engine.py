@@ -13,8 +13,10 @@ from collections.abc import Callable
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from bot.clock import Clock, SystemClock
-from bot.formatdef import FormatDef, load_format
+from bot.core.clock import Clock, SystemClock
+from bot.core.report import Report
+from bot.format.definition import FormatDef, load_format
+from bot.format.interview import Script, Step, load_script
 from bot.interview import commands, confirm, edits, steps, table3, table3input
 from bot.interview.context import Ctx
 from bot.interview.moves import Move
@@ -23,12 +25,10 @@ from bot.interview.show import preview
 from bot.interview.state import dump, load
 from bot.interview.types import Input, Outcome
 from bot.interview.uploads import handle_upload
-from bot.interviewdef import Script, Step, load_script
-from bot.report import Report
+from bot.storage.models import User
+from bot.storage.repository import Store
 from bot.workplace import review
 from bot.workplace.counties import current_county
-from storage.models import User
-from storage.repository import Store
 
 MAX_UPLOAD = 10 * 1024 * 1024
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from bot.core.numbers import NUMBER
+from bot.core.report import Report
 from bot.interview.drafts import applications_sentence, reviews_sentence
-from bot.numbers import NUMBER
-from bot.report import Report
 
 YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 PERIOD_AFTER = re.compile(r"\s*年?\s*[-—–~～至到]\s*\d{4}")

@@ -6,15 +6,15 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from bot.core.limits import MAX_TEXT
+from bot.core.numbers import display
+from bot.format.interview import Step
 from bot.interview import confirm, drafts, lastyear, parse
 from bot.interview.context import Ctx
 from bot.interview.moves import STAY, Move, advance, again, goto
 from bot.interview.parse import AnswerError
 from bot.interview.state import DraftText, FeeDetail, OtherItems
 from bot.interview.stepkind import Kind, chosen, extras, head, option_rows, short
-from bot.interviewdef import Step
-from bot.limits import MAX_TEXT
-from bot.numbers import display
 
 FROM_FACTS_ONLY = ("preamble.j2",)  # drafts with no prose of their own: stored without asking when the section is empty
 CASES_QUESTION = "收取了几件申请的信息处理费？请发一个数（单位：件），例如：1"

@@ -6,11 +6,11 @@ unit has one, the current one relabelled when nothing of it is filled yet, else 
 
 from __future__ import annotations
 
+from bot.core.progress import is_content
 from bot.interview.context import Ctx
 from bot.interview.moves import Move, goto, resume
 from bot.interview.unitsteps import set_year
 from bot.interview.uploads import carried, prefill_values
-from bot.progress import is_content
 from bot.workplace.people import unit_report
 
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from bot.limits import MAX_COUNT, unit_name_problem
-from bot.limits import MAX_MONEY as MAX_FEE_WAN
-from bot.numbers import FULLWIDTH, cn_to_int, parse_decimal
+from bot.core.limits import MAX_COUNT, unit_name_problem
+from bot.core.limits import MAX_MONEY as MAX_FEE_WAN
+from bot.core.numbers import FULLWIDTH, cn_to_int, parse_decimal
 
-MAX_FEE_YUAN = MAX_FEE_WAN  # the same bound (bot/limits.py), read in 元
+MAX_FEE_YUAN = MAX_FEE_WAN  # the same bound (bot/core/limits.py), read in 元
 SEPARATORS = re.compile(r"[\s,，、；;|｜/]+")
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot.findings import Finding
+from bot.checks.findings import Finding
+from bot.core.numbers import display
+from bot.core.progress import CheckResult, check_report, parts_done_from
+from bot.core.report import Report
 from bot.interview.context import Ctx
-from bot.numbers import display
-from bot.progress import CheckResult, check_report, parts_done_from
-from bot.report import Report
 
 
 def deadline_of(report: Report) -> date | None:

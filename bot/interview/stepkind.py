@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from bot.format.interview import Step
 from bot.interview.context import Ctx
 from bot.interview.moves import STAY, Move
 from bot.interview.parse import AnswerError
 from bot.interview.types import Button
-from bot.interviewdef import Step
 
 
 def head(header: str, preface: str) -> str:

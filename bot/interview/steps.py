@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from bot.core.numbers import display
+from bot.format.interview import KINDS as DEFINED_KINDS
+from bot.format.interview import Script, ScriptError, Step
 from bot.interview import confirm, parse, table3, unitsteps
 from bot.interview.context import Ctx
 from bot.interview.moves import STAY, Move, advance, again, back, goto
@@ -14,9 +17,6 @@ from bot.interview.narrative import Draft, Fee, OtherItemsKind
 from bot.interview.parse import AnswerError
 from bot.interview.show import check, findings_text, missing_text, parts_done
 from bot.interview.stepkind import FillsTable, Kind, chosen, extras, head, option_rows, short
-from bot.interviewdef import KINDS as DEFINED_KINDS
-from bot.interviewdef import Script, ScriptError, Step
-from bot.numbers import display
 
 
 class Choice(Kind):

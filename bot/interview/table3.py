@@ -6,7 +6,9 @@ clerk did not give them, and the table's rules run as soon as it is complete.
 
 from __future__ import annotations
 
-from bot.formatdef import Row, strip_ordinal
+from bot.checks.validate import validate
+from bot.format.definition import Row, strip_ordinal
+from bot.format.interview import Step
 from bot.interview import confirm, parse
 from bot.interview.applications import APPLICANTS, RESULT_GROUPS, describe_application
 from bot.interview.context import Ctx
@@ -15,9 +17,7 @@ from bot.interview.parse import AnswerError
 from bot.interview.state import Table3Entry
 from bot.interview.stepkind import Kind, chosen, head
 from bot.interview.table3input import Rows, one_row, parts_cols, read_line, read_rows, store_rows, write
-from bot.interviewdef import Step
-from bot.validate import validate
-from storage.reports import application_fields
+from bot.storage.reports import application_fields
 
 RULES = ["E-T3-COLSUM", "E-T3-TOTAL", "E-T3-BALANCE", "E-BLANK"]
 

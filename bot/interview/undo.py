@@ -1,6 +1,6 @@
 """/undo: take back the last change this person made to the report in their conversation.
 
-What one input changed is a change set (storage/changes.py) naming its rows of the audit log, so an
+What one input changed is a change set (bot/storage/changes.py) naming its rows of the audit log, so an
 undo works after a restart too. An answer someone else changed since is left as it is, and said.
 The undo is itself audited (action "undo") and is not a change set: a second /undo goes one further back.
 """
@@ -10,16 +10,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.core.progress import is_content
 from bot.interview.applications import describe_application
 from bot.interview.confirm import sync_rows
 from bot.interview.context import Ctx
 from bot.interview.moves import Move, again
-from bot.progress import is_content
+from bot.storage.changes import old_values
+from bot.storage.db import decode, encode
+from bot.storage.models import AuditLog
+from bot.storage.reports import APPLICATIONS
 from bot.workplace.history import key_label
-from storage.changes import old_values
-from storage.db import decode, encode
-from storage.models import AuditLog
-from storage.reports import APPLICATIONS
 
 SHOWN = 10
 

@@ -6,12 +6,12 @@ year is taken (the region question offers to change it), and outside 山东 the 
 
 from __future__ import annotations
 
+from bot.core.progress import default_year
+from bot.format.interview import Step
 from bot.interview import parse
 from bot.interview.context import Ctx
 from bot.interview.moves import STAY, Move, advance, goto
 from bot.interview.stepkind import Kind, extras, head
-from bot.interviewdef import Step
-from bot.progress import default_year
 
 
 class UnitName(Kind):

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.core.limits import unit_name_problem
+from bot.core.progress import default_year
+from bot.core.report import Report
+from bot.format.interview import Step
 from bot.importer import READABLE, READABLE_WORDS, ImportResult
 from bot.importer.reading import TEXT_FORMS, Reading, read_upload
 from bot.interview import confirm
@@ -15,10 +19,6 @@ from bot.interview.context import Ctx
 from bot.interview.moves import STAY, Move, advance, again
 from bot.interview.narrative import Draft
 from bot.interview.parse import AnswerError, level_of
-from bot.interviewdef import Step
-from bot.limits import unit_name_problem
-from bot.progress import default_year
-from bot.report import Report
 
 
 def report_values(report: Report, *, skip_empty: bool) -> dict[str, Any]:
@@ -81,7 +81,7 @@ def _section_text(ctx: Ctx, step: Step, name: str, reading: Reading) -> Move:
 
 def _ensure_report(ctx: Ctx, report: Report, year: int) -> bool:
     """Before any unit exists: create it from the uploaded report (this person owns it). False (said) when
-    the file's unit name is no unit's name (the one check of bot/limits.py): nothing is written then."""
+    the file's unit name is no unit's name (the one check of bot/core/limits.py): nothing is written then."""
     if ctx.conv.report_id:
         return True
     name = report.unit.get("name", "") or "未命名单位"

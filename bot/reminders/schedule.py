@@ -11,14 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from bot.interviewdef import load_script
-from bot.progress import parts_done_from
+from bot.checks.validate import open_errors
+from bot.core.progress import parts_done_from
+from bot.format.interview import load_script
 from bot.reminders.plan import ZONE, Planned, plan
 from bot.reminders.workcalendar import WorkCalendar
-from bot.validate import open_errors
-from storage.models import County, Deadline, Reminder, ReportRecord, Unit, User
-from storage.outbox import PlanInputs
-from storage.repository import Repository, Store
+from bot.storage.models import County, Deadline, Reminder, ReportRecord, Unit, User
+from bot.storage.outbox import PlanInputs
+from bot.storage.repository import Repository, Store
 
 USEFUL_FOR = timedelta(hours=20)  # a reminder missed while the bot was down is still sent within this
 

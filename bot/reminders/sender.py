@@ -15,12 +15,8 @@ import logging
 import time
 from datetime import datetime, timedelta
 
-from telegram import Bot
-
 from bot.reminders.channel import ChannelSender, RateLimiter
 from bot.reminders.schedule import Reminders
-from bot.reminders.telegram_sender import TelegramSender
-from bot.reminders.webinbox import WebInboxSender
 
 log = logging.getLogger(__name__)
 LEASE = 60.0  # seconds a listed batch stays reserved for this process
@@ -30,13 +26,10 @@ __all__ = ["RateLimiter", "ReminderSender"]
 
 
 class ReminderSender:
-    def __init__(self, reminders: Reminders, limiter: RateLimiter | None = None, concurrency: int = 8, *,
-                 senders: list[ChannelSender] | None = None, plans: bool = True):
-        """Without `senders`: Telegram (the bot given to `tick`/`send_pending`) and the web inbox.
+    def __init__(self, reminders: Reminders, senders: list[ChannelSender], *, plans: bool = True):
+        """`senders`: one per channel this process delivers on (the channels layer builds them).
         `plans`: this process also keeps reminder plans and releases what is due (one process should)."""
         self.reminders = reminders
-        if senders is None:
-            senders = [TelegramSender(None, limiter, concurrency), WebInboxSender()]
         self.senders = {s.channel: s for s in senders}
         self.plans = plans
         self.last_full_plan = 0.0
@@ -49,15 +42,9 @@ class ReminderSender:
         telegram = self.senders.get("telegram")
         return telegram.outage_retries if telegram else 0
 
-    def _use(self, bot: Bot | None) -> None:
-        telegram = self.senders.get("telegram")
-        if bot is not None and isinstance(telegram, TelegramSender):
-            telegram.bot = bot
-
-    async def tick(self, bot: Bot | None = None) -> int:
+    async def tick(self) -> int:
         """Keep plans current, release what is due, send what is pending (the three steps the product's
         runtime schedules on their own). Returns messages sent."""
-        self._use(bot)
         await self.recover()
         if self.plans:
             await self.plan_and_release()
@@ -95,9 +82,8 @@ class ReminderSender:
                 break
         return sent
 
-    async def send_pending(self, bot: Bot | None = None, batch: int = 500) -> int:
+    async def send_pending(self, batch: int = 500) -> int:
         """One batch per channel that is not paused, the channels side by side."""
-        self._use(bot)
         ready = tuple(c for c, s in self.senders.items() if not s.paused)
         if not ready:
             return 0

@@ -17,8 +17,9 @@ from typing import BinaryIO
 
 from lxml import etree
 
-from bot.findings import Finding
-from bot.formatdef import Grid
+from bot.checks.findings import Finding
+from bot.core.report import Report
+from bot.format.definition import Grid
 from bot.render.body import Body
 from bot.render.draft import findings_page, is_draft
 from bot.render.headings import is_subheading, split_heading
@@ -26,7 +27,6 @@ from bot.render.layout import grid_layout, table2_layout
 from bot.render.package import build_package
 from bot.render.style import Role, Style, load_style
 from bot.render.wordml import clean, must_find
-from bot.report import Report
 
 __all__ = ["is_subheading", "render_docx", "split_heading", "title_lines"]
 

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 
 from lxml import etree
 
-from bot.findings import Finding, sort_findings
+from bot.checks.findings import Finding, sort_findings
+from bot.core.report import Report
 from bot.render.body import Body
 from bot.render.wordml import W, el
-from bot.report import Report
 
 DRAFT = "草稿"
 FINAL = "定稿"

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from html import escape
 
-from bot.formatdef import Grid
+from bot.core.report import Report
+from bot.format.definition import Grid
 from bot.render.layout import LayoutCell, TableLayout, grid_layout, table2_layout
 from bot.render.style import load_style
-from bot.report import Report
 
 CellAttrs = Callable[[LayoutCell], Mapping[str, str]]
 

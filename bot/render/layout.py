@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.formatdef import Grid, Row, Table2
-from bot.numbers import display
-from bot.report import Report
+from bot.core.numbers import display
+from bot.core.report import Report
+from bot.format.definition import Grid, Row, Table2
 
 
 @dataclass(frozen=True)

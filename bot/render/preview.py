@@ -5,11 +5,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from bot.core.report import Report
 from bot.importer import import_path
 from bot.render.docx import render_docx
 from bot.render.pages import render_pages
 from bot.render.pdf import PdfError
-from bot.report import Report
 
 SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "reports" / "township-2023-shanxi-ciying.txt"
 DEFAULT_OUT = Path("build/preview")

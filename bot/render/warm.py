@@ -24,7 +24,7 @@ import threading
 import time
 from pathlib import Path
 
-from bot.config import Config
+from bot.core.config import Config
 from bot.importer.office import write_profile
 from bot.render.pdf import soffice_env
 

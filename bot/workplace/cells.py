@@ -6,7 +6,7 @@ what is stored:
 
 - the right to write the report (`bot/access`, "edit"; a refusal is logged);
 - each value read as the chat reads a typed count or amount (`parse.count`, `parse.money`: digits of any
-  width, Chinese numerals, never negative, fractional or beyond the limits of `bot/limits.py`, which
+  width, Chinese numerals, never negative, fractional or beyond the limits of `bot/core/limits.py`, which
   `Ctx.save` applies again);
 - the stated-total rule of the table steps: a 表三 row through `table3input.store_rows`, a 表四 row through
   `steps.table4_row` (a total that disagrees with its parts is refused and named); totals are computed;
@@ -22,18 +22,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.access import PERMISSIONS, REFUSED, role_for
-from bot.findings import Finding
+from bot.checks.findings import Finding
+from bot.checks.validate import validate
+from bot.core.report import Report
 from bot.interview import parse
 from bot.interview.context import Ctx, Host
 from bot.interview.parse import AnswerError
 from bot.interview.state import ConvState
 from bot.interview.steps import table4_row
 from bot.interview.table3input import Rows, quoted, store_rows
-from bot.report import Report
-from bot.validate import validate
-from storage.models import Conversation, ReportRecord, User
-from storage.repository import Store
+from bot.storage.models import Conversation, ReportRecord, User
+from bot.storage.repository import Store
+from bot.workplace.access import PERMISSIONS, REFUSED, role_for
 
 TABLES = ("table2", "table3", "table4")
 MAX_CELLS = 400  # more than any table has (表三: 175)

@@ -9,20 +9,20 @@ from __future__ import annotations
 
 from typing import cast
 
-from bot.access import access, entity_id
+from bot.core.limits import check_value, check_values
+from bot.core.progress import STATUS_TEXT, check_report, default_year
 from bot.county.overview import county_status, dashboard_text, short_name
 from bot.interview.context import Ctx, Host
 from bot.interview.show import deadline_of, findings_text, preview
 from bot.interview.types import Button
-from bot.limits import check_value, check_values
-from bot.progress import STATUS_TEXT, check_report, default_year
 from bot.render import DRAFT, document_filename
+from bot.storage.models import ReportRecord, Unit
+from bot.storage.repository import Store
+from bot.workplace.access import access, entity_id
 from bot.workplace.counties import add_units, collect, current_county, is_operator, nudge, report_of
 from bot.workplace.history import cmd_history, history_text
 from bot.workplace.people import cmd_members, invite_to
 from bot.workplace.review import comment_lines, open_comments
-from storage.models import ReportRecord, Unit
-from storage.repository import Store
 
 MAX_UNIT_BUTTONS = 30
 
@@ -166,7 +166,7 @@ def open_unit(ctx: Ctx, arg: str) -> None:
     record = found[1] if found else None
     ctx.new_buttons()
     buttons = []
-    if access(ctx.store, ctx.user, unit).role == "coordinator":  # may invite both roles (bot/access.py)
+    if access(ctx.store, ctx.user, unit).role == "coordinator":  # may invite both roles (bot/workplace/access.py)
         buttons.append([ctx.button("邀请填报人", f"cinv:{unit.id}:clerk"), ctx.button("邀请审核人", f"cinv:{unit.id}:reviewer")])
     if record is None:
         joined = len(ctx.store.members(unit.id))  # type: ignore[arg-type]
@@ -189,7 +189,7 @@ def open_unit(ctx: Ctx, arg: str) -> None:
 
 
 def _unreadable(ctx: Ctx, unit: Unit, record: ReportRecord, buttons: list[list[Button]] | None = None) -> bool:
-    """True, having said why, when the unit's stored values are outside the limits (`bot/limits.py`):
+    """True, having said why, when the unit's stored values are outside the limits (`bot/core/limits.py`):
     written by hand or by an older release, they cannot be shown, checked or rendered."""
     problem = check_value("unit.name", unit.name, ctx.fmt) or check_values(ctx.store.answers(record.id), ctx.fmt)  # type: ignore[arg-type]
     if problem:

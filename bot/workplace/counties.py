@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 
-from bot.access import check
+from bot.core.limits import unit_name_problem
 from bot.county.collect import collect_zip, safe_name, summary_xlsx
 from bot.county.overview import county_status
 from bot.interview.context import Ctx, Host
-from bot.limits import unit_name_problem
-from storage.models import County, ReportRecord, Unit, User
-from storage.repository import Store
+from bot.storage.models import County, ReportRecord, Unit, User
+from bot.storage.repository import Store
+from bot.workplace.access import check
 
 
 def is_operator(ctx: Ctx) -> bool:
@@ -49,7 +49,7 @@ def county_for_deadline(ctx: Ctx, name: str) -> County | str | None:
 # ---- the county's desk: use cases the chat commands and the web page both call ---------------------
 #
 # Each takes the transaction's store, the engine (`Host`: format, script, clock, links, renderer) and the
-# acting person; it checks the person's right (bot/access.py), logs a refusal, writes in the caller's one
+# acting person; it checks the person's right (bot/workplace/access.py), logs a refusal, writes in the caller's one
 # transaction and returns what happened. The chat's commands say it; the web page shows it.
 
 MAX_UNITS_AT_ONCE = 200

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.core.progress import default_year
 from bot.interview.context import Ctx
-from bot.progress import default_year
 from bot.reminders.schedule import deadline_for, set_deadline
 from bot.workplace.counties import county_for_deadline, current_county
 

@@ -2,7 +2,7 @@
 
 A person sets or clears their own; a unit's owner (负责人) sets it for the unit's members, a county's
 coordinator (协调人) for the members of the county's units — exactly those who may manage the unit's
-members (`bot.access`, "manage"). A denied attempt is logged as a refusal. The address is written on the
+members (`bot.workplace.access`, "manage"). A denied attempt is logged as a refusal. The address is written on the
 person's row (`store.person`: the identity a linked account belongs to), which is what notify reads.
 
 One address: ASCII before the @, an ASCII or internationalised (IDN) domain with a dot, at most 254
@@ -15,9 +15,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from bot.access import ROLE_NAMES, access
-from storage.models import User
-from storage.repository import Store
+from bot.storage.models import User
+from bot.storage.repository import Store
+from bot.workplace.access import ROLE_NAMES, access
 
 MAX_LENGTH = 254  # RFC 5321's longest path, and the column's length
 MAX_LOCAL = 64

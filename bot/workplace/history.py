@@ -8,13 +8,13 @@ from datetime import UTC
 from decimal import Decimal
 from itertools import groupby
 
-from bot.access import entity_id
+from bot.core.numbers import display
+from bot.core.progress import STATUS_TEXT, is_content
 from bot.interview.applications import describe_application
 from bot.interview.context import Ctx
-from bot.numbers import display
-from bot.progress import STATUS_TEXT, is_content
+from bot.storage.reports import APPLICATIONS
+from bot.workplace.access import entity_id
 from bot.workplace.people import unit_report
-from storage.reports import APPLICATIONS
 
 
 def _value(v: str | None) -> str:

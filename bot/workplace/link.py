@@ -11,8 +11,8 @@ import re
 from datetime import datetime
 
 from bot.interview.types import Input, Outcome, Reply
-from storage.models import User
-from storage.repository import Store
+from bot.storage.models import User
+from bot.storage.repository import Store
 
 CODE = re.compile(r"^NB-[A-Z0-9]{4}-[A-Z0-9]{4}$")
 NAMES = {"telegram": "Telegram", "dingtalk": "钉钉", "web": "网页版", "terminal": "终端"}

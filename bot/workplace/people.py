@@ -10,15 +10,15 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Any
 
-from bot.access import ROLE_NAMES, access, entity_id
+from bot.core.progress import STATUS_TEXT, UNIT_CARD, default_year
 from bot.interview.context import Ctx
 from bot.interview.moves import Move, again, goto, resume
 from bot.interview.state import ConvState
-from bot.progress import STATUS_TEXT, UNIT_CARD, default_year
+from bot.storage.models import Member, ReportRecord, Unit
+from bot.storage.people import NewInvite
+from bot.workplace.access import ROLE_NAMES, access, entity_id
 from bot.workplace.counties import current_county
 from bot.workplace.review import home as review_home
-from storage.models import Member, ReportRecord, Unit
-from storage.people import NewInvite
 
 INVITE_ROLES = {"填报人": "clerk", "clerk": "clerk", "审核": "reviewer", "审核人": "reviewer", "reviewer": "reviewer",
                 "负责人": "owner", "owner": "owner", "协调人": "coordinator", "coordinator": "coordinator"}

@@ -8,16 +8,16 @@ reviewer's right to that report is looked up again when it is pressed.
 
 from __future__ import annotations
 
-from bot.access import access
-from bot.formatdef import FormatDef, strip_ordinal
+from bot.checks.validate import validate
+from bot.core.progress import STATUS_TEXT, check_report, parts_done_from
+from bot.core.report import Report
+from bot.format.definition import FormatDef, strip_ordinal
+from bot.format.interview import Script, Step
 from bot.interview.context import Ctx
 from bot.interview.show import deadline_of, findings_text
 from bot.interview.state import CommentWait
-from bot.interviewdef import Script, Step
-from bot.progress import STATUS_TEXT, check_report, parts_done_from
-from bot.report import Report
-from bot.validate import validate
-from storage.models import Comment, ReportRecord, User
+from bot.storage.models import Comment, ReportRecord, User
+from bot.workplace.access import access
 
 MAX_COMMENT = 1000
 

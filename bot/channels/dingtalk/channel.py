@@ -1,6 +1,6 @@
 """The interview in DingTalk: robot messages and card callbacks in, texts, cards and files out.
 
-Only translation happens here (like bot/channels/telegram.py). A person's inputs are handled one at a
+Only translation happens here (like bot/channels/telegram/channel.py). A person's inputs are handled one at a
 time and in order; different people's concurrently. A reply the person waits for is sent again after
 DingTalk's throttling or when it certainly did not reach DingTalk; anything that may have gone out is not.
 """

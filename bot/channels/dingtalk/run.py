@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from bot.app import build_service
 from bot.channels.dingtalk.api import DingTalkError, OpenApi
 from bot.channels.dingtalk.channel import DingTalkChannel
 from bot.channels.dingtalk.settings import DingTalkSettings
 from bot.channels.dingtalk.stream import StreamClient
-from bot.config import EX_CONFIG, Config
+from bot.channels.wiring import build_service
+from bot.core.config import EX_CONFIG, Config
 from bot.interview.types import Input, Outcome
 
 log = logging.getLogger(__name__)

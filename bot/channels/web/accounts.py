@@ -22,7 +22,7 @@ from bot.channels.web.auth import (
     set_session_cookie,
 )
 from bot.channels.web.state import STATE, WebState
-from storage import web_accounts as wa
+from bot.storage import web_accounts as wa
 
 log = logging.getLogger(__name__)
 

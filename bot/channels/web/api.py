@@ -9,16 +9,16 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from bot.access import entity_id
 from bot.channels.web import grids, pages
 from bot.channels.web.auth import Auth, require, require_post
 from bot.channels.web.chat import Person
 from bot.channels.web.state import STATE, WebState
+from bot.core.progress import default_year
 from bot.importer import READABLE
 from bot.interview.types import Input
-from bot.progress import default_year
+from bot.storage import web_accounts as wa
+from bot.workplace.access import entity_id
 from bot.workplace.cells import set_cells
-from storage import web_accounts as wa
 
 log = logging.getLogger(__name__)
 MAX_FILE = 10 * 1024 * 1024

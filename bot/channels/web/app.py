@@ -13,14 +13,14 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.app import build_service
 from bot.channels.health import Check
 from bot.channels.web import accounts, api, auth, county, notices, profile, security
 from bot.channels.web.state import STATE, WebSettings, WebState
-from bot.clock import Clock
-from bot.config import Config
-from bot.service import Service
-from storage import web_accounts as wa
+from bot.channels.wiring import build_service
+from bot.core.clock import Clock
+from bot.core.config import Config
+from bot.interview.service import Service
+from bot.storage import web_accounts as wa
 
 log = logging.getLogger(__name__)
 MAX_BODY = 10 * 1024 * 1024 + 64 * 1024  # a 10 MB file and its form around it

@@ -21,7 +21,7 @@ from bot.channels.web.chat import CHANNEL
 from bot.channels.web.passwords import password_problem
 from bot.channels.web.state import STATE, WebState
 from bot.interview.types import Input, Outcome
-from storage import web_accounts as wa
+from bot.storage import web_accounts as wa
 
 log = logging.getLogger(__name__)
 COOKIE = "nb_session"

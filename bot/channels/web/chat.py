@@ -20,8 +20,8 @@ from typing import Any
 
 from bot.channels.workers import render_worker
 from bot.interview.pagework import finish
+from bot.interview.service import Service
 from bot.interview.types import IMAGE, Input, Outcome, PageJob, Reply
-from bot.service import Service
 
 log = logging.getLogger(__name__)
 CHANNEL = "web"

@@ -7,12 +7,12 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from bot.config import EX_CONFIG, Config
-from bot.logredact import configure_logging
+from bot.core.config import EX_CONFIG, Config
+from bot.core.logredact import configure_logging
 
 
 def settings(args: argparse.Namespace, config: Config | None = None) -> Any:
-    """The web page's address: the configuration's (bot/config.py), or --host / --port."""
+    """The web page's address: the configuration's (bot/core/config.py), or --host / --port."""
     from bot.channels.web.state import WebSettings
 
     return WebSettings.from_config(config or Config.load(), getattr(args, "host", None), getattr(args, "port", None))
@@ -39,8 +39,8 @@ def run(args: argparse.Namespace, open_service: Callable[[Config], Any]) -> int:
 
 
 def reset(args: argparse.Namespace) -> int:
-    from storage import web_accounts as wa
-    from storage.repository import Repository
+    from bot.storage import web_accounts as wa
+    from bot.storage.repository import Repository
 
     config = Config.load()
     clock = config.clock()

@@ -18,9 +18,9 @@ from bot.channels.web import pages, review
 from bot.channels.web.api import FIRST_YEAR, nav, person_of, year_asked
 from bot.channels.web.auth import Auth, require, require_post
 from bot.channels.web.state import STATE, WebState
+from bot.core.progress import default_year
 from bot.county.overview import county_status
 from bot.interview.types import Input
-from bot.progress import default_year
 from bot.workplace import counties
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

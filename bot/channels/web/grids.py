@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.access import role_for
-from bot.findings import Finding
-from bot.formatdef import FormatDef
-from bot.interviewdef import Script
-from bot.numbers import display
-from bot.report import Report
-from bot.validate import validate
+from bot.checks.findings import Finding
+from bot.checks.validate import validate
+from bot.core.numbers import display
+from bot.core.report import Report
+from bot.format.definition import FormatDef
+from bot.format.interview import Script
+from bot.storage.models import ReportRecord, User
+from bot.storage.repository import Store
+from bot.workplace.access import role_for
 from bot.workplace.cells import CellsResult
-from storage.models import ReportRecord, User
-from storage.repository import Store
 
 TABLES = ("table2", "table3", "table4")
 

@@ -1,5 +1,5 @@
 """The inbox of a web login: the notices the bot sent on its own (deadline reminders, review news,
-coordinators' nudges), read from the delivery queue (storage/notices.py).
+coordinators' nudges), read from the delivery queue (bot/storage/notices.py).
 
 `/inbox` lists them a page at a time, newest first, and marks what it shows read (saying which were new);
 `POST /inbox/read-all` marks every one read; `GET /api/notices` is what static/notices.js polls to keep the
@@ -18,7 +18,7 @@ from bot.channels.web import pages
 from bot.channels.web.api import nav
 from bot.channels.web.auth import require, require_post
 from bot.channels.web.state import STATE, WebState
-from storage import notices
+from bot.storage import notices
 
 PAGE = 30  # notices a page of /inbox shows
 LATEST = 5  # unread notices /api/notices returns (a desktop notification each, when new)

@@ -12,7 +12,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from bot.progress import STATUS_TEXT, default_year
+from bot.core.progress import STATUS_TEXT, default_year
 
 APP_NAME = "年报助手"
 TEMPLATES = Environment(

@@ -17,8 +17,8 @@ from bot.channels.web import pages
 from bot.channels.web.api import nav
 from bot.channels.web.auth import require, require_post
 from bot.channels.web.state import STATE, WebState
+from bot.storage import notices
 from bot.workplace import email
-from storage import notices
 
 log = logging.getLogger(__name__)
 MAX_FIELD = 1000  # characters of a submitted address kept for the check (anything longer is refused anyway)

@@ -14,21 +14,21 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from bot.access import ROLE_NAMES, access, check
 from bot.channels.web import grids, pages, profile
 from bot.channels.web.api import FIRST_YEAR, nav, person_of, year_asked
 from bot.channels.web.auth import require, require_post
 from bot.channels.web.chat import Person
 from bot.channels.web.state import STATE, WebState
+from bot.checks.validate import validate
+from bot.core.limits import check_value, check_values
+from bot.core.progress import default_year
 from bot.county.overview import STATUS_LABELS, short_name
 from bot.interview.types import Input
-from bot.limits import check_value, check_values
-from bot.progress import default_year
 from bot.render import DRAFT, document_filename
 from bot.render.html import html_filename, layouts, report_html, table_html
 from bot.render.layout import LayoutCell
-from bot.validate import validate
 from bot.workplace import counties
+from bot.workplace.access import ROLE_NAMES, access, check
 from bot.workplace.coordinate import report_history
 from bot.workplace.review import target_label
 

@@ -1,6 +1,6 @@
 """Protections every request goes through: security headers, CSRF on every change, login rate limits.
 
-Times come from the product's clock (bot/clock.py), never from the machine directly, so tests can
+Times come from the product's clock (bot/core/clock.py), never from the machine directly, so tests can
 move time forward without sleeping.
 """
 

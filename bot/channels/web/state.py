@@ -11,10 +11,10 @@ from aiohttp import web
 
 from bot.channels.web import security
 from bot.channels.web.chat import WebChat
-from bot.clock import Clock
-from bot.config import Config
-from bot.service import Service
-from storage import web_accounts as wa
+from bot.core.clock import Clock
+from bot.core.config import Config
+from bot.interview.service import Service
+from bot.storage import web_accounts as wa
 
 STATE: web.AppKey[WebState] = web.AppKey("state")
 

@@ -1,0 +1,18 @@
+"""A unit's reports, one a year: which there are, so that switching units never makes an empty one."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from bot.storage.db import StoreBase
+from bot.storage.models import ReportRecord
+
+
+class YearsStore(StoreBase):
+    def unit_reports(self, unit_id: int) -> list[ReportRecord]:
+        """The unit's reports, the newest year first."""
+        return list(
+            self.session.exec(
+                select(ReportRecord).where(ReportRecord.unit_id == unit_id).order_by(ReportRecord.year.desc())  # type: ignore[attr-defined]
+            ).all()
+        )

@@ -1,9 +1,0 @@
-"""`python -m storage.migrations revision "what changes"`: write the next revision (docs/migrations.md)."""
-
-import sys
-
-from storage.migrate import new_revision
-
-if len(sys.argv) != 3 or sys.argv[1] != "revision":
-    sys.exit('usage: python -m storage.migrations revision "what changes"')
-print(new_revision(sys.argv[2]))
