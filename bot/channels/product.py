@@ -24,7 +24,7 @@ from bot.channels.health import channel_checks
 from bot.channels.runtime import INTERVAL, Runtime
 from bot.channels.web.state import STATE, WebSettings
 from bot.channels.wiring import build_service
-from bot.channels.workers import die_with_parent
+from bot.channels.workers import WorkerPool, die_with_parent
 from bot.core.config import EX_CONFIG, Config
 from bot.reminders.schedule import Reminders
 from bot.reminders.webinbox import WebInboxSender
@@ -54,7 +54,9 @@ def run_product(config: Config, web: WebSettings, *, chat: bool, say: Callable[[
     service = build_service(config, clock=clock)
     dingtalk = DingTalkSettings.load() if chat else None
     telegram = chat and bool(config.token)
-    app = build_app(service, web, clock, channel_checks(config) if telegram else {})
+    # The interview in NIANBAO_WORKERS processes beside the web server (0: in this process's threads).
+    pool = WorkerPool(config, web.public + "/join/", config.workers) if config.workers > 0 else None
+    app = build_app(service, web, clock, channel_checks(config) if telegram else {}, pool)
     state = app[STATE]
     try:
         runtime = runtime_for(config, service.repo, clock.now, web.public + "/")
@@ -70,6 +72,10 @@ def run_product(config: Config, web: WebSettings, *, chat: bool, say: Callable[[
         runner = await serve(app, web)
         children: list[Any] = []
         closers: list[Callable[[], Any]] = [runner.cleanup]
+        if pool is not None:
+            warming = asyncio.create_task(pool.warm())  # requests meanwhile wait for their worker
+            closers.append(lambda: asyncio.to_thread(pool.shutdown))
+            closers.append(lambda: _cancelled(warming))
         try:
             if telegram:
                 status = await _start_telegram(config, clock, runtime, closers)
@@ -103,6 +109,12 @@ def run_product(config: Config, web: WebSettings, *, chat: bool, say: Callable[[
             service.repo.dispose()
 
     return asyncio.run(main())
+
+
+async def _cancelled(task: asyncio.Task[Any]) -> None:
+    task.cancel()
+    with contextlib.suppress(BaseException):
+        await task
 
 
 async def _start_telegram(config: Config, clock: Any, runtime: Runtime, closers: list[Callable[[], Any]]) -> int | None:

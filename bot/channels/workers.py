@@ -1,8 +1,11 @@
-"""The interview in a worker process, so that its CPU does not share one GIL with PTB's event loop.
+"""The interview in worker processes, so that its CPU does not share one GIL with the channel's event
+loop (PTB's, or the web server's).
 
 Measured with bench/bot_load.py on the 2-core machine: in one process the bot saturated one core at
 under 90 updates a second; with the interview in a worker process the event loop and the interview
-each get a core. One worker by default: SQLite has one writer at a time anyway.
+each get a core. One worker by default (NIANBAO_WORKERS): SQLite has one writer at a time anyway.
+The web page uses the same pool (issue 26): its server parses requests, reads sessions and answers the
+grids, while the interview (and the .docx it renders for a preview) runs beside it.
 """
 
 from __future__ import annotations
@@ -39,11 +42,11 @@ def die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _init(config: Config, bot_username: str, parent: int) -> None:
+def _init(config: Config, invite_base: str, parent: int) -> None:
     die_with_parent(parent)
     configure_logging([config.token])  # a worker's own log lines, redacted like the bot's
     global _service
-    _service = build_service(config, invite_link=lambda token: f"https://t.me/{bot_username}?start={token}")
+    _service = build_service(config, invite_link=lambda token: invite_base + token)
     gc.freeze()  # see bot/channels/telegram/channel.py: what start-up made is never garbage, so never scanned
 
 
@@ -57,8 +60,10 @@ def _handle(channel: str, external_id: str, inp: Input, display_name: str, chat_
 
 
 class WorkerPool:
-    def __init__(self, config: Config, bot_username: str, processes: int = 1):
-        self.args = (config, bot_username, os.getpid())
+    def __init__(self, config: Config, invite_base: str, processes: int = 1):
+        """`invite_base`: an invitation's link is this followed by its token (the channel's own form:
+        `https://t.me/<bot>?start=` or the web page's `…/join/`)."""
+        self.args = (config, invite_base, os.getpid())
         self.processes = processes
         self.pool = self._new_pool()
 

@@ -262,7 +262,7 @@ def build_application(
 
     async def in_worker(*args: Any) -> Outcome:
         if not workers:  # post_init runs only under run_polling; an embedding caller starts it here
-            workers.append(WorkerPool(config, app.bot.username, config.workers))
+            workers.append(WorkerPool(config, f"https://t.me/{app.bot.username}?start=", config.workers))
         return await workers[0].handle(*args)
 
     async def post_init(app: Application) -> None:
@@ -271,7 +271,7 @@ def build_application(
         except TelegramError as exc:
             log.warning("could not set the command list: %s", exc)
         if service is None and config.workers > 0:
-            workers.append(WorkerPool(config, app.bot.username, config.workers))
+            workers.append(WorkerPool(config, f"https://t.me/{app.bot.username}?start=", config.workers))
             await workers[0].warm()
         # Start-up's objects (modules, the format, PTB, SQLAlchemy's mappers) live as long as the process:
         # moved out of the collector's sight, a full collection scans only what serving made. Under load

@@ -17,6 +17,7 @@ from bot.channels.health import Check
 from bot.channels.web import accounts, api, auth, county, notices, profile, security
 from bot.channels.web.state import STATE, WebSettings, WebState
 from bot.channels.wiring import build_service
+from bot.channels.workers import WorkerPool
 from bot.core.clock import Clock
 from bot.core.config import Config
 from bot.interview.service import Service
@@ -56,10 +57,12 @@ def static_dir() -> Path:
     return Path(str(resources.files("bot.channels.web") / "static"))
 
 
-def build_app(service: Service, settings: WebSettings, clock: Clock, checks: dict[str, Check] | None = None) -> web.Application:
-    """`checks`: the other channels /healthz reports on (bot/channels/health.py)."""
+def build_app(service: Service, settings: WebSettings, clock: Clock, checks: dict[str, Check] | None = None,
+              pool: WorkerPool | None = None) -> web.Application:
+    """`checks`: the other channels /healthz reports on (bot/channels/health.py); `pool`: worker processes
+    for the interview (the product's; without one it runs in this process)."""
     app = web.Application(middlewares=[security.security_headers, security.error_pages, auth.session_middleware], client_max_size=MAX_BODY)
-    state = WebState(service, settings, clock)
+    state = WebState(service, settings, clock, pool)
     service.engine.invite_link = state.invite_link
     app[STATE] = state
     app[HEALTH_CHECKS] = checks or {}

@@ -18,7 +18,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.channels.workers import render_worker
+from bot.channels.workers import WorkerPool, render_worker
 from bot.interview.pagework import finish
 from bot.interview.service import Service
 from bot.interview.types import IMAGE, Input, Outcome, PageJob, Reply
@@ -43,8 +43,10 @@ class Person:
 
 
 class WebChat:
-    def __init__(self, service: Service):
+    def __init__(self, service: Service, pool: WorkerPool | None = None):
+        """`pool`: the interview's worker processes (the product's); None runs it in this process's threads."""
         self.service = service
+        self.pool = pool
         # Threads for the database work (blocking). Measured with bench/web_load.py: one thread is much
         # slower (commits wait on the disk while nothing else runs).
         self.executor = ThreadPoolExecutor(THREADS, thread_name_prefix="web-db")
@@ -145,9 +147,15 @@ class WebChat:
                 task.add_done_callback(self.background.discard)
         return new
 
+    async def handle(self, person: Person, inp: Input) -> Outcome:
+        """The engine's outcome for one input: in the worker processes when there are some."""
+        if self.pool is not None:
+            return await self.pool.handle(CHANNEL, person.external_id, inp, person.name, "")
+        return await self.run(self.handle_sync, person, inp)
+
     async def _send(self, person: Person, inp: Input, label: str, echo: bool) -> tuple[list[dict[str, Any]], Outcome]:
         new = [self.record(person, "me", self._shown(inp, label))] if echo else []
-        outcome = await self.run(self.handle_sync, person, inp)
+        outcome = await self.handle(person, inp)
         return new + self.translate(person, outcome), outcome
 
     async def send_locked(self, person: Person, inp: Input, label: str = "", echo: bool = True) -> list[dict[str, Any]]:

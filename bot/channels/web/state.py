@@ -11,6 +11,7 @@ from aiohttp import web
 
 from bot.channels.web import security
 from bot.channels.web.chat import WebChat
+from bot.channels.workers import WorkerPool
 from bot.core.clock import Clock
 from bot.core.config import Config
 from bot.interview.service import Service
@@ -49,13 +50,13 @@ class WebSettings:
 class WebState:
     """What every request handler shares: the engine's service, the chat, the clock, the limiters."""
 
-    def __init__(self, service: Service, settings: WebSettings, clock: Clock):
+    def __init__(self, service: Service, settings: WebSettings, clock: Clock, pool: WorkerPool | None = None):
         self.service = service
         self.repo = service.repo
         self.engine = service.engine
         self.settings = settings
         self.clock = clock
-        self.chat = WebChat(service)
+        self.chat = WebChat(service, pool)
         # Per address generously: a township office reaches the server through one NAT address.
         self.by_ip = security.RateLimiter(clock.now, limit=60)
         self.by_login = security.RateLimiter(clock.now, limit=5)
