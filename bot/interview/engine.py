@@ -17,7 +17,7 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.report import Report
 from bot.format.definition import FormatDef, load_format
 from bot.format.interview import Script, Step, load_script
-from bot.interview import commands, confirm, edits, steps, table3, table3input
+from bot.interview import commands, confirm, detour, edits, steps, table3, table3input
 from bot.interview.context import Ctx
 from bot.interview.moves import Move
 from bot.interview.parse import AnswerError
@@ -157,6 +157,7 @@ class Engine:
             del history[:-50]
         ctx.conv.step = step_id
         ctx.state.sub = None
+        detour.entered(ctx, self.script.step(step_id))
         self.prompt(ctx, preface)
 
     def prompt(self, ctx: Ctx, preface: str = "") -> None:
@@ -183,7 +184,12 @@ class Engine:
         i = self.script.index(step.id) + 1 if step else 0
         while i < len(self.script.steps) and not steps.applies(ctx, self.script.steps[i]):
             i += 1
-        self.ask(ctx, self.script.steps[min(i, len(self.script.steps) - 1)].id, preface)
+        following = self.script.steps[min(i, len(self.script.steps) - 1)]
+        back = detour.way_back(ctx, step, following)  # a part chosen in /menu is finished: where the clerk was
+        if back is not None:
+            self.ask(ctx, back[0], "\n".join(line for line in (preface, back[1]) if line))
+            return
+        self.ask(ctx, following.id, preface)
 
     def back(self, ctx: Ctx) -> None:
         history = ctx.state.history
@@ -193,6 +199,7 @@ class Engine:
             return
         ctx.conv.step = history.pop()
         ctx.state.sub = None
+        detour.entered(ctx, self.script.step(ctx.conv.step))
         self.prompt(ctx, "回到上一步：")
 
     def resume(self, ctx: Ctx, preface: str = "") -> None:
@@ -267,6 +274,7 @@ class Engine:
         if verb == "goto":
             if arg in {p.key for p in self.script.parts} and (ctx.conv.report_id or arg == "unit"):
                 ctx.outcome.ack = "已跳转"
+                detour.begin(ctx, arg)  # remembered: finishing this part comes back to the question left
                 self.ask(ctx, self.script.first_step(arg).id)
             else:  # never offered: a forged payload gets an answer too
                 ctx.refused_button(action)

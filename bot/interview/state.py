@@ -69,6 +69,16 @@ class Pending:
 
 
 @dataclass
+class Detour:
+    """A part chosen in /menu away from the question the clerk was at (bot/interview/detour.py): when that
+    part is finished, the conversation goes back to `step` of report `report`."""
+
+    part: str
+    step: str
+    report: int
+
+
+@dataclass
 class ConvState:
     sub: Sub | None = None  # the current step's sub-flow
     history: list[str] = field(default_factory=list)  # steps asked before, for /back
@@ -77,6 +87,7 @@ class ConvState:
     comment: CommentWait | None = None
     pending: Pending | None = None
     buttons: dict[str, str] = field(default_factory=dict)  # label → action of the buttons of the current prompt
+    detour: Detour | None = None  # a part edited from /menu, and the question to go back to after it
 
 
 def _build(cls: type, data: dict[str, Any]) -> Any:
@@ -94,6 +105,13 @@ def _sub_v1(sub: dict[str, Any]) -> Sub | None:
     if "fee" in sub:
         return FeeDetail(stage=sub["fee"])
     return None
+
+
+def _detour(raw: dict[str, Any]) -> Detour | None:
+    try:
+        return Detour(part=str(raw["part"]), step=str(raw["step"]), report=int(raw["report"]))
+    except (KeyError, TypeError, ValueError):  # damaged: forgotten, the interview runs on as before
+        return None
 
 
 def load(text: str | None) -> ConvState:
@@ -115,6 +133,8 @@ def load(text: str | None) -> ConvState:
         state.pending = _build(Pending, raw["pending"])
     if isinstance(raw.get("buttons"), dict):
         state.buttons = {str(k): str(v) for k, v in raw["buttons"].items()}
+    if isinstance(raw.get("detour"), dict):  # absent before it was kept: nothing to go back to
+        state.detour = _detour(raw["detour"])
     return state
 
 
@@ -134,4 +154,6 @@ def dump(state: ConvState) -> str:
         out["pending"] = asdict(state.pending)
     if state.buttons:
         out["buttons"] = state.buttons
+    if state.detour is not None:
+        out["detour"] = asdict(state.detour)
     return json.dumps(out, ensure_ascii=False)
