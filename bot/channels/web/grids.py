@@ -16,6 +16,8 @@ from bot.core.numbers import display
 from bot.core.report import Report
 from bot.format.definition import FormatDef
 from bot.format.interview import Script
+from bot.render.html import layouts, table_html
+from bot.render.layout import LayoutCell
 from bot.storage.models import ReportRecord, User
 from bot.storage.repository import Store
 from bot.workplace.access import role_for
@@ -40,8 +42,37 @@ def computed(fmt: FormatDef) -> set[str]:
     return out
 
 
+def official(fmt: FormatDef, key: str, totals: set[str]) -> str:
+    """A grid's table in its official printed layout (the county's read-only view and the .docx draw the same):
+    group header rows and merged labels from the format definition; each value cell carries its path, whether
+    it is typed, and its “行名 列名” for a screen reader. The page puts the values and inputs into these cells."""
+    grid = next(g for g in fmt.grids if g.key == key)
+    rows = {r.key: r.name for r in grid.data_rows}
+    columns = {c.key: c.label for c in grid.columns}
+
+    def attrs(cell: LayoutCell) -> dict[str, str]:
+        if cell.kind != "value" or not cell.path:
+            return {}
+        _, row, column = cell.path.split(".")
+        return {"data-path": cell.path, "data-editable": "0" if cell.path in totals else "1",
+                "data-label": f"{rows.get(row, row)} {columns.get(column, column)}"}
+
+    printed = layouts(Report.empty(fmt=fmt))[key]
+    return table_html(printed, inline=False, cell_attrs=attrs, table_class=f"grid official editable {key}")
+
+
+_LAYOUTS: dict[int, dict[str, Any]] = {}
+
+
 def layout(fmt: FormatDef) -> dict[str, Any]:
-    """The three grids' official labels and cells (which are computed totals, which are typed)."""
+    """The three grids' official labels and cells (which are computed totals, which are typed); 表三 also as
+    its official table (`html`). Computed once per format."""
+    if id(fmt) not in _LAYOUTS:
+        _LAYOUTS[id(fmt)] = _layout(fmt)
+    return _LAYOUTS[id(fmt)]
+
+
+def _layout(fmt: FormatDef) -> dict[str, Any]:
     totals = computed(fmt)
     t2_rows = []
     for block in fmt.table2.blocks:
@@ -66,6 +97,7 @@ def layout(fmt: FormatDef) -> dict[str, Any]:
         "table3": {
             "name": t3.name, "title": t3.title, "rows": t3_rows, "total_row": (t3.total_row() or t3.data_rows[-1]).key,
             "columns": [{"key": c.key, "label": c.label, "group": c.group} for c in t3.columns],
+            "html": official(fmt, t3.key, totals),
         },
         "table4": {"name": t4.name, "title": t4.title, "columns": [{"key": c.key, "label": c.label} for c in t4.columns], "rows": t4_rows},
     }

@@ -25,7 +25,11 @@
   }
 
   function cell(c, m, label) {
-    var td = el("td");
+    return fill(el("td"), c, m, label);
+  }
+
+  // One value cell: its value, or an input where the person may type it; findings and comments marked.
+  function fill(td, c, m, label) {
     td.dataset.path = c.path;
     var value = data.values ? data.values[c.path] : null;
     var rowTarget = c.path.split(".").slice(0, 2).join(".");
@@ -102,8 +106,39 @@
     var layout = data.layout[current], m = marks();
     document.getElementById("grid-title").textContent = layout.name + "　" + layout.title + (data.readonly ? "（只读）" : "");
     document.getElementById("grid-save").hidden = !!data.readonly;
-    var table = el("table", "grid");
+    var table = layout.html ? official(layout, m) : plain(layout, m);
     table.id = "grid-" + current;
+    wrap.appendChild(table);
+    original = {};
+    wrap.querySelectorAll("input").forEach(function (i) { original[i.dataset.path] = i.value; });
+    var list = document.getElementById("findings"), blanks = 0;
+    (data.findings || []).forEach(function (f) {
+      if (!f.cells.some(function (c) { return c.indexOf(current + ".") === 0; })) { return; }
+      if (f.rule === "E-BLANK") { blanks += 1; return; }
+      list.appendChild(el("li", f.level, f.message));
+    });
+    if (blanks) { list.appendChild(el("li", "blank", "还有" + blanks + "处未填写（浅黄色格子），没有的请填0。")); }
+    (data.comments || []).forEach(function (c) {
+      if (c.target.indexOf(current) === 0) { list.appendChild(el("li", "comment", "审核意见：" + c.text)); }
+    });
+  }
+
+  // The table in its official layout, as the server drew it from the format definition (the county's view
+  // and the document draw the same): group headers and merged labels; its value cells are filled here.
+  function official(layout, m) {
+    var holder = el("div");
+    holder.innerHTML = layout.html;  // the server's own markup, every text escaped there
+    var table = holder.querySelector("table");
+    table.querySelectorAll("td[data-path]").forEach(function (td) {
+      fill(td, { path: td.dataset.path, editable: td.dataset.editable === "1" }, m, layout.name + " " + td.dataset.label);
+      td.parentNode.dataset.row = td.dataset.path.split(".")[1];
+    });
+    return table;
+  }
+
+  // A table as rows of a label and cells (表二's blocks, 表四's groups).
+  function plain(layout, m) {
+    var table = el("table", "grid");
     var body = el("tbody");
     if (layout.columns) {
       var head = el("tr");
@@ -131,19 +166,7 @@
       body.appendChild(tr2);
     });
     table.appendChild(body);
-    wrap.appendChild(table);
-    original = {};
-    wrap.querySelectorAll("input").forEach(function (i) { original[i.dataset.path] = i.value; });
-    var list = document.getElementById("findings"), blanks = 0;
-    (data.findings || []).forEach(function (f) {
-      if (!f.cells.some(function (c) { return c.indexOf(current + ".") === 0; })) { return; }
-      if (f.rule === "E-BLANK") { blanks += 1; return; }
-      list.appendChild(el("li", f.level, f.message));
-    });
-    if (blanks) { list.appendChild(el("li", "blank", "还有" + blanks + "处未填写（浅黄色格子），没有的请填0。")); }
-    (data.comments || []).forEach(function (c) {
-      if (c.target.indexOf(current) === 0) { list.appendChild(el("li", "comment", "审核意见：" + c.text)); }
-    });
+    return table;
   }
 
   function onPaste(e) {
