@@ -117,6 +117,12 @@ def test_table3_shows_the_official_structure_and_fits_1366(server: Server, drive
     assert table.find_element(By.CSS_SELECTOR, "td[data-path='table3.NEW.SUM']").text == ""  # the others still blank
     leaving = "var e = new Event('beforeunload', {cancelable: true}); window.dispatchEvent(e); return e.defaultPrevented;"
     assert driver.execute_script(leaving) is True
+    # A pasted block fills the rows in the official order, its stated total checked on saving.
+    paste(driver, cell, "本年新收 3 0 0 0 0 1 4\n上年结转 1 0 0 0 0 0")
+    driver.find_element(By.ID, "grid-save").click()
+    wait(lambda: "已保存" in driver.find_element(By.ID, "grid-note").text, what="the save")
+    values = world.clerk.get("/api/grid").json()["values"]
+    assert (values["table3.NEW.NP"], values["table3.NEW.OTHORG"], values["table3.NEW.SUM"], values["table3.CARRY.NP"]) == ("3", "1", "4", "1")
     driver.set_window_size(375, 800)
     driver.execute_script("document.getElementById('grid-table3').scrollIntoView(); document.querySelector('.tables').scrollLeft = 0")
     screenshot(driver, shots / "clerk-table3-375.png")
