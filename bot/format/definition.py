@@ -105,6 +105,7 @@ class FormatDef:
     table3: Grid
     table4: Grid
     rules: tuple[Rule, ...]
+    roles: dict[str, tuple[str, ...]] = field(default_factory=dict)  # `cells:` of the definition
     summary: tuple[SummaryColumn, ...] = ()
 
     def table(self, key: str) -> Table2 | Grid:
@@ -137,6 +138,24 @@ class FormatDef:
 
     def cell(self, path: str) -> Cell:
         return _cell_index(self)[path]
+
+    def role(self, name: str) -> tuple[str, ...]:
+        """The cells of a role (`cells:` in the definition): `role("lawsuits")` → ('table4.LD.T', 'table4.LR.T')."""
+        return self.roles[name]
+
+    def role_cell(self, name: str) -> str:
+        """The one cell of a role: `role_cell("received")` → 'table3.NEW.SUM'."""
+        (path,) = self.roles[name]
+        return path
+
+    def role_row(self, name: str) -> str:
+        """The row of a role's one cell: `role_row("forwarded")` → 'FWD'."""
+        return self.cell(self.role_cell(name)).row
+
+    @property
+    def fee_text(self) -> str:
+        """The text that holds the 信息处理费 statement (`fee: true` in `texts:`): 'other'."""
+        return next(k for k, spec in self.texts.items() if spec.get("fee"))
 
     def title(self, unit: str, year: int | str) -> str:
         return self.title_pattern.format(unit=unit, year=year)
@@ -194,21 +213,23 @@ class FormatError(ValueError):
     """A format definition that cannot be used: names the file, the entry and the problem."""
 
 
-def format_ids() -> list[str]:
-    """The formats this installation knows (`bot/format/data/gov-*.yaml`), by id."""
-    return sorted(p.stem for p in FORMATS_DIR.glob("gov-*.yaml"))
+def format_ids(directory: Path | None = None) -> list[str]:
+    """The formats of `directory` (default: this installation's `bot/format/data/`), by id: its `gov-*.yaml`."""
+    return sorted(p.stem for p in (directory or FORMATS_DIR).glob("gov-*.yaml"))
 
 
-def load_format(format_id: str = DEFAULT_FORMAT) -> FormatDef:
-    """The format `format_id` (`bot/format/data/<id>.yaml`), read and validated once per process."""
-    return _load_format(format_id)  # one cache key per id: load_format() is load_format("gov-2021")
+def load_format(format_id: str = DEFAULT_FORMAT, directory: Path | None = None) -> FormatDef:
+    """The format `format_id` (`<directory>/<id>.yaml`, by default `bot/format/data/`), read and validated once
+    per process. Another directory holds a variant of a format (a province's, a test's) beside the installed ones."""
+    return _load_format(format_id, (directory or FORMATS_DIR).resolve())  # one cache key per id and directory
 
 
 @cache
-def _load_format(format_id: str) -> FormatDef:
-    if format_id not in format_ids():
-        raise FormatError(f"unknown format {format_id!r}: known formats are {', '.join(format_ids())}")
-    return read_format(FORMATS_DIR / f"{format_id}.yaml")
+def _load_format(format_id: str, directory: Path) -> FormatDef:
+    known = format_ids(directory)
+    if format_id not in known:
+        raise FormatError(f"unknown format {format_id!r}: known formats are {', '.join(known)}")
+    return read_format(directory / f"{format_id}.yaml")
 
 
 def format_for_schema(schema: object) -> FormatDef | None:
@@ -272,6 +293,7 @@ def read_format(path: Path) -> FormatDef:
         table3=grid_of("table3", raw["tables"]["table3"]),
         table4=grid_of("table4", raw["tables"]["table4"]),
         rules=tuple(rules),
+        roles={k: tuple(v) if isinstance(v, list) else (v,) for k, v in raw["cells"].items()},
         summary=tuple(SummaryColumn(c["label"], tuple(c["cells"])) for c in raw.get("summary", ())),
     )
     return fmt

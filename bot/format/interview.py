@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from string import Formatter
 from typing import Any
 
 import yaml
@@ -22,8 +23,11 @@ KINDS = frozenset({
 })
 FIELDS = frozenset({
     "id", "part", "kind", "prompt", "help", "key", "keys", "options", "table", "row", "columns",
-    "skip_for_levels", "template", "back_to",
+    "skip_for_levels", "template", "back_to", "read_from", "ask_if", "default", "also_sets", "previous", "previous_note",
 })
+# What else a choice sets besides its answer: the unit's own level, the report's section-六 profile.
+ALSO_SETS = frozenset({"unit.level", "report.profile"})
+ASK_IF_KEYS = frozenset({"key", "starts_with"})
 
 
 class ScriptError(ValueError):
@@ -56,6 +60,23 @@ class Step:
     skip_for_levels: tuple[str, ...] = ()
     template: str = ""
     back_to: str = ""  # the step a "start again" button goes back to
+    read_from: str = ""  # a choice not asked when this answer states it (unit.level: the level the unit's name states)
+    ask_if: AskIf | None = None  # a choice asked only when another answer starts so, or it was chosen other than `default`
+    default: str = ""
+    also_sets: str = ""  # what else the choice sets (ALSO_SETS)
+    previous: str = ""  # a row: the column whose value in last year's report the question shows, with `previous_note`
+    previous_note: str = ""  # the note added to the prompt: {previous} is last year's value
+
+
+@dataclass(frozen=True)
+class AskIf:
+    """When a step is asked: another answer (`key`) starts with `starts_with` (unit.province: 山东)."""
+
+    key: str
+    starts_with: str
+
+    def holds(self, answers: dict[str, Any]) -> bool:
+        return str(answers.get(self.key, "")).startswith(self.starts_with)
 
 
 @dataclass(frozen=True)
@@ -104,7 +125,25 @@ def _step(d: dict[str, Any]) -> Step:
         skip_for_levels=tuple(d.get("skip_for_levels", ())),
         template=d.get("template", ""),
         back_to=d.get("back_to", ""),
+        read_from=d.get("read_from", ""),
+        ask_if=AskIf(d["ask_if"]["key"], str(d["ask_if"]["starts_with"])) if "ask_if" in d else None,
+        default=str(d.get("default", "")),
+        also_sets=d.get("also_sets", ""),
+        previous=d.get("previous", ""),
+        previous_note=d.get("previous_note", ""),
     )
+
+
+def _check_attributes(path: Path, entry: str, d: dict[str, Any]) -> None:
+    """The attributes that say when a step applies and what else it sets."""
+    if "also_sets" in d and d["also_sets"] not in ALSO_SETS:
+        raise ScriptError(path, entry, f"also_sets {d['also_sets']!r} is unknown (known: {', '.join(sorted(ALSO_SETS))})")
+    if "ask_if" in d and (not isinstance(d["ask_if"], dict) or set(d["ask_if"]) != ASK_IF_KEYS):
+        raise ScriptError(path, entry, "ask_if needs key and starts_with")
+    if bool(d.get("previous")) != bool(d.get("previous_note")):
+        raise ScriptError(path, entry, "previous and previous_note go together")
+    if "previous_note" in d and not {"previous"} >= {n for _, n, _, _ in Formatter().parse(d["previous_note"]) if n is not None}:
+        raise ScriptError(path, entry, "previous_note fills only {previous}")
 
 
 def parse_script(raw: dict[str, Any], path: Path) -> Script:
@@ -123,6 +162,7 @@ def parse_script(raw: dict[str, Any], path: Path) -> Script:
             raise ScriptError(path, entry, f"unknown kind {d['kind']!r} (known: {', '.join(sorted(KINDS))})")
         if d["part"] not in part_keys:
             raise ScriptError(path, entry, f"unknown part {d['part']!r}")
+        _check_attributes(path, entry, d)
         steps.append(_step(d))
     index: dict[str, int] = {}
     for i, step in enumerate(steps):
@@ -141,6 +181,11 @@ def read_script(path: Path) -> Script:
     return parse_script(yaml.safe_load(path.read_text(encoding="utf-8")), path)
 
 
+def load_script(name: str = "interview-2021", directory: Path | None = None) -> Script:
+    """The interview `name` (`<directory>/<name>.yaml`, by default `bot/format/data/`), read once per process."""
+    return _load_script(name, (directory or FORMATS_DIR).resolve())
+
+
 @cache
-def load_script(name: str = "interview-2021") -> Script:
-    return read_script(FORMATS_DIR / f"{name}.yaml")
+def _load_script(name: str, directory: Path) -> Script:
+    return read_script(directory / f"{name}.yaml")

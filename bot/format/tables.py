@@ -132,6 +132,13 @@ class Grid:
         return groups
 
     @cached_property
+    def header_words(self) -> frozenset[str]:
+        """Words of the printed header (表三: 申请人情况, 法人或其他组织, 自然人 … 总计) that mark a pasted header
+        line. A column with a short name has a label too plain to mark one alone (表三's 其他)."""
+        words = {self.super_header, *(c.group for c in self.columns if c.group), *(c.label for c in self.columns if not c.short)}
+        return frozenset(w for w in words if w)
+
+    @cached_property
     def entry_rows(self) -> list[Row]:
         """The data rows a clerk fills: all but the computed total row."""
         total = self.total_row()

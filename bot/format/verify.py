@@ -20,10 +20,10 @@ GRIDS = ("table3", "table4")
 LEVELS_OF_RULE = ("error", "warning")
 
 TOP = {"id", "schema", "name", "title_pattern", "first_year", "sections", "texts", "overview_aspects", "profiles",
-       "levels", "tables", "summary", "rules"}
+       "levels", "tables", "cells", "summary", "rules"}
 TOP_OPTIONAL = {"summary"}
 SECTION_KEYS = {"key", "number", "heading", "keywords", "text", "table"}
-TEXT_KEYS = {"label", "required", "heading"}
+TEXT_KEYS = {"label", "required", "heading", "fee"}
 TABLE2_KEYS = {"name", "title", "blocks", "old_format_labels", "old_row_labels"}
 BLOCK_KEYS = {"heading", "header", "rows", "columns"}
 GRID_KEYS = {"name", "title", "columns", "rows", "corner", "super_header"}
@@ -33,6 +33,11 @@ ROW_KINDS = {"count", "money"}
 PROFILE_KEYS = {"label", "other_items"}
 ITEM_KEYS = {"heading", "fee"}
 RULE_FIELDS = {"id", "level", "check", "message", "messages"}
+# The cells the code asks for by role (`FormatDef.role`): one cell, or a list of cells it sums.
+ROLES = {
+    "received": "cell", "carried": "cell", "concluded": "cell", "forwarded": "cell", "other_results": "cells",
+    "other_unnamed": "cell", "reviews": "cell", "lawsuits": "cells", "fee": "cell",
+}
 
 
 @dataclass(frozen=True)
@@ -165,6 +170,9 @@ def check_definition(raw: Any, path: Path) -> list[str]:
     texts = raw["texts"]
     for key, spec in texts.items():
         p.keys(f"texts.{key}", spec, TEXT_KEYS, {"label", "required"})
+    fee_texts = [k for k, spec in texts.items() if isinstance(spec, dict) and spec.get("fee")]
+    if len(fee_texts) != 1:
+        p.add("texts", f"{len(fee_texts)} texts are marked `fee: true`; exactly one holds the 信息处理费 statement")
     for i, s in enumerate(raw["sections"]):
         entry = f"sections[{s.get('key', i) if isinstance(s, dict) else i}]"
         if p.keys(entry, s, SECTION_KEYS, {"key", "number", "heading", "keywords"}):
@@ -175,6 +183,7 @@ def check_definition(raw: Any, path: Path) -> list[str]:
     for key, profile in raw["profiles"].items():
         _check_profile(p, f"profiles.{key}", profile)
     cells, rows = _check_tables(p, raw["tables"])
+    _check_roles(p, raw["cells"], cells)
     for i, column in enumerate(raw.get("summary", ())):
         for cell in column.get("cells", ()) if isinstance(column, dict) else ():
             if cell not in cells:
@@ -182,6 +191,24 @@ def check_definition(raw: Any, path: Path) -> list[str]:
     if not p.items:  # rules name rows and levels: check them against a sound definition
         _check_rules(p, raw["rules"], raw, rows)
     return p.items
+
+
+def _check_roles(p: _Problems, roles: Any, cells: set[str]) -> None:
+    """Every role the code asks for names cells of the tables: one cell, or (for a sum) a list of them."""
+    if not p.keys("cells", roles, set(ROLES), set(ROLES)):
+        return
+    for role, value in roles.items():
+        if role not in ROLES:
+            continue
+        named = value if isinstance(value, list) else [value]
+        if ROLES[role] == "cell" and isinstance(value, list):
+            p.add(f"cells.{role}", "names one cell, not a list")
+        if not named or not all(isinstance(c, str) for c in named):
+            p.add(f"cells.{role}", "should name a cell or a list of cells")
+            continue
+        for cell in named:
+            if cell not in cells:
+                p.add(f"cells.{role}", f"unknown cell {cell!r}")
 
 
 def _check_profile(p: _Problems, entry: str, profile: Any) -> None:
