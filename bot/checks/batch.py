@@ -59,8 +59,9 @@ def _cell(result: ImportResult, path: str) -> int | None:
     return value if isinstance(value, int) else None
 
 
-def _litigation(result: ImportResult) -> int | None:
-    parts = [_cell(result, "table4.LD.T"), _cell(result, "table4.LR.T")]
+def _role(result: ImportResult, role: str) -> int | None:
+    """The sum of a role's cells (`cells:` of the format), None when one is not a number."""
+    parts = [_cell(result, path) for path in result.report.format.role(role)]
     return None if any(p is None for p in parts) else sum(p for p in parts if p is not None)
 
 
@@ -86,9 +87,9 @@ def write_workbook(checked: list[Checked], out: Path) -> None:
         summary.append(
             [
                 name, report.unit.get("name") or "", levels.get(report.unit.get("level", ""), ""), report.year,
-                len(errors), len(item.findings) - len(errors), _cell(item.result, "table3.NEW.SUM"),
-                _cell(item.result, "table3.TOTAL.SUM"), _cell(item.result, "table3.FWD.SUM"),
-                _cell(item.result, "table4.RV.T"), _litigation(item.result),
+                len(errors), len(item.findings) - len(errors), _role(item.result, "received"),
+                _role(item.result, "concluded"), _role(item.result, "forwarded"),
+                _role(item.result, "reviews"), _role(item.result, "lawsuits"),
                 "\n".join(f"{n}. {f.message}" for n, f in enumerate(errors[:3], start=1)),
             ]
         )  # fmt: skip

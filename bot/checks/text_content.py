@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from bot.checks.findings import Finding
-from bot.checks.text_tables import NARRATIVE, han_count, narrative_texts, normalize, sentences, snippet, table_total
+from bot.checks.text_tables import NARRATIVE, cell_total, han_count, narrative_texts, normalize, sentences, snippet
 from bot.core.report import Report
 from bot.format.definition import Rule
 
@@ -95,8 +95,9 @@ OTHER_EXPLAINED = re.compile(r"其他处理|其他情形")
 
 
 def other_high(rule: Rule, report: Report) -> Iterator[Finding]:
-    total = table_total(report, "table3", "TOTAL", "SUM")
-    others = [table_total(report, "table3", k, "SUM") for k in ("OTH1", "OTH2", "OTH3")]
+    fmt = report.format
+    total = cell_total(report, fmt.role_cell("concluded"))
+    others = [cell_total(report, path) for path in fmt.role("other_results")]
     if total is None or None in others:
         return
     share_limit = rule.params["share"]
@@ -105,25 +106,25 @@ def other_high(rule: Rule, report: Report) -> Iterator[Finding]:
         yield Finding(
             rule=rule.id,
             level=rule.level,
-            cells=["table3.OTH1.SUM", "table3.OTH2.SUM", "table3.OTH3.SUM", "table3.TOTAL.SUM"],
+            cells=[*fmt.role("other_results"), fmt.role_cell("concluded")],
             expected=int(total * share_limit),
             actual=other_sum,
             message=rule.say("high", actual=other_sum, total=total),
         )
-    oth3 = others[2]
+    oth3 = cell_total(report, fmt.role_cell("other_unnamed"))
     explained = any(OTHER_EXPLAINED.search(normalize(t)) for t in report.text.values())
     if oth3 and not explained:
         yield Finding(
             rule=rule.id,
             level=rule.level,
-            cells=["table3.OTH3.SUM"],
+            cells=[fmt.role_cell("other_unnamed")],
             actual=oth3,
             message=rule.say("unexplained_items" if report.format.profiles[report.profile].other_items else "unexplained", actual=oth3),
         )
 
 
 def fee_unit(rule: Rule, report: Report) -> Iterator[Finding]:
-    fee = report.cells.get("table2.FEE")
+    fee = report.cells.get(report.format.role_cell("fee"))
     if not isinstance(fee, Decimal):
         return
     exponent = fee.normalize().as_tuple().exponent
@@ -137,7 +138,7 @@ def fee_unit(rule: Rule, report: Report) -> Iterator[Finding]:
     yield Finding(
         rule=rule.id,
         level=rule.level,
-        cells=["table2.FEE"],
+        cells=[report.format.role_cell("fee")],
         actual=fee,
         message=rule.say(reason=reason),
     )
@@ -281,7 +282,8 @@ CITED = re.compile(r"《[^》]*》|〔\d+〕\d+号")
 
 
 def fee_statement(rule: Rule, report: Report) -> Iterator[Finding]:
-    lines = [line for line in normalize(report.text.get("other", "")).split("\n") if line.strip()]
+    where = report.format.fee_text  # the text that holds the statement (`fee: true` in the format's texts)
+    lines = [line for line in normalize(report.text.get(where, "")).split("\n") if line.strip()]
     for i, line in enumerate(lines):
         for _, sentence in sentences(line):
             if FEE_WORD.search(sentence) and FEE_STATED.search(CITED.sub("", sentence)):
@@ -293,6 +295,6 @@ def fee_statement(rule: Rule, report: Report) -> Iterator[Finding]:
     yield Finding(
         rule=rule.id,
         level=rule.level,
-        cells=["text.other"],
+        cells=[f"text.{where}"],
         message=rule.say(year=report.year or ""),
     )

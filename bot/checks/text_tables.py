@@ -104,9 +104,15 @@ def _num(text: str) -> int | None:
     return to_int(text)
 
 
-def table_total(report: Report, table: str, row: str, col: str) -> int | None:
-    value = report.cells.get(f"{table}.{row}.{col}")
+def cell_total(report: Report, path: str) -> int | None:
+    value = report.cells.get(path)
     return value if isinstance(value, int) else None
+
+
+def role_total(report: Report, paths: tuple[str, ...] | list[str]) -> int | None:
+    """The sum of cells (a role's, `cells:` of the format); None when one is not a number."""
+    values = [cell_total(report, p) for p in paths]
+    return None if any(v is None for v in values) else sum(v for v in values if v is not None)
 
 
 # ---- W-TXT-APPS ------------------------------------------------------------------------------
@@ -132,19 +138,14 @@ NONE_RECEIVED = re.compile(r"(?:未|没有)(?:收到|受理|发生)[^。；，,\
 
 
 def text_applications(rule: Rule, report: Report) -> Iterator[Finding]:
-    new = table_total(report, "table3", "NEW", "SUM")
-    carry = table_total(report, "table3", "CARRY", "SUM")
+    fmt = report.format
+    cell_of = {kind: fmt.role_cell(kind) for kind in ("received", "concluded", "forwarded", "carried")}
+    new, carry = cell_total(report, cell_of["received"]), cell_total(report, cell_of["carried"])
     expected = {
         "received": [new, None if new is None or carry is None else new + carry],
-        "concluded": [table_total(report, "table3", "TOTAL", "SUM")],
-        "forwarded": [table_total(report, "table3", "FWD", "SUM")],
+        "concluded": [cell_total(report, cell_of["concluded"])],
+        "forwarded": [cell_total(report, cell_of["forwarded"])],
         "carried": [carry],
-    }
-    cell_of = {
-        "received": "table3.NEW.SUM",
-        "concluded": "table3.TOTAL.SUM",
-        "forwarded": "table3.FWD.SUM",
-        "carried": "table3.CARRY.SUM",
     }
     for key, text in narrative_texts(report):
         if "申请" not in text:
@@ -173,7 +174,7 @@ def text_applications(rule: Rule, report: Report) -> Iterator[Finding]:
                 yield Finding(
                     rule=rule.id,
                     level=rule.level,
-                    cells=[f"text.{key}", "table3.NEW.SUM"],
+                    cells=[f"text.{key}", cell_of["received"]],
                     expected=new,
                     actual=0,
                     message=rule.say(
@@ -195,11 +196,8 @@ REVIEW_NONE = re.compile(
 
 
 def text_review(rule: Rule, report: Report) -> Iterator[Finding]:
-    rv = table_total(report, "table4", "RV", "T")
-    ld, lr = table_total(report, "table4", "LD", "T"), table_total(report, "table4", "LR", "T")
-    lit = None if ld is None or lr is None else ld + lr
-    totals = {"RV": rv, "LIT": lit}
-    cells = {"RV": ["table4.RV.T"], "LIT": ["table4.LD.T", "table4.LR.T"]}
+    cells = {"RV": list(report.format.role("reviews")), "LIT": list(report.format.role("lawsuits"))}
+    totals = {kind: role_total(report, paths) for kind, paths in cells.items()}
     for key, text in narrative_texts(report):
         if "复议" not in text and "诉讼" not in text:
             continue
