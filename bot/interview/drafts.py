@@ -16,14 +16,6 @@ from bot.format.definition import CN_ORDINALS
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 ENDINGS = tuple("。！？；…”）)")
-GROUPS = [
-    ("予以公开", ["OPEN"]),
-    ("部分公开", ["PART"]),
-    ("不予公开", [f"DEN{i}" for i in range(1, 9)]),
-    ("无法提供", ["UNA1", "UNA2", "UNA3"]),
-    ("不予处理", [f"NOP{i}" for i in range(1, 6)]),
-    ("其他处理", ["OTH1", "OTH2", "OTH3"]),
-]
 
 
 def sentence(text: Any, default: str = "") -> str:
@@ -87,39 +79,34 @@ def we(unit_name: str) -> str:
     return "本机关"
 
 
-def _sum(report: Report, rows: list[str], col: str = "SUM") -> int:
-    return sum(int(report.cells.get(f"table3.{r}.{col}") or 0) for r in rows)
+def _sum(report: Report, paths: tuple[str, ...] | list[str]) -> int:
+    return sum(int(report.cells.get(p) or 0) for p in paths)
 
 
 def applications_sentence(report: Report) -> str:
     fmt = report.format
-    cols = [c for c in fmt.table3.columns if not c.sum_of]
-    by_applicant = "、".join(
-        f"{c.label if c.key != 'OTHORG' else '其他组织'}{report.cells[f'table3.NEW.{c.key}']}件"
-        for c in cols
-        if report.cells.get(f"table3.NEW.{c.key}")
-    )
-    results = "、".join(f"{name}{_sum(report, rows)}件" for name, rows in GROUPS if _sum(report, rows))
+    grid = fmt.table3
+    total = grid.total_column()
+    assert total is not None
+    new = fmt.role_row("received")
+    cols = [c for c in grid.part_columns if report.cells.get(f"table3.{new}.{c.key}")]
+    by_applicant = "、".join(f"{c.name}{report.cells[f'table3.{new}.{c.key}']}件" for c in cols)
+    groups = [(g.name, _sum(report, [f"table3.{r}.{total.key}" for r in g.rows])) for g in grid.result_groups]
     return render(
         "applications.j2",
         year=report.year,
         we=we(report.unit.get("name", "")),
-        new=_sum(report, ["NEW"]),
-        carry=_sum(report, ["CARRY"]),
-        total=_sum(report, ["TOTAL"]),
-        fwd=_sum(report, ["FWD"]),
-        by_applicant=by_applicant if len([c for c in cols if report.cells.get(f"table3.NEW.{c.key}")]) > 1 else "",
-        results=results,
+        new=_sum(report, fmt.role("received")),
+        carry=_sum(report, fmt.role("carried")),
+        total=_sum(report, fmt.role("concluded")),
+        fwd=_sum(report, fmt.role("forwarded")),
+        by_applicant=by_applicant if len(cols) > 1 else "",
+        results="、".join(f"{name}{n}件" for name, n in groups if n),
     )
 
 
 def reviews_sentence(report: Report) -> str:
-    cell = report.cells.get
-    return render(
-        "reviews.j2",
-        review=int(cell("table4.RV.T") or 0),
-        lawsuit=int(cell("table4.LD.T") or 0) + int(cell("table4.LR.T") or 0),
-    )
+    return render("reviews.j2", review=_sum(report, report.format.role("reviews")), lawsuit=_sum(report, report.format.role("lawsuits")))
 
 
 def fee_sentence(report: Report, facts: dict[str, Any]) -> str:
@@ -127,7 +114,16 @@ def fee_sentence(report: Report, facts: dict[str, Any]) -> str:
 
 
 def draft(template: str, report: Report, facts: dict[str, Any]) -> str:
-    """The draft of one narrative section from the facts (answers `fact.*`, `fee.*`, `unit.*`) and the tables."""
+    """The draft of one narrative section from the facts (answers `fact.*`, `fee.*`, `unit.*`) and the tables.
+    The section the format marks as holding the 信息处理费 statement (`fee: true`; 六 in the national format, whose
+    template places it) ends with it."""
+    text = _draft(template, report, facts)
+    if Path(template).stem == report.format.fee_text and template != "other.j2":
+        text = f"{text}\n{fee_sentence(report, facts)}" if text else fee_sentence(report, facts)
+    return text
+
+
+def _draft(template: str, report: Report, facts: dict[str, Any]) -> str:
     name = report.unit.get("name", "")
     if template == "overview.j2":
         return render(
@@ -152,11 +148,12 @@ def draft(template: str, report: Report, facts: dict[str, Any]) -> str:
     if template == "other.j2":
         items = []
         profile = report.format.profiles[report.profile]
+        fee = fee_sentence(report, facts) if Path(template).stem == report.format.fee_text else ""
         if profile.other_items:
             for i, heading in enumerate(profile.other_items, start=1):
-                answer = fee_sentence(report, facts) if i - 1 == profile.fee_item else facts.get(f"fact.other{i}")
+                answer = fee if i - 1 == profile.fee_item and fee else facts.get(f"fact.other{i}")
                 items.append((heading, answer))
-        return render(template, items=items, fee=fee_sentence(report, facts), extra=facts.get("fact.other"))
+        return render(template, items=items, fee=fee, extra=facts.get("fact.other"))
     if template == "preamble.j2":
         return render(
             template,

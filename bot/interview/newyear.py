@@ -48,7 +48,7 @@ def cmd_newyear(ctx: Ctx, args: str) -> Move | None:
     ctx.save(filled, action="prefill")
     lines = [f"已新建“{unit.name}”{year}年度报告。"]
     if source.year == year - 1:
-        lines.append(f"已从{source.year}年度报告预填：单位信息、第六部分格式，表三“上年结转”{carried(filled)}件。")
+        lines.append(f"已从{source.year}年度报告预填：单位信息、第六部分格式，表三“上年结转”{carried(ctx, filled)}件。")
     lines.append(f"{source.year}年度的报告保持不变，发送 /units 可以切换回去。")
     return goto(ctx.script.first_step("table2").id, "\n".join(lines))
 

@@ -9,6 +9,7 @@ from bot.checks.findings import Finding
 from bot.core.numbers import display
 from bot.core.progress import CheckResult, check_report, parts_done_from
 from bot.core.report import Report
+from bot.format.definition import Grid
 from bot.interview.context import Ctx
 
 
@@ -52,6 +53,12 @@ def _fmt_value(value: Any) -> str:
     return "（空）" if value is None else display(value)
 
 
+def _header(grid: Grid, attr: str) -> str:
+    """A grid's columns as the preview heads them: '维持 纠正 其他 未审结 | 总计' (parts by `attr`, then the total)."""
+    total = grid.total_column()
+    return " ".join(getattr(c, attr) for c in grid.part_columns) + (f" | {total.label}" if total else "")
+
+
 def preview(report: Report) -> str:
     """The tables as a readable message: 表二 in full, 表三's non-zero rows and totals, 表四 by group."""
     fmt = report.format
@@ -66,18 +73,18 @@ def preview(report: Report) -> str:
                 unit = "万元" if row.kind == "money" else "件"
                 value = c[f"table2.{row.key}"]
                 lines.append(f"· {row.label}：{_fmt_value(value)}{unit if value is not None else ''}")
-    lines += ["", "表三 依申请公开（自然人 商业企业 科研机构 社会公益组织 法律服务机构 其他 | 总计）"]
+    lines += ["", f"表三 依申请公开（{_header(fmt.table3, 'label')}）"]
     rows3 = [(row, [c[f"table3.{row.key}.{col}"] for col in fmt.table3.col_keys]) for row in fmt.table3.data_rows]
     if all(v is None for _, values in rows3 for v in values):
         lines.append("（尚未填写）")
     else:
-        always = ("NEW", "CARRY", "TOTAL", "FWD")
+        always = tuple(fmt.role_row(role) for role in ("received", "carried", "concluded", "forwarded"))
         shown = [(row, values) for row, values in rows3 if row.key in always or any(v != 0 for v in values)]
         for row, values in shown:
             lines.append(f"· {row.name}：{' '.join(_fmt_value(v) for v in values[:-1])} | {_fmt_value(values[-1])}")
         if len(shown) == len(always):
             lines.append("（其余各行均为0）")
-    lines += ["", "表四 复议诉讼（维持 纠正 其他 未审结 | 总计）"]
+    lines += ["", f"表四 复议诉讼（{_header(fmt.table4, 'name')}）"]
     for row in fmt.table4.data_rows:
         values = [c[f"table4.{row.key}.{col}"] for col in fmt.table4.col_keys]
         name = f"{row.super}—{row.label}" if row.super else row.label

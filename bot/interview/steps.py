@@ -32,19 +32,19 @@ class Choice(Kind):
 
     def applies(self, ctx: Ctx, step: Step) -> bool:
         answers = ctx.answers()
-        if step.key == "unit.level":  # not asked when the name states it
-            return not answers.get("unit.level") or answers.get("unit.level") != parse.level_of(str(answers.get("unit.name", "")))
-        if step.key == "meta.profile":  # asked in 山东 (七项); elsewhere 全国通用 unless chosen otherwise
-            return str(answers.get("unit.province", "")).startswith("山东") or answers.get("meta.profile") not in (None, "national")
+        if step.read_from:  # not asked when the answer it is read from states it (the unit's name, its level)
+            return not answers.get(step.key) or answers.get(step.key) != parse.level_of(str(answers.get(step.read_from, "")))
+        if step.ask_if:  # asked when another answer says so, or when chosen other than the default
+            return step.ask_if.holds(answers) or answers.get(step.key) not in (None, step.default)
         return True
 
     def press(self, ctx: Ctx, step: Step, verb: str, arg: str) -> Move:
         if verb != "opt" or arg not in {o.value for o in step.options}:
             return STAY
         ctx.save({step.key: arg})
-        if step.key == "unit.level":  # the unit's own row keeps its level too
+        if step.also_sets == "unit.level":  # the unit's own row keeps its level too
             unitsteps.set_level(ctx, arg)
-        elif step.key == "meta.profile":
+        elif step.also_sets == "report.profile":
             record = ctx.record
             if record is not None:
                 record.profile = arg
@@ -67,10 +67,10 @@ class TableMode(Choice):
         if verb != "opt":
             return STAY
         if arg == "all_zero":  # 表二、表三、表四 in one tap: what most townships have
-            tables = ("table2", "table3", "table4")
+            tables = tuple(ctx.fmt.tables)
             zeros = {c.path: (Decimal("0") if c.kind == "money" else 0) for c in ctx.fmt.cells() if c.table in tables}
             meta = {f"meta.{t}_mode": "zero" for t in tables}
-            done = f"表二、表三、表四已全部填为0（共{len(zeros)}个格子）。"
+            done = f"{'、'.join(t.name for t in ctx.fmt.tables.values())}已全部填为0（共{len(zeros)}个格子）。"
             return confirm.offer(ctx, {**meta, **zeros}, what="“三张表都为0”", done=done)
         table = step.table
         if arg == "zero":
@@ -78,9 +78,10 @@ class TableMode(Choice):
             name = ctx.fmt.table(table).name
             return confirm.offer(ctx, {f"meta.{table}_mode": arg, **zeros}, what=f"“{name}全部为0”", done=f"{name}已全部填为0。")
         ctx.save({f"meta.{table}_mode": arg})
-        if table == "table2" and ctx.answers().get("unit.level", "township") == "township":
-            # a township makes no 规章: the question is skipped, its row is zero
-            skipped = [s for s in ctx.script.steps if s.part == table and "township" in s.skip_for_levels and s.row]
+        # a row not asked of the unit's level is zero (a township makes no 规章)
+        level = ctx.answers().get("unit.level", "township")
+        skipped = [s for s in ctx.script.steps if s.part == step.part and level in s.skip_for_levels and s.row]
+        if skipped:
             ctx.save({f"{table}.{s.row}.{c}": 0 for s in skipped for c in s.columns})
         return advance()
 
@@ -93,9 +94,10 @@ class Row(FillsTable):
 
     def ask(self, ctx: Ctx, step: Step, header: str, preface: str) -> Move:
         prompt = step.prompt
-        prev = ctx.previous()
-        if prev is not None and step.row == "NORM" and prev.cells.get("table2.NORM.valid") is not None:
-            prompt += f"\n（上年报告现行有效{prev.cells['table2.NORM.valid']}件，本年现行有效 = 上年现行有效 + 本年制发 − 本年废止）"
+        prev = ctx.previous() if step.previous else None
+        last = prev.cells.get(f"{step.table}.{step.row}.{step.previous}") if prev is not None else None
+        if last is not None:
+            prompt += "\n" + step.previous_note.format(previous=last)
         ctx.say(head(header, preface) + prompt, [extras(ctx, step)])
         return STAY
 
@@ -145,7 +147,8 @@ class Group4(FillsTable):
         return STAY
 
     def answer(self, ctx: Ctx, step: Step, text: str) -> Move:
-        values, total = parse.counts(text, 4, allow_total=True, what="顺序：结果维持、结果纠正、其他结果、尚未审结")
+        parts = ctx.fmt.table4.part_columns
+        values, total = parse.counts(text, len(parts), allow_total=True, what="顺序：" + "、".join(c.label for c in parts))
         table4_row(ctx, step.row, values, total)
         grid = ctx.fmt.table4
         stored = [ctx.answers()[f"table4.{step.row}.{c.key}"] for c in grid.columns]

@@ -7,10 +7,10 @@ clerk did not give them, and the table's rules run as soon as it is complete.
 from __future__ import annotations
 
 from bot.checks.validate import validate
-from bot.format.definition import Row, strip_ordinal
+from bot.format.definition import strip_ordinal
 from bot.format.interview import Step
 from bot.interview import confirm, parse
-from bot.interview.applications import APPLICANTS, RESULT_GROUPS, describe_application
+from bot.interview.applications import applicants, arrivals, describe_application, results
 from bot.interview.context import Ctx
 from bot.interview.moves import STAY, Move, advance, again, goto
 from bot.interview.parse import AnswerError
@@ -20,15 +20,6 @@ from bot.interview.table3input import Rows, one_row, parts_cols, read_line, read
 from bot.storage.reports import application_fields
 
 RULES = ["E-T3-COLSUM", "E-T3-TOTAL", "E-T3-BALANCE", "E-BLANK"]
-
-
-def entry_rows(ctx: Ctx) -> list[Row]:
-    """The rows a clerk fills: every data row except the computed （七）总计."""
-    grid = ctx.fmt.table3
-    total = grid.total_row()
-    return [r for r in grid.data_rows if r is not total]
-
-
 
 
 # ---- the menu -------------------------------------------------------------------------------------
@@ -115,14 +106,15 @@ class Table3Mode(Kind):
 def _rebuild_from_applications(ctx: Ctx) -> None:
     """Table 三 as the matrix of the entered applications (every cell, totals included)."""
     assert ctx.conv.report_id
+    grid = ctx.fmt.table3
     cells = {c.path: 0 for c in ctx.fmt.cells() if c.table == "table3"}
+    total_col, total_row, fwd = grid.total_column(), grid.total_row(), ctx.fmt.role_row("forwarded")
+    assert total_col is not None and total_row is not None
     for app in ctx.store.applications(ctx.conv.report_id):
-        for row in (app.arrival, app.result):
+        rows = (app.arrival, app.result) + ((total_row.key,) if app.result != fwd else ())
+        for row in rows:
             cells[f"table3.{row}.{app.applicant}"] += 1
-            cells[f"table3.{row}.SUM"] += 1
-        if app.result != "FWD":
-            cells[f"table3.TOTAL.{app.applicant}"] += 1
-            cells["table3.TOTAL.SUM"] += 1
+            cells[f"table3.{row}.{total_col.key}"] += 1
     ctx.save(cells)
 
 
@@ -130,8 +122,8 @@ def _apps_summary(ctx: Ctx) -> str:
     apps = ctx.store.applications(ctx.conv.report_id)  # type: ignore[arg-type]
     if not apps:
         return "还没有录入申请。"
-    new = sum(1 for a in apps if a.arrival == "NEW")
-    done = sum(1 for a in apps if a.result != "FWD")
+    new = sum(1 for a in apps if a.arrival == ctx.fmt.role_row("received"))
+    done = sum(1 for a in apps if a.result != ctx.fmt.role_row("forwarded"))
     return f"已录入{len(apps)}件（本年新收{new}件、上年结转{len(apps) - new}件；已办结{done}件、结转下年度{len(apps) - done}件）。"
 
 
@@ -140,38 +132,39 @@ def ask_app(ctx: Ctx, preface: str = "") -> None:
     sub = ctx.sub(Table3Entry)
     n = len(ctx.store.applications(ctx.conv.report_id)) + 1  # type: ignore[arg-type]
     if sub.stage == "applicant":
-        buttons = [[ctx.button(label, f"who:{key}") for key, label in APPLICANTS[i : i + 3]] for i in (0, 3)]
+        who = applicants(ctx.fmt)
+        buttons = [[ctx.button(c.name, f"who:{c.key}") for c in who[i : i + 3]] for i in range(0, len(who), 3)]
         buttons.append([ctx.button("录完了", "apps_done"), ctx.button("撤销上一件", "undo")])
         ctx.say(f"{pre}{_apps_summary(ctx)}\n第{n}件申请：申请人是？", buttons)
     elif sub.stage == "arrival":
         ctx.say(f"{pre}第{n}件：这件申请是本年新收的，还是上年结转的？",
-                [[ctx.button("本年新收", "when:NEW"), ctx.button("上年结转", "when:CARRY")]])
+                [[ctx.button(name, f"when:{row}") for row, name in arrivals(ctx.fmt)]])
     elif sub.stage == "result":
-        buttons = [[ctx.button(label, f"res:{key}")] for key, label, _ in RESULT_GROUPS]
+        buttons = [[ctx.button(g.name, f"res:{g.key}")] for g in results(ctx.fmt)]
         ctx.say(f"{pre}第{n}件：办理结果是？（截至12月31日未办结的选最后一项）", buttons)
     elif sub.stage == "detail":
-        group = next(g for g in RESULT_GROUPS if g[0] == sub.group)
+        group = next(g for g in results(ctx.fmt) if g.key == sub.group)
         grid = ctx.fmt.table3
-        buttons = [[ctx.button(strip_ordinal(grid.row(key).label)[:30], f"item:{key}")] for key in group[2]]
-        ctx.say(f"{pre}第{n}件：{group[1]}的具体情形是？", buttons)
+        buttons = [[ctx.button(strip_ordinal(grid.row(key).label)[:30], f"item:{key}")] for key in group.rows]
+        ctx.say(f"{pre}第{n}件：{group.name}的具体情形是？", buttons)
 
 
 def press_app(ctx: Ctx, sub: Table3Entry, verb: str, arg: str) -> Move:
-    if verb == "who" and arg in dict(APPLICANTS):
+    if verb == "who" and arg in {c.key for c in applicants(ctx.fmt)}:
         sub.stage, sub.who = "arrival", arg
-    elif verb == "when" and arg in ("NEW", "CARRY") and sub.who:
+    elif verb == "when" and arg in dict(arrivals(ctx.fmt)) and sub.who:
         sub.stage, sub.when = "result", arg
     elif verb == "res" and sub.when:
-        group = next((g for g in RESULT_GROUPS if g[0] == arg), None)
+        group = next((g for g in results(ctx.fmt) if g.key == arg), None)
         if group is None:
             return STAY
-        if len(group[2]) == 1:
-            _add_application(ctx, sub, group[2][0])
+        if len(group.rows) == 1:
+            _add_application(ctx, sub, group.rows[0])
         else:
             sub.stage, sub.group = "detail", arg
     elif verb == "item" and sub.group:
-        group = next(g for g in RESULT_GROUPS if g[0] == sub.group)
-        if arg in group[2]:
+        group = next(g for g in results(ctx.fmt) if g.key == sub.group)
+        if arg in group.rows:
             _add_application(ctx, sub, arg)
     elif verb == "undo":
         apps = ctx.store.applications(ctx.conv.report_id)  # type: ignore[arg-type]
@@ -201,12 +194,13 @@ def _add_application(ctx: Ctx, sub: Table3Entry, result: str) -> None:
 
 
 def ask_row(ctx: Ctx, preface: str = "") -> None:
-    rows = entry_rows(ctx)
+    rows = ctx.fmt.table3.entry_rows
     i = ctx.sub(Table3Entry).i
     row = rows[i]
-    labels = "、".join(label for _, label in APPLICANTS)
+    who = applicants(ctx.fmt)
+    labels = "、".join(c.name for c in who)
     ctx.say(
-        (preface + "\n" if preface else "") + f"表三第{i + 1}/{len(rows)}行“{row.label}”：\n请发6个数（{labels}），总计自动算出；本行没有请发 0。",
+        (preface + "\n" if preface else "") + f"表三第{i + 1}/{len(rows)}行“{row.label}”：\n请发{len(who)}个数（{labels}），总计自动算出；本行没有请发 0。",
         [[ctx.button("本行全为0", "row_zero"), ctx.button("其余各行全为0", "rest_zero")]],
     )
 
@@ -214,22 +208,23 @@ def ask_row(ctx: Ctx, preface: str = "") -> None:
 def _next_row(ctx: Ctx, saved: str) -> Move:
     sub = ctx.sub(Table3Entry)
     sub.i += 1
-    if sub.i >= len(entry_rows(ctx)):
+    if sub.i >= len(ctx.fmt.table3.entry_rows):
         return advance(saved)
     return again(saved)
 
 
 def answer_row(ctx: Ctx, text: str) -> Move:
-    row = entry_rows(ctx)[ctx.sub(Table3Entry).i]
-    values, total = parse.counts(text, 6, allow_total=True, what="顺序：" + "、".join(label for _, label in APPLICANTS))
+    row = ctx.fmt.table3.entry_rows[ctx.sub(Table3Entry).i]
+    who = applicants(ctx.fmt)
+    values, total = parse.counts(text, len(who), allow_total=True, what="顺序：" + "、".join(c.name for c in who))
     return _next_row(ctx, one_row(ctx, str(row.key), values, total))
 
 
 def press_row(ctx: Ctx, sub: Table3Entry, verb: str) -> Move:
-    rows = entry_rows(ctx)
+    rows = ctx.fmt.table3.entry_rows
     i = sub.i
     if verb == "row_zero":
-        return _next_row(ctx, one_row(ctx, str(rows[i].key), [0] * 6, None))
+        return _next_row(ctx, one_row(ctx, str(rows[i].key), [0] * len(parts_cols(ctx)), None))
     if verb == "rest_zero":
         write(ctx, {f"table3.{r.key}.{c}": 0 for r in rows[i:] for c in parts_cols(ctx)})
         return advance(f"“{rows[i].name}”及以下{len(rows) - i}行已填为0。")
@@ -258,9 +253,9 @@ def _stored_rows(ctx: Ctx, read: Rows, pasted: bool) -> Move:
     if refused:
         lines += ["以下没有保存，请核对后重发这些行：", *refused]
     if refused and not saved and not pasted:
-        raise AnswerError("\n".join(refused).replace("这一行没有保存。", "请核对后重发（也可以只发6个数，总计自动算出）。"))
+        raise AnswerError("\n".join(refused).replace("这一行没有保存。", f"请核对后重发（也可以只发{len(parts_cols(ctx))}个数，总计自动算出）。"))
     answers = ctx.answers()
-    missing = [r.name for r in entry_rows(ctx) if any(answers.get(f"table3.{r.key}.{c}") is None for c in parts_cols(ctx))]
+    missing = [r.name for r in ctx.fmt.table3.entry_rows if any(answers.get(f"table3.{r.key}.{c}") is None for c in parts_cols(ctx))]
     step = ctx.step()
     if not missing and step is not None and step.kind == "t3_mode":
         return advance("\n".join(lines))  # to the table's check, then the next question

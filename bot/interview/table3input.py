@@ -19,9 +19,9 @@ from bot.interview.parse import AnswerError
 
 CN_NUMERALS = frozenset("０１２３４５６７８９零〇一二两三四五六七八九十百")
 NUMBER_MARKS = frozenset(",，、")
-HEADER_WORDS = ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "总计", "申请人情况", "法人或其他组织")
-# Short names a clerk types that the table's own labels do not settle: 其他 is the last 其他处理 case.
-ALIASES = {"其他": "OTH3", "3.其他": "OTH3", "其他处理": "OTH3"}
+# Short names a clerk types that the table's own labels do not settle: 其他 is the last 其他处理 case (the
+# format's role `other_unnamed`).
+OTHER_ALIASES = ("其他", "3.其他", "其他处理")
 
 
 @dataclass
@@ -33,16 +33,16 @@ class Rows:
     header: bool = False  # a header line was seen (and ignored)
 
 
-def is_header(line: str) -> bool:
-    return not re.search(r"\d", line) and sum(w in line for w in HEADER_WORDS) >= 2
+def is_header(ctx: Ctx, line: str) -> bool:
+    return not re.search(r"\d", line) and sum(w in line for w in ctx.fmt.table3.header_words) >= 2
 
 
 def match_row(ctx: Ctx, label: str) -> str | None:
     """The row a typed label names: the format's labels and short names, and the clerks' aliases."""
     grid = ctx.fmt.table3
     norm = norm_label(label)
-    if norm in ALIASES:
-        return ALIASES[norm]
+    if norm in OTHER_ALIASES:
+        return ctx.fmt.role_row("other_unnamed")
     key, _ = grid3_matcher(ctx.fmt).match(label, set())
     if key is None:
         key = {norm_label(r.name): r.key for r in grid.data_rows}.get(norm)
@@ -93,7 +93,7 @@ def read_line(ctx: Ctx, line: str) -> tuple[str, list[int], int | None] | None:
     key = match_row(ctx, split[0])
     if key is None:
         return None
-    values, total = parse.counts(split[1], 6, allow_total=True, what=quoted(ctx.fmt.table3.row(key).name) + "一行")
+    values, total = parse.counts(split[1], len(parts_cols(ctx)), allow_total=True, what=quoted(ctx.fmt.table3.row(key).name) + "一行")
     return key, values, total
 
 
@@ -104,7 +104,7 @@ def read_rows(ctx: Ctx, text: str) -> Rows:
     for line in text.replace("\r", "").split("\n"):
         if not line.strip():
             continue
-        if is_header(line):
+        if is_header(ctx, line):
             out.header = True
             continue
         read = read_line(ctx, line) if "\t" not in line else None
@@ -130,7 +130,7 @@ def read_rows(ctx: Ctx, text: str) -> Rows:
 
 
 def parts_cols(ctx: Ctx) -> list[str]:
-    return [c.key for c in ctx.fmt.table3.columns if not c.sum_of]
+    return [c.key for c in ctx.fmt.table3.part_columns]
 
 
 def write(ctx: Ctx, cells: dict[str, Any], compute: bool = True) -> None:
@@ -142,9 +142,11 @@ def write(ctx: Ctx, cells: dict[str, Any], compute: bool = True) -> None:
     answers = ctx.answers()
     totals: dict[str, int | None] = {}
     given = set(cells)
+    total_col = grid.total_column()
+    assert total_col is not None
     for row in grid.row_keys:
         parts = [answers.get(f"table3.{row}.{c}") for c in parts_cols(ctx)]
-        path = f"table3.{row}.SUM"
+        path = f"table3.{row}.{total_col.key}"
         if None not in parts and path not in given:
             totals[path] = sum(parts)  # type: ignore[arg-type]
     total_row = grid.total_row()

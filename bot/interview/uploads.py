@@ -149,10 +149,11 @@ def _upload_report(ctx: Ctx, name: str, result: ImportResult) -> Move:
 def prefill_values(ctx: Ctx, previous: Report) -> dict[str, Any]:
     """This year's answers that follow from last year's report: 上年结转 (its 结转下年度) and the unit's details."""
     filled: dict[str, Any] = {}
+    fwd_row, carry_row = previous.format.role_row("forwarded"), ctx.fmt.role_row("carried")
     for col in ctx.fmt.table3.col_keys:
-        fwd = previous.cells.get(f"table3.FWD.{col}")
+        fwd = previous.cells.get(f"table3.{fwd_row}.{col}")
         if fwd is not None:
-            filled[f"table3.CARRY.{col}"] = fwd
+            filled[f"table3.{carry_row}.{col}"] = fwd
     answers = ctx.answers()
     for key in ("name", "level", "province", "city", "county", "address", "phone", "website"):
         if previous.unit.get(key) and not answers.get(f"unit.{key}"):
@@ -160,9 +161,9 @@ def prefill_values(ctx: Ctx, previous: Report) -> dict[str, Any]:
     return filled
 
 
-def carried(filled: dict[str, Any]) -> int:
+def carried(ctx: Ctx, filled: dict[str, Any]) -> int:
     """The applications carried over, as pre-filled: the 总计 column's, not the sum of every column."""
-    total = filled.get("table3.CARRY.SUM")
+    total = filled.get(ctx.fmt.role_cell("carried"))
     if isinstance(total, int):
         return total
     return sum(v for k, v in filled.items() if k.startswith("table3.") and isinstance(v, int))
@@ -179,7 +180,7 @@ def _store_previous(ctx: Ctx, previous: Report, name: str, result: ImportResult 
     ctx.save(filled, action="prefill")
     lines = [
         f"已读取{previous.year}年度报告“{name}”，用于预填和跨年度核对：",
-        f"· 表三“上年结转”已按去年的“结转下年度继续办理”填好（{carried(filled)}件）。",
+        f"· 表三“上年结转”已按去年的“结转下年度继续办理”填好（{carried(ctx, filled)}件）。",
         "· 去年的行政规范性文件现行有效件数将用于核对今年的数字。",
         "· 填写各部分文字时，可以选择以去年的文字为底稿。",
     ]
