@@ -73,7 +73,7 @@ SYSTEM_MODULES = {
     "test_web_browser", "test_web_notices_browser", "test_web_season_browser", "test_grid_browser",  # Chromium
     "test_wheel", "test_processes", "test_private", "test_runtime_web", "test_fanout_processes", "test_dingtalk",
     "test_backup", "test_render_pdf", "test_render_pages", "test_render_warm", "test_preview_chat",
-    "test_office_no_network", "test_bounded_readers", "test_upload_isolation",
+    "test_office_no_network", "test_bounded_readers", "test_upload_isolation", "test_pagejobs_office",
 }
 
 

@@ -72,6 +72,7 @@ def run_product(config: Config, web: WebSettings, *, chat: bool, say: Callable[[
         runner = await serve(app, web)
         children: list[Any] = []
         closers: list[Callable[[], Any]] = [runner.cleanup]
+        closers.append(lambda: asyncio.to_thread(state.chat.close))  # closed in reverse: just before the server
         if pool is not None:
             warming = asyncio.create_task(pool.warm())  # requests meanwhile wait for their worker
             closers.append(lambda: asyncio.to_thread(pool.shutdown))

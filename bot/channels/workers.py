@@ -30,12 +30,13 @@ _service = None
 PR_SET_PDEATHSIG = 1
 
 
-def die_with_parent(parent: int) -> None:
+def die_with_parent(parent: int, how: signal.Signals = signal.SIGKILL) -> None:
     """Ask Linux to end this process (a worker, the web page) when the bot process ends, however it ends (SIGKILL included), so a
-    killed bot never leaves its workers (and with them multiprocessing's resource tracker) behind."""
+    killed bot never leaves its workers (and with them multiprocessing's resource tracker) behind. `how`: the
+    signal this process gets then (SIGTERM for one that must clean up first)."""
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        libc.prctl(PR_SET_PDEATHSIG, how)
     except (OSError, AttributeError):  # not Linux: the pool's own shutdown still ends the workers
         return
     if os.getppid() != parent:  # the parent died before prctl took effect
@@ -97,7 +98,17 @@ class WorkerPool:
 
 def render_worker(parent: int) -> None:
     """A process that makes page pictures and PDFs for the web page: it ends with the product, and runs
-    below the interview's priority (a clerk's answer never waits behind a render)."""
-    die_with_parent(parent)
+    below the interview's priority (a clerk's answer never waits behind a render). Told to end (SIGTERM,
+    also when the product ends however it ends), it kills its LibreOffice first: LibreOffice runs in a
+    session of its own, so nothing else would."""
+    signal.signal(signal.SIGTERM, _end_render_worker)
+    die_with_parent(parent, signal.SIGTERM)
     with contextlib.suppress(OSError):
         os.nice(10)
+
+
+def _end_render_worker(signum: int, frame: object) -> None:
+    from bot.render.warm import kill_all
+
+    kill_all()
+    os._exit(0)

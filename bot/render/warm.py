@@ -157,6 +157,23 @@ def warm_office(soffice: str) -> WarmOffice | None:
         return _offices[soffice]
 
 
+def kill_all() -> None:
+    """Kill every warm office at once, taking no lock: for a worker told to end (a signal handler), where
+    the thread that holds the lock may be the one the signal interrupted."""
+    for office in list(_offices.values()):
+        for process, group in ((office.office, True), (office.converter, False)):
+            if process is None:
+                continue
+            with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
+                if group:
+                    os.killpg(process.pid, signal.SIGKILL)  # its session: the launcher and soffice.bin
+                else:
+                    process.kill()
+        if office.profile is not None:
+            with contextlib.suppress(OSError):
+                office.profile.cleanup()
+
+
 @atexit.register
 def stop_all() -> None:
     """Stop every warm office (at exit, and for tests)."""

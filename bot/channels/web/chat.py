@@ -10,24 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
-import os
 import secrets
 from collections import OrderedDict, deque
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.channels.workers import WorkerPool, render_worker
-from bot.interview.pagework import finish
+from bot.channels.web.pagejobs import PageMaker
+from bot.channels.workers import WorkerPool
 from bot.interview.service import Service
-from bot.interview.types import IMAGE, Input, Outcome, PageJob, Reply
+from bot.interview.types import IMAGE, Input, Outcome, PageJob
 
 log = logging.getLogger(__name__)
 CHANNEL = "web"
 HISTORY = 200  # messages kept per person
 THREADS = 8
-RENDER_THREADS = 2  # pages made at once (bot/render/pages.py runs at most two LibreOffice anyway)
 DOCUMENTS = 2000  # documents kept for download, across everyone (oldest dropped first) …
 DOCUMENT_BYTES = 256 * 1024 * 1024  # … and at most this much of them
 
@@ -52,10 +49,8 @@ class WebChat:
         self.executor = ThreadPoolExecutor(THREADS, thread_name_prefix="web-db")
         # Pages (LibreOffice, pdftoppm, and quantizing each page for its PNG) are made in worker processes at
         # low priority, never in this process: a /preview no longer takes the CPU the other clerks' answers
-        # need (a profile under bench/web_load.py had 28 % of the server in rasterizing). Started on the first
-        # preview; they end with the process that started them (bot/channels/workers.py).
-        self.render_executor = ProcessPoolExecutor(RENDER_THREADS, mp_context=multiprocessing.get_context("spawn"),
-                                                   initializer=render_worker, initargs=(os.getpid(),))
+        # need (a profile under bench/web_load.py had 28 % of the server in rasterizing). bot/channels/web/pagejobs.py.
+        self.page_maker = PageMaker()
         self.background: set[asyncio.Task[list[dict[str, Any]]]] = set()
         self.people: dict[str, Person] = {}
         self.documents: OrderedDict[str, tuple[str, str, bytes]] = OrderedDict()  # id → (owner, name, data)
@@ -122,12 +117,14 @@ class WebChat:
     async def pages(self, person: Person, waiting: int, job: PageJob) -> list[dict[str, Any]]:
         """Make the pages in the render processes (not this one's threads) and add what they give to the chat;
         each message answering a job names it (`answers`), so the page knows when to stop asking."""
-        try:
-            made = await asyncio.get_running_loop().run_in_executor(self.render_executor, finish, job)
-        except Exception:  # not a conversion that failed (finish says those): still end the page's wait
-            log.exception("making the pages failed")
-            made = [Reply(text="抱歉，生成预览时出错了，请稍后再试。")]
+        made = await self.page_maker.make(person.external_id, job)
         return self.translate(person, Outcome(replies=made), answers=waiting)
+
+    def close(self) -> None:
+        """At the product's stop: pages still queued are dropped, the render workers end now."""
+        for task in list(self.background):
+            task.cancel()
+        self.page_maker.close()
 
     async def run(self, fn: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
