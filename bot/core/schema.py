@@ -61,6 +61,11 @@ def _tables(fmt: FormatDef) -> dict[str, Any]:
     }
 
 
+def _fee_section(fmt: FormatDef) -> str:
+    """The number of the section whose text holds the fee statement: 六."""
+    return next((s.number for s in fmt.sections if s.text == fmt.fee_text), fmt.text_label(fmt.fee_text))
+
+
 def report_schema(fmt: FormatDef | None = None) -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) a report document in this format satisfies."""
     fmt = fmt or load_format()
@@ -76,7 +81,7 @@ def report_schema(fmt: FormatDef | None = None) -> dict[str, Any]:
         "text": _object(texts, [key for key, spec in fmt.texts.items() if spec["required"]]),
         "info_fee": _object(
             {"cases": {"type": "integer", "minimum": 0}, "amount_yuan": {"type": "number", "minimum": 0}},
-            description="信息处理费 charged in the year (optional structured facts behind the sentence in 六)",
+            description=f"信息处理费 charged in the year (optional structured facts behind the sentence in {_fee_section(fmt)})",
         ),
         **_tables(fmt),
     }

@@ -206,8 +206,9 @@ def aware(dt: datetime) -> datetime:
 class StoreBase:
     """Operations inside one transaction: the session, and what every part of the Store shares."""
 
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, formats_dir: Path | None = None):
         self.session = session
+        self.formats_dir = formats_dir  # where the formats the reports record are read from (None: bot/format/data/)
 
     def save(self, *rows: Any) -> None:
         for row in rows:

@@ -212,7 +212,8 @@ class ReportsStore(StoreBase):
         record = self.session.get(ReportRecord, report_id)
         assert record is not None
         unit = self.session.get(Unit, record.unit_id)
-        return assemble_report(record, unit, self.answers(report_id) if answers is None else answers)
+        fmt = load_format(record.format_id, self.formats_dir)
+        return assemble_report(record, unit, self.answers(report_id) if answers is None else answers, fmt)
 
     # ---- applications -----------------------------------------------------------------------
 

@@ -36,11 +36,14 @@ class Repository:
         data_dir: Path | None = None,
         now: Callable[[], datetime] | None = None,
         auto_upgrade: bool | None = None,
+        formats_dir: Path | None = None,
     ):
         """`url`: the database (default: SQLite in `data_dir`, default `data`). `now` is the product's clock
         (aware UTC): every time written in a transaction comes from it. `auto_upgrade`: bring an older
         database's tables up to date on start (the caller passes `Config.auto_upgrade`; None: on for SQLite
-        only); a new database is always set up (bot/storage/migrate.py)."""
+        only); a new database is always set up (bot/storage/migrate.py). `formats_dir`: where the format
+        definitions the reports record are read from (default `bot/format/data/`; a variant of a format)."""
+        self.formats_dir = formats_dir
         self.now = now or (lambda: datetime.now(UTC))
         self.url = url or default_url(data_dir or Path("data"))
         is_sqlite = self.url.startswith("sqlite")
@@ -54,7 +57,7 @@ class Repository:
     @contextmanager
     def transaction(self) -> Iterator[Store]:
         with self._write_lock, Session(self.engine, expire_on_commit=False) as session:
-            store = Store(session)
+            store = Store(session, self.formats_dir)
             clock = CLOCK.set(self.now)
             try:
                 yield store
@@ -70,7 +73,7 @@ class Repository:
         """A transaction that only reads: on SQLite it neither queues behind this process's writers nor takes
         the database's write lock (WAL readers see the last commit); never committed. Writing in it is a bug."""
         with Session(self.read_engine, expire_on_commit=False) as session:
-            store = Store(session)
+            store = Store(session, self.formats_dir)
             clock = CLOCK.set(self.now)
             try:
                 yield store
