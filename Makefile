@@ -25,10 +25,15 @@ test: $(STAMP)
 check: $(STAMP)
 	NIANBAO_TEST_POSTGRES=0 $(BIN)/python -m pytest -q -m "not system" -p no:cacheprovider
 
+# Every bench prints its figures against its targets; a target not met is said and the others still run
+# (under 10 minutes in all on the 2-core machine; docs/benchmarks.md).
 bench: $(STAMP)
-	$(BIN)/python bench/check.py
-	$(BIN)/python bench/render.py
-	$(BIN)/python bench/dashboard.py
+	-$(BIN)/python bench/check.py
+	-$(BIN)/python bench/render.py
+	-$(BIN)/python bench/dashboard.py
+	-$(BIN)/python bench/web_load.py --clerks 200 --rounds 2
+	-$(BIN)/python bench/web_load.py --clerks 200 --rounds 2 --only grid
+	-$(BIN)/python bench/bot_load.py --clerks 230
 
 # Renders a sample report to build/preview: .docx, and PDF and PNG pages when LibreOffice and pdftoppm exist.
 preview: $(STAMP)
