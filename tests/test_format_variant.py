@@ -16,7 +16,7 @@ from pathlib import Path
 
 import docx
 import pytest
-from driver import FACTS, Clerk, onboard
+from driver import FACTS, Clerk, has_button, onboard
 
 from bot.channels.wiring import docx_bytes
 from bot.checks.validate import validate
@@ -62,8 +62,10 @@ def variant(tmp_path: Path) -> Path:
         ("  - id: t2_fee\n",
          "  - id: t2_check\n    part: table2\n    kind: values\n    keys: [table2.CHK]\n"
          "    prompt: 本年以本单位名义作出的行政检查决定多少件？请发一个数，例如：5\n  - id: t2_fee\n"),
-        # the fee question moves with its statement: asked in 五, before 五's draft
+        # the fee question moves with its statement: asked in 五, before 五's draft; its “nothing else either”
+        # answer, which writes 六 at once, stays behind in 六
         ("  - id: fee_charged\n    part: other\n", "  - id: fee_charged\n    part: problems\n"),
+        ("    completes: other_draft", "    # completes: other_draft"),
     )
     text = (directory / f"{SCRIPT}.yaml").read_text(encoding="utf-8")
     fee = text[text.index("  - id: fee_charged\n"): text.index("  - id: other_items\n")]
@@ -144,6 +146,7 @@ def test_the_interview_asks_it_the_docx_shows_it_and_import_reads_it_back(varian
     clerk.tap("跳过")
     clerk.say(FACTS["problems"])
     clerk.say(FACTS["measures"])
+    assert not has_button(clerk, "没有收取，也没有其他需要报告的事项")  # that answer writes 六: it stays in 六
     clerk.tap("没有收取")  # asked in 五 now, and drafted into 五
     assert "本机关2026年度未收取政府信息公开信息处理费。" in clerk.texts()
     clerk.tap("采用草稿")

@@ -244,7 +244,8 @@ def text_documents(rule: Rule, report: Report) -> Iterator[Finding]:
         if "规范性文件" not in text:
             continue
         for kind, pattern in DOC_PATTERNS.items():
-            table = report.cells.get(f"table2.NORM.{kind}")
+            path = f"table2.{rule.params['row']}.{kind}"
+            table = report.cells.get(path)
             if not isinstance(table, int):
                 continue
             for m in pattern.finditer(text):
@@ -254,7 +255,7 @@ def text_documents(rule: Rule, report: Report) -> Iterator[Finding]:
                 yield Finding(
                     rule=rule.id,
                     level=rule.level,
-                    cells=[f"text.{key}", f"table2.NORM.{kind}"],
+                    cells=[f"text.{key}", path],
                     expected=table,
                     actual=stated,
                     message=rule.say(kind, section=report.format.text_label(key), quote=m.group(0), expected=table),

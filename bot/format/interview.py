@@ -24,6 +24,7 @@ KINDS = frozenset({
 FIELDS = frozenset({
     "id", "part", "kind", "prompt", "help", "key", "keys", "options", "table", "row", "columns",
     "skip_for_levels", "template", "back_to", "read_from", "ask_if", "default", "also_sets", "previous", "previous_note",
+    "completes",
 })
 # What else a choice sets besides its answer: the unit's own level, the report's section-六 profile.
 ALSO_SETS = frozenset({"unit.level", "report.profile"})
@@ -66,6 +67,7 @@ class Step:
     also_sets: str = ""  # what else the choice sets (ALSO_SETS)
     previous: str = ""  # a row: the column whose value in last year's report the question shows, with `previous_note`
     previous_note: str = ""  # the note added to the prompt: {previous} is last year's value
+    completes: str = ""  # a draft step a "nothing else either" answer writes at once (the questions between answered empty)
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,7 @@ def _step(d: dict[str, Any]) -> Step:
         also_sets=d.get("also_sets", ""),
         previous=d.get("previous", ""),
         previous_note=d.get("previous_note", ""),
+        completes=d.get("completes", ""),
     )
 
 
@@ -172,6 +175,8 @@ def parse_script(raw: dict[str, Any], path: Path) -> Script:
     for step in steps:
         if step.back_to and step.back_to not in index:
             raise ScriptError(path, f"step {step.id}", f"back_to names unknown step {step.back_to!r}")
+        if step.completes and (step.completes not in index or index[step.completes] <= index[step.id]):
+            raise ScriptError(path, f"step {step.id}", f"completes names no later step: {step.completes!r}")
     if not steps:
         raise ScriptError(path, "steps", "no steps")
     return Script(format=raw["format"], parts=parts, steps=tuple(steps), path=path, _index=index)
@@ -183,7 +188,7 @@ def read_script(path: Path) -> Script:
 
 def load_script(name: str = "interview-2021", directory: Path | None = None) -> Script:
     """The interview `name` (`<directory>/<name>.yaml`, by default `bot/format/data/`), read once per process."""
-    return _load_script(name, (directory or FORMATS_DIR).resolve())
+    return _load_script(name, directory or FORMATS_DIR)
 
 
 @cache

@@ -100,7 +100,7 @@ CHECKS: dict[str, CheckSpec] = {
         {}, {"received": _QUOTE, "concluded": _QUOTE, "forwarded": _QUOTE, "carried": _QUOTE, "none_received": _QUOTE}
     ),
     "text_review": CheckSpec({}, {"RV": _QUOTE, "LIT": _QUOTE}),
-    "text_documents": CheckSpec({}, {"made": _QUOTE, "repealed": _QUOTE, "valid": _QUOTE}),
+    "text_documents": CheckSpec({"row": "table2_row"}, {"made": _QUOTE, "repealed": _QUOTE, "valid": _QUOTE}),
     "text_breakdown": CheckSpec({}, {"default": _m("section", "quote", "expected", "actual")}),
     "text_years": CheckSpec({}, {"default": _m("section", "quote", "actual", "expected")}),
     "overview_aspects": CheckSpec({}, {"default": _m("missing")}),

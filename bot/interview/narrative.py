@@ -141,14 +141,15 @@ class Draft(Kind):
 # ---- section 六 -----------------------------------------------------------------------------------
 
 
-def _other_items(ctx: Ctx) -> list[tuple[str, str]]:
-    """(answer key, question) of the items to ask in 六 for the report's profile; the profile's fee item
-    (`fee: true` in the format definition) is asked by the fee step."""
+def _other_items(ctx: Ctx, step: Step) -> list[tuple[str, str]]:
+    """(answer key, question) of the items to ask in 六 for the report's profile: the step's key numbered
+    (fact.other1 …), the profile's fee item (`fee: true` in the format definition) left to the fee step; a
+    profile without items is asked one question, answered under the step's key."""
     record = ctx.record
     profile = ctx.fmt.profiles[record.profile if record else "national"]
     if profile.other_items:
-        return [(f"fact.other{i}", heading) for i, heading in enumerate(profile.other_items, start=1) if i - 1 != profile.fee_item]
-    return [("fact.other", "还有其他需要报告的事项吗？（例如人大代表建议和政协提案办理结果公开情况）")]
+        return [(f"{step.key}{i}", heading) for i, heading in enumerate(profile.other_items, start=1) if i - 1 != profile.fee_item]
+    return [(step.key, "还有其他需要报告的事项吗？（例如人大代表建议和政协提案办理结果公开情况）")]
 
 
 def _profile_items(ctx: Ctx) -> tuple[str, ...]:
@@ -158,9 +159,10 @@ def _profile_items(ctx: Ctx) -> tuple[str, ...]:
 
 class OtherItemsKind(Kind):
     name = "other_items"
+    needs = ("key",)
 
     def ask(self, ctx: Ctx, step: Step, header: str, preface: str) -> Move:
-        items = _other_items(ctx)
+        items = _other_items(ctx, step)
         i = ctx.sub(OtherItems).item
         key, question = items[i]
         current = ctx.answers().get(key)
@@ -173,11 +175,11 @@ class OtherItemsKind(Kind):
 
     def answer(self, ctx: Ctx, step: Step, text: str) -> Move:
         sub = ctx.sub(OtherItems)
-        items = _other_items(ctx)
+        items = _other_items(ctx, step)
         i = sub.item
         if len(text) > 4000:
             raise AnswerError("这一项请控制在4000字以内。")
-        value = "" if text.strip() in ("无", "无。", "没有") and items[i][0] == "fact.other" else text.strip()
+        value = "" if text.strip() in ("无", "无。", "没有") and items[i][0] == step.key else text.strip()
         ctx.save({items[i][0]: value})
         if i + 1 < len(items):
             sub.item = i + 1
@@ -201,7 +203,8 @@ class Fee(Kind):
 
     def ask(self, ctx: Ctx, step: Step, header: str, preface: str) -> Move:
         rows = option_rows(ctx, step)
-        if not _profile_items(ctx) and not (ctx.answers().get("text.other") or "").strip():
+        done = ctx.script.step(step.completes) if step.completes else None
+        if done is not None and not _profile_items(ctx) and not (ctx.answers().get(done.key) or "").strip():
             rows.append([ctx.button("没有收取，也没有其他需要报告的事项", "opt:none_all")])
         ctx.say(head(header, preface) + step.prompt, rows + [extras(ctx, step)])
         return STAY
@@ -226,12 +229,14 @@ class Fee(Kind):
             return STAY
         if arg in ("no", "none_all"):
             ctx.save({"fee.cases": 0, "fee.amount_yuan": 0, "info_fee": {"cases": 0, "amount_yuan": 0}})
-            if arg == "none_all" and not _profile_items(ctx):  # 六 is then fully known: written, shown, not asked
-                ctx.save({"fact.other": ""})
-                if not (ctx.answers().get("text.other") or "").strip():
-                    ctx.save({"text.other": drafts.draft("other.j2", ctx.report(), _facts(ctx))})
-                text = ctx.answers()["text.other"]
-                return advance(f"已记录：本年度未收取信息处理费，没有其他需要报告的事项。第六部分写为：\n{text}", after="other_draft")
+            if arg == "none_all" and step.completes and not _profile_items(ctx):  # 六 is then fully known: written, shown, not asked
+                done = ctx.script.step(step.completes)  # the draft step it completes; the questions before it answered empty
+                between = ctx.script.steps[ctx.script.index(step.id) + 1 : ctx.script.index(done.id)]
+                ctx.save({s.key: "" for s in between if s.key})
+                if not (ctx.answers().get(done.key) or "").strip():
+                    ctx.save({done.key: drafts.draft(done.template, ctx.report(), _facts(ctx))})
+                text = ctx.answers()[done.key]
+                return advance(f"已记录：本年度未收取信息处理费，没有其他需要报告的事项。第六部分写为：\n{text}", after=done.id)
             return advance("已记录：本年度未收取信息处理费。")
         ctx.state.sub = FeeDetail(stage="cases")
         ctx.say(CASES_QUESTION)
