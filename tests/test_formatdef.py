@@ -142,6 +142,14 @@ BROKEN = [
      "profiles.shandong.other_items", "at most one"),
     ("unknown key of a text", lambda d: d["texts"]["overview"].__setitem__("requird", True), "texts.overview", "unknown key 'requird'"),
     ("id not the file's name", lambda d: d.__setitem__("id", "gov-2022"), "id", "differs from the file's name"),
+    ("a role naming no cell", lambda d: d["cells"].__setitem__("received", "table3.NEW.SUMM"), "cells.received", "unknown cell 'table3.NEW.SUMM'"),
+    ("a cell of a role's sum naming no cell", lambda d: d["cells"]["lawsuits"].__setitem__(1, "table4.LX.T"), "cells.lawsuits",
+     "unknown cell 'table4.LX.T'"),
+    ("a role the code asks for missing", lambda d: d["cells"].pop("fee"), "cells", "missing 'fee'"),
+    ("a role no code asks for", lambda d: d["cells"].__setitem__("fees", "table2.FEE"), "cells", "unknown key 'fees'"),
+    ("a one-cell role given a list", lambda d: d["cells"].__setitem__("fee", ["table2.FEE", "table2.LIC"]), "cells.fee", "names one cell"),
+    ("no text holds the fee statement", lambda d: d["texts"]["other"].pop("fee"), "texts", "exactly one holds"),
+    ("an unknown row of W-TXT-DOCS", lambda d: _rule(d, "W-TXT-DOCS").__setitem__("row", "FEE"), "rules[W-TXT-DOCS].row", "unknown row 'FEE'"),
 ]
 
 

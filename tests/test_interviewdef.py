@@ -70,3 +70,18 @@ def test_a_step_without_what_its_kind_needs_is_refused(tmp_path):
     path = broken(tmp_path, lambda raw: step(raw, "t2_norm").pop("row"))
     with pytest.raises(ScriptError, match=r"step t2_norm: kind row needs row"):
         Engine(script=read_script(path))
+
+
+@pytest.mark.parametrize(
+    "field, value, problem",
+    [
+        ("also_sets", "unit.lvl", "also_sets 'unit.lvl' is unknown"),
+        ("ask_if", {"key": "unit.province"}, "ask_if needs key and starts_with"),
+        ("previous", "valid", "previous and previous_note go together"),
+        ("completes", "unit_name", "completes names no later step: 'unit_name'"),
+    ],
+)
+def test_what_a_step_says_of_when_it_applies_is_checked(tmp_path, field, value, problem):
+    path = broken(tmp_path, lambda raw: step(raw, "profile").__setitem__(field, value))
+    with pytest.raises(ScriptError, match=f"interview-broken.yaml: step profile: {problem}"):
+        read_script(path)
