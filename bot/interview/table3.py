@@ -16,7 +16,7 @@ from bot.interview.moves import STAY, Move, advance, again, goto
 from bot.interview.parse import AnswerError
 from bot.interview.state import Table3Entry
 from bot.interview.stepkind import Kind, chosen, head
-from bot.interview.table3input import Rows, one_row, parts_cols, read_line, read_rows, store_rows, write
+from bot.interview.table3input import Rows, example, one_row, parts_cols, read_line, read_rows, store_rows, write
 from bot.storage.reports import application_fields
 
 RULES = ["E-T3-COLSUM", "E-T3-TOTAL", "E-T3-BALANCE", "E-BLANK"]
@@ -261,7 +261,7 @@ def _stored_rows(ctx: Ctx, read: Rows, pasted: bool) -> Move:
         return advance("\n".join(lines))  # to the table's check, then the next question
     if missing and (pasted or ctx.sub(Table3Entry).flow == "paste"):
         lines.append(f"表三还缺{len(missing)}行：{'、'.join(missing[:8])}{'等' if len(missing) > 8 else ''}。"
-                     "请继续粘贴这些行，或发送“行名 + 数字”（例如：予以公开 1 0 0 0 0 0）。")
+                     f"请继续粘贴这些行，或发送“行名 + 数字”（例如：{example(ctx)}）。")
     return again("\n".join(lines))
 
 
@@ -295,12 +295,12 @@ class TableCheck(Kind):
         lines += [f"{i}. {f.message}" for i, f in enumerate(findings[:12], start=1)]
         if len(findings) > 12:
             lines.append(f"……另有{len(findings) - 12}处。")
-        lines.append("请发送“行名 + 数字”改正，例如：予以公开 1 0 0 0 0 0（总计自动算出），或点“重新填写表三”。")
+        lines.append(f"请发送“行名 + 数字”改正，例如：{example(ctx)}（总计自动算出），或点“重新填写表三”。")
         ctx.say("\n".join(lines), [[ctx.button("重新填写表三", "redo")]])
         return STAY
 
     def answer(self, ctx: Ctx, step: Step, text: str) -> Move:
-        raise AnswerError("请发送“行名 + 数字”改正表三中的某一行，例如：予以公开 1 0 0 0 0 0；或点“重新填写表三”。")
+        raise AnswerError(f"请发送“行名 + 数字”改正表三中的某一行，例如：{example(ctx)}；或点“重新填写表三”。")
 
     def press(self, ctx: Ctx, step: Step, verb: str, arg: str) -> Move:
         return goto(step.back_to, "请重新选择表三的填写方式：") if verb == "redo" else STAY

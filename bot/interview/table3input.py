@@ -129,6 +129,12 @@ def read_rows(ctx: Ctx, text: str) -> Rows:
     return out
 
 
+def example(ctx: Ctx) -> str:
+    """A "行名 + 数字" line to show: the first result row and one application: '予以公开 1 0 0 0 0 0'."""
+    first = next(r for r in ctx.fmt.table3.entry_rows if any(r.key in g.rows for g in ctx.fmt.table3.result_groups))
+    return " ".join([first.name, "1", *["0"] * (len(parts_cols(ctx)) - 1)])
+
+
 def parts_cols(ctx: Ctx) -> list[str]:
     return [c.key for c in ctx.fmt.table3.part_columns]
 
