@@ -7,7 +7,9 @@ through `shared()`, which skips the test, saying why, when ../shared is absent.
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,51 @@ SAMPLE_NAMES = [
     "zone-2021-fujian-pingtan.txt",
     "zone-2022-fujian-pingtan.txt",
 ]
+
+
+# NIANBAO_DATE_TESTS=<file>: every test during which the product read the machine's clock (SystemClock: the
+# one place it does, bot/core/clock.py), or was started as a process without NIANBAO_CLOCK, is listed in that file. .ci/run runs those again under other dates;
+# a test on an injected clock gives the same result on any day.
+DATE_TESTS = os.environ.get("NIANBAO_DATE_TESTS", "")
+
+
+@pytest.fixture(autouse=True)
+def _machine_clock_reads(request: pytest.FixtureRequest) -> Iterator[None]:
+    if not DATE_TESTS:
+        yield
+        return
+    from bot.core.clock import SystemClock
+
+    reads = []
+    now, today = SystemClock.now, SystemClock.today
+
+    def counted_now(self: SystemClock) -> Any:
+        reads.append(1)
+        return now(self)
+
+    def counted_today(self: SystemClock) -> Any:
+        reads.append(1)
+        return today(self)
+
+    spawn = subprocess.Popen.__init__
+
+    def counted_spawn(self: subprocess.Popen[Any], args: Any, *more: Any, **options: Any) -> None:
+        """The product started as a process (`python -m bot …`) reads the machine's clock unless NIANBAO_CLOCK is set."""
+        argv = [str(a) for a in args] if isinstance(args, list | tuple) else [str(args)]
+        if "bot" in argv and "-m" in argv and "NIANBAO_CLOCK" not in (options.get("env") or os.environ):
+            reads.append(1)
+        spawn(self, args, *more, **options)
+
+    SystemClock.now, SystemClock.today = counted_now, counted_today  # type: ignore[method-assign]
+    subprocess.Popen.__init__ = counted_spawn  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        SystemClock.now, SystemClock.today = now, today  # type: ignore[method-assign]
+        subprocess.Popen.__init__ = spawn  # type: ignore[method-assign]
+        if reads:
+            with open(DATE_TESTS, "a", encoding="utf-8") as out:
+                out.write(request.node.nodeid + "\n")
 
 
 def free_port() -> int:
@@ -73,7 +120,7 @@ SYSTEM_MODULES = {
     "test_web_browser", "test_web_notices_browser", "test_web_season_browser", "test_grid_browser",  # Chromium
     "test_wheel", "test_processes", "test_private", "test_runtime_web", "test_fanout_processes", "test_dingtalk",
     "test_backup", "test_render_pdf", "test_render_pages", "test_render_warm", "test_preview_chat",
-    "test_office_no_network", "test_bounded_readers", "test_upload_isolation", "test_pagejobs_office",
+    "test_office_no_network", "test_bounded_readers", "test_upload_isolation", "test_pagejobs_office", "test_scan_ocr",
 }
 
 
