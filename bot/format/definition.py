@@ -221,7 +221,7 @@ def format_ids(directory: Path | None = None) -> list[str]:
 def load_format(format_id: str = DEFAULT_FORMAT, directory: Path | None = None) -> FormatDef:
     """The format `format_id` (`<directory>/<id>.yaml`, by default `bot/format/data/`), read and validated once
     per process. Another directory holds a variant of a format (a province's, a test's) beside the installed ones."""
-    return _load_format(format_id, (directory or FORMATS_DIR).resolve())  # one cache key per id and directory
+    return _load_format(format_id, directory or FORMATS_DIR)  # one cache key per id and directory
 
 
 @cache
