@@ -6,6 +6,8 @@ LibreOffice from the rendered report; skipped without LibreOffice).
 Run: .venv/bin/python bench/check.py [--runs N]
 Issue 27: .venv/bin/python bench/check.py --forms prints, per form, the printed cells read exactly, cells read
 wrong, planted problems found and false findings of the corpus in tests/forms.py (no timing).
+Issue 27, item 6: .venv/bin/python bench/check.py --scan reads a 6-page scan with the OCR engine (≤ 40 s) and
+measures the latency of the server's other work meanwhile (bench/scanbench.py).
 """
 
 from __future__ import annotations
@@ -97,9 +99,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--forms", action="store_true", help="the corpus of every form (issue 27), no timing")
+    parser.add_argument("--scan", action="store_true", help="a 6-page scan read by OCR (issue 27, item 6) against 40 s")
     args = parser.parse_args()
     if args.forms:
         forms_table()
+        return
+    if args.scan:
+        subprocess.run([sys.executable, str(ROOT / "bench" / "scanbench.py")], check=True)
         return
     txt = REPORTS / "zone-2022-fujian-pingtan.txt"
     previous = import_path(REPORTS / "zone-2021-fujian-pingtan.txt").report

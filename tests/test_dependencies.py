@@ -52,7 +52,7 @@ def distributions_of(modules: set[str]) -> dict[str, set[str]]:
 
 def test_what_the_product_imports_is_declared():
     declared = {distribution(r) for r in PROJECT["dependencies"]}
-    for extra in ("postgresql", "dingtalk"):
+    for extra in ("postgresql", "dingtalk", "ocr"):
         declared |= {distribution(r) for r in PROJECT["optional-dependencies"][extra]}
     missing = {m: d for m, d in distributions_of(imported_top_level(["bot"])).items() if not d & declared}
     assert not missing, f"imported but not declared in pyproject.toml: {missing}"

@@ -23,8 +23,8 @@ from bot.importer.tables import TableResult, parse_grid3, parse_table2
 from bot.importer.titles import read_title, unit_level, year_from_period
 
 # Every form a published report comes in that the readers take (uploads in any channel, `nianbao check`).
-READABLE = (".docx", ".doc", ".wps", ".pdf", ".html", ".htm", ".txt", ".md", ".json")
-READABLE_WORDS = "Word（.docx/.doc）、WPS（.wps）、PDF、网页（.html）、文本（.txt/.md）或年报JSON"
+READABLE = (".docx", ".doc", ".wps", ".pdf", ".html", ".htm", ".txt", ".md", ".json", ".jpg", ".jpeg", ".png")
+READABLE_WORDS = "Word（.docx/.doc）、WPS（.wps）、PDF（含扫描件）、照片（.jpg/.png）、网页（.html）、文本（.txt/.md）或年报JSON"
 
 __all__ = ["ImportResult", "UnreadableError", "import_bytes", "import_path", "import_source"]
 
@@ -117,6 +117,7 @@ def import_source(source: Source, fmt: FormatDef | None = None) -> ImportResult:
     report.profile = _profile(report.text["other"], fmt)
     if report.profile != "national":
         result.notes.append(f"第六部分按“{fmt.profiles[report.profile].label}”格式识别。")
+    result.notes.extend(source.notes)
     if source.images:
         result.notes.append(f"原文中有{source.images}张图片，未导入。")
     unread = sum(1 for v in report.cells.values() if v is None)

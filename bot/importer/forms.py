@@ -13,6 +13,7 @@ from bot.importer import child
 from bot.importer.office import TIMEOUT_SECONDS as OFFICE_SECONDS
 from bot.importer.office import is_old_office
 from bot.importer.pdf import read_pdf
+from bot.importer.scan import is_photo, read_scan
 from bot.importer.source import MAX_BYTES, Element, Para, Source, Table, UnreadableError
 
 ROOT = str(Path(__file__).resolve().parents[2])  # the folder holding the bot package, for the child's imports
@@ -33,6 +34,8 @@ def read_source(data: bytes, name: str) -> Source:
         raise UnreadableError(f"文件过大（{len(data) / 1024 / 1024:.1f} MB），报告文件不应超过{MAX_BYTES // 1024 // 1024} MB。")
     if data.lstrip()[:5] == b"%PDF-":
         return read_pdf(data)
+    if is_photo(data, name):  # a photo or a scanned page saved as a picture: the OCR child
+        return read_scan(data)
     # LibreOffice has its own 9 s inside the child; the reading of its .docx then has the usual time
     timeout = TIMEOUT_SECONDS + (OFFICE_SECONDS if is_old_office(data, name) else 0)
     out = child.run(worker_command(name), data, timeout)

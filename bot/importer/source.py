@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_UNPACKED = 200 * 1024 * 1024  # a .docx is a zip: what it inflates to, not its size, bounds the memory
@@ -39,6 +39,7 @@ class Source:
     elements: list[Element]
     kind: str  # "txt" | "docx" | "pdf" | "html"
     images: int = 0
+    notes: list[str] = field(default_factory=list)  # what the reader wants said (a scan read by OCR), in Chinese
 
 
 def decode_text(data: bytes) -> str:

@@ -102,6 +102,12 @@ class TelegramChannel:
             telegram_file = await context.bot.get_file(doc.file_id)
             data = bytes(await telegram_file.download_as_bytearray())
             return Input(kind="file", data=data, filename=doc.file_name or "")
+        if message.photo:  # a photo of a printed report: its largest size, read by the OCR reader
+            size = message.photo[-1]
+            if size.file_size and size.file_size > MAX_FILE:
+                return Input(kind="file", size=size.file_size, filename="照片.jpg")
+            telegram_file = await context.bot.get_file(size.file_id)
+            return Input(kind="file", data=bytes(await telegram_file.download_as_bytearray()), filename="照片.jpg")
         ref = f"{message.chat_id}:{message.message_id}"
         if update.edited_message is not None:  # a text changed after it was sent: an edit, never a new answer
             return Input(kind="edit", text=message.text, ref=ref) if message.text is not None else None
@@ -122,7 +128,7 @@ class TelegramChannel:
                 await context.bot.send_message(chat.id, "年报助手只在私聊中使用，请点我的头像，在私聊窗口中发送 /start。")
             return
         message = update.effective_message
-        if update.callback_query is None and message is not None and message.text is None and message.document is None:
+        if update.callback_query is None and message is not None and message.text is None and message.document is None and not message.photo:
             await context.bot.send_message(chat.id, f"请发送文字，或发送{READABLE_WORDS}格式的文件。")
             return
         inp = await self.to_input(update, context)
