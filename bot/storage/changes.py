@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import delete, insert
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.storage.db import StoreBase, decode
-from bot.storage.models import Answer, AnswerInput, AuditLog, ChangeSet, User, utcnow
+from bot.storage.models import Answer, AnswerInput, AuditLog, ChangeSet, User, table_of, utcnow
 
 
 class ChangesStore(StoreBase):
@@ -22,7 +22,7 @@ class ChangesStore(StoreBase):
         its id. A Core statement: one per answered input, on the hot path."""
         if not audit_ids:
             return None
-        table = ChangeSet.__table__  # type: ignore[attr-defined]
+        table = table_of(ChangeSet)
         row = {"report_id": report_id, "user_id": user.id if user else None, "first_audit": min(audit_ids),
                "last_audit": max(audit_ids), "undone": False, "at": utcnow()}
         return int(self.session.connection().execute(insert(table).returning(table.c.id), row).scalar_one())
@@ -32,7 +32,7 @@ class ChangesStore(StoreBase):
         return self.session.exec(
             select(ChangeSet)
             .where(ChangeSet.report_id == report_id, ChangeSet.user_id == user.id, ChangeSet.undone == False)  # noqa: E712
-            .order_by(ChangeSet.id.desc())  # type: ignore[union-attr]
+            .order_by(col(ChangeSet.id).desc())
         ).first()
 
     def change_rows(self, change: ChangeSet) -> list[AuditLog]:
@@ -41,9 +41,9 @@ class ChangesStore(StoreBase):
             self.session.exec(
                 select(AuditLog).where(
                     AuditLog.report_id == change.report_id, AuditLog.user_id == change.user_id,
-                    AuditLog.id >= change.first_audit, AuditLog.id <= change.last_audit,  # type: ignore[operator]
+                    col(AuditLog.id) >= change.first_audit, col(AuditLog.id) <= change.last_audit,
                     AuditLog.key != "status", AuditLog.action != "member",
-                ).order_by(AuditLog.id)  # type: ignore[arg-type]
+                ).order_by(col(AuditLog.id))
             ).all()
         )
 
@@ -53,14 +53,14 @@ class ChangesStore(StoreBase):
             return
         current = {
             k: v for k, v in self.session.exec(
-                select(Answer.key, Answer.value).where(Answer.report_id == report_id, Answer.key.in_(keys))  # type: ignore[attr-defined]
+                select(col(Answer.key), col(Answer.value)).where(col(Answer.report_id) == report_id, col(Answer.key).in_(keys))
             ).all()
         }
         if not current:
             return
         self.session.connection().execute(
-            delete(Answer.__table__).where(  # type: ignore[attr-defined]
-                Answer.__table__.c.report_id == report_id, Answer.__table__.c.key.in_(list(current))  # type: ignore[attr-defined]
+            delete(table_of(Answer)).where(
+                table_of(Answer).c.report_id == report_id, table_of(Answer).c.key.in_(list(current))
             )
         )
         for key, old in current.items():
@@ -76,7 +76,7 @@ class ChangesStore(StoreBase):
 
     def note_answer(self, user: User, report_id: int, message: str, step: str, state: str, change_id: int | None) -> None:
         """Remember that this message answered this question (in this state); a person's last few are kept."""
-        table = AnswerInput.__table__  # type: ignore[attr-defined]
+        table = table_of(AnswerInput)
         conn = self.session.connection()
         conn.execute(insert(table), {"user_id": user.id, "report_id": report_id, "message": message, "step": step,
                                      "state": state, "change_id": change_id, "at": utcnow()})
@@ -87,7 +87,7 @@ class ChangesStore(StoreBase):
         """The person's last answered messages, newest first."""
         return list(
             self.session.exec(
-                select(AnswerInput).where(AnswerInput.user_id == user.id).order_by(AnswerInput.id.desc()).limit(limit)  # type: ignore[union-attr]
+                select(AnswerInput).where(col(AnswerInput.user_id) == user.id).order_by(col(AnswerInput.id).desc()).limit(limit)
             ).all()
         )
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.storage.db import StoreBase, decode
 from bot.storage.models import Answer, Comment, Deadline, Member, ReportRecord
@@ -30,28 +30,28 @@ class CountyStore(StoreBase):
         out = CountySnapshot()
         out.records = {
             r.unit_id: r
-            for r in session.exec(select(ReportRecord).where(ReportRecord.unit_id.in_(unit_ids), ReportRecord.year == year)).all()  # type: ignore[attr-defined]
+            for r in session.exec(select(ReportRecord).where(col(ReportRecord.unit_id).in_(unit_ids), col(ReportRecord.year) == year)).all()
         }
         report_ids = [r.id for r in out.records.values()]
         if report_ids:
             for report_id, key, value in session.exec(
-                select(Answer.report_id, Answer.key, Answer.value).where(Answer.report_id.in_(report_ids))  # type: ignore[attr-defined]
+                select(col(Answer.report_id), col(Answer.key), col(Answer.value)).where(col(Answer.report_id).in_(report_ids))
             ).all():
                 out.answers[report_id][key] = decode(value)
             out.returned = set(
                 session.exec(
-                    select(Comment.report_id).where(Comment.report_id.in_(report_ids), Comment.resolved_at == None).distinct()  # type: ignore[attr-defined]  # noqa: E711
+                    select(col(Comment.report_id)).where(col(Comment.report_id).in_(report_ids), col(Comment.resolved_at) == None).distinct()  # noqa: E711
                 ).all()
             )
         out.members = dict(
-            session.exec(select(Member.unit_id, func.count()).where(Member.unit_id.in_(unit_ids)).group_by(Member.unit_id)).all()  # type: ignore[attr-defined, arg-type]
+            session.exec(select(Member.unit_id, func.count()).where(col(Member.unit_id).in_(unit_ids)).group_by(col(Member.unit_id))).all()
         )
         out.deadlines = list(
             session.exec(
                 select(Deadline).where(
                     Deadline.year == year,
-                    ((Deadline.scope == "unit") & Deadline.scope_key.in_([str(i) for i in unit_ids]))  # type: ignore[attr-defined]
-                    | ((Deadline.scope == "county") & Deadline.scope_key.in_(county_keys)),  # type: ignore[attr-defined]
+                    ((col(Deadline.scope) == "unit") & col(Deadline.scope_key).in_([str(i) for i in unit_ids]))
+                    | ((col(Deadline.scope) == "county") & col(Deadline.scope_key).in_(county_keys)),
                 )
             ).all()
         )

@@ -5,10 +5,10 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.storage.db import StoreBase, aware
-from bot.storage.models import Coordinator, LinkCode, Member, User
+from bot.storage.models import Coordinator, LinkCode, Member, User, id_of
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: typed from another screen
 SEEN_EVERY = timedelta(minutes=1)  # last_seen_at is written at most this often
@@ -33,7 +33,7 @@ class IdentityStore(StoreBase):
         return True
 
     def identities(self, person: User) -> list[User]:
-        return [person, *self.session.exec(select(User).where(User.person_id == person.id).order_by(User.id)).all()]  # type: ignore[arg-type]
+        return [person, *self.session.exec(select(User).where(col(User.person_id) == person.id).order_by(col(User.id))).all()]
 
     def has_roles(self, person: User) -> bool:
         return (self.session.exec(select(Member.id).where(Member.user_id == person.id)).first() is not None
@@ -42,7 +42,7 @@ class IdentityStore(StoreBase):
     def new_link_code(self, identity: User, now: datetime, minutes: int = 10) -> str:
         raw = "".join(secrets.choice(ALPHABET) for _ in range(8))
         code = f"NB-{raw[:4]}-{raw[4:]}"
-        self.session.add(LinkCode(code=code, user_id=identity.id, expires_at=now + timedelta(minutes=minutes)))  # type: ignore[arg-type]
+        self.session.add(LinkCode(code=code, user_id=id_of(identity), expires_at=now + timedelta(minutes=minutes)))
         self.session.flush()
         return code
 

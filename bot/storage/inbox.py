@@ -9,10 +9,10 @@ per-person sequence number keeps a handled one from counting twice).
 from __future__ import annotations
 
 from sqlalchemy import delete
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.storage.db import among, insert_rows
-from bot.storage.models import InboxUpdate, utcnow
+from bot.storage.models import InboxUpdate, table_of, utcnow
 from bot.storage.repository import Repository
 
 
@@ -26,7 +26,7 @@ def keep_many(repo: Repository, channel: str, updates: list[tuple[int, str]]) ->
     """Store a batch of (update id, payload) durably, in one transaction; the ids that were not here already."""
     if not updates:
         return set()
-    table = InboxUpdate.__table__  # type: ignore[attr-defined]
+    table = table_of(InboxUpdate)
     with repo.transaction() as store:
         now = utcnow()
         rows = [{"channel": channel, "update_id": i, "payload": p, "received_at": now} for i, p in updates]
@@ -39,7 +39,7 @@ def done(repo: Repository, channel: str, update_ids: list[int]) -> None:
         return
     with repo.transaction() as store:
         store.session.execute(
-            delete(InboxUpdate).where(InboxUpdate.channel == channel, among(store.session, InboxUpdate.update_id, update_ids))  # type: ignore[arg-type]
+            delete(InboxUpdate).where(col(InboxUpdate.channel) == channel, among(store.session, InboxUpdate.update_id, update_ids))
         )
 
 
@@ -47,6 +47,6 @@ def waiting(repo: Repository, channel: str) -> list[tuple[int, str]]:
     """(update id, payload) of the updates whose handling never ended, oldest first."""
     with repo.transaction() as store:
         rows = store.session.exec(
-            select(InboxUpdate.update_id, InboxUpdate.payload).where(InboxUpdate.channel == channel).order_by(InboxUpdate.update_id)  # type: ignore[arg-type]
+            select(col(InboxUpdate.update_id), col(InboxUpdate.payload)).where(col(InboxUpdate.channel) == channel).order_by(col(InboxUpdate.update_id))
         ).all()
         return [(int(i), p) for i, p in rows]

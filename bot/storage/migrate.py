@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -54,12 +55,19 @@ def auto_upgrade_allowed(url: str, setting: bool | None = None) -> bool:
     return setting if setting is not None else url.startswith("sqlite")
 
 
+def _driver(conn: Connection) -> Any:
+    """sqlite3's own connection under SQLAlchemy's (typed optional: None only once it is closed)."""
+    driver = conn.connection.driver_connection
+    assert driver is not None, "the connection is closed"
+    return driver
+
+
 def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:
     """Apply the revisions up to `revision`; (revision before, revision after)."""
     sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as conn:
         if sqlite:  # before the transaction: SQLite ignores this pragma inside one
-            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+            _driver(conn).execute("PRAGMA foreign_keys=OFF")
         try:
             with conn.begin():
                 if engine.dialect.name == "postgresql":
@@ -74,7 +82,7 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
                         raise RuntimeError(f"the upgrade left rows whose references are missing: {broken[:5]}")
         finally:
             if sqlite:
-                conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
+                _driver(conn).execute("PRAGMA foreign_keys=ON")
     return before, after
 
 

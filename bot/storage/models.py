@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import UTC, date, datetime
+from typing import Any, Protocol, cast
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Table, Text, UniqueConstraint
+from sqlalchemy.engine import CursorResult, Result
 from sqlmodel import Field, SQLModel
 
 # The clock of the transaction in progress (set by `Repository.transaction`), so that every row's
@@ -294,3 +296,23 @@ class AnswerInput(SQLModel, table=True):
     state: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # the conversation's state then (JSON)
     change_id: int | None = Field(default=None, foreign_key="change_set.id")  # what it changed, if anything
     at: datetime = Field(default_factory=utcnow)
+
+
+class Stored(Protocol):
+    id: int | None
+
+
+def id_of(row: Stored) -> int:
+    """A stored row's id. SQLModel types every id `int | None` (None only before the row is flushed)."""
+    assert row.id is not None, "the row is not stored yet"
+    return row.id
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The model's Core table, for bulk statements (SQLModel declares `__table__` without a type)."""
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]  # set by SQLAlchemy's declarative mapping
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE matched (Session.execute is typed as returning a plain Result)."""
+    return cast(CursorResult[Any], result).rowcount

@@ -16,9 +16,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, update
-from sqlmodel import select
+from sqlmodel import col, select
 
-from bot.storage.models import Delivery, User
+from bot.storage.models import Delivery, User, rowcount
 from bot.storage.repository import Store
 
 CHANNEL = "web"
@@ -32,24 +32,24 @@ def _mine(user: User, now: datetime) -> list[Any]:
         Delivery.channel == CHANNEL,
         Delivery.user_id == user.id,
         Delivery.not_before <= now,
-        Delivery.state.in_(SHOWN),  # type: ignore[attr-defined]
+        col(Delivery.state).in_(SHOWN),
     ]
 
 
 def unread_count(store: Store, user: User, now: datetime) -> int:
     """How many of the person's due notices are unread."""
-    query = select(func.count(Delivery.id)).where(*_mine(user, now), Delivery.read_at.is_(None))  # type: ignore[arg-type, union-attr]
+    query = select(func.count(col(Delivery.id))).where(*_mine(user, now), col(Delivery.read_at).is_(None))
     return int(store.session.exec(query).one())
 
 
 def unread_latest(store: Store, user: User, now: datetime, limit: int = 5) -> tuple[int, list[Delivery]]:
     """(how many are unread, the newest `limit` of them, newest first), in one query: the count is a
     window over the unread rows, computed before the limit."""
-    total = func.count(Delivery.id).over().label("total")  # type: ignore[arg-type]
+    total = func.count(col(Delivery.id)).over().label("total")
     query = (
         select(Delivery, total)
-        .where(*_mine(user, now), Delivery.read_at.is_(None))  # type: ignore[union-attr]
-        .order_by(Delivery.id.desc())  # type: ignore[union-attr]
+        .where(*_mine(user, now), col(Delivery.read_at).is_(None))
+        .order_by(col(Delivery.id).desc())
         .limit(max(1, min(limit, MAX_PAGE)))
     )
     rows = store.session.exec(query).all()
@@ -61,8 +61,8 @@ def inbox_page(store: Store, user: User, now: datetime, limit: int = 30, before_
     `before_id` when given (the next page starts below the last id of this one)."""
     query = select(Delivery).where(*_mine(user, now))
     if before_id is not None:
-        query = query.where(Delivery.id < before_id)  # type: ignore[operator]
-    query = query.order_by(Delivery.id.desc()).limit(max(1, min(limit, MAX_PAGE)))  # type: ignore[union-attr]
+        query = query.where(col(Delivery.id) < before_id)
+    query = query.order_by(col(Delivery.id).desc()).limit(max(1, min(limit, MAX_PAGE)))
     return list(store.session.exec(query).all())
 
 
@@ -74,19 +74,19 @@ def mark_read(store: Store, user: User, ids: Sequence[int], now: datetime) -> in
         return 0
     result = store.session.execute(
         update(Delivery)
-        .where(Delivery.id.in_(wanted), Delivery.channel == CHANNEL, Delivery.user_id == user.id, Delivery.read_at.is_(None))  # type: ignore[union-attr, arg-type]
+        .where(col(Delivery.id).in_(wanted), col(Delivery.channel) == CHANNEL, col(Delivery.user_id) == user.id, col(Delivery.read_at).is_(None))
         .values(read_at=now)
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return int(rowcount(result) or 0)
 
 
 def mark_all_read(store: Store, user: User, now: datetime) -> int:
     """Mark every due unread notice of the person read; how many there were."""
     result = store.session.execute(
         update(Delivery)
-        .where(*_mine(user, now), Delivery.read_at.is_(None))  # type: ignore[union-attr]
+        .where(*_mine(user, now), col(Delivery.read_at).is_(None))
         .values(read_at=now)
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return int(rowcount(result) or 0)

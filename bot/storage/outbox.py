@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy import select as sa_select
 from sqlalchemy import update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.storage.db import StoreBase, aware
-from bot.storage.models import County, Deadline, Delivery, Member, Refusal, Reminder, ReportRecord, Unit, User, utcnow
+from bot.storage.models import County, Deadline, Delivery, Member, Refusal, Reminder, ReportRecord, Unit, User, id_of, rowcount, utcnow
 
 
 class OutboxStore(StoreBase):
@@ -33,20 +33,20 @@ class OutboxStore(StoreBase):
         channel, or when they asked for every channel. Returns how many were queued."""
         n = 0
         linked: dict[int | None, list[User]] = {}
-        for identity in self.session.exec(select(User).where(User.person_id.in_([u.id for u in users]))).all():  # type: ignore[union-attr]
+        for identity in self.session.exec(select(User).where(col(User.person_id).in_([u.id for u in users]))).all():
             linked.setdefault(identity.person_id, []).append(identity)
         for user in users:
             identities = linked.get(user.id, [])
-            targets: list[tuple[str, str, int | None]] = []
+            targets: list[tuple[str, str, int]] = []
             for identity in reach(user, identities):
                 place = route(identity)
                 if place is not None:
-                    targets.append((place[0], place[1], identity.id))
+                    targets.append((place[0], place[1], id_of(identity)))
             if by_email(user, identities):
-                targets.append(("email", user.email, user.id))
+                targets.append(("email", user.email, id_of(user)))
             for channel, address, user_id in targets:
                 self.session.add(
-                    Delivery(user_id=user_id, channel=channel, chat_id=address, text=text, kind=kind, report_id=report_id,  # type: ignore[arg-type]
+                    Delivery(user_id=user_id, channel=channel, chat_id=address, text=text, kind=kind, report_id=report_id,
                              reminder_id=reminder_id, not_before=not_before or utcnow())
                 )
                 n += 1
@@ -59,7 +59,7 @@ class OutboxStore(StoreBase):
             return set()
         return set(
             self.session.exec(
-                select(Delivery.report_id).where(Delivery.kind == kind, Delivery.report_id.in_(report_ids), Delivery.not_before >= since)  # type: ignore[union-attr]
+                select(col(Delivery.report_id)).where(col(Delivery.kind) == kind, col(Delivery.report_id).in_(report_ids), col(Delivery.not_before) >= since)
             ).all()
         )
 
@@ -71,7 +71,7 @@ class OutboxStore(StoreBase):
         query = select(Refusal)
         if user is not None:
             query = query.where(Refusal.user_id == user.id)
-        return list(self.session.exec(query.order_by(Refusal.id)).all())  # type: ignore[arg-type]
+        return list(self.session.exec(query.order_by(col(Refusal.id))).all())
 
     # ---- deadlines and planned reminders ----------------------------------------------------------
 
@@ -88,7 +88,7 @@ class OutboxStore(StoreBase):
     def reports_to_plan(self, since: datetime | None) -> list[ReportRecord]:
         """Interview reports not yet final; with `since`, only those changed since then, unless a
         deadline was set since then (it can move every report of a county)."""
-        query = select(ReportRecord).where(ReportRecord.status.in_(["draft", "review"]), ReportRecord.source == "interview")  # type: ignore[attr-defined]
+        query = select(ReportRecord).where(col(ReportRecord.status).in_(["draft", "review"]), col(ReportRecord.source) == "interview")
         if since is not None:
             deadline_moved = self.session.exec(select(Deadline.id).where(Deadline.set_at >= since)).first()
             if deadline_moved is None:
@@ -99,35 +99,35 @@ class OutboxStore(StoreBase):
         """Everything planning these reports reads, in a handful of queries whatever their number (each
         report on its own took five, and every answer marks its report changed)."""
         unit_ids = sorted({r.unit_id for r in records})
-        units = {u.id: u for part in _slices(unit_ids) for u in self.session.exec(select(Unit).where(Unit.id.in_(part))).all()}  # type: ignore[union-attr]
+        units = {u.id: u for part in _slices(unit_ids) for u in self.session.exec(select(Unit).where(col(Unit.id).in_(part))).all()}
         names = sorted({u.county for u in units.values() if u.county_id is None and u.county})
         counties: dict[str, list[County]] = {}
         for part in _slices(names):
-            for county in self.session.exec(select(County).where(County.name.in_(part)).order_by(County.id)).all():  # type: ignore[attr-defined, arg-type]
+            for county in self.session.exec(select(County).where(col(County.name).in_(part)).order_by(col(County.id))).all():
                 counties.setdefault(county.name, []).append(county)
         years = sorted({r.year for r in records})
-        deadlines = list(self.session.exec(select(Deadline).where(Deadline.year.in_(years))).all())  # type: ignore[attr-defined]
+        deadlines = list(self.session.exec(select(Deadline).where(col(Deadline.year).in_(years))).all())
         return PlanInputs(units, counties, deadlines)
 
     def reminders_of_reports(self, report_ids: list[int]) -> dict[int, list[Reminder]]:
         """The reminders of these reports, by report id, in one query per thousand reports."""
         reminders: dict[int, list[Reminder]] = {}
         for part in _slices(sorted(report_ids)):
-            for row in self.session.exec(select(Reminder).where(Reminder.report_id.in_(part))).all():  # type: ignore[attr-defined]
+            for row in self.session.exec(select(Reminder).where(col(Reminder.report_id).in_(part))).all():
                 reminders.setdefault(row.report_id, []).append(row)
         return reminders
 
     def due_reminders(self, now: datetime) -> list[Reminder]:
         return list(
             self.session.exec(
-                select(Reminder).where(Reminder.state == "planned", Reminder.due_at <= now).order_by(Reminder.report_id, Reminder.due_at)  # type: ignore[arg-type]
+                select(Reminder).where(col(Reminder.state) == "planned", col(Reminder.due_at) <= now).order_by(col(Reminder.report_id), col(Reminder.due_at))
             ).all()
         )
 
     def members_with_roles(self, unit_id: int, roles: list[str]) -> list[User]:
         return list(
             self.session.exec(
-                select(User).join(Member, Member.user_id == User.id).where(Member.unit_id == unit_id, Member.role.in_(roles))  # type: ignore[arg-type, attr-defined]
+                select(User).join(Member, col(Member.user_id) == User.id).where(col(Member.unit_id) == unit_id, col(Member.role).in_(roles))
             ).all()
         )
 
@@ -136,9 +136,9 @@ class OutboxStore(StoreBase):
     def forget_sending(self) -> int:
         """Deliveries left in 'sending' by a stopped process become 'unknown' (never sent again); the leases
         of stopped senders end (a lease only spreads work, it guarantees nothing)."""
-        result = self.session.execute(update(Delivery).where(Delivery.state == "sending").values(state="unknown"))  # type: ignore[arg-type]
-        self.session.execute(update(Delivery).where(Delivery.lease_until.is_not(None)).values(lease_until=None))  # type: ignore[union-attr]
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        result = self.session.execute(update(Delivery).where(col(Delivery.state) == "sending").values(state="unknown"))
+        self.session.execute(update(Delivery).where(col(Delivery.lease_until).is_not(None)).values(lease_until=None))
+        return int(rowcount(result) or 0)
 
     def pending_deliveries(self, now: datetime, limit: int, channels: tuple[str, ...] = ("telegram",),
                            lease: timedelta = timedelta(0)) -> list[tuple[int, str, str, str, str]]:
@@ -149,26 +149,26 @@ class OutboxStore(StoreBase):
         SQLite: transactions take the write lock at their start, so they never overlap). Correctness does
         not rest on it: `claim_delivery` is the one atomic step that decides who sends."""
         query = (
-            sa_select(Delivery.id, Delivery.channel, Delivery.chat_id, Delivery.text, Delivery.kind)  # type: ignore[call-overload]
-            .where(Delivery.state == "pending", Delivery.not_before <= now, Delivery.channel.in_(channels))  # type: ignore[attr-defined]
-            .order_by(Delivery.id).limit(limit)
+            sa_select(col(Delivery.id), col(Delivery.channel), col(Delivery.chat_id), col(Delivery.text), col(Delivery.kind))
+            .where(col(Delivery.state) == "pending", col(Delivery.not_before) <= now, col(Delivery.channel).in_(channels))
+            .order_by(col(Delivery.id)).limit(limit)
         )
         if lease:
-            query = query.where((Delivery.lease_until.is_(None)) | (Delivery.lease_until <= now)).with_for_update(skip_locked=True)  # type: ignore[union-attr, operator]
+            query = query.where((col(Delivery.lease_until).is_(None)) | (col(Delivery.lease_until) <= now)).with_for_update(skip_locked=True)
         rows = [(int(i), str(ch), str(c), str(t), str(k)) for i, ch, c, t, k in self.session.execute(query).all()]
         if lease and rows:
-            self.session.execute(update(Delivery).where(Delivery.id.in_([r[0] for r in rows])).values(lease_until=now + lease))  # type: ignore[union-attr]
+            self.session.execute(update(Delivery).where(col(Delivery.id).in_([r[0] for r in rows])).values(lease_until=now + lease))
         return rows
 
     def unlease_deliveries(self, delivery_ids: list[int]) -> None:
-        self.session.execute(update(Delivery).where(Delivery.id.in_(delivery_ids)).values(lease_until=None))  # type: ignore[union-attr]
+        self.session.execute(update(Delivery).where(col(Delivery.id).in_(delivery_ids)).values(lease_until=None))
 
     def claim_delivery(self, delivery_id: int) -> bool:
         """pending → sending, atomically: of several processes trying, exactly one gets True."""
         result = self.session.execute(
-            update(Delivery).where(Delivery.id == delivery_id, Delivery.state == "pending").values(state="sending", attempts=Delivery.attempts + 1)  # type: ignore[arg-type]
+            update(Delivery).where(col(Delivery.id) == delivery_id, col(Delivery.state) == "pending").values(state="sending", attempts=Delivery.attempts + 1)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(result))
 
     def delivery(self, delivery_id: int) -> Delivery | None:
         return self.session.get(Delivery, delivery_id)
@@ -177,8 +177,8 @@ class OutboxStore(StoreBase):
         """The web page's own inbox: a web person's notifications that are due, newest first."""
         return list(self.session.exec(
             select(Delivery).where(Delivery.user_id == user.id, Delivery.channel == "web", Delivery.not_before <= now,
-                                   Delivery.state.in_(["pending", "sending", "sent"]))  # type: ignore[attr-defined]
-            .order_by(Delivery.id.desc()).limit(limit)  # type: ignore[union-attr]
+                                   col(Delivery.state).in_(["pending", "sending", "sent"]))
+            .order_by(col(Delivery.id).desc()).limit(limit)
         ).all())
 
 

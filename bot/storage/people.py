@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.storage.db import StoreBase, aware, insert_new
-from bot.storage.models import Coordinator, County, Invite, Member, Unit, User, utcnow
+from bot.storage.models import Coordinator, County, Invite, Member, Unit, User, id_of, rowcount, utcnow
 
 
 class PeopleStore(StoreBase):
@@ -59,7 +59,7 @@ class PeopleStore(StoreBase):
         self.session.add(unit)
         self.session.flush()
         if owner is not None:
-            self.session.add(Member(user_id=owner.id, unit_id=unit.id, role="owner"))  # type: ignore[arg-type]
+            self.session.add(Member(user_id=id_of(owner), unit_id=id_of(unit), role="owner"))
             self.session.flush()
         return unit
 
@@ -77,7 +77,7 @@ class PeopleStore(StoreBase):
         """Join a unit; someone already in it keeps the stronger of the two roles (an owner stays owner)."""
         member = self.member(user, unit_id)
         if member is None:
-            member = Member(user_id=user.id, unit_id=unit_id, role=role)  # type: ignore[arg-type]
+            member = Member(user_id=id_of(user), unit_id=unit_id, role=role)
             self.session.add(member)
             self.session.flush()
         elif member.role != "owner" and role in ("owner", "clerk") and member.role != role:
@@ -88,13 +88,13 @@ class PeopleStore(StoreBase):
 
     def members(self, unit_id: int) -> list[tuple[Member, User]]:
         rows = self.session.exec(
-            select(Member, User).join(User, User.id == Member.user_id).where(Member.unit_id == unit_id).order_by(Member.id)  # type: ignore[arg-type]
+            select(Member, User).join(User, col(User.id) == Member.user_id).where(col(Member.unit_id) == unit_id).order_by(col(Member.id))
         ).all()
         return [(m, u) for m, u in rows]
 
     def memberships(self, user: User) -> list[tuple[Member, Unit]]:
         rows = self.session.exec(
-            select(Member, Unit).join(Unit, Unit.id == Member.unit_id).where(Member.user_id == user.id).order_by(Member.id)  # type: ignore[arg-type]
+            select(Member, Unit).join(Unit, col(Unit.id) == Member.unit_id).where(col(Member.user_id) == user.id).order_by(col(Member.id))
         ).all()
         return [(m, u) for m, u in rows]
 
@@ -117,7 +117,7 @@ class PeopleStore(StoreBase):
         return self.session.get(County, county_id)
 
     def counties_named(self, name: str) -> list[County]:
-        return list(self.session.exec(select(County).where(County.name == name).order_by(County.id)).all())  # type: ignore[arg-type]
+        return list(self.session.exec(select(County).where(col(County.name) == name).order_by(col(County.id))).all())
 
     def coordinates(self, user: User, county_id: int | None) -> bool:
         if county_id is None:
@@ -129,17 +129,17 @@ class PeopleStore(StoreBase):
     def coordinated_counties(self, user: User) -> list[County]:
         return list(
             self.session.exec(
-                select(County).join(Coordinator, Coordinator.county_id == County.id).where(Coordinator.user_id == user.id).order_by(County.id)  # type: ignore[arg-type]
+                select(County).join(Coordinator, col(Coordinator.county_id) == County.id).where(col(Coordinator.user_id) == user.id).order_by(col(County.id))
             ).all()
         )
 
     def add_coordinator(self, user: User, county_id: int) -> None:
         if not self.coordinates(user, county_id):
-            self.session.add(Coordinator(user_id=user.id, county_id=county_id))  # type: ignore[arg-type]
+            self.session.add(Coordinator(user_id=id_of(user), county_id=county_id))
             self.session.flush()
 
     def county_units(self, county_id: int) -> list[Unit]:
-        return list(self.session.exec(select(Unit).where(Unit.county_id == county_id).order_by(Unit.id)).all())  # type: ignore[arg-type]
+        return list(self.session.exec(select(Unit).where(col(Unit.county_id) == county_id).order_by(col(Unit.id))).all())
 
     # ---- invites ----------------------------------------------------------------------------
 
@@ -162,7 +162,7 @@ class PeopleStore(StoreBase):
             unit_id=unit_id,
             county_id=county_id,
             role=role,
-            created_by=creator.id,  # type: ignore[arg-type]
+            created_by=id_of(creator),
             expires_at=utcnow() + timedelta(days=days),
             max_uses=max_uses,
         )
@@ -195,11 +195,11 @@ class PeopleStore(StoreBase):
         # one matches; a read-then-write would let every one of them in (PostgreSQL, READ COMMITTED).
         claimed = self.session.execute(
             update(Invite)
-            .where(Invite.token == invite.token, Invite.uses < Invite.max_uses, Invite.revoked == False, Invite.expires_at >= now)  # type: ignore[arg-type]  # noqa: E712
+            .where(col(Invite.token) == invite.token, col(Invite.uses) < Invite.max_uses, col(Invite.revoked) == False, col(Invite.expires_at) >= now)  # noqa: E712
             .values(uses=Invite.uses + 1)
         )
         self._expire(Invite, invite.token)
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        if rowcount(claimed) != 1:
             return None, "该邀请已被使用过，请向邀请人重新索取。"
         if invite.county_id is not None:
             self.add_coordinator(user, invite.county_id)
@@ -211,7 +211,7 @@ class PeopleStore(StoreBase):
         """Invites that can still be used (their `token` is the token's hash: its start names one to revoke)."""
         query = select(Invite).where(Invite.revoked == False, Invite.uses < Invite.max_uses, Invite.expires_at > utcnow())  # noqa: E712
         query = query.where(Invite.unit_id == unit_id) if unit_id is not None else query.where(Invite.county_id == county_id)
-        return list(self.session.exec(query.order_by(Invite.created_at)).all())  # type: ignore[arg-type]
+        return list(self.session.exec(query.order_by(col(Invite.created_at))).all())
 
     def invite(self, token: str) -> Invite | None:
         """The invite of a token (as in its link), looked up by its hash. An invite made before tokens were
@@ -229,7 +229,7 @@ class PeopleStore(StoreBase):
         hash tells nothing of the token)."""
         if not prefix:
             return None
-        return self.session.exec(select(Invite).where(Invite.token.startswith(prefix, autoescape=True))).first()  # type: ignore[call-arg]
+        return self.session.exec(select(Invite).where(col(Invite.token).startswith(prefix, autoescape=True))).first()
 
 
 def invite_key(token: str) -> str:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import bindparam, update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.core.report import Report
 from bot.format.definition import FormatDef, load_format
@@ -23,6 +23,8 @@ from bot.storage.models import (
     ReportRecord,
     Unit,
     User,
+    id_of,
+    table_of,
     utcnow,
 )
 
@@ -65,8 +67,8 @@ class ReportsStore(StoreBase):
         one query: what every input of a conversation reads first."""
         row = self.session.exec(
             select(ReportRecord, Unit, Member.role)
-            .join(Unit, Unit.id == ReportRecord.unit_id)  # type: ignore[arg-type]
-            .outerjoin(Member, (Member.unit_id == ReportRecord.unit_id) & (Member.user_id == user.id))  # type: ignore[arg-type]
+            .join(Unit, col(Unit.id) == ReportRecord.unit_id)
+            .outerjoin(Member, (col(Member.unit_id) == ReportRecord.unit_id) & (col(Member.user_id) == user.id))
             .where(ReportRecord.id == report_id)
         ).first()
         if row is None:
@@ -119,7 +121,7 @@ class ReportsStore(StoreBase):
                 stored.update(self._stored(report_id, [k for k in new if k not in inserted]))
             new = {k: v for k, v in new.items() if k in inserted}
         conn = self.session.connection()  # Core statements: the ORM's bulk machinery costs more than the SQL
-        table = Answer.__table__  # type: ignore[attr-defined]
+        table = table_of(Answer)
         updates: list[dict[str, Any]] = []
         audits: list[dict[str, Any]] = []
         for key, value in values.items():
@@ -142,9 +144,9 @@ class ReportsStore(StoreBase):
                 updates,
             )
         if audits:
-            log = AuditLog.__table__  # type: ignore[attr-defined]
+            log = table_of(AuditLog)
             written.audits = [int(i) for i in insert_rows(self.session, log, audits, returning=log.c.id)]
-            records = ReportRecord.__table__  # type: ignore[attr-defined]
+            records = table_of(ReportRecord)
             conn.execute(update(records).where(records.c.id == report_id).values(updated_at=now))
         written.extend(str(a["key"]) for a in audits)
         return written
@@ -152,7 +154,7 @@ class ReportsStore(StoreBase):
     def _insert_new(self, rows: list[dict[str, Any]]) -> list[str]:
         """Insert answer rows, skipping any key another transaction has inserted (and committed) first;
         the keys inserted. Atomic on both databases, with no savepoint to set and release."""
-        table = Answer.__table__  # type: ignore[attr-defined]
+        table = table_of(Answer)
         return [str(k) for k in insert_rows(self.session, table, rows, skip_conflicts=True, returning=table.c.key)]
 
     def _stored(self, report_id: int, keys: list[str]) -> dict[str, tuple[str, int | None]]:
@@ -171,7 +173,7 @@ class ReportsStore(StoreBase):
     def history(self, report_id: int, limit: int = 20) -> list[AuditLog]:
         return list(
             self.session.exec(
-                select(AuditLog).where(AuditLog.report_id == report_id).order_by(AuditLog.id.desc()).limit(limit)  # type: ignore[union-attr]
+                select(AuditLog).where(col(AuditLog.report_id) == report_id).order_by(col(AuditLog.id).desc()).limit(limit)
             ).all()
         )
 
@@ -180,7 +182,7 @@ class ReportsStore(StoreBase):
 
         A conditional UPDATE: of two reviewers pressing at once, only the first changes anything.
         """
-        table = ReportRecord.__table__  # type: ignore[attr-defined]
+        table = table_of(ReportRecord)
         current = self.session.exec(select(ReportRecord.status).where(ReportRecord.id == record.id)).one()
         changed = current in allowed_from and bool(
             self.session.connection().execute(
@@ -188,7 +190,7 @@ class ReportsStore(StoreBase):
             ).rowcount
         )
         if changed:
-            self.log_change(record.id, user, "status", current, to, action)  # type: ignore[arg-type]
+            self.log_change(id_of(record), user, "status", current, to, action)
         self.session.expire(record)  # its status is read again when next used, whoever changed it
         return changed
 
@@ -205,7 +207,7 @@ class ReportsStore(StoreBase):
     def previous_report(self, record: ReportRecord) -> Report | None:
         """The same unit's report of the year before, for the cross-year checks."""
         prev = self.report_for(record.unit_id, record.year - 1, create=False)
-        return self.load_report(prev.id) if prev else None  # type: ignore[arg-type]
+        return self.load_report(id_of(prev)) if prev else None
 
     def load_report(self, report_id: int, answers: dict[str, Any] | None = None) -> Report:
         """The report model assembled from the answers (passed in when the caller has them already)."""
@@ -219,7 +221,7 @@ class ReportsStore(StoreBase):
 
     def applications(self, report_id: int) -> list[Application]:
         return list(
-            self.session.exec(select(Application).where(Application.report_id == report_id).order_by(Application.id)).all()  # type: ignore[arg-type]
+            self.session.exec(select(Application).where(col(Application.report_id) == report_id).order_by(col(Application.id))).all()
         )
 
     def add_application(self, report_id: int, fields: dict[str, str], author: User | None, action: str = "application") -> int:
@@ -251,7 +253,7 @@ class ReportsStore(StoreBase):
         input); `save_conversation` writes it once."""
         conv = self.session.get(Conversation, user.id)
         if conv is None:
-            conv = Conversation(user_id=user.id)  # type: ignore[arg-type]
+            conv = Conversation(user_id=id_of(user))
             self.session.add(conv)
             self.session.flush()
         self.session.expunge(conv)
@@ -259,7 +261,7 @@ class ReportsStore(StoreBase):
 
     def save_conversation(self, conv: Conversation) -> None:
         conv.updated_at = utcnow()
-        table = Conversation.__table__  # type: ignore[attr-defined]
+        table = table_of(Conversation)
         self.session.connection().execute(
             update(table).where(table.c.user_id == conv.user_id).values(
                 report_id=conv.report_id, step=conv.step, state=conv.state, prompt_token=conv.prompt_token,
@@ -272,7 +274,7 @@ class ReportsStore(StoreBase):
     def add_comment(self, report_id: int, target: str, text: str, author: User) -> Comment:
         comment = Comment(report_id=report_id, target=target, text=text, author_id=author.id)
         self.session.add(comment)
-        records = ReportRecord.__table__  # type: ignore[attr-defined]
+        records = table_of(ReportRecord)
         self.session.connection().execute(
             update(records).where(records.c.id == report_id).values(open_comments=records.c.open_comments + 1)
         )
@@ -284,13 +286,13 @@ class ReportsStore(StoreBase):
         query = select(Comment).where(Comment.report_id == report_id)
         if open_only:
             query = query.where(Comment.resolved_at == None)  # noqa: E711
-        return list(self.session.exec(query.order_by(Comment.id)).all())  # type: ignore[arg-type]
+        return list(self.session.exec(query.order_by(col(Comment.id))).all())
 
     def resolve_comments(self, report_id: int) -> None:
-        table = Comment.__table__  # type: ignore[attr-defined]
+        table = table_of(Comment)
         conn = self.session.connection()
         conn.execute(update(table).where(table.c.report_id == report_id, table.c.resolved_at.is_(None)).values(resolved_at=utcnow()))
-        records = ReportRecord.__table__  # type: ignore[attr-defined]
+        records = table_of(ReportRecord)
         conn.execute(update(records).where(records.c.id == report_id).values(open_comments=0))
         self._expire(ReportRecord, report_id)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.storage.db import StoreBase
 from bot.storage.models import ReportRecord
@@ -13,6 +13,6 @@ class YearsStore(StoreBase):
         """The unit's reports, the newest year first."""
         return list(
             self.session.exec(
-                select(ReportRecord).where(ReportRecord.unit_id == unit_id).order_by(ReportRecord.year.desc())  # type: ignore[attr-defined]
+                select(ReportRecord).where(col(ReportRecord.unit_id) == unit_id).order_by(col(ReportRecord.year).desc())
             ).all()
         )
