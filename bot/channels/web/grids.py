@@ -26,8 +26,9 @@ from bot.workplace.cells import CellsResult
 TABLES = ("table2", "table3", "table4")
 
 
-def _row(key: str, label: str, cells: list[tuple[str, bool]]) -> dict[str, Any]:
-    return {"key": key, "label": label, "cells": [{"path": p, "editable": e} for p, e in cells]}
+def _row(key: str, label: str, cells: list[tuple[str, bool]], money: bool = False) -> dict[str, Any]:
+    """`money`: the row's cells are amounts (万元, with decimals), not counts."""
+    return {"key": key, "label": label, "cells": [{"path": p, "editable": e} | ({"money": True} if money else {}) for p, e in cells]}
 
 
 def computed(fmt: FormatDef) -> set[str]:
@@ -79,7 +80,7 @@ def _layout(fmt: FormatDef) -> dict[str, Any]:
         cols = [c.key for c in block.columns]
         for row in block.rows:
             cells = [(f"table2.{row.key}.{c}", True) for c in cols] if cols else [(f"table2.{row.key}", True)]
-            t2_rows.append(_row(row.key or "", row.label, cells) | {"block": block.heading, "header": list(block.header), "kind": row.kind})
+            t2_rows.append(_row(row.key or "", row.label, cells, money=row.kind == "money") | {"block": block.heading, "header": list(block.header), "kind": row.kind})
     t3 = fmt.table3
     leaves = set(t3.leaves())
     t3_rows = [
@@ -89,7 +90,7 @@ def _layout(fmt: FormatDef) -> dict[str, Any]:
     ]
     t4 = fmt.table4
     t4_rows = [
-        _row(r.key or "", f"{r.super}—{r.label}" if r.super else r.label, [(f"table4.{r.key}.{c}", c != "T") for c in t4.col_keys])
+        _row(r.key or "", f"{r.super}—{r.label}" if r.super else r.label, [(f"table4.{r.key}.{c.key}", not c.sum_of) for c in t4.columns])
         for r in t4.data_rows
     ]
     return {

@@ -39,7 +39,8 @@
     if (comment) { td.classList.add("commented"); td.title = (td.title ? td.title + "\n" : "") + comment; }
     if (c.editable && !data.readonly) {
       var input = el("input");
-      input.inputMode = c.path === "table2.FEE" ? "decimal" : "numeric";
+      input.inputMode = c.money ? "decimal" : "numeric";
+      if (c.money) { input.dataset.money = "1"; }
       input.value = value === null || value === undefined ? "" : value;
       input.dataset.path = c.path;
       input.setAttribute("aria-label", label || c.path);
@@ -88,9 +89,10 @@
 
   function liveCheck(input) {
     var v = input.value.trim();
-    var ok = input.dataset.path === "table2.FEE" ? /^\d+(\.\d+)?$/.test(v) : /^\d+$/.test(v);
+    var money = input.dataset.money === "1";
+    var ok = money ? /^\d+(\.\d+)?$/.test(v) : /^\d+$/.test(v);
     input.parentNode.classList.toggle("bad", !ok);
-    input.parentNode.title = ok ? "" : "请填写整数（没有的填0）";
+    input.parentNode.title = ok ? "" : (money ? "请填写金额（万元，可有小数；没有的填0）" : "请填写整数（没有的填0）");
     liveTotals();
   }
 
