@@ -165,3 +165,23 @@ def test_the_ocr_child_dies_with_the_server(tmp_path):
     finally:
         if server.poll() is None:
             server.kill()
+
+
+def _box(text: str, x: float, y: float, w: float = 14, h: float = 24) -> list:
+    return [[[x, y], [x + w, y], [x + w, y + h], [x, y + h]], text, 0.99]
+
+
+def test_a_cell_the_detector_missed_gets_a_slot_where_its_column_stands():
+    boxes = [_box("1.属于国家秘密", 300, 100 + 40 * r, w=150) for r in range(3)]
+    boxes += [_box(str(r + c), 640 + 58 * c, 100 + 40 * r) for r in range(3) for c in range(7) if (r, c) != (1, 4)]
+    page = scanlayout.lines(scanlayout.tokens(boxes, 0.0, (600, 800)))
+    slots = scanlayout.empty_slots(page, 0.0, (600, 800))
+    assert [(s.line, round(s.centre[0])) for s in slots] == [(1, 640 + 58 * 4 + 7)]
+
+
+def test_a_single_row_of_table4_values_gets_its_missing_last_column():
+    header = [_box("总计", 90 + 60 * c, 60, w=40) for c in range(15)]
+    values = [_box("0", 103 + 60 * c, 100) for c in range(14)]  # the 15th value missed
+    page = scanlayout.lines(scanlayout.tokens(header + values, 0.0, (600, 800)))
+    slots = scanlayout.empty_slots(page, 0.0, (600, 800))
+    assert [round(s.centre[0]) for s in slots] == [110 + 60 * 14]

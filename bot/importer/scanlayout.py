@@ -164,6 +164,8 @@ def empty_slots(page: list[Line], angle: float, centre: tuple[float, float]) -> 
         numbers = [t for n in run for t in page[n].tokens if is_numeric(t.text)]
         size = sorted(t.y1 - t.y0 for t in numbers)[len(numbers) // 2]
         columns = _columns([t.xc for t in numbers], 1.2 * size)
+        if len(run) == 1:  # one row of values (表四): its columns are its own, evenly spaced, to the header's end
+            columns = _grid([t.xc for t in numbers], max((t.x1 for m in range(max(0, run[0] - 3), run[0]) for t in page[m].tokens), default=0.0))
         if len(columns) < 3:
             continue
         for n in run:
@@ -177,6 +179,20 @@ def empty_slots(page: list[Line], angle: float, centre: tuple[float, float]) -> 
                 x, y = _unturn(c, page[n].yc, angle, centre)
                 slots.append(Slot(n, c - 0.9 * size, c + 0.9 * size, (x, y), (2.4 * size, 1.5 * (page[n].y1 - page[n].y0))))
     return slots
+
+
+def _grid(centres: list[float], right: float) -> list[float]:
+    """Columns of a single row of eight values or more whose gaps are one step or two (a value missed):
+    every step from the first value to the right end of the header above it."""
+    if len(centres) < 8:
+        return []
+    xs = sorted(centres)
+    gaps = [b - a for a, b in zip(xs, xs[1:], strict=False)]
+    step = sorted(gaps)[len(gaps) // 2]
+    if step <= 0 or any(not (0.75 <= g / step <= 1.25 or 1.75 <= g / step <= 2.25) for g in gaps):
+        return []
+    count = 1 + int((max(right, xs[-1]) - xs[0]) / step + 0.25)
+    return [xs[0] + k * step for k in range(min(count, 2 * len(xs)))]
 
 
 def _unturn(x: float, y: float, angle: float, centre: tuple[float, float]) -> tuple[float, float]:
