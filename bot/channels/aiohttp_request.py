@@ -72,7 +72,7 @@ class AiohttpRequest(BaseRequest):
         params = request_data.json_parameters if request_data else None
 
         def pick(value: object, default: float | None) -> float | None:
-            return default if isinstance(value, DefaultValue) else value  # type: ignore[return-value]
+            return default if isinstance(value, DefaultValue) else value  # type: ignore[return-value]  # PTB types its timeouts as object (ODVInput)
 
         read = pick(read_timeout, self._read_timeout)
         write = pick(write_timeout, self._media_write_timeout if files else self._write_timeout)

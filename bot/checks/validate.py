@@ -7,7 +7,7 @@ gets the rule (its id, level, message template and parameters) and a context, an
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -17,7 +17,7 @@ from bot.checks import text_content, text_tables
 from bot.checks.findings import Finding, sort_findings
 from bot.core import limits
 from bot.core.report import CellProblem, Report
-from bot.format.definition import Grid, Rule
+from bot.format.definition import Rule
 
 
 @dataclass
@@ -36,23 +36,29 @@ def _known(values: list[object]) -> bool:
     return all(type(v) is int for v in values)
 
 
+def _ints(values: Sequence[object]) -> list[int] | None:
+    """The values when every one is a count (not blank, not an unread cell); None otherwise."""
+    out = [v for v in values if type(v) is int]
+    return out if len(out) == len(values) else None
+
+
 def _terms(names: list[str], values: list[int]) -> str:
     return " + ".join(f"{n}{v}" for n, v in zip(names, values, strict=True))
 
 
 def column_total(rule: Rule, ctx: Context) -> Iterator[Finding]:
     """For every row: the parts columns add up to the total column (表三 SUM, 表四 T)."""
-    grid: Grid = ctx.report.format.table(rule.params["table"])  # type: ignore[assignment]
+    grid = ctx.report.format.grid(rule.params["table"])
     total_col = grid.total_column()
     assert total_col is not None
     for row in grid.data_rows:
         paths = [f"{grid.key}.{row.key}.{c}" for c in total_col.sum_of]
         total_path = f"{grid.key}.{row.key}.{total_col.key}"
-        values = [ctx.report.cells[p] for p in paths]
+        values = _ints([ctx.report.cells[p] for p in paths])
         actual = ctx.report.cells[total_path]
-        if not _known([*values, actual]):
+        if values is None or type(actual) is not int:
             continue
-        expected = sum(values)  # type: ignore[arg-type]
+        expected = sum(values)
         if expected != actual:
             names = [grid.column(c).label for c in total_col.sum_of]
             yield Finding(
@@ -64,7 +70,7 @@ def column_total(rule: Rule, ctx: Context) -> Iterator[Finding]:
                 message=rule.say(
                     table=grid.name,
                     row=f"{row.super}—{row.label}" if row.super else row.name,
-                    parts=_terms(names, values),  # type: ignore[arg-type]
+                    parts=_terms(names, values),
                     total=total_col.label,
                     expected=expected,
                     actual=actual,
@@ -74,7 +80,7 @@ def column_total(rule: Rule, ctx: Context) -> Iterator[Finding]:
 
 def row_total(rule: Rule, ctx: Context) -> Iterator[Finding]:
     """For every column: the leaf rows add up to the total row (表三 （七）总计)."""
-    grid: Grid = ctx.report.format.table(rule.params["table"])  # type: ignore[assignment]
+    grid = ctx.report.format.grid(rule.params["table"])
     total_row = grid.total_row()
     assert total_row is not None
     grouped = {p.path: (int(p.raw) if p.kind == "group_sum" else 0) for p in ctx.problems if p.kind in ("group_sum", "group_part")}
@@ -82,11 +88,11 @@ def row_total(rule: Rule, ctx: Context) -> Iterator[Finding]:
         paths = [f"{grid.key}.{r}.{col.key}" for r in grid.leaves()]
         total_path = f"{grid.key}.{total_row.key}.{col.key}"
         # a group printed as one row (2019 layout) counts as the sum of its rows
-        values = [grouped.get(p, ctx.report.cells[p]) if ctx.report.cells[p] is None else ctx.report.cells[p] for p in paths]
+        values = _ints([grouped.get(p, ctx.report.cells[p]) if ctx.report.cells[p] is None else ctx.report.cells[p] for p in paths])
         actual = ctx.report.cells[total_path]
-        if not _known([*values, actual]):
+        if values is None or type(actual) is not int:
             continue
-        expected = sum(values)  # type: ignore[arg-type]
+        expected = sum(values)
         if expected != actual:
             yield Finding(
                 rule=rule.id,
@@ -102,16 +108,16 @@ def row_total(rule: Rule, ctx: Context) -> Iterator[Finding]:
 
 def balance(rule: Rule, ctx: Context) -> Iterator[Finding]:
     """For every column: the left rows add up to the right rows (the printed 勾稽关系)."""
-    grid: Grid = ctx.report.format.table(rule.params["table"])  # type: ignore[assignment]
+    grid = ctx.report.format.grid(rule.params["table"])
     left, right = rule.params["left"], rule.params["right"]
     for col in grid.columns:
         lp = [f"{grid.key}.{r}.{col.key}" for r in left]
         rp = [f"{grid.key}.{r}.{col.key}" for r in right]
-        lv = [ctx.report.cells[p] for p in lp]
-        rv = [ctx.report.cells[p] for p in rp]
-        if not _known([*lv, *rv]):
+        lv = _ints([ctx.report.cells[p] for p in lp])
+        rv = _ints([ctx.report.cells[p] for p in rp])
+        if lv is None or rv is None:
             continue
-        expected, actual = sum(lv), sum(rv)  # type: ignore[arg-type]
+        expected, actual = sum(lv), sum(rv)
         if expected != actual:
             yield Finding(
                 rule=rule.id,
@@ -123,8 +129,8 @@ def balance(rule: Rule, ctx: Context) -> Iterator[Finding]:
                     table=grid.name,
                     col_ordinal=grid.col_ordinal(col.key),
                     col=col.label,
-                    left=_terms([grid.row(r).name for r in left], lv),  # type: ignore[arg-type]
-                    right=_terms([grid.row(r).name for r in right], rv),  # type: ignore[arg-type]
+                    left=_terms([grid.row(r).name for r in left], lv),
+                    right=_terms([grid.row(r).name for r in right], rv),
                 ),
             )
 
@@ -233,7 +239,7 @@ def township_regulations(rule: Rule, ctx: Context) -> Iterator[Finding]:
 def carry_previous(rule: Rule, ctx: Context) -> Iterator[Finding]:
     if ctx.previous is None:
         return
-    grid: Grid = ctx.report.format.table(rule.params["table"])  # type: ignore[assignment]
+    grid = ctx.report.format.grid(rule.params["table"])
     for col in grid.columns:
         path = f"{grid.key}.{rule.params['row']}.{col.key}"
         prev_path = f"{grid.key}.{rule.params['previous_row']}.{col.key}"
@@ -257,9 +263,11 @@ def valid_continuity(rule: Rule, ctx: Context) -> Iterator[Finding]:
     for row in rule.params["rows"]:
         cur = {c: ctx.report.cells[f"table2.{row}.{c}"] for c in ("made", "repealed", "valid")}
         prev = ctx.previous.cells[f"table2.{row}.valid"]
-        if not _known([*cur.values(), prev]):
+        known = _ints([cur["made"], cur["repealed"], prev])
+        if known is None or type(cur["valid"]) is not int:
             continue
-        expected = prev + cur["made"] - cur["repealed"]  # type: ignore[operator]
+        made, repealed, before = known
+        expected = before + made - repealed
         if expected != cur["valid"]:
             yield Finding(
                 rule=rule.id,

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock, RunningClock, SystemClock, parse_instant
@@ -149,8 +149,9 @@ class SmtpSettings:
         host = values.get("NIANBAO_SMTP_HOST", "").strip()
         if not host:
             return None
-        security = values.get("NIANBAO_SMTP_SECURITY", "").strip().lower() or "starttls"
-        if security not in SMTP_PORTS:
+        given = values.get("NIANBAO_SMTP_SECURITY", "").strip().lower() or "starttls"
+        security = next((s for s in get_args(SmtpSecurity) if s == given), None)
+        if security is None:
             raise ValueError("NIANBAO_SMTP_SECURITY 应为 starttls、tls 或 none")
         port_text = values.get("NIANBAO_SMTP_PORT", "").strip()
         if port_text and not (port_text.isdigit() and 0 < int(port_text) < 65536):
@@ -165,7 +166,7 @@ class SmtpSettings:
         return cls(
             host=host,
             port=int(port_text) if port_text else SMTP_PORTS[security],
-            security=security,  # type: ignore[arg-type]  # checked above
+            security=security,
             user=values.get("NIANBAO_SMTP_USER", "").strip(),
             password=values.get("NIANBAO_SMTP_PASSWORD", ""),
             sender=values.get("NIANBAO_SMTP_FROM", "").strip(),

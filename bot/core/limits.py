@@ -77,7 +77,8 @@ def as_money(value: Any) -> Decimal | str:
         return "不能为负数"
     if amount > MAX_MONEY:
         return f"太大了，不应超过{MAX_MONEY}"
-    if amount and amount.as_tuple().exponent < -MONEY_PLACES:  # type: ignore[operator]
+    exponent = amount.as_tuple().exponent  # an int for a finite amount (checked above)
+    if amount and isinstance(exponent, int) and exponent < -MONEY_PLACES:
         return f"小数位数过多，最多{MONEY_PLACES}位"
     return amount
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
 FULLWIDTH = str.maketrans("０１２３４５６７８９．，－＋", "0123456789.,-+")
@@ -13,6 +14,8 @@ CN_NUMERAL = "[零〇一二两三四五六七八九十百千万]++"
 NUMBER = rf"(?:(?<!\d)\d++|{CN_NUMERAL})"
 MAX_DIGITS = 15  # longer digit runs are not counts (and Python refuses int() of over 4,300 digits)
 BLANK_MARKS = {"", "/", "／", "-", "—", "——", "－", "无", "空", "\\"}
+
+Number = int | Decimal
 
 
 def display(value: int | Decimal | None) -> str:
@@ -94,3 +97,9 @@ def parse_decimal(text: str) -> Decimal | None:
         return Decimal(t)
     except InvalidOperation:  # pragma: no cover - the pattern above admits only valid literals
         return None
+
+
+def present(values: Sequence[Number | None]) -> list[Number] | None:
+    """The values when none is blank; None when any is (a sum over blanks would mislead)."""
+    out = [v for v in values if v is not None]
+    return out if len(out) == len(values) else None

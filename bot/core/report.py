@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 
 from bot.core.limits import MAX_COUNT, Problem, as_money, check_values, count_problem
-from bot.core.numbers import format_decimal
+from bot.core.numbers import format_decimal, present
 from bot.format.definition import FormatDef, format_for_schema, load_format
 
 UNIT_FIELDS = ("name", "level", "province", "city", "county", "address", "phone", "website")
@@ -89,14 +89,14 @@ class Report:
                 for col in grid.col_keys:
                     if total_col and col == total_col.key:
                         continue
-                    parts = [self.cells[f"{grid.key}.{r}.{col}"] for r in leaves]
-                    if None not in parts:
-                        self.cells[f"{grid.key}.{total_row.key}.{col}"] = sum(parts)  # type: ignore[arg-type]
+                    parts = present([self.cells[f"{grid.key}.{r}.{col}"] for r in leaves])
+                    if parts is not None:
+                        self.cells[f"{grid.key}.{total_row.key}.{col}"] = sum(parts)
             if total_col:
                 for row in grid.row_keys:
-                    parts = [self.cells[f"{grid.key}.{row}.{c}"] for c in total_col.sum_of]
-                    if None not in parts:
-                        self.cells[f"{grid.key}.{row}.{total_col.key}"] = sum(parts)  # type: ignore[arg-type]
+                    parts = present([self.cells[f"{grid.key}.{row}.{c}"] for c in total_col.sum_of])
+                    if parts is not None:
+                        self.cells[f"{grid.key}.{row}.{total_col.key}"] = sum(parts)
 
     # ---- JSON -------------------------------------------------------------------------------
 

@@ -19,11 +19,12 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from bot.core.numbers import present
 from bot.core.report import Report
 from bot.core.sheets import keep_text
 from bot.county.overview import UnitStatus
 from bot.format.definition import FormatDef
-from bot.storage.models import County
+from bot.storage.models import County, id_of
 from bot.storage.repository import Store
 
 FIXED_HEADERS = ["编号", "单位名称", "层级", "状态", "进度", "错误", "最后填报", "截止日期"]
@@ -36,10 +37,8 @@ def safe_name(name: str) -> str:
 
 def figure(report: Report, cells: tuple[str, ...]) -> int | Decimal | None:
     """The sum of some cells; None when any is blank (a sum over blanks would mislead)."""
-    values = [report.cells.get(path) for path in cells]
-    if any(v is None for v in values):
-        return None
-    return sum(values)  # type: ignore[arg-type]
+    values = present([report.cells.get(path) for path in cells])
+    return None if values is None else sum(values)
 
 
 def summary_xlsx(county: County, year: int, rows: list[UnitStatus], fmt: FormatDef, zone: Any) -> bytes:
@@ -100,7 +99,7 @@ def collect_zip(
         for row in rows:
             if row.status != "final" or row.record is None or row.report is None:
                 continue
-            stored = store.document(row.record.id)  # type: ignore[arg-type]
+            stored = store.document(id_of(row.record))
             data = stored.data if stored is not None else render(row.report)
             name = safe_name(row.report.title())
             if name in used:  # two units of the same name: keep both

@@ -19,7 +19,7 @@ from bot.format.definition import FormatDef
 from bot.format.interview import Script
 from bot.reminders.schedule import county_keys, earliest
 from bot.storage.db import aware
-from bot.storage.models import County, Deadline, ReportRecord, Unit
+from bot.storage.models import County, Deadline, ReportRecord, Unit, id_of
 from bot.storage.reports import assemble_report
 from bot.storage.repository import Store
 
@@ -59,11 +59,11 @@ class UnitStatus:
 
 def county_status(store: Store, county: County, year: int, fmt: FormatDef, script: Script, today: date) -> list[UnitStatus]:
     """Every unit of the county with its report of `year`, most behind first, then by name."""
-    units = store.county_units(county.id)  # type: ignore[arg-type]
+    units = store.county_units(id_of(county))
     if not units:
         return []
-    unit_ids = [u.id for u in units]
-    snap = store.county_snapshot(unit_ids, year, county_keys(store, units[0]))  # type: ignore[arg-type]
+    unit_ids = [id_of(u) for u in units]
+    snap = store.county_snapshot(unit_ids, year, county_keys(store, units[0]))
     records, answers, returned, members, deadlines = snap.records, snap.answers, snap.returned, snap.members, snap.deadlines
     county_rows = [d for d in deadlines if d.scope == "county"]
     unit_rows: dict[str, list[Deadline]] = defaultdict(list)
@@ -73,9 +73,9 @@ def county_status(store: Store, county: County, year: int, fmt: FormatDef, scrip
 
     out = []
     for unit in units:
-        record = records.get(unit.id)  # type: ignore[arg-type]
+        record = records.get(id_of(unit))
         due, _ = earliest(year, county_rows + unit_rows.get(str(unit.id), []))
-        mine = answers.get(record.id, {}) if record else {}  # type: ignore[arg-type]
+        mine = answers.get(id_of(record), {}) if record else {}
         if record is None or not started(mine):  # the card the county gave is not a start
             status = "none"
         elif record.status == "draft" and record.id in returned:

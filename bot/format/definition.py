@@ -111,6 +111,13 @@ class FormatDef:
     def table(self, key: str) -> Table2 | Grid:
         return self.tables[key]
 
+    def grid(self, key: str) -> Grid:
+        """The matrix table `key` (表三, 表四); a rule naming 表二 here is a mistake of the definition."""
+        table = self.tables[key]
+        if not isinstance(table, Grid):
+            raise FormatError(f"{key} is not a matrix table")
+        return table
+
     @cached_property
     def tables(self) -> dict[str, Table2 | Grid]:
         """The tables by key, in print order."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from bot.core.limits import MAX_COUNT, MAX_MONEY
-from bot.core.numbers import BLANK_MARKS, clean_number, parse_decimal
+from bot.core.numbers import BLANK_MARKS, clean_number, parse_decimal, present
 from bot.core.report import CellProblem, Value
 
 BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
@@ -47,10 +47,10 @@ def confirm_ocr(values: list[str], parts: list[int], total: int) -> list[str] | 
     if not any(kind_of(v) == "ocr" for v in values):
         return values
     read = [clean_number(v).translate(OCR_DIGITS) if kind_of(v) == "ocr" else v for v in values]
-    numbers = [parse_decimal(v) for v in read]
-    if any(numbers[i] is None for i in [*parts, total]):
+    numbers = present([parse_decimal(read[i]) for i in [*parts, total]])
+    if numbers is None:
         return None
-    if sum(numbers[i] for i in parts) != numbers[total]:  # type: ignore[misc]
+    if sum(numbers[:-1]) != numbers[-1]:
         return None
     return read
 

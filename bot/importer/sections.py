@@ -76,7 +76,7 @@ def split_sections(elements: list[Element], fmt: FormatDef) -> Layout:
         own = _by_content(elements, fmt, missing, found)
         if own:
             found = sorted(found + own, key=lambda item: item[0])
-            shown = "、".join(f"“{norm_label(elements[i].text)[:20]}”" for i, _ in own[:3])  # type: ignore[union-attr]
+            shown = "、".join(f"“{norm_label(elements[i].text)[:20]}”" for i, _ in own[:3])  # type: ignore[union-attr]  # a heading found by content is a paragraph
             layout.findings.append(
                 Finding(rule=rule.id, level=rule.level, cells=[],
                         message=f"部分标题的编号与规定格式不一致（如{shown}），已按内容识别各部分；请按“一、总体情况”至“六、其他需要报告的事项”编号。")

@@ -76,6 +76,12 @@ class Ctx:
         return self.engine.fmt
 
     @property
+    def report_id(self) -> int:
+        """The report of the conversation, for a step that runs only once there is one (after 单位信息)."""
+        assert self.conv.report_id is not None, "this step runs only on a report"
+        return self.conv.report_id
+
+    @property
     def record(self) -> ReportRecord | None:
         return self.record_of(self.conv.report_id) if self.conv.report_id else None
 

@@ -11,6 +11,7 @@ from bot.interview.context import Ctx
 from bot.interview.moves import Move, goto, resume
 from bot.interview.unitsteps import set_year
 from bot.interview.uploads import carried, prefill_values
+from bot.storage.models import id_of
 from bot.workplace.people import unit_report
 
 
@@ -20,15 +21,15 @@ def cmd_newyear(ctx: Ctx, args: str) -> Move | None:
     if record is None or unit is None:
         ctx.say("还没有单位。请先发送 /start 填写单位信息。")
         return None
-    newest = unit_report(ctx, unit.id, create=False)  # type: ignore[arg-type]
-    last = max(r.year for r in ctx.store.unit_reports(unit.id))  # type: ignore[arg-type]
+    newest = unit_report(ctx, id_of(unit), create=False)
+    last = max(r.year for r in ctx.store.unit_reports(id_of(unit)))
     wanted = args.strip().removesuffix("年度").removesuffix("年")
     year = int(wanted) if wanted.isdigit() else last + 1
     today = ctx.engine.today()
     if year > today.year or year < ctx.fmt.first_year:
         ctx.say(f"不能新建{year}年度的报告：年度应在{ctx.fmt.first_year}至{today.year}之间。用法：/newyear 或 /newyear 2026")
         return None
-    existing = ctx.store.report_for(unit.id, year, create=False)  # type: ignore[arg-type]
+    existing = ctx.store.report_for(id_of(unit), year, create=False)
     if existing is not None and wanted.isdigit():
         return change_year(ctx, year)
     if existing is not None:
@@ -36,13 +37,13 @@ def cmd_newyear(ctx: Ctx, args: str) -> Move | None:
         return None
     if wanted.isdigit() and not _filled(ctx):
         return change_year(ctx, year)
-    source = ctx.store.report_for(unit.id, year - 1, create=False) or newest  # type: ignore[arg-type]
-    new = ctx.store.report_for(unit.id, year)  # type: ignore[arg-type]
+    source = ctx.store.report_for(id_of(unit), year - 1, create=False) or newest
+    new = ctx.store.report_for(id_of(unit), year)
     assert new is not None and source is not None
     new.profile = source.profile
     ctx.store.save(new)
-    previous = ctx.store.load_report(source.id)  # type: ignore[arg-type]
-    switch_to_report(ctx, new.id)  # type: ignore[arg-type]
+    previous = ctx.store.load_report(id_of(source))
+    switch_to_report(ctx, id_of(new))
     filled = prefill_values(ctx, previous) if source.year == year - 1 else {}
     filled.update({"unit.name": unit.name, "unit.level": unit.level, "meta.profile": source.profile})
     ctx.save(filled, action="prefill")
@@ -78,9 +79,9 @@ def change_year(ctx: Ctx, year: int) -> Move | None:
     if record.year == year:
         ctx.say(f"当前已是{year}年度的报告。")
         return None
-    existing = ctx.store.report_for(unit.id, year, create=False)  # type: ignore[arg-type]
+    existing = ctx.store.report_for(id_of(unit), year, create=False)
     if existing is not None:
-        switch_to_report(ctx, existing.id)  # type: ignore[arg-type]
+        switch_to_report(ctx, id_of(existing))
         ctx.conv.step = ctx.state.positions.pop(str(existing.id), "")
         return resume(f"已切换到“{unit.name}”{year}年度报告。{record.year}年度的报告保持不变。")
     if _filled(ctx):

@@ -119,7 +119,7 @@ def _rebuild_from_applications(ctx: Ctx) -> None:
 
 
 def _apps_summary(ctx: Ctx) -> str:
-    apps = ctx.store.applications(ctx.conv.report_id)  # type: ignore[arg-type]
+    apps = ctx.store.applications(ctx.report_id)
     if not apps:
         return "还没有录入申请。"
     new = sum(1 for a in apps if a.arrival == ctx.fmt.role_row("received"))
@@ -130,7 +130,7 @@ def _apps_summary(ctx: Ctx) -> str:
 def ask_app(ctx: Ctx, preface: str = "") -> None:
     pre = preface + "\n" if preface else ""
     sub = ctx.sub(Table3Entry)
-    n = len(ctx.store.applications(ctx.conv.report_id)) + 1  # type: ignore[arg-type]
+    n = len(ctx.store.applications(ctx.report_id)) + 1
     if sub.stage == "applicant":
         who = applicants(ctx.fmt)
         buttons = [[ctx.button(c.name, f"who:{c.key}") for c in who[i : i + 3]] for i in range(0, len(who), 3)]
@@ -167,7 +167,7 @@ def press_app(ctx: Ctx, sub: Table3Entry, verb: str, arg: str) -> Move:
         if arg in group.rows:
             _add_application(ctx, sub, arg)
     elif verb == "undo":
-        apps = ctx.store.applications(ctx.conv.report_id)  # type: ignore[arg-type]
+        apps = ctx.store.applications(ctx.report_id)
         if apps:
             ctx.note_change(ctx.store.delete_application(apps[-1], ctx.user))
             _rebuild_from_applications(ctx)
@@ -183,7 +183,7 @@ def press_app(ctx: Ctx, sub: Table3Entry, verb: str, arg: str) -> Move:
 
 def _add_application(ctx: Ctx, sub: Table3Entry, result: str) -> None:
     fields = {"applicant": sub.who, "arrival": sub.when, "result": result}
-    ctx.note_change(ctx.store.add_application(ctx.conv.report_id, fields, ctx.user))  # type: ignore[arg-type]
+    ctx.note_change(ctx.store.add_application(ctx.report_id, fields, ctx.user))
     _rebuild_from_applications(ctx)
     ctx.say(f"已保存：{describe_application(ctx.fmt, fields)}。")
     sub.who = sub.when = sub.group = ""

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.core.numbers import Number, present
 from bot.importer.cells import norm_label, rows_from_lines
 from bot.importer.tables import grid3_matcher, parse_grid3
 from bot.interview import parse
@@ -118,10 +119,10 @@ def read_rows(ctx: Ctx, text: str) -> Rows:
         result = parse_grid3(rows_from_lines(rest), ctx.fmt)
         cols = ctx.fmt.table3.col_keys
         for key in ctx.fmt.table3.row_keys:
-            values = [result.values.get(f"table3.{key}.{c}") for c in cols]
-            if key in out.rows or None in values:
+            values = present([result.values.get(f"table3.{key}.{c}") for c in cols])
+            if key in out.rows or values is None:
                 continue
-            out.rows[key] = ([int(v) for v in values[:-1]], int(values[-1]))  # type: ignore[arg-type]
+            out.rows[key] = ([int(v) for v in values[:-1]], int(values[-1]))
         out.notes += [n for n in result.notes if "无法识别" in n or "两次" in n or "数字未导入" in n]
         bad = [p for p in result.problems if p.kind in ("not_integer", "blank") and p.raw]
         if bad:
@@ -146,22 +147,23 @@ def write(ctx: Ctx, cells: dict[str, Any], compute: bool = True) -> None:
         return
     grid = ctx.fmt.table3
     answers = ctx.answers()
-    totals: dict[str, int | None] = {}
+    totals: dict[str, Number | None] = {}
     given = set(cells)
     total_col = grid.total_column()
     assert total_col is not None
     for row in grid.row_keys:
-        parts = [answers.get(f"table3.{row}.{c}") for c in parts_cols(ctx)]
+        parts = present([answers.get(f"table3.{row}.{c}") for c in parts_cols(ctx)])
         path = f"table3.{row}.{total_col.key}"
-        if None not in parts and path not in given:
-            totals[path] = sum(parts)  # type: ignore[arg-type]
+        if parts is not None and path not in given:
+            totals[path] = sum(parts)
     total_row = grid.total_row()
     assert total_row is not None
     for col in grid.col_keys:
-        leaves = [answers.get(f"table3.{r}.{col}", None) if f"table3.{r}.{col}" not in totals else totals[f"table3.{r}.{col}"] for r in grid.leaves()]
+        leaves = present([answers.get(f"table3.{r}.{col}", None) if f"table3.{r}.{col}" not in totals else totals[f"table3.{r}.{col}"]
+                          for r in grid.leaves()])
         path = f"table3.{total_row.key}.{col}"
-        if None not in leaves and path not in given:
-            totals[path] = sum(leaves)  # type: ignore[arg-type]
+        if leaves is not None and path not in given:
+            totals[path] = sum(leaves)
     if totals:
         ctx.save(totals)
 

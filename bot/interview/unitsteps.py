@@ -12,6 +12,7 @@ from bot.interview import parse
 from bot.interview.context import Ctx
 from bot.interview.moves import STAY, Move, advance, goto
 from bot.interview.stepkind import Kind, extras, head
+from bot.storage.models import id_of
 
 
 class UnitName(Kind):
@@ -130,13 +131,14 @@ def set_unit_name(ctx: Ctx, name: str) -> None:
     record = ctx.record
     if record is None:
         unit = ctx.store.create_unit(ctx.user, name)
-        record = ctx.store.report_for(unit.id, default_year(ctx.engine.today()))  # type: ignore[arg-type]
+        record = ctx.store.report_for(id_of(unit), default_year(ctx.engine.today()))
         assert record is not None
         ctx.conv.report_id = record.id
         ctx.reset_answers()
     else:
-        unit = ctx.store.unit(record.unit_id)  # type: ignore[assignment]
-        assert unit is not None
+        found = ctx.store.unit(record.unit_id)
+        assert found is not None
+        unit = found
         unit.name = name
         ctx.store.save(unit)
     ctx.save({"unit.name": name})

@@ -19,6 +19,7 @@ from bot.interview.context import Ctx
 from bot.interview.moves import STAY, Move, advance, again
 from bot.interview.narrative import Draft
 from bot.interview.parse import AnswerError, level_of
+from bot.storage.models import id_of
 
 
 def report_values(report: Report, *, skip_empty: bool) -> dict[str, Any]:
@@ -91,7 +92,7 @@ def _ensure_report(ctx: Ctx, report: Report, year: int) -> bool:
         return False
     level = level_of(name) or report.unit.get("level", "township")
     unit = ctx.store.create_unit(ctx.user, name, level)
-    record = ctx.store.report_for(unit.id, year)  # type: ignore[arg-type]
+    record = ctx.store.report_for(id_of(unit), year)
     assert record is not None
     ctx.conv.report_id = record.id
     ctx.reset_answers()
@@ -175,7 +176,7 @@ def _store_previous(ctx: Ctx, previous: Report, name: str, result: ImportResult 
     assert record is not None
     prev_record = ctx.store.report_for(record.unit_id, record.year - 1, source="import")
     assert prev_record is not None
-    ctx.store.set_answers(prev_record.id, report_values(previous, skip_empty=False), ctx.user, "upload")  # type: ignore[arg-type]
+    ctx.store.set_answers(id_of(prev_record), report_values(previous, skip_empty=False), ctx.user, "upload")
     filled = prefill_values(ctx, previous)
     ctx.save(filled, action="prefill")
     lines = [

@@ -16,7 +16,7 @@ from bot.core.progress import parts_done_from
 from bot.format.interview import load_script
 from bot.reminders.plan import ZONE, Planned, plan
 from bot.reminders.workcalendar import WorkCalendar
-from bot.storage.models import County, Deadline, Reminder, ReportRecord, Unit, User
+from bot.storage.models import County, Deadline, Reminder, ReportRecord, Unit, User, id_of
 from bot.storage.outbox import PlanInputs
 from bot.storage.repository import Repository, Store
 
@@ -145,7 +145,7 @@ class Reminders:
                 changed += 1
         for kind, p in wanted.items():
             if kind not in existing:
-                store.add(Reminder(report_id=record.id, kind=kind, due_at=_utc(p.send_at), target=p.target, reason="；".join(p.reasons)[:255]))  # type: ignore[arg-type]
+                store.add(Reminder(report_id=id_of(record), kind=kind, due_at=_utc(p.send_at), target=p.target, reason="；".join(p.reasons)[:255]))
                 changed += 1
         return changed
 
@@ -187,8 +187,8 @@ class Reminders:
         return store.notify(wanted, self.text(store, record, reminder), "reminder", record.id, reminder_id=reminder.id, not_before=_utc(self.now()))
 
     def text(self, store: Store, record: ReportRecord, reminder: Reminder) -> str:
-        answers = store.answers(record.id)  # type: ignore[arg-type]
-        report = store.load_report(record.id, answers)  # type: ignore[arg-type]
+        answers = store.answers(id_of(record))
+        report = store.load_report(id_of(record), answers)
         done = parts_done_from(answers, report.format, self.script)
         errors = open_errors(report)  # blank cells and unwritten sections are what "parts done" counts
         today = self.now().astimezone(ZONE).date()

@@ -37,7 +37,7 @@ class Body:
         """A role's pPr, built once per render and copied into each paragraph."""
         key = (role_name, *sorted(options.items()))
         if key not in self._ppr_cache:
-            self._ppr_cache[key] = ppr(self.style.role(role_name), **options)  # type: ignore[arg-type]
+            self._ppr_cache[key] = ppr(self.style.role(role_name), **options)  # type: ignore[arg-type]  # ppr's keywords pass through unchanged
         return self._ppr_cache[key]
 
     def _rpr(self, role_name: str) -> etree._Element:

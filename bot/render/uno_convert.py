@@ -11,8 +11,8 @@ import json
 import sys
 import time
 
-import uno  # type: ignore[import-not-found]
-from com.sun.star.beans import PropertyValue  # type: ignore[import-not-found]
+import uno  # type: ignore[import-not-found]  # Debian's python3-uno: run by the system python, never installed in the venv
+from com.sun.star.beans import PropertyValue  # type: ignore[import-not-found]  # LibreOffice's UNO types, made at run time
 
 CONNECT_S = 60
 
@@ -41,7 +41,7 @@ def connect(pipe: str) -> object:
 
 
 def convert(desktop: object, source: str, target: str) -> None:
-    document = desktop.loadComponentFromURL(uno.systemPathToFileUrl(source), "_blank", 0, props(Hidden=True, ReadOnly=True))  # type: ignore[attr-defined]
+    document = desktop.loadComponentFromURL(uno.systemPathToFileUrl(source), "_blank", 0, props(Hidden=True, ReadOnly=True))  # type: ignore[attr-defined]  # UNO objects are dynamic
     if document is None:
         raise RuntimeError("LibreOffice could not load the document")
     try:
@@ -63,7 +63,7 @@ def main() -> None:
         print(json.dumps(answer), flush=True)
     # stdin closed: the bot stopped (or died); LibreOffice goes with it
     with contextlib.suppress(Exception):
-        desktop.terminate()  # type: ignore[attr-defined]
+        desktop.terminate()  # type: ignore[attr-defined]  # UNO objects are dynamic
 
 
 if __name__ == "__main__":

@@ -139,11 +139,12 @@ def _rows(ctx: Ctx, grid: Any, values: dict[str, int]) -> dict[str, tuple[list[i
 
 
 def _complete(name: str, row: list[int | None], total: int | None) -> list[int]:
-    if None in row:
+    filled = [v for v in row if v is not None]
+    if len(filled) < len(row):
         if total is not None:
             raise Refused(f"{name}：还有空的格子，总计无法核对，这一行没有保存。请先填完这一行（没有的填0）。")
         return []
-    return row  # type: ignore[return-value]
+    return filled
 
 
 def _table3(ctx: Ctx, values: dict[str, int]) -> list[str]:

@@ -16,7 +16,7 @@ from bot.interview.context import Ctx, Host
 from bot.interview.show import deadline_of, findings_text, preview
 from bot.interview.types import Button
 from bot.render import DRAFT, document_filename
-from bot.storage.models import ReportRecord, Unit
+from bot.storage.models import ReportRecord, Unit, id_of
 from bot.storage.repository import Store
 from bot.workplace.access import access, entity_id
 from bot.workplace.counties import add_units, collect, current_county, is_operator, nudge, report_of
@@ -74,7 +74,7 @@ def cmd_addunit(ctx: Ctx, args: str) -> None:
     added = add_units(ctx.store, ctx.engine, ctx.user, county, name, level)
     if not added.units:
         _, problem = added.problems[0]
-        if name in {u.name for u in ctx.store.county_units(county.id)}:  # type: ignore[arg-type]
+        if name in {u.name for u in ctx.store.county_units(id_of(county))}:
             problem = f"{county.name}已有“{name}”。发送 /dashboard 查看编号，/open 编号 可重新生成邀请链接。"
         ctx.say(problem)
         return
@@ -151,7 +151,7 @@ def _unit(ctx: Ctx, arg: str) -> Unit | None:
 
 def _this_year(ctx: Ctx, unit: Unit) -> ReportRecord | None:
     """The unit's report of the year being reported, if one has been started."""
-    return ctx.store.report_for(unit.id, default_year(ctx.engine.today()), create=False)  # type: ignore[arg-type]
+    return ctx.store.report_for(id_of(unit), default_year(ctx.engine.today()), create=False)
 
 
 def open_unit(ctx: Ctx, arg: str) -> None:
@@ -162,19 +162,19 @@ def open_unit(ctx: Ctx, arg: str) -> None:
     unit = _unit(ctx, unit_arg) if year is not None else None
     if unit is None or year is None:
         return
-    found = report_of(ctx.store, ctx.user, unit.id, year)  # type: ignore[arg-type]
+    found = report_of(ctx.store, ctx.user, id_of(unit), year)
     record = found[1] if found else None
     ctx.new_buttons()
     buttons = []
     if access(ctx.store, ctx.user, unit).role == "coordinator":  # may invite both roles (bot/workplace/access.py)
         buttons.append([ctx.button("邀请填报人", f"cinv:{unit.id}:clerk"), ctx.button("邀请审核人", f"cinv:{unit.id}:reviewer")])
     if record is None:
-        joined = len(ctx.store.members(unit.id))  # type: ignore[arg-type]
+        joined = len(ctx.store.members(id_of(unit)))
         ctx.say(f"#{unit.id} {short_name(unit.name)}：{year}年度报告还没有开始（{joined}人已加入）。", buttons)
         return
     if _unreadable(ctx, unit, record, buttons):
         return
-    report = ctx.store.load_report(record.id)  # type: ignore[arg-type]
+    report = ctx.store.load_report(id_of(record))
     result = check_report(report, ctx.store.previous_report(record), today=ctx.engine.today(), deadline=deadline_of(report))
     errors, warnings = result.errors, result.warnings
     lines = [f"#{unit.id} {report.title()}（只读）", f"状态：{STATUS_TEXT[record.status]}。{result.line()}"]
@@ -191,7 +191,7 @@ def open_unit(ctx: Ctx, arg: str) -> None:
 def _unreadable(ctx: Ctx, unit: Unit, record: ReportRecord, buttons: list[list[Button]] | None = None) -> bool:
     """True, having said why, when the unit's stored values are outside the limits (`bot/core/limits.py`):
     written by hand or by an older release, they cannot be shown, checked or rendered."""
-    problem = check_value("unit.name", unit.name, ctx.fmt) or check_values(ctx.store.answers(record.id), ctx.fmt)  # type: ignore[arg-type]
+    problem = check_value("unit.name", unit.name, ctx.fmt) or check_values(ctx.store.answers(id_of(record)), ctx.fmt)
     if problem:
         ctx.say(f"#{unit.id} {short_name(unit.name)}：保存的数据无法显示（{problem.message}）请该单位的填报人改正。", buttons)
     return problem is not None
@@ -205,7 +205,7 @@ def view_unit(ctx: Ctx, arg: str) -> None:
     if record is None:
         ctx.say("该单位还没有报告。")
     elif not _unreadable(ctx, unit, record):
-        ctx.say(preview(ctx.store.load_report(record.id)))  # type: ignore[arg-type]
+        ctx.say(preview(ctx.store.load_report(id_of(record))))
 
 
 def docx_of_unit(ctx: Ctx, arg: str) -> None:
@@ -217,7 +217,7 @@ def docx_of_unit(ctx: Ctx, arg: str) -> None:
     if record is None:
         ctx.say("该单位还没有报告。")
         return
-    stored = ctx.store.document(record.id) if record.status == "final" else None  # type: ignore[arg-type]
+    stored = ctx.store.document(id_of(record)) if record.status == "final" else None
     if stored is not None:
         ctx.say("定稿文档：", document=(stored.filename, stored.data))
         return
@@ -226,7 +226,7 @@ def docx_of_unit(ctx: Ctx, arg: str) -> None:
         return
     if _unreadable(ctx, unit, record):
         return
-    report = ctx.store.load_report(record.id)  # type: ignore[arg-type]
+    report = ctx.store.load_report(id_of(record))
     ctx.say("草稿（未定稿，仅供查看）：", document=(document_filename(report, DRAFT), ctx.engine.render_docx(report, DRAFT)))
 
 

@@ -9,7 +9,7 @@ from bot.core.limits import unit_name_problem
 from bot.county.collect import collect_zip, safe_name, summary_xlsx
 from bot.county.overview import county_status
 from bot.interview.context import Ctx, Host
-from bot.storage.models import County, ReportRecord, Unit, User
+from bot.storage.models import County, ReportRecord, Unit, User, id_of
 from bot.storage.repository import Store
 from bot.workplace.access import check
 
@@ -95,7 +95,7 @@ def add_units(store: Store, host: Host, user: User, county: County, text: str, l
     if len(names) > MAX_UNITS_AT_ONCE:
         result.problems.append(("", f"一次最多添加{MAX_UNITS_AT_ONCE}个单位，请分批粘贴。"))
         return result
-    known = {u.name for u in store.county_units(county.id)}  # type: ignore[arg-type]
+    known = {u.name for u in store.county_units(id_of(county))}
     for name in names:
         problem = unit_name_problem(name)
         if problem:
@@ -204,7 +204,7 @@ def nudge(store: Store, host: Host, user: User, county: County, year: int) -> li
     nudged = people = 0
     skipped, empty = [], []
     for row in rows:
-        fill = [u for m, u in store.members(row.unit.id) if m.role in ("owner", "clerk")]  # type: ignore[arg-type]
+        fill = [u for m, u in store.members(id_of(row.unit)) if m.role in ("owner", "clerk")]
         if not fill or row.record is None:
             empty.append(f"#{row.unit.id} {row.unit.name}（{'还没有人加入' if not fill else f'{year}年度还没有报告'}）")
             continue

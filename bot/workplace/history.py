@@ -12,6 +12,7 @@ from bot.core.numbers import display
 from bot.core.progress import STATUS_TEXT, is_content
 from bot.interview.applications import describe_application
 from bot.interview.context import Ctx
+from bot.storage.models import id_of
 from bot.storage.reports import APPLICATIONS
 from bot.workplace.access import entity_id
 from bot.workplace.people import unit_report
@@ -112,4 +113,4 @@ def cmd_history(ctx: Ctx, args: str) -> None:
         record = unit_report(ctx, unit_id, create=False) if unit else None
     if not ctx.allowed(unit, "read"):
         return
-    ctx.say(history_text(ctx, record.id) if record else "该单位还没有报告。")  # type: ignore[arg-type]
+    ctx.say(history_text(ctx, id_of(record)) if record else "该单位还没有报告。")

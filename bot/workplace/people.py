@@ -14,7 +14,7 @@ from bot.core.progress import STATUS_TEXT, UNIT_CARD, default_year
 from bot.interview.context import Ctx
 from bot.interview.moves import Move, again, goto, resume
 from bot.interview.state import ConvState
-from bot.storage.models import Member, ReportRecord, Unit
+from bot.storage.models import Member, ReportRecord, Unit, id_of
 from bot.storage.people import NewInvite
 from bot.workplace.access import ROLE_NAMES, access, entity_id
 from bot.workplace.counties import current_county
@@ -39,9 +39,10 @@ def join(ctx: Ctx, token: str) -> Move | None:
         ctx.state.county = invite.county_id
         ctx.say(f"您已成为{county.name if county else ''}的协调人（县政务公开办）。\n{ctx.engine.help_for('coordinator')}")
         return Move()
-    unit = ctx.store.unit(invite.unit_id)  # type: ignore[arg-type]
+    assert invite.unit_id is not None, "an invite names a county or a unit"
+    unit = ctx.store.unit(invite.unit_id)
     assert unit is not None
-    role = ctx.store.role(ctx.user, unit.id)  # type: ignore[arg-type]  # may be stronger than the invite's
+    role = ctx.store.role(ctx.user, id_of(unit))  # may be stronger than the invite's
     switch_to(ctx, unit)
     if role == "reviewer":
         review_home(ctx, preface=f"您已加入“{unit.name}”，担任审核人。报告提交审核后会通知您。")
@@ -92,7 +93,7 @@ def unit_report(ctx: Ctx, unit_id: int, create: bool = True) -> ReportRecord | N
 def switch_to(ctx: Ctx, unit: Unit) -> None:
     """Make this unit's report in progress the one in the conversation, keeping each report's place."""
     positions = _remember_place(ctx)
-    record = unit_report(ctx, unit.id)  # type: ignore[arg-type]
+    record = unit_report(ctx, id_of(unit))
     assert record is not None
     ctx.conv.report_id = record.id
     ctx.reset_answers()
@@ -155,7 +156,7 @@ def cmd_members(ctx: Ctx, unit_id: int | None = None) -> None:
     ctx.new_buttons()
     lines = [f"“{unit.name}”的成员："]
     buttons = []
-    for member, user in ctx.store.members(unit.id):  # type: ignore[arg-type]
+    for member, user in ctx.store.members(id_of(unit)):
         lines.append(f"· {user.display_name or '（未命名）'}：{ROLE_NAMES.get(member.role, member.role)}")
         if manager and user.id != ctx.user.id:
             row = [ctx.button(f"移出 {user.display_name[:8]}", f"mremove:{member.id}")]
@@ -191,7 +192,7 @@ def remove_member(ctx: Ctx, arg: str) -> None:
     member, unit = _member_for_manager(ctx, arg)
     if member is None or unit is None:
         return
-    if member.role == "owner" and _owners(ctx, unit.id) <= 1:  # type: ignore[arg-type]
+    if member.role == "owner" and _owners(ctx, id_of(unit)) <= 1:
         ctx.say("不能移出唯一的负责人。请先把其他成员设为负责人。")
         return
     ctx.store.remove_member(member)
@@ -225,8 +226,9 @@ def revoke(ctx: Ctx, arg: str) -> None:
 
 def _log_member(ctx: Ctx, unit: Unit, key: str, old: Any, new: Any) -> None:
     """Membership changes go into the unit's current report's audit log."""
-    record = unit_report(ctx, unit.id)  # type: ignore[arg-type]
-    ctx.store.log_change(record.id, ctx.user, key, old, new, "member")  # type: ignore[arg-type, union-attr]
+    record = unit_report(ctx, id_of(unit))
+    assert record is not None, "unit_report makes a report when the unit has none"
+    ctx.store.log_change(id_of(record), ctx.user, key, old, new, "member")
 
 
 def cmd_leave(ctx: Ctx, args: str) -> None:
@@ -238,8 +240,8 @@ def cmd_leave(ctx: Ctx, args: str) -> None:
         return
     unit = ctx.store.unit(member.unit_id)
     assert unit is not None
-    if member.role == "owner" and _owners(ctx, unit.id) <= 1:  # type: ignore[arg-type]
-        others = len(ctx.store.members(unit.id)) - 1  # type: ignore[arg-type]
+    if member.role == "owner" and _owners(ctx, id_of(unit)) <= 1:
+        others = len(ctx.store.members(id_of(unit))) - 1
         ctx.say(
             f"您是“{unit.name}”唯一的负责人，不能退出。"
             + ("请先发送 /members 把其他成员设为负责人。" if others else "单位里没有其他成员，请先邀请同事并设为负责人。")
@@ -266,7 +268,7 @@ def cmd_units(ctx: Ctx) -> None:
     lines = ["您所在的单位："]
     for member, unit in ctx.store.memberships(ctx.user):
         current = ctx.record is not None and ctx.record.unit_id == unit.id
-        report = ctx.record if current else unit_report(ctx, unit.id, create=False)  # type: ignore[arg-type]
+        report = ctx.record if current else unit_report(ctx, id_of(unit), create=False)
         year = f"，{report.year}年度{STATUS_TEXT.get(report.status, '')}" if report is not None else ""
         lines.append(f"· {unit.name}（{ROLE_NAMES.get(member.role, member.role)}{year}）{'←当前' if current else ''}")
         if not current:
@@ -282,12 +284,12 @@ def cmd_units(ctx: Ctx) -> None:
 def switch(ctx: Ctx, arg: str) -> Move | None:
     unit_id = entity_id(arg)
     unit = ctx.store.unit(unit_id) if unit_id else None
-    if unit is None or ctx.store.role(ctx.user, unit.id) is None:  # type: ignore[arg-type]
+    if unit is None or ctx.store.role(ctx.user, id_of(unit)) is None:
         ctx.store.refuse(ctx.user, "switch", f"unit:{arg[:20]}", "not a member")
         ctx.say("您不是该单位的成员。")
         return None
     switch_to(ctx, unit)
-    if ctx.store.role(ctx.user, unit.id) == "reviewer":  # type: ignore[arg-type]
+    if ctx.store.role(ctx.user, id_of(unit)) == "reviewer":
         review_home(ctx, preface=f"已切换到“{unit.name}”。")
         return None
     record = ctx.record

@@ -16,7 +16,7 @@ from bot.format.interview import Script, Step
 from bot.interview.context import Ctx
 from bot.interview.show import deadline_of, findings_text
 from bot.interview.state import CommentWait
-from bot.storage.models import Comment, ReportRecord, User
+from bot.storage.models import Comment, ReportRecord, User, id_of
 from bot.workplace.access import access
 
 MAX_COMMENT = 1000
@@ -58,7 +58,7 @@ def locate(fmt: FormatDef, part: str, text: str) -> tuple[str, str]:
                 block = next(b for b in fmt.table2.blocks if any(r.key == key for r in b.rows))
                 columns = [(c.label, c.key) for c in block.columns]
             else:
-                columns = [(c.label, c.key) for c in grid.columns]  # type: ignore[union-attr]
+                columns = [(c.label, c.key) for c in fmt.grid(part).columns]
             for label, col in sorted(columns, key=lambda c: -len(c[0])):
                 if rest.startswith(label):
                     remark = rest[len(label):].lstrip(" 　:：，,")
@@ -92,7 +92,7 @@ def open_comments(ctx: Ctx, record: ReportRecord | None) -> list[Comment]:
     """The report's unanswered comments; read only when its row counts some (most reports have none)."""
     if record is None or not record.open_comments:
         return []
-    return ctx.store.comments(record.id)  # type: ignore[arg-type]
+    return ctx.store.comments(id_of(record))
 
 
 def comments_for_step(ctx: Ctx, step: Step) -> list[Comment]:
@@ -145,7 +145,7 @@ def submit(ctx: Ctx) -> None:
     if not ctx.store.transition(record, ("draft",), "review", ctx.user, "submit"):
         ctx.say("报告状态已被他人改变，请发送 /status 查看。")
         return
-    ctx.store.resolve_comments(record.id)  # type: ignore[arg-type]
+    ctx.store.resolve_comments(id_of(record))
     name = ctx.user.display_name or "填报人"
     ctx.store.notify(
         people,
@@ -175,11 +175,11 @@ def finalize_directly(ctx: Ctx) -> None:
 
 
 def _store_final(ctx: Ctx, record: ReportRecord, report: Report) -> bytes | None:
-    ctx.store.resolve_comments(record.id)  # type: ignore[arg-type]
+    ctx.store.resolve_comments(id_of(record))
     if ctx.engine.render_docx is None:
         return None
     data = ctx.engine.render_docx(report, "定稿")
-    ctx.store.save_document(record.id, f"{report.title()}.docx", data)  # type: ignore[arg-type]
+    ctx.store.save_document(id_of(record), f"{report.title()}.docx", data)
     return data
 
 
@@ -196,8 +196,8 @@ def home(ctx: Ctx, report_id: int | None = None, preface: str = "") -> None:
     unit = ctx.store.unit(record.unit_id)
     if not ctx.allowed(unit, "read"):
         return
-    answers = ctx.store.answers(record.id)  # type: ignore[arg-type]
-    report = ctx.store.load_report(record.id, answers)  # type: ignore[arg-type]
+    answers = ctx.store.answers(id_of(record))
+    report = ctx.store.load_report(id_of(record), answers)
     result = check_report(report, ctx.store.previous_report(record), today=ctx.engine.today(), deadline=deadline_of(report))
     done = parts_done_from(answers, ctx.fmt, ctx.script, result.faulty_parts())
     remarks = open_comments(ctx, record)
@@ -306,5 +306,5 @@ def on_comment_text(ctx: Ctx, text: str) -> None:
         ctx.say(f"意见太长（{len(text)}字），请精简到{MAX_COMMENT}字以内。")
         return
     target, remark = locate(ctx.fmt, waiting.part, text)
-    ctx.store.add_comment(record.id, target, remark, ctx.user)  # type: ignore[arg-type]
+    ctx.store.add_comment(id_of(record), target, remark, ctx.user)
     home(ctx, record.id, f"已添加意见（{target_label(ctx.fmt, ctx.script, target)}）：{remark}")

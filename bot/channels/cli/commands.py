@@ -200,7 +200,7 @@ ARGPARSE_ZH = {
     "one of the arguments %s is required": "需要以下参数之一：%s",
     "ambiguous option: %(option)s could match %(matches)s": "选项 %(option)s 不明确，可能是 %(matches)s",
 }
-argparse._ = lambda text: ARGPARSE_ZH.get(text, text)  # type: ignore[attr-defined]
+argparse._ = lambda text: ARGPARSE_ZH.get(text, text)  # type: ignore[attr-defined]  # argparse's own gettext: the one hook for its messages' language
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -18,7 +18,7 @@ from bot.format.definition import FormatDef
 from bot.format.interview import Script
 from bot.render.html import layouts, table_html
 from bot.render.layout import LayoutCell
-from bot.storage.models import ReportRecord, User
+from bot.storage.models import ReportRecord, User, id_of
 from bot.storage.repository import Store
 from bot.workplace.access import role_for
 from bot.workplace.cells import CellsResult
@@ -80,7 +80,8 @@ def _layout(fmt: FormatDef) -> dict[str, Any]:
         cols = [c.key for c in block.columns]
         for row in block.rows:
             cells = [(f"table2.{row.key}.{c}", True) for c in cols] if cols else [(f"table2.{row.key}", True)]
-            t2_rows.append(_row(row.key or "", row.label, cells, money=row.kind == "money") | {"block": block.heading, "header": list(block.header), "kind": row.kind})
+            extra = {"block": block.heading, "header": list(block.header), "kind": row.kind}
+            t2_rows.append(_row(row.key or "", row.label, cells, money=row.kind == "money") | extra)
     t3 = fmt.table3
     leaves = set(t3.leaves())
     t3_rows = [
@@ -144,7 +145,7 @@ def view(store: Store, fmt: FormatDef, report: Report, record: ReportRecord, rol
     ]
     comments = [
         {"target": c.target, "text": c.text}
-        for c in (store.comments(record.id) if record.open_comments else [])  # type: ignore[arg-type]
+        for c in (store.comments(id_of(record)) if record.open_comments else [])
         if c.target.startswith(TABLES)
     ]
     return {

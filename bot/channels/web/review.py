@@ -27,6 +27,7 @@ from bot.interview.types import Input
 from bot.render import DRAFT, document_filename
 from bot.render.html import html_filename, layouts, report_html, table_html
 from bot.render.layout import LayoutCell
+from bot.storage.models import id_of
 from bot.workplace import counties
 from bot.workplace.access import ROLE_NAMES, access, check
 from bot.workplace.coordinate import report_history
@@ -79,7 +80,7 @@ def _view(store: Any, state: WebState, user_id: int, unit_id: int, year: int) ->
         return view
     report = store.load_report(record.id)
     comments = store.comments(record.id) if record.open_comments else []
-    view |= {"report": report, "findings": validate(report), "history": report_history(store, engine, record.id),  # type: ignore[arg-type]
+    view |= {"report": report, "findings": validate(report), "history": report_history(store, engine, id_of(record)),
              "comments": [{"target": c.target, "where": target_label(engine.fmt, engine.script, c.target), "text": c.text} for c in comments]}
     return view
 
