@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from bot.checks.findings import Finding
 from bot.core.numbers import display
 from bot.format.definition import FormatDef
+from bot.format.tables import Cell
 
 # Two bounds for every number, each from what published reports show (issue 27: a city's PDF with a
 # 行政处罚 count in the millions was refused whole under the old 1,000,000). Beyond PLAUSIBLE_* a value
@@ -52,7 +53,7 @@ class Problem(NamedTuple):
     message: str
 
 
-def count_problem(value: Any) -> str | None:
+def count_problem(value: object) -> str | None:
     """Why `value` is not a count (an integer 0…MAX_COUNT), or None."""
     if isinstance(value, bool) or not isinstance(value, int):
         return "应为不小于0的整数"
@@ -63,7 +64,7 @@ def count_problem(value: Any) -> str | None:
     return None
 
 
-def as_money(value: Any) -> Decimal | str:
+def as_money(value: object) -> Decimal | str:
     """An amount (0…MAX_MONEY, at most MONEY_PLACES decimals) from a number or its text, or why it is not one."""
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
         return "应为不小于0的金额"
@@ -83,7 +84,7 @@ def as_money(value: Any) -> Decimal | str:
     return amount
 
 
-def text_problem(value: Any, limit: int) -> str | None:
+def text_problem(value: object, limit: int) -> str | None:
     if not isinstance(value, str):
         return "应为文字"
     if len(value) > limit:
@@ -125,13 +126,13 @@ def named(key: str, fmt: FormatDef) -> str:
     return name if "「" in name else f"「{name}」"
 
 
-def check_value(key: str, value: Any, fmt: FormatDef) -> Problem | None:
+def check_value(key: str, value: object, fmt: FormatDef) -> Problem | None:
     """The problem with one answer (a cell path, `text.*`, `unit.*`, `meta.profile`, `fee.*`, …), or None."""
     reason = _reason(key, value, fmt)
     return Problem(key, f"{named(key, fmt)}{reason}。") if reason else None
 
 
-def check_values(values: Mapping[str, Any], fmt: FormatDef) -> Problem | None:
+def check_values(values: Mapping[str, object], fmt: FormatDef) -> Problem | None:
     """The first answer outside the limits, or None when all are within them."""
     for key, value in values.items():
         problem = check_value(key, value, fmt)
@@ -204,7 +205,7 @@ def _cell(fmt: FormatDef, key: str) -> Any:
         return None
 
 
-def plausible_bound(fmt: FormatDef, cell: Any) -> int | Decimal:
+def plausible_bound(fmt: FormatDef, cell: Cell) -> int | Decimal:
     """The largest value of a cell that needs no second look (beyond it: W-LARGE)."""
     if cell.kind == "money":
         return PLAUSIBLE_MONEY

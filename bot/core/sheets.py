@@ -14,7 +14,7 @@ from typing import Any
 RISKY_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def risky(value: Any) -> bool:
+def risky(value: object) -> bool:
     """Text a spreadsheet could take for a formula."""
     return isinstance(value, str) and value.startswith(RISKY_START)
 

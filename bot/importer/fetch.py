@@ -11,6 +11,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from email.message import Message
+from http.client import HTTPMessage
 from typing import IO
 
 from bot.importer.source import MAX_BYTES, UnreadableError
@@ -36,7 +37,8 @@ def is_url(text: str) -> bool:
 class _Redirects(urllib.request.HTTPRedirectHandler):
     max_redirections = MAX_REDIRECTS
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
+    def redirect_request(self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str, headers: HTTPMessage,
+                         newurl: str) -> urllib.request.Request | None:
         if not is_url(newurl):
             raise UnreadableError("网址跳转到了不是http(s)的地址，未下载。")
         return super().redirect_request(req, fp, code, msg, headers, newurl)

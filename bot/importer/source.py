@@ -6,6 +6,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_UNPACKED = 200 * 1024 * 1024  # a .docx is a zip: what it inflates to, not its size, bounds the memory
@@ -15,6 +16,9 @@ MAX_CHARS = 2_000_000  # characters of text in all; a long report has 50 000
 MAX_JSON_VALUES = 100_000  # a report JSON has about 400 values
 IMAGE = re.compile(r"\[image:[^\]]*\]")
 BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
+
+if TYPE_CHECKING:
+    from docx.table import Table as DocxTable
 
 
 class UnreadableError(Exception):
@@ -142,7 +146,7 @@ def _check_unpacked(data: bytes) -> None:
             raise UnreadableError(f"Word文件解压后超过{MAX_UNPACKED // 1024 // 1024} MB，远超正常年报，可能是异常文件，未读取。")
 
 
-def _table_rows(table) -> list[list[str]]:
+def _table_rows(table: DocxTable) -> list[list[str]]:
     from docx.table import _Cell
 
     rows = []

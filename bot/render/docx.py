@@ -83,7 +83,7 @@ def _document_xml(report: Report, style: Style, base: bytes, findings: Sequence[
             body.table(grid_layout(table, report, orientation) if isinstance(table, Grid) else table2_layout(table, report))
     if findings:
         findings_page(body, findings, style.draft.findings_title)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
 
 
 def _core_xml(report: Report, base: bytes, status: str, created: datetime | None) -> bytes:
@@ -109,7 +109,7 @@ def _core_xml(report: Report, base: bytes, status: str, created: datetime | None
             root.remove(stamp)
         else:
             stamp.text = created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
 
 
 def render_docx(

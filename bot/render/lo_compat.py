@@ -41,7 +41,7 @@ def _document(data: bytes, half_points: int) -> bytes:
         grid.set(W + "type", "lines")
     spacing = math.floor(char_space / 4096 * 20)  # twips; rounded away from zero so 28 fit, not 27.9
     if spacing >= 0:
-        return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+        return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
     for rpr in root.iter(W + "rPr"):
         size = rpr.find(W + "sz")
         if size is None or int(size.get(W + "val", "0")) != half_points or rpr.find(W + "spacing") is not None:
@@ -52,7 +52,7 @@ def _document(data: bytes, half_points: int) -> bytes:
             following.addprevious(element)
         else:
             rpr.append(element)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
 
 
 def libreoffice_copy(docx_bytes: bytes) -> bytes:

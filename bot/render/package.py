@@ -173,7 +173,7 @@ def _font_table(style: Style) -> bytes:
         el(entry, "pitch", val=font.pitch)
         usb0, usb1, usb2, usb3, csb0, csb1 = font.sig
         el(entry, "sig", usb0=usb0, usb1=usb1, usb2=usb2, usb3=usb3, csb0=csb0, csb1=csb1)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
 
 
 def _settings(data: bytes) -> bytes:
@@ -189,7 +189,7 @@ def _settings(data: bytes) -> bytes:
     spacing = root.find(W + "characterSpacingControl")
     if spacing is not None:
         spacing.set(W + "val", "compressPunctuation")
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
 
 
 def _theme(data: bytes) -> bytes:
@@ -199,7 +199,7 @@ def _theme(data: bytes) -> bytes:
         parent = font.getparent()
         if font.get("script") in JAPANESE_SCRIPTS and parent is not None:
             parent.remove(font)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
 
 
 def build_package(style: Style, draft: bool) -> tuple[tuple[str, bytes], ...]:
