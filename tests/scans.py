@@ -61,9 +61,21 @@ def scan_pdf(report: Report, seed: int = 0, first: int = 0, last: int | None = N
     return out.getvalue()
 
 
-def photo(report: Report, page: int, seed: int = 0) -> bytes:
-    """One page of the report as a phone photo (.jpg)."""
-    image = scanned(pages(via_libreoffice(report, "pdf"))[page], random.Random(seed), max_skew=2.5)
+def page_holding(pdf: bytes, text: str) -> int:
+    """The first page of the PDF whose text (spaces left out) holds `text`."""
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "r.pdf").write_bytes(pdf)
+        done = subprocess.run(["pdftotext", "r.pdf", "-"], cwd=tmp, capture_output=True, check=True, timeout=60)
+    for n, page in enumerate(done.stdout.decode("utf-8").split("\f")):
+        if text in "".join(page.split()):
+            return n
+    raise ValueError(f"no page holds {text}")
+
+
+def photo(report: Report, holding: str, seed: int = 0) -> bytes:
+    """The page of the report holding `holding` as a phone photo (.jpg)."""
+    pdf = via_libreoffice(report, "pdf")
+    image = scanned(pages(pdf)[page_holding(pdf, holding)], random.Random(seed), max_skew=2.5)
     out = io.BytesIO()
     image.save(out, "JPEG", quality=80)
     return out.getvalue()

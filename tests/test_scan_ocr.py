@@ -2,9 +2,9 @@
 samples: each township report with its planted problems (a wrong total, a text that says another count
 than 表三, a year slip) rendered by LibreOffice, rasterized at 150 dpi, turned and speckled as a scanner
 does, saved as a PDF of pictures only and read back cell for cell. Targets: ≥ 90 % of printed cells
-exact, none wrong, every planted problem found, no false finding. Also: a phone photo of a page through
-the upload reading, and `nianbao check` on a scan. A system test (tests/conftest.py SYSTEM_MODULES): each
-scan takes the engine ~4 s a page on two free cores."""
+exact, none wrong, every planted problem found, no false finding. Also: a phone photo of the 表三 page
+through the upload reading, and `nianbao check` on a scan. A system test (tests/conftest.py SYSTEM_MODULES): each
+scan took the engine 3–6 s a page on two cores nobody else used."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ def _needs() -> None:
         pytest.skip(f"needs LibreOffice and pdftoppm to make the scans: {missing}")
 
 
+@pytest.mark.timeout(900)  # three 8-page scans: ~2 min on two free cores, far longer on a loaded machine
 def test_scanned_reports_read_cell_for_cell_with_no_wrong_number():
     _needs()
     total = Measure()
@@ -44,13 +45,16 @@ def test_scanned_reports_read_cell_for_cell_with_no_wrong_number():
     assert total.exact / total.cells >= 0.90
 
 
-def test_a_photo_of_the_first_page_names_the_unit_and_year():
+def test_a_photo_of_table3_reads_its_cells():
     _needs()
     report = truth(TOWNSHIPS[0])
-    reading = read_upload(photo(report.copy(), page=0, seed=3), "IMG_2031.jpg")
+    reading = read_upload(photo(report.copy(), holding="收到和处理政府信息公开申请情况", seed=3), "IMG_2031.jpg")
     assert reading.error == "" and reading.result is not None
-    assert reading.result.report.year == report.year
-    assert reading.result.report.unit["name"] == report.unit["name"]
+    got = reading.result.report.cells
+    table3 = [p for p in report.cells if p.startswith("table3.")]
+    assert all(got[p] in (None, report.cells[p]) for p in table3)  # never a wrong number
+    assert sum(1 for p in table3 if got[p] == report.cells[p]) >= 0.9 * len(table3)
+    assert any("扫描件或照片" in note for note in reading.result.notes)
 
 
 def test_nianbao_check_takes_a_scan(tmp_path, capsys):
