@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check bench preview clean wheelhouse install-offline
+.PHONY: run test unit check bench preview clean wheelhouse install-offline
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +20,12 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-# The fast tier: everything but the system tests (real product processes, Chromium, LibreOffice, the
-# wheel); SQLite only.
+# The tiers (tests/conftest.py): unit (in-process functions, well under a minute), flows (through the
+# service, the storage and the web server, in-process), system (real processes, Chromium, LibreOffice,
+# SDKs, the wheel, long fuzz runs). `make check` runs unit and flows on SQLite; `make test` everything.
+unit: $(STAMP)
+	NIANBAO_TEST_POSTGRES=0 $(BIN)/python -m pytest -q -m unit -p no:cacheprovider
+
 check: $(STAMP)
 	NIANBAO_TEST_POSTGRES=0 $(BIN)/python -m pytest -q -m "not system" -p no:cacheprovider
 

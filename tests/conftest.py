@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,23 @@ def _machine_clock_reads(request: pytest.FixtureRequest) -> Iterator[None]:
                 out.write(request.node.nodeid + "\n")
 
 
+@pytest.fixture(autouse=True)
+def _unit_tier_is_in_process(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test of the unit tier that starts a process, opens a connection or sleeps fails here, so the
+    tier stays what it says (move such a test to flows or system)."""
+    if request.node.get_closest_marker("unit") is None:
+        return
+
+    def refused(what: str) -> Any:
+        def refuse(*args: Any, **kwargs: Any) -> None:
+            raise AssertionError(f"a unit test {what}: it belongs to the flows or system tier")
+        return refuse
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", refused("started a process"))
+    monkeypatch.setattr(socket.socket, "connect", refused("opened a connection"))
+    monkeypatch.setattr(time, "sleep", refused("slept"))
+
+
 def free_port() -> int:
     """A loopback port nothing listens on (for a server a test starts, or a connection to be refused)."""
     with socket.socket() as s:
@@ -111,28 +129,44 @@ def fmt():
 DATABASES = ["sqlite", "postgresql"]
 
 
-# The system tier: tests that start real processes the way an operator would (the product, a SIGKILL, a
-# wheel build), drive Chromium, or convert through LibreOffice. `make check` leaves them out; `make test`
-# and CI's first run take everything; CI's runs under other clocks take the rest (the clock is injected
-# everywhere, and these tests add slow machinery, not date logic). The other modules are unit and flow
-# tests: in-process, through `Service` and the real server on 127.0.0.1.
+# Three tiers, by module (`-m unit`, `-m flows`, `-m system`):
+# - unit: in-process functions of the format, the checks, the importers' text readers and the renderer;
+#   no subprocess, no network, no sleep, no database (`make unit`, well under a minute);
+# - flows: through `Service`, the storage and the web server on 127.0.0.1, in-process (`make check` runs
+#   unit and flows, on SQLite);
+# - system: real processes the way an operator starts them (the product, `nianbao` commands, a SIGKILL, a
+#   wheel build, bounded reader children), Chromium, LibreOffice, PTB and DingTalk's SDK against fake
+#   servers, PostgreSQL-only behaviour, and the long fuzz runs. `make test` and CI's first run take
+#   everything; CI's runs under other clocks take the tests that read the machine's clock (DATE_TESTS).
 SYSTEM_MODULES = {
     "test_web_browser", "test_web_notices_browser", "test_web_season_browser", "test_grid_browser",  # Chromium
     "test_wheel", "test_processes", "test_private", "test_runtime_web", "test_fanout_processes", "test_dingtalk",
     "test_backup", "test_render_pdf", "test_render_pages", "test_render_warm", "test_preview_chat",
     "test_office_no_network", "test_bounded_readers", "test_upload_isolation", "test_pagejobs_office", "test_scan_ocr",
+    "test_cli", "test_terminal", "test_linear", "test_config", "test_schema", "test_hostile_inputs", "test_limits_real",  # `python -m bot …`
+    "test_import_bounds", "test_import_hostile", "test_import_forms", "test_import_pdf", "test_corpus_forms",  # reader children, LibreOffice
+    "test_telegram_e2e", "test_telegram_county_e2e", "test_webhook", "test_delivery_outage", "test_dingtalk_outbox",  # SDKs over HTTP
+    "test_postgres", "test_audit_race", "test_concurrency",  # PostgreSQL's locks, threads racing
+    "test_fuzz", "test_fuzz_forms", "test_linear_input",  # long generated runs
+}
+UNIT_MODULES = {
+    "test_architecture", "test_dependencies", "test_access", "test_numbers", "test_formatdef", "test_interviewdef",
+    "test_validate", "test_report_json", "test_render_html", "test_pagejobs", "test_properties", "test_fee_item",
 }
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "both_databases: run the module's database tests on SQLite and on PostgreSQL")
-    config.addinivalue_line("markers", "system: real processes, SIGKILL, Chromium, LibreOffice, the wheel (left out by make check)")
+    config.addinivalue_line("markers", "unit: in-process functions: no subprocess, network, sleep or database")
+    config.addinivalue_line("markers", "flows: through Service, the storage and the web server, in-process")
+    config.addinivalue_line("markers", "system: real processes, SIGKILL, Chromium, LibreOffice, SDKs, the wheel, long fuzz runs (left out by make check)")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        if item.module is not None and item.module.__name__.rpartition(".")[2] in SYSTEM_MODULES:
-            item.add_marker(pytest.mark.system)
+        name = item.module.__name__.rpartition(".")[2] if item.module is not None else ""
+        tier = "system" if name in SYSTEM_MODULES else "unit" if name in UNIT_MODULES else "flows"
+        item.add_marker(getattr(pytest.mark, tier))
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -32,10 +32,6 @@ class Context:
 Check = Callable[[Rule, Context], Iterable[Finding]]
 
 
-def _known(values: list[object]) -> bool:
-    return all(type(v) is int for v in values)
-
-
 def _ints(values: Sequence[object]) -> list[int] | None:
     """The values when every one is a count (not blank, not an unread cell); None otherwise."""
     out = [v for v in values if type(v) is int]
@@ -244,7 +240,7 @@ def carry_previous(rule: Rule, ctx: Context) -> Iterator[Finding]:
         path = f"{grid.key}.{rule.params['row']}.{col.key}"
         prev_path = f"{grid.key}.{rule.params['previous_row']}.{col.key}"
         actual, expected = ctx.report.cells[path], ctx.previous.cells[prev_path]
-        if _known([actual, expected]) and actual != expected:
+        if _ints([actual, expected]) is not None and actual != expected:
             yield Finding(
                 rule=rule.id,
                 level=rule.level,
