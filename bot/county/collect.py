@@ -25,7 +25,7 @@ from bot.core.sheets import keep_text
 from bot.county.overview import UnitStatus
 from bot.format.definition import FormatDef
 from bot.storage.models import County, id_of
-from bot.storage.repository import Store
+from bot.storage.protocols import CollectStore
 
 FIXED_HEADERS = ["编号", "单位名称", "层级", "状态", "进度", "错误", "最后填报", "截止日期"]
 
@@ -82,7 +82,7 @@ def summary_xlsx(county: County, year: int, rows: list[UnitStatus], fmt: FormatD
 
 
 def collect_zip(
-    store: Store,
+    store: CollectStore,
     county: County,
     year: int,
     rows: list[UnitStatus],

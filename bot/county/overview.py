@@ -20,8 +20,8 @@ from bot.format.interview import Script
 from bot.reminders.schedule import county_keys, earliest
 from bot.storage.db import aware
 from bot.storage.models import County, Deadline, ReportRecord, Unit, id_of
+from bot.storage.protocols import OverviewStore
 from bot.storage.reports import assemble_report
-from bot.storage.repository import Store
 
 STATUS_LABELS = {"none": "未开始", "draft": "填报中", "returned": "已退回", "review": "待审核", "final": "已定稿"}
 STATUS_ORDER = {"none": 0, "draft": 1, "returned": 1, "review": 2, "final": 3}
@@ -57,7 +57,7 @@ class UnitStatus:
         return self.status in ("none", "draft", "returned")
 
 
-def county_status(store: Store, county: County, year: int, fmt: FormatDef, script: Script, today: date) -> list[UnitStatus]:
+def county_status(store: OverviewStore, county: County, year: int, fmt: FormatDef, script: Script, today: date) -> list[UnitStatus]:
     """Every unit of the county with its report of `year`, most behind first, then by name."""
     units = store.county_units(id_of(county))
     if not units:

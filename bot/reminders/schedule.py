@@ -18,7 +18,8 @@ from bot.reminders.plan import ZONE, Planned, plan
 from bot.reminders.workcalendar import WorkCalendar
 from bot.storage.models import County, Deadline, Reminder, ReportRecord, Unit, User, id_of
 from bot.storage.outbox import PlanInputs
-from bot.storage.repository import Repository, Store
+from bot.storage.protocols import CountyKeysStore, ScheduleStore
+from bot.storage.repository import Repository
 
 USEFUL_FOR = timedelta(hours=20)  # a reminder missed while the bot was down is still sent within this
 
@@ -28,7 +29,7 @@ def default_deadline(year: int) -> date:
     return date(year + 1, 1, 31)
 
 
-def county_keys(store: Store, unit: Unit) -> list[str]:
+def county_keys(store: CountyKeysStore, unit: Unit) -> list[str]:
     """The keys a county deadline of this unit may be stored under: its county's id; for a lone unit (one
     that named its county at onboarding), that name and the id of every county of that name in its
     province, so that a county's date reaches every unit that named the county."""
@@ -53,7 +54,7 @@ def earliest(year: int, rows: list[Deadline]) -> tuple[date, str]:
     return min(options)
 
 
-def deadline_for(store: Store, record: ReportRecord, unit: Unit) -> tuple[date, str]:
+def deadline_for(store: ScheduleStore, record: ReportRecord, unit: Unit) -> tuple[date, str]:
     """The earliest of the default, the county's internal date and the unit's own date, and whose it is."""
     return deadline_of(record, unit, store.plan_inputs([record]))
 
@@ -66,7 +67,7 @@ def deadline_of(record: ReportRecord, unit: Unit, inputs: PlanInputs) -> tuple[d
     return earliest(record.year, rows)
 
 
-def set_deadline(store: Store, scope: str, key: str, year: int, due: date, user: User) -> None:
+def set_deadline(store: ScheduleStore, scope: str, key: str, year: int, due: date, user: User) -> None:
     store.set_deadline(scope, key, year, due, user)
 
 
@@ -128,7 +129,7 @@ class Reminders:
         return changed
 
     @staticmethod
-    def _match(store: Store, record: ReportRecord, wanted: dict[str, Planned], rows: list[Reminder]) -> int:
+    def _match(store: ScheduleStore, record: ReportRecord, wanted: dict[str, Planned], rows: list[Reminder]) -> int:
         """Make one report's planned reminders the wanted ones; sent or skipped ones stay. Rows changed."""
         changed = 0
         existing = {r.kind: r for r in rows}
@@ -180,13 +181,13 @@ class Reminders:
                 out.skipped += latest.state == "skipped"
         return out
 
-    def _deliveries(self, store: Store, record: ReportRecord, reminder: Reminder) -> int:
+    def _deliveries(self, store: ScheduleStore, record: ReportRecord, reminder: Reminder) -> int:
         # a submitted report waits for its reviewers: they are reminded too
         members = store.members_with_roles(record.unit_id, ["owner", "clerk"] + (["reviewer"] if record.status == "review" else []))
         wanted = [user for user in members if user.reminders_on]
         return store.notify(wanted, self.text(store, record, reminder), "reminder", record.id, reminder_id=reminder.id, not_before=_utc(self.now()))
 
-    def text(self, store: Store, record: ReportRecord, reminder: Reminder) -> str:
+    def text(self, store: ScheduleStore, record: ReportRecord, reminder: Reminder) -> str:
         answers = store.answers(id_of(record))
         report = store.load_report(id_of(record), answers)
         done = parts_done_from(answers, report.format, self.script)

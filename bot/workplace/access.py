@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.storage.models import Unit, User
-from bot.storage.repository import Store
+from bot.storage.protocols import AccessStore
 
 ROLE_NAMES = {"owner": "负责人", "clerk": "填报人", "reviewer": "审核人", "coordinator": "协调人"}
 
@@ -51,7 +51,7 @@ def entity_id(text: str) -> int | None:
     return int(number) if number.isascii() and number.isdigit() and len(number) < 12 else None
 
 
-def role_for(store: Store, user: User, unit_id: int | None) -> str | None:
+def role_for(store: AccessStore, user: User, unit_id: int | None) -> str | None:
     """A member's own role wins (one query, the common case); otherwise a coordinator of the unit's
     county reads it."""
     if unit_id is None:
@@ -63,11 +63,11 @@ def role_for(store: Store, user: User, unit_id: int | None) -> str | None:
     return "coordinator" if unit is not None and store.coordinates(user, unit.county_id) else None
 
 
-def access(store: Store, user: User, unit: Unit | None) -> Access:
+def access(store: AccessStore, user: User, unit: Unit | None) -> Access:
     return Access(role_for(store, user, unit.id if unit else None))
 
 
-def check(store: Store, user: User, unit: Unit | None, action: str) -> str:
+def check(store: AccessStore, user: User, unit: Unit | None, action: str) -> str:
     """'' when allowed; otherwise the Chinese reason, and the refusal is logged."""
     if access(store, user, unit).may(action):
         return ""

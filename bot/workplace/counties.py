@@ -10,7 +10,7 @@ from bot.county.collect import collect_zip, safe_name, summary_xlsx
 from bot.county.overview import county_status
 from bot.interview.context import Ctx, Host
 from bot.storage.models import County, ReportRecord, Unit, User, id_of
-from bot.storage.repository import Store
+from bot.storage.protocols import CountiesStore
 from bot.workplace.access import check
 
 
@@ -56,7 +56,7 @@ MAX_UNITS_AT_ONCE = 200
 UNIT_ROLES = ("clerk", "reviewer", "owner")
 
 
-def county_of(store: Store, user: User, county_id: int | None, action: str) -> County | None:
+def county_of(store: CountiesStore, user: User, county_id: int | None, action: str) -> County | None:
     """The county the person coordinates (`county_id`, or their first); None, logged, when they coordinate none
     or not that one."""
     counties = store.coordinated_counties(user)
@@ -81,7 +81,7 @@ class Added:
         return [f"“{name[:40]}”：{why}" if name else why for name, why in self.problems]
 
 
-def add_units(store: Store, host: Host, user: User, county: County, text: str, level: str = "township") -> Added:
+def add_units(store: CountiesStore, host: Host, user: User, county: County, text: str, level: str = "township") -> Added:
     """One unit or many (one name a line): each name checked once (`unit_name_problem`), a name the county
     already has (or the list repeats) not added again; each new unit gets a 填报人 and a 审核人 invitation."""
     result = Added()
@@ -113,7 +113,7 @@ def add_units(store: Store, host: Host, user: User, county: County, text: str, l
     return result
 
 
-def invite_link(store: Store, host: Host, user: User, unit_id: int, role: str) -> tuple[str, str]:
+def invite_link(store: CountiesStore, host: Host, user: User, unit_id: int, role: str) -> tuple[str, str]:
     """(link, '') for an invitation to the unit in that role; ('', reason) when refused (logged)."""
     unit = store.unit(unit_id)
     if role not in UNIT_ROLES:
@@ -125,7 +125,7 @@ def invite_link(store: Store, host: Host, user: User, unit_id: int, role: str) -
     return host.invite_link(store.create_invite(unit_id, user, role).token), ""
 
 
-def revoke_invite(store: Store, user: User, unit_id: int, key: str) -> str:
+def revoke_invite(store: CountiesStore, user: User, unit_id: int, key: str) -> str:
     """'' when the unit's open invitation (named by the start of its stored key) is revoked; else why not."""
     unit = store.unit(unit_id)
     reason = check(store, user, unit, "manage")
@@ -140,7 +140,7 @@ def revoke_invite(store: Store, user: User, unit_id: int, key: str) -> str:
     return ""
 
 
-def report_of(store: Store, user: User, unit_id: int, year: int) -> tuple[Unit, ReportRecord | None] | None:
+def report_of(store: CountiesStore, user: User, unit_id: int, year: int) -> tuple[Unit, ReportRecord | None] | None:
     """The unit and its report of `year` (None when not started) if the person may read it; None, logged, if not."""
     unit = store.unit(unit_id)
     if check(store, user, unit, "read"):
@@ -164,7 +164,7 @@ class Collected:
                    if self.broken else ""))
 
 
-def collect(store: Store, host: Host, user: User, county: County, year: int) -> Collected | None:
+def collect(store: CountiesStore, host: Host, user: User, county: County, year: int) -> Collected | None:
     """The zip of the year's final reports and its 汇总表.xlsx (both named with the year); None, logged, when
     the person does not coordinate the county or no renderer is configured."""
     if not store.coordinates(user, county.id):
@@ -180,7 +180,7 @@ def collect(store: Store, host: Host, user: User, county: County, year: int) -> 
     return Collected(filename, data, count, len(rows) - count, broken)
 
 
-def summary_sheet(store: Store, host: Host, user: User, county: County, year: int) -> tuple[str, bytes] | None:
+def summary_sheet(store: CountiesStore, host: Host, user: User, county: County, year: int) -> tuple[str, bytes] | None:
     """The year's 汇总表.xlsx alone, named with the county and the year."""
     if not store.coordinates(user, county.id):
         store.refuse(user, "collect", f"county:{county.id}", "not a coordinator of this county")
@@ -189,7 +189,7 @@ def summary_sheet(store: Store, host: Host, user: User, county: County, year: in
     return f"{safe_name(county.name)}{year}年度汇总表.xlsx", summary_xlsx(county, year, rows, host.fmt, host.zone)
 
 
-def nudge(store: Store, host: Host, user: User, county: County, year: int) -> list[str]:
+def nudge(store: CountiesStore, host: Host, user: User, county: County, year: int) -> list[str]:
     """Remind the filling members of the units behind on `year`'s report, a unit at most once a day; what
     was done, as lines to show."""
     if not store.coordinates(user, county.id):

@@ -16,7 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from bot.storage.models import User
-from bot.storage.repository import Store
+from bot.storage.protocols import EmailStore
 from bot.workplace.access import ROLE_NAMES, access
 
 MAX_LENGTH = 254  # RFC 5321's longest path, and the column's length
@@ -97,7 +97,7 @@ def shown(address: str) -> str:
         return address
 
 
-def may_set(store: Store, actor: User, target: User) -> bool:
+def may_set(store: EmailStore, actor: User, target: User) -> bool:
     """The person themself, or someone who may manage the members of a unit the target belongs to."""
     actor, target = store.person(actor), store.person(target)
     if actor.id == target.id:
@@ -105,7 +105,7 @@ def may_set(store: Store, actor: User, target: User) -> bool:
     return any(access(store, actor, unit).may("manage") for _, unit in store.memberships(target))
 
 
-def set_email(store: Store, actor: User, target: User | None, text: str) -> EmailResult:
+def set_email(store: EmailStore, actor: User, target: User | None, text: str) -> EmailResult:
     """Set (or, with blank text, clear) the target's address, if the actor may; in the caller's transaction."""
     actor = store.person(actor)
     person = store.person(target) if target is not None else None
@@ -122,7 +122,7 @@ def set_email(store: Store, actor: User, target: User | None, text: str) -> Emai
     return EmailResult(True, address=address, message=f"已保存邮箱地址：{shown(address)}")
 
 
-def unit_members(store: Store, actor: User, unit_id: int) -> list[MemberEmail] | None:
+def unit_members(store: EmailStore, actor: User, unit_id: int) -> list[MemberEmail] | None:
     """The unit's members with their addresses, for someone who may set them (its owner, its county's
     coordinators); None for anyone else (nothing logged: the unit's page asks this of every reader)."""
     unit = store.unit(unit_id)
