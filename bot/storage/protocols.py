@@ -1,8 +1,9 @@
 """What each use case needs of the storage: narrow protocols, so a use case names the methods it calls
 instead of taking the whole `Store` (bot/storage/repository.py, which satisfies every one of them).
 
-Generated from the store classes' signatures by listing what each module calls; mypy checks that
-`Store` still satisfies each (tests pass a `Store`), and a method a module starts to call must be added here."""
+The signatures are the store classes' own. mypy checks that `Store` satisfies each protocol wherever one
+is passed, and refuses a use case that calls a method its protocol does not list: add it here. The interview's
+`Ctx` still carries the whole `Store`: its steps reach most of it."""
 
 from __future__ import annotations
 
