@@ -52,10 +52,13 @@ def scanned(image, rng: random.Random, max_skew: float = 1.5, noise: float = 0.0
     return page.filter(ImageFilter.GaussianBlur(0.5))
 
 
-def scan_pdf(report: Report, seed: int = 0, first: int = 0, last: int | None = None) -> bytes:
-    """The report as a scanned PDF (pages `first`..`last`), pictures only."""
+def scan_pdf(report: Report, seed: int = 0, first: int = 0, last: int | None = None, holding: tuple[str, ...] = ()) -> bytes:
+    """The report as a scanned PDF (pages `first`..`last`, or the pages holding those texts), pictures only."""
     rng = random.Random(seed)
-    images = [scanned(p, rng) for p in pages(via_libreoffice(report, "pdf"))[first:last]]
+    pdf = via_libreoffice(report, "pdf")
+    chosen = pages(pdf)
+    chosen = [chosen[page_holding(pdf, text)] for text in holding] if holding else chosen[first:last]
+    images = [scanned(p, rng) for p in chosen]
     out = io.BytesIO()
     images[0].save(out, "PDF", save_all=True, append_images=images[1:], resolution=DPI)
     return out.getvalue()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from driver import Clerk, make_service, onboard
 from forms import TOWNSHIPS, Measure, measure, plant, read, row, truth
 from scans import photo, scan_pdf, tools_missing
 
@@ -65,3 +66,20 @@ def test_nianbao_check_takes_a_scan(tmp_path, capsys):
     assert main(["check", str(path), "--json"]) in (0, 1)
     out = json.loads(capsys.readouterr().out)["files"][0]
     assert out["year"] == planted.report.year and out["unit"] == planted.report.unit["name"]
+
+
+def test_a_scan_of_last_years_report_prefills_this_years(tmp_path):
+    """The signed scan of last year's report (its title page and 表三) uploaded in the interview: 上年结转 filled."""
+    _needs()
+    last_year = truth(TOWNSHIPS[0])
+    last_year.year = 2025  # the tests' clock is in 2026
+    data = scan_pdf(last_year.copy(), seed=5, holding=("2025年政府信息公开工作年度报告", "收到和处理政府信息公开申请情况"))
+    service = make_service(tmp_path)
+    clerk = Clerk(service)
+    onboard(clerk)
+    clerk.upload("2025年报（盖章扫描件）.pdf", data)
+    assert "已读取2025年度报告" in clerk.texts(), clerk.texts()
+    with service.repo.transaction() as store:
+        report_id = store.conversation(store.user("test", "clerk1")).report_id
+        carried = store.answers(report_id).get("table3.CARRY.NP")
+    assert carried in (None, last_year.cells["table3.FWD.NP"])  # never a wrong number; None only if left unread
