@@ -10,17 +10,18 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from string import Formatter
-from typing import Any
+from typing import Any, Literal, get_args
 
 import yaml
 
 from bot.format.definition import FORMATS_DIR
 
 # Every kind of step the interview knows (bot/interview/steps.py has one class for each).
-KINDS = frozenset({
+StepKind = Literal[
     "unit_name", "choice", "region", "year", "table_mode", "row", "values", "money", "t3_mode", "table_check",
     "group4", "fact", "draft", "fee", "other_items", "phone", "finish",
-})
+]
+KINDS: frozenset[StepKind] = frozenset(get_args(StepKind))
 FIELDS = frozenset({
     "id", "part", "kind", "prompt", "help", "key", "keys", "options", "table", "row", "columns",
     "skip_for_levels", "template", "back_to", "read_from", "ask_if", "default", "also_sets", "previous", "previous_note",
@@ -49,7 +50,7 @@ class Option:
 class Step:
     id: str
     part: str
-    kind: str
+    kind: StepKind
     prompt: str = ""
     help: str = ""
     key: str = ""

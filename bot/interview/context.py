@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
+from bot.core.kinds import as_status
 from bot.core.limits import check_values, named
 from bot.core.progress import is_content
 from bot.core.report import Report
@@ -169,7 +170,7 @@ class Ctx:
         """A change to a submitted or final report puts it back to draft: logged, and the clerk is told."""
         if record.status == "draft" or not any(is_content(k) for k in changed):
             return
-        was = record.status
+        was = as_status(record.status)
         if self.store.transition(record, (was,), "draft", self.user, "reopen" if was == "final" else "withdraw"):
             if was == "final":
                 self.say("（注意：报告原已定稿，这次修改使它回到了草稿状态，改完后请重新提交审核。）")

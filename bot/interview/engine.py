@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from datetime import date
+from typing import assert_never
 from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock, SystemClock
@@ -19,7 +20,7 @@ from bot.format.definition import FormatDef, load_format
 from bot.format.interview import Script, Step, load_script
 from bot.interview import commands, confirm, detour, edits, steps, table3, table3input
 from bot.interview.context import Ctx
-from bot.interview.moves import Move
+from bot.interview.moves import Move, To
 from bot.interview.parse import AnswerError
 from bot.interview.show import preview
 from bot.interview.state import dump, load
@@ -124,26 +125,29 @@ class Engine:
 
     def apply(self, ctx: Ctx, move: Move | None) -> None:
         """Go where a step or a command said."""
-        if move is None or move.to == "stay":
+        if move is None:
             return
-        if move.to == "again":
-            if move.fresh:
-                ctx.state.sub = None
-            self.prompt(ctx, move.preface)
-        elif move.to == "advance":
-            if move.step:
-                ctx.conv.step = move.step
-            self.advance(ctx, move.preface)
-        elif move.to == "goto":
-            self.ask(ctx, move.step, move.preface)
-        elif move.to == "back":
-            self.back(ctx)
-        elif move.to == "resume":
-            self.resume(ctx, move.preface)
-        elif move.to == "home":
-            self.home(ctx, move.preface)
-        else:  # pragma: no cover - moves are made in this package
-            raise ValueError(move.to)
+        match move.to:
+            case To.STAY:
+                return
+            case To.AGAIN:
+                if move.fresh:
+                    ctx.state.sub = None
+                self.prompt(ctx, move.preface)
+            case To.ADVANCE:
+                if move.step:
+                    ctx.conv.step = move.step
+                self.advance(ctx, move.preface)
+            case To.GOTO:
+                self.ask(ctx, move.step, move.preface)
+            case To.BACK:
+                self.back(ctx)
+            case To.RESUME:
+                self.resume(ctx, move.preface)
+            case To.HOME:
+                self.home(ctx, move.preface)
+            case _:
+                assert_never(move.to)
 
     def current(self, ctx: Ctx) -> Step | None:
         return self.script.step(ctx.conv.step) if ctx.conv.step else None

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from bot.importer.reading import Reading
+
+# What a person sent: a typed text, a command (`/docx`), a button press, a file, or a text changed after it
+# was sent (an edit, answered as the question it answered).
+InputKind = Literal["text", "command", "button", "file", "edit"]
 
 
 @dataclass(frozen=True)
 class Input:
     """One thing a person sent: a text, a command (`/docx`), a button press, or a file."""
 
-    kind: str  # "text" | "command" | "button" | "file" | "edit" (a text changed after it was sent)
+    kind: InputKind
     text: str = ""  # the text; the command name without '/'; the button's data
     args: str = ""  # a command's argument (`/start TOKEN`)
     data: bytes = b""

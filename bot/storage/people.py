@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import col, select
 
+from bot.core.kinds import Role, as_role
 from bot.storage.db import StoreBase, aware, insert_new
 from bot.storage.models import Coordinator, County, Invite, Member, Unit, User, id_of, rowcount, utcnow
 
@@ -69,11 +70,11 @@ class PeopleStore(StoreBase):
     def member(self, user: User, unit_id: int) -> Member | None:
         return self.session.exec(select(Member).where(Member.user_id == user.id, Member.unit_id == unit_id)).first()
 
-    def role(self, user: User, unit_id: int) -> str | None:
+    def role(self, user: User, unit_id: int) -> Role | None:
         member = self.member(user, unit_id)
-        return member.role if member else None
+        return as_role(member.role) if member else None
 
-    def add_member(self, user: User, unit_id: int, role: str) -> Member:
+    def add_member(self, user: User, unit_id: int, role: Role) -> Member:
         """Join a unit; someone already in it keeps the stronger of the two roles (an owner stays owner)."""
         member = self.member(user, unit_id)
         if member is None:
@@ -204,7 +205,7 @@ class PeopleStore(StoreBase):
         if invite.county_id is not None:
             self.add_coordinator(user, invite.county_id)
         elif invite.unit_id is not None:
-            self.add_member(user, invite.unit_id, invite.role)
+            self.add_member(user, invite.unit_id, as_role(invite.role))
         return invite, ""
 
     def open_invites(self, unit_id: int | None = None, county_id: int | None = None) -> list[Invite]:

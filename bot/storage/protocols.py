@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
+from bot.core.kinds import Role
 from bot.core.report import Report
 from bot.storage.county import CountySnapshot
 from bot.storage.models import (
@@ -34,7 +35,7 @@ class CountyKeysStore(Protocol):
 class AccessStore(Protocol):
     def coordinates(self, user: User, county_id: int | None) -> bool: ...
     def refuse(self, user: User | None, action: str, target: str, reason: str) -> None: ...
-    def role(self, user: User, unit_id: int) -> str | None: ...
+    def role(self, user: User, unit_id: int) -> Role | None: ...
     def unit(self, unit_id: int) -> Unit | None: ...
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import bindparam, update
 from sqlmodel import col, select
 
+from bot.core.kinds import ReportStatus
 from bot.core.report import Report
 from bot.format.definition import FormatDef, load_format
 from bot.storage.db import StoreBase, among, decode, encode, insert_rows
@@ -177,7 +178,7 @@ class ReportsStore(StoreBase):
             ).all()
         )
 
-    def transition(self, record: ReportRecord, allowed_from: tuple[str, ...], to: str, user: User | None, action: str) -> bool:
+    def transition(self, record: ReportRecord, allowed_from: tuple[ReportStatus, ...], to: ReportStatus, user: User | None, action: str) -> bool:
         """Move a report to another status, if it is still in one of `allowed_from`; audited.
 
         A conditional UPDATE: of two reviewers pressing at once, only the first changes anything.

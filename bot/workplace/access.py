@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.core.kinds import Role
 from bot.storage.models import Unit, User
 from bot.storage.protocols import AccessStore
 
-ROLE_NAMES = {"owner": "负责人", "clerk": "填报人", "reviewer": "审核人", "coordinator": "协调人"}
+ROLE_NAMES: dict[str, str] = {"owner": "负责人", "clerk": "填报人", "reviewer": "审核人", "coordinator": "协调人"}
 
 # What each role may do with a unit's report. The coordinator's right is read-only, across the county.
-PERMISSIONS: dict[str, frozenset[str]] = {
+PERMISSIONS: dict[str, frozenset[Role]] = {
     "read": frozenset({"owner", "clerk", "reviewer", "coordinator"}),
     "edit": frozenset({"owner", "clerk"}),
     "submit": frozenset({"owner", "clerk"}),
@@ -51,7 +52,7 @@ def entity_id(text: str) -> int | None:
     return int(number) if number.isascii() and number.isdigit() and len(number) < 12 else None
 
 
-def role_for(store: AccessStore, user: User, unit_id: int | None) -> str | None:
+def role_for(store: AccessStore, user: User, unit_id: int | None) -> Role | None:
     """A member's own role wins (one query, the common case); otherwise a coordinator of the unit's
     county reads it."""
     if unit_id is None:
