@@ -21,6 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from bot.core.numbers import present
 from bot.format.definition import FormatDef, load_format
 from bot.importer import pdfworker, scanlayout
 from bot.importer.layout import OPENS_LABEL as OPENS
@@ -352,6 +353,5 @@ def _doubtful(tok: list[Any]) -> bool:
 
 
 def _holds(group: list[Decimal | None], parts: list[int], total: int) -> bool:
-    if any(group[i] is None for i in [*parts, total]):
-        return False
-    return sum(group[i] for i in parts) == group[total]  # type: ignore[misc]
+    known = present([group[i] for i in [*parts, total]])
+    return known is not None and sum(known[:-1]) == known[-1]
