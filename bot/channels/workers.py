@@ -18,8 +18,10 @@ import gc
 import multiprocessing
 import os
 import signal
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any
 
 from bot.channels.wiring import build_service
 from bot.core.config import Config
@@ -53,6 +55,11 @@ def _init(config: Config, invite_base: str, parent: int) -> None:
 
 def _ready() -> bool:
     return _service is not None
+
+
+def _call(fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    assert _service is not None
+    return fn(_service, *args)
 
 
 def _handle(channel: str, external_id: str, inp: Input, display_name: str, chat_id: str) -> Outcome:
@@ -91,6 +98,16 @@ class WorkerPool:
             # The worker died mid-input (its transaction was rolled back): start a new one and say so.
             self.pool = self._new_pool()
             return Outcome(replies=[Reply(text="抱歉，刚才这条消息没有处理成功，请再发一次。已保存的内容不受影响。")])
+
+    async def call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """`fn(service, *args)` in a worker (a module-level function: it is sent by name). RuntimeError when
+        the worker died meanwhile (its transaction was rolled back); a new one is started."""
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self.pool, _call, fn, args)
+        except BrokenProcessPool as exc:
+            self.pool = self._new_pool()
+            raise RuntimeError("the worker process ended") from exc
 
     def shutdown(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)

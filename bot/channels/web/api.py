@@ -17,8 +17,6 @@ from bot.core.progress import default_year
 from bot.importer import READABLE
 from bot.interview.types import Input
 from bot.storage import web_accounts as wa
-from bot.workplace.access import entity_id
-from bot.workplace.cells import set_cells
 
 log = logging.getLogger(__name__)
 MAX_FILE = 10 * 1024 * 1024
@@ -181,20 +179,6 @@ async def grid_get(request: web.Request) -> web.Response:
     return web.json_response({"layout": grids.layout(state.engine.fmt)} | data, headers=headers)
 
 
-def _save_cells(store: Any, state: WebState, auth: Auth, table: str, report: Any, cells: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    """One transaction: the use case, then the grid from its result. The person's row is locked first, as for
-    every chat input of theirs (storage `account(lock=True)`), so the two never interleave."""
-    user = store.person(store.account("web", auth.external_id, lock=True))
-    report_id = entity_id(str(report)) if report is not None else store.conversation(user).report_id
-    if report_id is None:
-        return 409, {"error": "还没有报告：请先在左边回答单位信息。"}
-    result = set_cells(store, state.engine, user, report_id, table, cells)
-    if result.report is None:
-        return result.status, {"error": result.error}
-    body = grids.saved(store, state.engine.fmt, result) | {"saved": result.saved, "notices": result.notices}
-    return result.status, body | ({"error": result.error} if result.error else {})
-
-
 async def grid_save(request: web.Request) -> web.Response:
     """A grid's save: the use case `set_cells`, directly (never the chat's conversation); the grid as saved."""
     state: WebState = request.app[STATE]
@@ -209,7 +193,14 @@ async def grid_save(request: web.Request) -> web.Response:
     cells = grids.cells_of(state.engine.fmt, table, body) if isinstance(body, dict) else None
     if cells is None:
         return web.json_response({"error": "表格数据不完整，请刷新页面后重试。"}, status=400)
-    status, data = await state.db(_save_cells, state, auth, table, body.get("report"), cells)
+    pool = state.chat.pool
+    if pool is None:
+        status, data = await state.db(grids.save, state.engine, auth.external_id, table, body.get("report"), cells)
+    else:  # in the interview's worker processes: the save's CPU is not this process's (bench/web_load.py --only grid)
+        try:
+            status, data = await pool.call(grids.save_in, auth.external_id, table, body.get("report"), cells)
+        except RuntimeError:
+            status, data = 503, {"error": "保存没有完成，请再保存一次。已保存的内容不受影响。"}
     return web.json_response(data, status=status)
 
 

@@ -16,12 +16,13 @@ from bot.core.numbers import display
 from bot.core.report import Report
 from bot.format.definition import FormatDef
 from bot.format.interview import Script
+from bot.interview.service import Service
 from bot.render.html import layouts, table_html
 from bot.render.layout import LayoutCell
 from bot.storage.models import ReportRecord, User, id_of
 from bot.storage.repository import Store
-from bot.workplace.access import role_for
-from bot.workplace.cells import CellsResult
+from bot.workplace.access import entity_id, role_for
+from bot.workplace.cells import CellsResult, Host, set_cells
 
 TABLES = ("table2", "table3", "table4")
 
@@ -176,3 +177,23 @@ def cells_of(fmt: FormatDef, table: str, body: dict[str, Any]) -> dict[str, Any]
             return None
         out.update({f"table3.{key}.{c}": v for c, v in zip(parts, values, strict=True)})
     return out
+
+
+def save(store: Store, host: Host, external_id: str, table: str, report: object, cells: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """A grid's save in one transaction: the use case, then the grid from its result. The person's row is locked
+    first, as for every chat input of theirs (storage `account(lock=True)`), so the two never interleave."""
+    user = store.person(store.account("web", external_id, lock=True))
+    report_id = entity_id(str(report)) if report is not None else store.conversation(user).report_id
+    if report_id is None:
+        return 409, {"error": "还没有报告：请先在左边回答单位信息。"}
+    result = set_cells(store, host, user, report_id, table, cells)
+    if result.report is None:
+        return result.status, {"error": result.error}
+    body = saved(store, host.fmt, result) | {"saved": result.saved, "notices": result.notices}
+    return result.status, body | ({"error": result.error} if result.error else {})
+
+
+def save_in(service: Service, external_id: str, table: str, report: object, cells: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """`save` in a worker process (bot/channels/workers.py), in a transaction of its own."""
+    with service.repo.transaction() as store:
+        return save(store, service.engine, external_id, table, report, cells)
