@@ -87,8 +87,10 @@ def test_files_through_their_download_code_and_replies_that_wait_out_throttling(
         sent = clerk.last_document()
         assert sent is not None and sent.filename == "测试镇人民政府2026年政府信息公开工作年度报告（草稿）.docx"
         assert docx.Document(io.BytesIO(sent.data)).paragraphs
-        clerk.upload("photo.jpg", b"\xff\xd8\xff garbage")
+        clerk.upload("报告.exe", b"MZ\x90\x00 garbage")
         assert "不支持" in clerk.last_text()
+        clerk.upload("photo.jpg", b"\xff\xd8\xff garbage")  # a photo is read (OCR): this one is broken
+        assert "损坏" in clerk.last_text() and "没有任何改动" in clerk.last_text()
         fake.wait_ack(fake.push("/v1.0/im/bot/messages/get", clerk.message("file", content={"downloadCode": "expired", "fileName": "a.docx"})))
         assert [s.text for s in fake.to("clerk03")][-1] == "文件没有下载成功，请再发送一次。已保存的内容不受影响。"
 

@@ -226,7 +226,8 @@ def test_json_upload_after_start_then_docx(service):
     [
         ("bad.json", b"{not json", "不符合年报数据格式"),
         ("schema.json", json.dumps({"schema": "gov-info-annual-report/2021", "year": 2026}).encode(), "unit"),
-        ("photo.png", b"\x89PNG....", "不支持"),
+        ("photo.png", b"\x89PNG....", "无法读取"),  # a photo is read (OCR); this one is no picture at all
+        ("报告.exe", b"MZ\x90\x00 garbage", "不支持"),
         ("broken.docx", b"PK\x03\x04garbage", "损坏"),
         ("empty.txt", b"", "文件是空的"),
     ],

@@ -100,8 +100,10 @@ def test_uploads_of_wrong_files_are_answered(api, tmp_path):
     with BotThread(config_for(api, tmp_path)):
         clerk = TgClerk(api, 504)
         onboard(clerk)
-        clerk.upload("photo.jpg", b"\xff\xd8\xff garbage")
+        clerk.upload("报告.exe", b"MZ\x90\x00 garbage")
         assert "不支持" in clerk.last_text()
+        clerk.upload("photo.jpg", b"\xff\xd8\xff garbage")  # a photo is read (OCR): this one is broken
+        assert "损坏" in clerk.last_text() and "没有任何改动" in clerk.last_text()
         clerk.upload("broken.docx", b"PK\x03\x04 not a zip")
         assert "损坏" in clerk.last_text() and "没有任何改动" in clerk.last_text()
         clerk.upload("bad.json", b'{"schema": "gov-info-annual-report/2021", "year": 2026, "unit": {"name": ""}}')
