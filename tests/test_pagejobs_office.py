@@ -96,7 +96,7 @@ def wait_for_office(product: subprocess.Popen[str]) -> tuple[set[int], list[int]
     raise AssertionError("LibreOffice never started")
 
 
-def gone(pids: list[int], seconds: float = 20) -> list[int]:
+def gone(pids: list[int], seconds: float = 30) -> list[int]:
     deadline = time.monotonic() + seconds
     alive = pids
     while alive and time.monotonic() < deadline:

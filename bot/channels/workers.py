@@ -128,4 +128,26 @@ def _end_render_worker(signum: int, frame: object) -> None:
     from bot.render.warm import kill_all
 
     kill_all()
+    kill_descendants()  # a cold LibreOffice, pdftoppm: whatever this worker started
     os._exit(0)
+
+
+def kill_descendants(root: int | None = None) -> None:
+    """SIGKILL every process descended from `root` (this one), read from /proc (Linux; elsewhere nothing):
+    LibreOffice runs in a session of its own, so no process-group signal reaches it."""
+    parents: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc") if os.path.isdir("/proc") else ():
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", encoding="ascii", errors="replace") as stat:
+                ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        parents.setdefault(ppid, []).append(int(entry.name))
+    todo = list(parents.get(root or os.getpid(), []))
+    while todo:
+        pid = todo.pop()
+        todo += parents.get(pid, [])
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
