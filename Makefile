@@ -17,8 +17,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 run: $(STAMP)
 	$(BIN)/nianbao run
 
+# Two test processes (pytest-xdist): most tests wait on a disk, a socket or a child process, and the
+# machine has two cores.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 # The tiers (tests/conftest.py): unit (in-process functions, well under a minute), flows (through the
 # service, the storage and the web server, in-process), system (real processes, Chromium, LibreOffice,
@@ -27,7 +29,7 @@ unit: $(STAMP)
 	NIANBAO_TEST_POSTGRES=0 $(BIN)/python -m pytest -q -m unit -p no:cacheprovider
 
 check: $(STAMP)
-	NIANBAO_TEST_POSTGRES=0 $(BIN)/python -m pytest -q -m "not system" -p no:cacheprovider
+	NIANBAO_TEST_POSTGRES=0 $(BIN)/python -m pytest -q -n 2 -m "not system" -p no:cacheprovider
 
 # Every bench prints its figures against its targets; a target not met is said and the others still run
 # (under 10 minutes in all on the 2-core machine; docs/benchmarks.md).

@@ -20,7 +20,7 @@ SYSTEM = {"uno", "com"}
 NOT_IMPORTED = {
     "sniffio",  # imported by httpcore when installed (pyproject.toml says why it is declared)
     "psycopg-binary",  # psycopg's C build, loaded by psycopg itself
-    "pytest-timeout", "ruff", "mypy", "types-pyyaml", "setuptools",  # tools: run, not imported
+    "pytest-timeout", "pytest-xdist", "ruff", "mypy", "types-pyyaml", "setuptools",  # tools: run, not imported
     "aiosmtpd",  # tests/mailserver.py imports it as aiosmtpd.controller: counted; listed in case a test drops it
 }
 
