@@ -22,23 +22,24 @@ PDF = b"%PDF-1.4\n% a broken report, read by the PDF child\n"
 
 
 class HeldReader:
-    """subprocess.run (how every reader starts its bounded child) held until `release` is set."""
+    """Handing a file to a reader's bounded child (Popen.communicate, also under subprocess.run) held until
+    `release` is set."""
 
     def __init__(self) -> None:
         self.entered = threading.Event()
         self.release = threading.Event()
-        self.real = subprocess.run
+        self.real = subprocess.Popen.communicate
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    def __call__(self, process: subprocess.Popen[bytes], *args: Any, **kwargs: Any) -> Any:
         self.entered.set()
         assert self.release.wait(WAIT), "the held reader was never released"
-        return self.real(*args, **kwargs)
+        return self.real(process, *args, **kwargs)
 
 
 @pytest.fixture
 def held(monkeypatch) -> Iterator[HeldReader]:
     reader = HeldReader()
-    monkeypatch.setattr(subprocess, "run", reader)
+    monkeypatch.setattr(subprocess.Popen, "communicate", lambda process, *a, **k: reader(process, *a, **k))
     yield reader
     reader.release.set()
 

@@ -20,10 +20,12 @@ ROOT = str(Path(__file__).resolve().parents[2])  # the folder holding the bot pa
 TIMEOUT_SECONDS = 10
 
 
-def worker_command(name: str) -> list[str]:
-    """The child's command line: isolated (no environment, no current folder), the package found by path."""
+def worker_command() -> list[str]:
+    """The child's command line: isolated (no environment, no current folder), the package found by path.
+    The file's name comes first on its stdin (one line), then the file: every read runs the same command,
+    so a child started ahead serves the next file (child.run, warm)."""
     start = f"import sys; sys.path.insert(0, {ROOT!r}); from bot.importer.readworker import main; main()"
-    return [sys.executable, "-I", "-c", start, name]
+    return [sys.executable, "-I", "-c", start]
 
 
 def read_source(data: bytes, name: str) -> Source:
@@ -38,7 +40,8 @@ def read_source(data: bytes, name: str) -> Source:
         return read_scan(data)
     # LibreOffice has its own 9 s inside the child; the reading of its .docx then has the usual time
     timeout = TIMEOUT_SECONDS + (OFFICE_SECONDS if is_old_office(data, name) else 0)
-    out = child.run(worker_command(name), data, timeout)
+    named = name.replace("\n", " ").encode("utf-8", "replace") + b"\n" + data
+    out = child.run(worker_command(), named, timeout, warm=True)
     elements: list[Element] = []
     for kind, content in out["elements"]:
         elements.append(Para(str(content)) if kind == "p" else Table([[str(c) for c in row] for row in content]))

@@ -15,7 +15,7 @@ SCANNED = "这是扫描版PDF"  # how pdfworker.py begins its answer for a PDF w
 
 def read_pdf(data: bytes) -> Source:
     try:
-        out = child.run([sys.executable, "-I", str(WORKER)], data, TIMEOUT_SECONDS, "PDF文件")
+        out = child.run([sys.executable, "-I", str(WORKER)], data, TIMEOUT_SECONDS, "PDF文件", warm=True)
     except UnreadableError as exc:
         if not str(exc).startswith(SCANNED):
             raise

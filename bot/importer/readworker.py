@@ -1,6 +1,6 @@
 """Reads a .docx, .doc/.wps/RTF (through LibreOffice), web page or text file in a child process.
 
-Started by `bot.importer.forms.read_source` with the file on stdin and its name as the argument; it
+Started by `bot.importer.forms.read_source` with the file's name (one line) and the file on stdin; it
 caps its own memory and CPU time first (`child.limit`), so a hostile file can exhaust only this process.
 Output: {"ok": true, "kind": k, "images": n, "elements": [["p", text] | ["t", rows]]} or
 {"ok": false, "reason": "<one line in Chinese>"}. PDFs have their own child (pdfworker.py).
@@ -72,8 +72,8 @@ def answer(data: bytes, name: str) -> dict[str, Any]:
 def main() -> None:
     child.limit()
     sys.setrecursionlimit(2000)
-    name = sys.argv[1] if len(sys.argv) > 1 else ""
-    data = sys.stdin.buffer.read()
+    head, _, data = sys.stdin.buffer.read().partition(b"\n")  # the file's name, then the file
+    name = head.decode("utf-8", "replace")
     try:
         out = answer(data, name)
         text = json.dumps(out, ensure_ascii=False)
